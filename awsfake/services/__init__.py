@@ -1,0 +1,99 @@
+"""The contract between the endpoint and its services.
+
+A service sees a verified `Call` (plain values) and returns a `Result` (plain values) or raises `Fault`; it never
+reads or writes a wire format and never checks a signature. `awsfake.protocols` turns `Result` and `Fault` into
+bytes in the service's protocol family.
+
+Result trees are dicts (structures, key order kept), lists (rendered as repeated elements in REST-XML, as
+`<member>` items in the query family, as arrays in JSON), `Map` (key/value maps: `<entry><key/><value/></entry>`
+in the query family, objects in JSON) and scalars (str, int, bool, datetime).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from awsfake.faults import Fault
+
+__all__ = ["Call", "Caller", "Map", "Result", "Service"]
+
+
+class Map(dict[str, Any]):
+    """A key/value map in a result, as opposed to a structure."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who signed the request, as STS GetCallerIdentity reports it."""
+
+    access_key_id: str
+    account_id: str
+    arn: str
+    user_id: str
+
+
+@dataclass
+class Call:
+    """One verified request. `params` holds the query family's form fields or the JSON body, already decoded."""
+
+    service: str
+    action: str
+    region: str
+    caller: Caller
+    method: str
+    host: str
+    path: str  # decoded
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]  # case-insensitive
+    body: bytes
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """`body` is a result tree, or bytes sent as they are (S3 GetObject). `root` names S3's XML root element."""
+
+    body: Any = None
+    root: str | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Service:
+    """Base for a service: state on the instance, guarded by `lock`; an operation is a method named for its action.
+
+    `UpdateTopic` is handled by `update_topic(call)`. An action with no method is the family's unknown-operation
+    error, raised by `handle`.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all state (between tests)."""
+
+    def route(self, call: Call) -> str:
+        """The action of a REST request (method, host, path, query); only REST services override this."""
+        raise NotImplementedError
+
+    def handle(self, call: Call) -> Result:
+        method = getattr(self, _snake(call.action), None)
+        if not call.action or method is None or call.action.startswith("_"):
+            raise Fault("InvalidAction", f"The action {call.action} is not valid for this web service.")
+        result: Result = method(call)
+        return result
+
+
+def _snake(action: str) -> str:
+    out = []
+    for i, ch in enumerate(action):
+        if ch.isupper() and i and (not action[i - 1].isupper() or (i + 1 < len(action) and action[i + 1].islower())):
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
