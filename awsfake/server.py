@@ -1,0 +1,130 @@
+"""Serving a WSGI app (the endpoint or the instance-metadata fake) on a background thread.
+
+werkzeug's threaded server speaks HTTP/1.1 with keep-alive. Each TCP connection is recorded (opened, requests
+served, closed) so tests can see connection reuse and closes from the server's side, as AWS would.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+__all__ = ["Connection", "RunningServer", "serve_app"]
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_ids = itertools.count(1)
+
+
+@dataclass
+class Connection:
+    """One TCP connection the server accepted; `closed_at` is set when it ends, from either side."""
+
+    id: int
+    peer: str
+    opened_at: float
+    closed_at: float | None = None
+    requests: int = 0
+
+
+@dataclass
+class RunningServer:
+    host: str
+    port: int
+    url: str
+    connections: list[Connection] = field(default_factory=list)
+    _server: BaseWSGIServer | None = field(default=None, repr=False)
+
+    def open_connections(self) -> list[Connection]:
+        return [c for c in self.connections if c.closed_at is None]
+
+
+class _Handler(WSGIRequestHandler):
+    """Records the connection and stamps each environ with its id (`awsfake.connection_id`)."""
+
+    connection: Connection
+    registry: list[Connection]
+
+    def setup(self) -> None:
+        super().setup()
+        peer = "{}:{}".format(*self.client_address[:2])
+        self.connection = Connection(next(_ids), peer, time.monotonic())
+        self.server.connections.append(self.connection)  # type: ignore[attr-defined]
+        self.server.live_sockets.add(self.request)  # type: ignore[attr-defined]
+        # A client that opens a connection and sends nothing must not hold a thread for ever.
+        self.request.settimeout(self.server.idle_timeout)  # type: ignore[attr-defined]
+
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        self.connection.requests += 1
+        environ["awsfake.connection_id"] = self.connection.id
+        return environ
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.connection.closed_at = time.monotonic()
+            self.server.live_sockets.discard(self.request)  # type: ignore[attr-defined]
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Request logging belongs to the apps (they know service and verdict), not to the socket layer."""
+
+
+def check_bind_host(host: str, allow_remote: bool) -> None:
+    if host not in LOOPBACK and not allow_remote:
+        raise ValueError(
+            f"refusing to listen on {host!r}: the fake accepts test credentials and must not face a network; "
+            "pass allow_remote=True (awsfake serve --allow-remote) to bind a non-loopback address"
+        )
+
+
+@contextmanager
+def serve_app(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    allow_remote: bool = False,
+    idle_timeout: float = 60.0,
+) -> Iterator[RunningServer]:
+    """Serve `app` until the block ends; port 0 picks a free port (read it back from `.port` or `.url`)."""
+    check_bind_host(host, allow_remote)
+    server = make_server(host, port, app, threaded=True, request_handler=_Handler)
+    server.daemon_threads = True  # type: ignore[attr-defined]
+    server.connections = []  # type: ignore[attr-defined]
+    server.idle_timeout = idle_timeout  # type: ignore[attr-defined]
+    server.live_sockets = set()  # type: ignore[attr-defined]
+    bound_port = server.socket.getsockname()[1]
+    url_host = f"[{host}]" if ":" in host else host
+    running = RunningServer(host, bound_port, f"http://{url_host}:{bound_port}", server.connections, server)  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, name=f"awsfake-server-{bound_port}", daemon=True)
+    thread.start()
+    try:
+        yield running
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        _close_live(server)
+
+
+def _close_live(server: BaseWSGIServer) -> None:
+    """Keep-alive connections outlive serve_forever; end them so no handler thread or socket is left behind."""
+    for sock in list(server.live_sockets):  # type: ignore[attr-defined]
+        with suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that was free a moment ago (for fixtures that must name a port before serving)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
