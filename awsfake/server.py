@@ -49,29 +49,29 @@ class RunningServer:
 class _Handler(WSGIRequestHandler):
     """Records the connection and stamps each environ with its id (`awsfake.connection_id`)."""
 
-    connection: Connection
+    record: Connection
     registry: list[Connection]
 
     def setup(self) -> None:
         super().setup()
         peer = "{}:{}".format(*self.client_address[:2])
-        self.connection = Connection(next(_ids), peer, time.monotonic())
-        self.server.connections.append(self.connection)  # type: ignore[attr-defined]
+        self.record = Connection(next(_ids), peer, time.monotonic())
+        self.server.connections.append(self.record)  # type: ignore[attr-defined]
         self.server.live_sockets.add(self.request)  # type: ignore[attr-defined]
         # A client that opens a connection and sends nothing must not hold a thread for ever.
         self.request.settimeout(self.server.idle_timeout)  # type: ignore[attr-defined]
 
     def make_environ(self) -> Any:
         environ = super().make_environ()
-        self.connection.requests += 1
-        environ["awsfake.connection_id"] = self.connection.id
+        self.record.requests += 1
+        environ["awsfake.connection_id"] = self.record.id
         return environ
 
     def finish(self) -> None:
         try:
             super().finish()
         finally:
-            self.connection.closed_at = time.monotonic()
+            self.record.closed_at = time.monotonic()
             self.server.live_sockets.discard(self.request)  # type: ignore[attr-defined]
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
