@@ -1,7 +1,9 @@
 """Serving a WSGI app (the endpoint or the instance-metadata fake) on a background thread.
 
-werkzeug's threaded server speaks HTTP/1.1 with keep-alive. Each TCP connection is recorded (opened, requests
-served, closed) so tests can see connection reuse and closes from the server's side, as AWS would.
+werkzeug's threaded server speaks HTTP/1.1 but closes every connection, because it cannot know whether the app read
+the whole request body. Our handler bounds the body itself and drains what the app left, so it can keep
+connections alive as AWS does. Each TCP connection is recorded (opened, requests served, closed) so tests can see
+reuse and closes from the server's side.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wsgi import LimitedStream
 
 __all__ = ["Connection", "RunningServer", "serve_app"]
 
@@ -60,12 +63,75 @@ class _Handler(WSGIRequestHandler):
         self.server.live_sockets.add(self.request)  # type: ignore[attr-defined]
         # A client that opens a connection and sends nothing must not hold a thread for ever.
         self.request.settimeout(self.server.idle_timeout)  # type: ignore[attr-defined]
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def make_environ(self) -> Any:
         environ = super().make_environ()
         self.record.requests += 1
         environ["awsfake.connection_id"] = self.record.id
+        if not environ.get("wsgi.input_terminated"):  # werkzeug de-chunks chunked bodies itself
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+                self.close_connection = True  # the body's end is unknown: this connection cannot go on
+            environ["wsgi.input"] = LimitedStream(self.rfile, max(length, 0))  # type: ignore[arg-type]
+        self.body_stream = environ["wsgi.input"]
         return environ
+
+    def run_wsgi(self) -> None:
+        """Run the app and send its whole answer in one write, then drain the unread request body.
+
+        werkzeug's own `run_wsgi` always closes the connection and, after every response, waits 10 ms reading
+        whatever comes next; on a keep-alive connection that would swallow the next request and cap one
+        connection at a hundred requests a second.
+        """
+        environ = self.make_environ()
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [status, headers]
+            return None
+
+        result = self.server.app(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        self._drain()
+        self._send(environ["REQUEST_METHOD"], started[0], started[1], body)
+
+    def _send(self, method: str, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        code, _, reason = status.partition(" ")
+        self.send_response_only(int(code), reason)
+        self.send_header("Date", self.date_time_string())
+        has_length = False
+        for name, value in headers:
+            lower = name.lower()
+            if lower in ("connection", "transfer-encoding"):
+                continue
+            if lower == "content-length":
+                if method != "HEAD":
+                    continue
+                has_length = True
+            self.send_header(name, value)
+        if not has_length and int(code) not in (204, 304):
+            self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self._headers_buffer.append(b"\r\n" + (b"" if method == "HEAD" else body))
+        self.flush_headers()
+
+    def _drain(self) -> None:
+        try:
+            if isinstance(self.body_stream, LimitedStream):
+                self.body_stream.exhaust()
+            else:
+                while self.body_stream.read(65536):
+                    pass
+        except Exception:
+            self.close_connection = True
 
     def finish(self) -> None:
         try:
