@@ -564,12 +564,11 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
             raise _invalid_range(header, size)
         return max(size - suffix, 0), size - 1
     first = int(first_s)
-    last = int(last_s) if last_s else size - 1
-    if last < first:
-        return None
+    if last_s and int(last_s) < first:
+        return None  # syntactically invalid: ignored
     if first >= size:
         raise _invalid_range(header, size)
-    return first, min(last, size - 1)
+    return first, min(int(last_s), size - 1) if last_s else size - 1
 
 
 def _invalid_range(header: str, size: int) -> Fault:
@@ -691,7 +690,7 @@ def _parse_xml(body: bytes) -> etree._Element:
         root = etree.fromstring(body, parser=_PARSER)
     except etree.XMLSyntaxError:
         root = None
-    if root is None:
+    if root is None or root.getroottree().docinfo.doctype:  # no DTDs: entities are never expanded
         raise Fault("MalformedXML", _MALFORMED_XML)
     return root
 
