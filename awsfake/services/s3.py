@@ -690,9 +690,14 @@ def _parse_xml(body: bytes) -> etree._Element:
         root = etree.fromstring(body, parser=_PARSER)
     except etree.XMLSyntaxError:
         root = None
-    if root is None or root.getroottree().docinfo.doctype:  # no DTDs: entities are never expanded
+    if root is None or _has_doctype(root):  # no DTDs: entities never expand
         raise Fault("MalformedXML", _MALFORMED_XML)
     return root
+
+
+def _has_doctype(root: etree._Element) -> bool:
+    doctype: str = getattr(root.getroottree().docinfo, "doctype", "")
+    return bool(doctype)
 
 
 def _local(element: etree._Element) -> str:
