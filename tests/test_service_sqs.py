@@ -159,3 +159,11 @@ def test_batches_and_fifo(sqs: Any) -> None:
     with pytest.raises(ClientError) as missing_group:
         sqs.send_message(QueueUrl=queue, MessageBody="x")
     assert error(missing_group)[:2] == ("MissingParameter", 400)
+
+
+def test_queue_tags(sqs: Any) -> None:
+    queue = sqs.create_queue(QueueName="tagged", tags={"team": "a"})["QueueUrl"]
+    sqs.tag_queue(QueueUrl=queue, Tags={"env": "test"})
+    assert sqs.list_queue_tags(QueueUrl=queue)["Tags"] == {"team": "a", "env": "test"}
+    sqs.untag_queue(QueueUrl=queue, TagKeys=["team", "env"])
+    assert "Tags" not in sqs.list_queue_tags(QueueUrl=queue)
