@@ -273,7 +273,7 @@ class SQS(Service):
             if not taken:
                 return Result({})
             system = _wanted(params.get("MessageSystemAttributeNames"), params.get("AttributeNames"))
-            custom = params.get("MessageAttributeNames") or []
+            custom = _string_list(params.get("MessageAttributeNames"), "MessageAttributeNames")
             return Result({"Messages": [_received(m, system, custom) for m in taken]})
 
     def delete_message(self, call: Call) -> Result:
