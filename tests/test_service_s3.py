@@ -435,3 +435,19 @@ def test_presigned_download_overrides_response_headers(url: str, bucket: str) ->
     link = s3.generate_presigned_url("get_object", Params=params)
     got = urllib3.request("GET", link, retries=False)
     assert (got.status, got.data, got.headers["Content-Disposition"]) == (200, b"a,b", 'attachment; filename="r.csv"')
+
+
+def test_another_account_cannot_use_the_bucket(fake: FakeAWS, url: str, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="private", Body=b"secret")
+    fake.add_credentials("AKIDSECONDACCOUNT002", "second-secret", account_id="210987654321")
+    other = client(url, "s3", key="AKIDSECONDACCOUNT002", secret="second-secret")
+    for attempt in (
+        lambda: other.get_object(Bucket=bucket, Key="private"),
+        lambda: other.put_object(Bucket=bucket, Key="mine", Body=b"x"),
+        lambda: other.list_objects_v2(Bucket=bucket),
+        lambda: other.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "private"}),
+    ):
+        with pytest.raises(ClientError) as denied:
+            attempt()
+        assert error(denied) == ("AccessDenied", 403)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1

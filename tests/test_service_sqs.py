@@ -207,3 +207,13 @@ def test_concurrent_producers_and_consumers_see_each_message_once(sqs: Any, url:
         thread.join()
     assert not failures
     assert sorted(received) == sorted(f"{w}-{i}" for w in range(8) for i in range(20))
+
+
+def test_another_account_cannot_use_the_queue(url: str, sqs: Any, endpoint: tuple[FakeAWS, str]) -> None:
+    queue = sqs.create_queue(QueueName="private")["QueueUrl"]
+    endpoint[0].add_credentials("AKIDSECONDACCOUNT003", "second-secret", account_id="210987654321")
+    other = client(url, "sqs", key="AKIDSECONDACCOUNT003", secret="second-secret")
+    with pytest.raises(ClientError) as denied:
+        other.send_message(QueueUrl=queue, MessageBody="x")
+    assert error(denied)[:2] == ("AccessDenied", 403)
+    assert "QueueUrls" not in other.list_queues()

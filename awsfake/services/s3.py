@@ -356,10 +356,16 @@ class S3(Service):
 
     def _bucket(self, call: Call) -> _Bucket:
         name, _ = locate(call.host, call.path)
+        return self._owned(name, call)
+
+    def _owned(self, name: str, call: Call) -> _Bucket:
+        """The named bucket, if the caller's account owns it: there are no bucket policies to grant others access."""
         with self.lock:
             bucket = self.buckets.get(name)
         if bucket is None:
             raise Fault("NoSuchBucket", "The specified bucket does not exist", 404, extras={"BucketName": name})
+        if bucket.owner != call.caller.account_id:
+            raise Fault("AccessDenied", "Access Denied", 403)
         return bucket
 
     def _object_address(self, call: Call) -> tuple[str, str]:
@@ -400,12 +406,7 @@ class S3(Service):
     def _copy_source(self, call: Call) -> S3Object:
         bucket_name, key = parse_copy_source(call.headers.get("x-amz-copy-source", ""))
         with self.lock:
-            bucket = self.buckets.get(bucket_name)
-            if bucket is None:
-                raise Fault(
-                    "NoSuchBucket", "The specified bucket does not exist", 404, extras={"BucketName": bucket_name}
-                )
-            obj = bucket.objects.get(key)
+            obj = self._owned(bucket_name, call).objects.get(key)
         if obj is None:
             raise Fault("NoSuchKey", "The specified key does not exist.", 404, extras={"Key": key})
         return obj

@@ -154,6 +154,8 @@ class SQS(Service):
         with self.lock:
             if (call.region, account, name) not in self.queues:
                 raise _no_queue()
+        if account != call.caller.account_id:
+            raise _sqs_fault("AccessDenied", "Access to the resource is denied.", 403)
         return Result({"QueueUrl": _url(call.host, account, name)})
 
     def list_queues(self, call: Call) -> Result:
@@ -322,6 +324,8 @@ class SQS(Service):
         queue = self.queues.get((call.region, account, name))
         if queue is None:
             raise _no_queue()
+        if account != call.caller.account_id:  # no queue policies: only the owner's account may use a queue
+            raise _sqs_fault("AccessDenied", f"Access to the resource {url} is denied.", 403)
         return queue
 
     def _enqueue(self, queue: Queue, params: Mapping[str, Any], sender: str) -> Message:
