@@ -24,6 +24,7 @@ from awsfake.services.s3_headers import (
     check_content_md5,
     check_copy_conditions,
     check_write_conditions,
+    copy_range,
     object_checksum,
     object_fields,
     object_headers,
@@ -317,6 +318,18 @@ class S3(Service):
             upload = self._upload(call)
             upload.parts[number] = (etag, call.body)
         return Result(None, headers={"ETag": etag})
+
+    def upload_part_copy(self, call: Call) -> Result:
+        number = _part_number(first(call.query, "partNumber"))
+        source = self._copy_source(call)
+        check_copy_conditions(call.headers, source)
+        first_byte, last_byte = copy_range(call.headers.get("x-amz-copy-source-range"), source.size)
+        data = source.data[first_byte : last_byte + 1]
+        etag = etag_of(data)
+        with self.lock:
+            upload = self._upload(call)
+            upload.parts[number] = (etag, data)
+        return Result({"ETag": etag, "LastModified": now()}, root="CopyPartResult")
 
     def complete_multipart_upload(self, call: Call) -> Result:
         requested = parse_complete(call.body)

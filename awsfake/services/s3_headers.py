@@ -24,6 +24,7 @@ __all__ = [
     "check_content_md5",
     "check_copy_conditions",
     "check_write_conditions",
+    "copy_range",
     "object_checksum",
     "object_fields",
     "object_headers",
@@ -168,6 +169,28 @@ def _precondition_failed(condition: str) -> Fault:
 
 def _http_time(value: str | None) -> datetime | None:
     return parse_date(value) if value else None
+
+
+def copy_range(header: str | None, size: int) -> tuple[int, int]:
+    """UploadPartCopy's `x-amz-copy-source-range`: an exact `bytes=first-last` inside the source (whole if absent)."""
+    if header is None:
+        return 0, size - 1
+    match = _RANGE.match(header.strip())
+    if not match or not match.group(1) or not match.group(2) or int(match.group(2)) < int(match.group(1)):
+        raise Fault(
+            "InvalidArgument",
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the "
+            "zero-based offsets of the first and last bytes to copy",
+            extras=argument("x-amz-copy-source-range", header),
+        )
+    first_byte, last_byte = int(match.group(1)), int(match.group(2))
+    if last_byte >= size:
+        raise Fault(
+            "InvalidRequest",
+            f"The specified copy range is invalid for the source object size: {size}",
+            extras=argument("x-amz-copy-source-range", header),
+        )
+    return first_byte, last_byte
 
 
 def parse_copy_source(header: str) -> tuple[str, str]:
