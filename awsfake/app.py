@@ -179,7 +179,11 @@ class FakeAWS:
             response = protocols.render_fault(
                 exchange.info, protocols.internal_error(), protocols.new_request_id(exchange.info)
             )
-        self._record(exchange, response)
+        try:
+            self._record(exchange, response)
+        except Exception as exc:  # an on_request hook that fails must not cost the client its answer
+            with self._lock:
+                self._errors.append(exc)
         start_response(_STATUS_LINES.get(response.status, f"{response.status} Unknown"), response.headers)
         return [response.body]
 
