@@ -10,6 +10,7 @@ How a case is signed (the suite's conventions):
 - the request line's target is taken as the path and query as they stand (the suite's paths are not
   pre-encoded, so `/example space/` canonicalises to `/example%20space/`);
 - every header in the `.req` is signed (obs-fold continuation lines join their header's value);
+- the payload hash is the request's `X-Amz-Content-SHA256` if it has one, else the SHA-256 of the body;
 - the date is the request's `X-Amz-Date`, else its `Date`, else `--date`;
 - options (`--access-key-id`, `--secret-access-key`, `--session-token`, `--region`, `--service`, `--date`) set
   what the suite leaves implicit; a `sigv4.conf` file (`name = value` lines, the same names without dashes)
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -43,9 +45,10 @@ from awsclient.sigv4 import (
     string_to_sign,
 )
 
-__all__ = ["Options", "RawRequest", "Signed", "main", "parse_request", "run", "sign_case"]
+__all__ = ["Options", "RawRequest", "Signed", "main", "options_for", "parse_request", "run", "sign_case"]
 
 CONF_NAME = "sigv4.conf"
+_HTTP_VERSION = re.compile(r"HTTP/\d\.\d").fullmatch
 ARTEFACTS = (("creq", "canonical request"), ("sts", "string to sign"), ("authz", "authorization"))
 
 
@@ -88,11 +91,9 @@ def parse_request(raw: bytes) -> RawRequest:
     head, body = raw[:at].decode("utf-8"), raw[at + size :]
     lines = head.replace("\r\n", "\n").split("\n")
     method, _, rest = lines[0].partition(" ")
-    target, _, version = rest.rpartition(" ")
-    if not version.startswith("HTTP/"):
-        target = rest  # no version: the whole rest is the target
-    if not method or not target:
-        raise ValueError(f"bad request line {lines[0]!r}")
+    target, _, version = rest.rpartition(" ")  # the target may hold spaces: the suite does not encode paths
+    if not method.isalpha() or not target or not _HTTP_VERSION(version):
+        raise ValueError(f"bad request line {lines[0]!r}: expected METHOD TARGET HTTP/1.1")
     headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         if line[:1] in (" ", "\t") and headers:
@@ -123,7 +124,7 @@ def sign_case(request: RawRequest, options: Options) -> Signed:
         request.query,
         headers,
         signed,
-        hashlib.sha256(request.body).hexdigest(),
+        _payload_hash(request),
         service=options.service,
     )
     scope = credential_scope(date, options.region, options.service)
@@ -131,6 +132,12 @@ def sign_case(request: RawRequest, options: Options) -> Signed:
     sig = signature(signing_key(options.secret_access_key, date, options.region, options.service), sts)
     authz = f"{ALGORITHM} Credential={options.access_key_id}/{scope}, SignedHeaders={';'.join(signed)}, Signature={sig}"
     return Signed(creq, sts, authz, headers)
+
+
+def _payload_hash(request: RawRequest) -> str:
+    """`X-Amz-Content-SHA256` when the request has one (S3's rule, and botocore's), else the body's SHA-256."""
+    declared = request.header("x-amz-content-sha256")
+    return declared.strip() if declared is not None else hashlib.sha256(request.body).hexdigest()
 
 
 def _signing_date(request: RawRequest, options: Options) -> str:
@@ -160,7 +167,7 @@ def _case_name(req: Path, root: Path) -> str:
     return f"{folder}/{req.stem}" if folder != "." else req.stem
 
 
-def _options_for(req: Path, root: Path, base: Options) -> Options:
+def options_for(req: Path, root: Path, base: Options) -> Options:
     folders = [req.parent, *req.parent.parents]
     chain = folders[: folders.index(root) + 1] if root in folders else [req.parent]
     options = base
@@ -202,7 +209,7 @@ def _token_from_sreq(req: Path, request: RawRequest) -> str | None:
 def check_case(req: Path, root: Path, base: Options) -> str | None:
     """None when the case passes, else the report of its first differing artefact."""
     try:
-        options = _options_for(req, root, base)
+        options = options_for(req, root, base)
         request = parse_request(req.read_bytes())
         if not options.session_token:
             options = replace(options, session_token=_token_from_sreq(req, request))
