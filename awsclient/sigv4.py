@@ -35,7 +35,10 @@ from awsclient.credentials import Credentials, current_credentials
 
 __all__ = [
     "ALGORITHM",
+    "AMZ_DATE_FORMAT",
     "EMPTY_SHA256",
+    "MAX_PRESIGN_EXPIRES",
+    "UNSIGNED_HEADERS",
     "UNSIGNED_PAYLOAD",
     "add_v4_auth_heads",
     "amz_date_now",
