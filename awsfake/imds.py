@@ -191,7 +191,8 @@ class FakeIMDS:
         self.errors: list[BaseException] = []
         self._tokens: dict[str, float] = {}
         self._fail_rules: list[_FailRule] = []
-        self._delay = 0.0
+        self._answers: dict[str, tuple[int, str]] = {}
+        self._delay: tuple[float, str | None] = (0.0, None)
         self._released = threading.Event()
         self._lock = threading.RLock()
         self._running: RunningIMDS | None = None
@@ -227,7 +228,7 @@ class FakeIMDS:
 
     @property
     def tokens(self) -> TokenMode:
-        """"optional" (IMDSv1 reads allowed) or "required" (IMDSv2 only: reads without a token get 401)."""
+        """ "optional" (IMDSv1 reads allowed) or "required" (IMDSv2 only: reads without a token get 401)."""
         return self._token_mode
 
     @tokens.setter
@@ -258,15 +259,18 @@ class FakeIMDS:
             self._released.clear()
             self._start(self._running.host, self._running.port)
 
-    def slow(self, seconds: float) -> _Undo:
-        """Every answer waits `seconds` first (cut short when the fault is undone or the server stops)."""
+    def slow(self, seconds: float, *, path: str | None = None) -> _Undo:
+        """Answers (to paths starting with `path`, or all) wait `seconds` first; undoing the fault ends the wait.
+
+        `slow(5, path="/latest/api/token")` is a container behind a hop limit of 1: the token answer never arrives.
+        """
         if seconds < 0:
             raise ValueError("a delay cannot be negative")
         self._released.clear()
-        self._delay = seconds
+        self._delay = (seconds, path)
 
         def undo() -> None:
-            self._delay = 0.0
+            self._delay = (0.0, None)
             self._released.set()
 
         return _Undo(undo)
@@ -291,6 +295,17 @@ class FakeIMDS:
 
         return _Undo(undo)
 
+    def answer(self, path: str, body: str, status: int = 200) -> _Undo:
+        """Serve `body` for GET `path` instead of the real value (e.g. a broken credentials document)."""
+        with self._lock:
+            self._answers[path] = (status, body)
+
+        def undo() -> None:
+            with self._lock:
+                self._answers.pop(path, None)
+
+        return _Undo(undo)
+
     def require_tokens(self) -> _Undo:
         """IMDSv2 only from now on: reads without a token get 401."""
         before, self.tokens = self.tokens, "required"
@@ -303,7 +318,8 @@ class FakeIMDS:
     def clear_faults(self) -> None:
         with self._lock:
             self._fail_rules.clear()
-        self._delay = 0.0
+            self._answers.clear()
+        self._delay = (0.0, None)
         self._released.set()
 
     def reset(self) -> None:
@@ -361,8 +377,9 @@ class FakeIMDS:
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
-        if self._delay:
-            self._released.wait(self._delay)
+        delay, prefix = self._delay
+        if delay and (prefix is None or request.path.startswith(prefix)):
+            self._released.wait(delay)
         failed = self._take_fail_rule(request.method, request.path)
         if failed is not None:
             return _error(failed)
@@ -373,6 +390,12 @@ class FakeIMDS:
         remaining = self._token_check(request)
         if remaining is None:
             return _error(401)
+        with self._lock:
+            answer = self._answers.get(request.path)
+        if answer is not None:
+            response = _text(answer[1])
+            response.status_code = answer[0]
+            return response
         body = self._lookup(request.path)
         if body is None:
             return _error(404)
