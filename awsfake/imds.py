@@ -71,7 +71,7 @@ class CredentialStore(Protocol):
         secret_access_key: str,
         *,
         session_token: str | None = ...,
-        expiration: datetime | None = ...,
+        expiration: float | None = ...,
         account_id: str = ...,
         arn: str | None = ...,
     ) -> Any: ...
@@ -195,6 +195,8 @@ class FakeIMDS:
         self._delay: tuple[float, str | None] = (0.0, None)
         self._released = threading.Event()
         self._lock = threading.RLock()
+        self._idle = threading.Condition(self._lock)
+        self._in_flight = 0
         self._running: RunningIMDS | None = None
         self._listener: ExitStack | None = None
 
@@ -323,12 +325,21 @@ class FakeIMDS:
         self._released.set()
 
     def reset(self) -> None:
-        """Forget requests, tokens and faults (issued credentials stay registered with the endpoint)."""
+        """Forget requests, tokens and faults (issued credentials stay registered with the endpoint).
+
+        Requests still being answered (say, held by `slow`) finish first, so none lands in the next test's journal.
+        """
         self.clear_faults()
+        self.wait_idle()
         with self._lock:
             self.journal.clear()
             self._tokens.clear()
             self.errors.clear()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until no request is being answered; False if some still are after `timeout` seconds."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     # --- what tests read -----------------------------------------------------------------------------------------
 
@@ -362,6 +373,8 @@ class FakeIMDS:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
+        with self._lock:
+            self._in_flight += 1
         try:
             response = self._respond(request)
         except Exception as exc:  # a bug in the fake: answer like IMDS would, keep it for check()
@@ -369,6 +382,8 @@ class FakeIMDS:
                 self.errors.append(exc)
             response = _error(500)
         with self._lock:
+            self._in_flight -= 1
+            self._idle.notify_all()
             self.journal.append(
                 IMDSRequest(
                     request.method, request.path, response.status_code, TOKEN_HEADER in request.headers, time.time()
@@ -553,7 +568,7 @@ class FakeIMDS:
                 creds.access_key_id,
                 creds.secret_access_key,
                 session_token=creds.token,
-                expiration=datetime.fromtimestamp(creds.expiration, timezone.utc),
+                expiration=creds.expiration,
                 account_id=inst.account_id,
                 arn=f"arn:aws:sts::{inst.account_id}:assumed-role/{self.role_name}/{inst.instance_id}",
             )

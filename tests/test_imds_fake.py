@@ -258,7 +258,7 @@ def test_role_credentials_document(registry: Registry, http: urllib3.PoolManager
     assert added["access_key_id"] == doc["AccessKeyId"]
     assert added["secret_access_key"] == doc["SecretAccessKey"]
     assert added["session_token"] == doc["Token"]
-    assert added["expiration"] == expires.replace(tzinfo=timezone.utc)
+    assert added["expiration"] == expires.replace(tzinfo=timezone.utc).timestamp()
     assert added["arn"] == f"arn:aws:sts::123456789012:assumed-role/{ROLE}/i-0a1b2c3d4e5f60718"
 
 
@@ -305,7 +305,7 @@ def test_credentials_rotate_from_the_lead_time_and_old_ones_stay_registered(
     assert second["AccessKeyId"] != first["AccessKeyId"] and second["Token"] != first["Token"]
     assert (second["LastUpdated"], second["Expiration"]) == ("2026-03-01T17:46:00Z", "2026-03-01T23:46:00Z")
     assert [a["access_key_id"] for a in registry.added] == [first["AccessKeyId"], second["AccessKeyId"]]
-    assert registry.added[0]["expiration"] == datetime(2026, 3, 1, 18, 0, tzinfo=timezone.utc)
+    assert registry.added[0]["expiration"] == datetime(2026, 3, 1, 18, 0, tzinfo=timezone.utc).timestamp()
     assert len(imds.issued) == 2
 
 
