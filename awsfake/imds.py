@@ -325,7 +325,7 @@ class FakeIMDS:
         self._released.set()
 
     def reset(self) -> None:
-        """Forget requests, tokens and faults (issued credentials stay registered with the endpoint).
+        """Forget requests, tokens, faults and issued credentials (the endpoint keeps accepting those until expiry).
 
         Requests still being answered (say, held by `slow`) finish first, so none lands in the next test's journal.
         """
@@ -333,6 +333,7 @@ class FakeIMDS:
         self.wait_idle()
         with self._lock:
             self.journal.clear()
+            self.issued.clear()
             self._tokens.clear()
             self.errors.clear()
 
@@ -365,7 +366,8 @@ class FakeIMDS:
         with self._lock:
             now = time.time()
             latest = self.issued[-1] if self.issued else None
-            if latest is None or now >= latest.expiration - self.rotation_lead:
+            # A set issued "later" than now means a test moved the clock back: it would look valid for too long.
+            if latest is None or now < latest.issued or now >= latest.expiration - self.rotation_lead:
                 latest = self._mint(now)
             return latest
 
