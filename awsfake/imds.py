@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import string
 import threading
@@ -588,7 +589,7 @@ def _token_mode(mode: str) -> TokenMode:
 
 
 def _token_ttl(raw: str | None) -> int | None:
-    if raw is None or not raw.strip().isdigit():
+    if raw is None or not re.fullmatch(r"[0-9]{1,6}", raw.strip()):
         return None
     ttl = int(raw.strip())
     return ttl if 1 <= ttl <= MAX_TOKEN_TTL else None

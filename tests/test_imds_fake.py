@@ -97,7 +97,7 @@ def test_token_put_answers_text_and_echoes_ttl(http: urllib3.PoolManager, runnin
     assert 0 < int(read.headers[TTL]) <= 120
 
 
-@pytest.mark.parametrize("ttl", [None, "0", "21601", "-1", "abc", "1.5", ""])
+@pytest.mark.parametrize("ttl", [None, "0", "21601", "-1", "abc", "1.5", "", "\u00b2", "9" * 40])
 def test_token_ttl_missing_or_out_of_range_is_400(
     http: urllib3.PoolManager, running: RunningIMDS, ttl: str | None
 ) -> None:
