@@ -6,6 +6,10 @@ Both clients take part: botocore's own instance-metadata provider (boto3) and aw
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -149,3 +153,35 @@ def test_botocore_refreshes_from_the_fake_when_its_credentials_near_expiry(
     assert first != second
     assert second == imds.issued[-1].access_key_id
     assert imds.credential_fetches >= 2
+
+
+def test_aws_cli_on_the_instance(world: tuple[FakeAWS, str, FakeIMDS]) -> None:
+    """The AWS CLI, in its own process, finds the instance credentials and the endpoint accepts them."""
+    _, endpoint_url, imds = world
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_") or name in KEEP}
+    env["AWS_DEFAULT_REGION"] = "us-east-1"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "awscli",
+            "sts",
+            "get-caller-identity",
+            "--endpoint-url",
+            endpoint_url,
+            "--output",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["Arn"].endswith(f"assumed-role/{ROLE}/{imds.instance.instance_id}")
+    assert imds.credential_fetches == 1
+    assert imds.journal[0].method == "PUT"
+
+
+KEEP = ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE")

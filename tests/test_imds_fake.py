@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -380,3 +381,26 @@ def test_reprs_hide_secrets(imds: FakeIMDS, http: urllib3.PoolManager, running: 
     shown = repr(imds.issued)
     assert doc["AccessKeyId"] in shown
     assert doc["SecretAccessKey"] not in shown and doc["Token"] not in shown
+
+
+def test_concurrent_reads_at_rotation_mint_one_set(imds: FakeIMDS, registry: Registry, running: RunningIMDS) -> None:
+    start = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+    with freeze_time(start, tick=True) as clock:
+        pool = urllib3.PoolManager(maxsize=16)
+        first = json.loads(pool.request("GET", running.url + CREDS_PATH).data)["AccessKeyId"]
+        clock.move_to(start + timedelta(hours=5, minutes=50))
+        barrier = threading.Barrier(16)
+        keys: list[str] = []
+
+        def read() -> None:
+            barrier.wait()
+            keys.append(json.loads(pool.request("GET", running.url + CREDS_PATH, timeout=10).data)["AccessKeyId"])
+
+        threads = [threading.Thread(target=read) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+        pool.clear()
+    assert len(keys) == 16 and len(set(keys)) == 1 and keys[0] != first
+    assert len(registry.added) == 2 == len(imds.issued)
