@@ -14,8 +14,9 @@ an `InstanceCredentials` refresher, which `current_credentials()` consults befor
 The conversation follows botocore's: `PUT /latest/api/token` (TTL 21600), falling back to IMDSv1 when that answers
 403, 404 or 405 or times out (a container behind a hop limit of 1 never sees the token answer); 400 ends the attempt.
 Unlike botocore, a refused connection ends the attempt at once rather than falling back to a v1 read of the same
-unreachable host. Each request has `timeout` seconds and `attempts` tries; connections are not kept between
-refreshes (they are hours apart) and proxies are never used (IMDS is link-local).
+unreachable host. Each request has `timeout` seconds and `attempts` tries; connections are pooled (a connection the
+server dropped while idle is re-sent once on a new one, which costs no timeout) and proxies are never used (IMDS is
+link-local).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import urllib3
-from urllib3.exceptions import HTTPError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, ReadTimeoutError
 
 from awsclient.credentials import CredentialsError, set_credentials
 from awsclient.params import Parameter, non_negative_number, positive_int, str_param
@@ -124,8 +125,12 @@ retry_interval: Parameter[float] = Parameter("imds_refresh_retry_interval", 10.0
 # --- reading metadata ---------------------------------------------------------------------------------------------
 
 
+# Typed as Any: the installed types-urllib3 stubs describe urllib3 1.26 and would shadow urllib3 2's own types.
+_POOL: Any = urllib3.PoolManager(num_pools=4, maxsize=4)
+
+
 class _Reader:
-    """One conversation with IMDS: a token (or IMDSv1), then reads. Its one connection closes with it."""
+    """One conversation with IMDS: a session token (or IMDSv1, when allowed), then reads. Settings are read once."""
 
     def __init__(self) -> None:
         if disabled():
@@ -133,35 +138,27 @@ class _Reader:
         self.base = _checked_endpoint(endpoint())
         self._timeout = timeout()
         self._attempts = attempts()
-        # Typed as Any: the installed types-urllib3 stubs describe urllib3 1.26 and would shadow urllib3 2's types.
-        self._pool: Any = urllib3.PoolManager(num_pools=1, maxsize=1)
-        self.token: str | None = None
-
-    def __enter__(self) -> _Reader:
-        try:
-            self.token = self._fetch_token()
-        except BaseException:
-            self._pool.clear()
-            raise
+        self.token = self._fetch_token()
         if self.token is None and v1_disabled():
-            self._pool.clear()
             raise CredentialsError(
                 f"IMDS at {self.base} gave no session token and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)"
             )
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._pool.clear()
 
     def _send(self, method: str, path: str, headers: dict[str, str]) -> Any:
-        return self._pool.request(
-            method,
-            self.base + path,
-            headers=headers,
-            timeout=urllib3.Timeout(connect=self._timeout, read=self._timeout),
-            retries=False,
-            redirect=False,
-        )
+        def send() -> Any:
+            return _POOL.request(
+                method,
+                self.base + path,
+                headers=headers,
+                timeout=urllib3.Timeout(connect=self._timeout, read=self._timeout),
+                retries=False,
+                redirect=False,
+            )
+
+        try:
+            return send()
+        except ProtocolError:  # the server closed a pooled connection: no answer was lost, send once more
+            return send()
 
     def _fetch_token(self) -> str | None:
         """The session token, or None to go on with IMDSv1."""
@@ -230,8 +227,7 @@ def _status_problem(status: int, with_token: bool) -> str:
 
 def read_metadata(path: str) -> str:
     """One metadata value or listing, e.g. `read_metadata("meta-data/placement/region")` (relative to /latest/)."""
-    with _Reader() as reader:
-        return reader.get(_latest(path))
+    return _Reader().get(_latest(path))
 
 
 def instance_identity() -> dict[str, Any]:
@@ -303,14 +299,13 @@ def _parse_time(text: str, where: str) -> float:
 
 def fetch_role_credentials(role_name: str | None = None) -> RoleCredentials:
     """The role's current credentials (the role attached to the instance when `role_name` is None)."""
-    with _Reader() as reader:
-        if role_name is None:
-            listing = reader.get(CREDENTIALS_PATH).strip().splitlines()
-            if not listing or not listing[0].strip():
-                raise CredentialsError(f"IMDS at {reader.base} lists no role for this instance")
-            role_name = listing[0].strip()
-        text = reader.get(CREDENTIALS_PATH + role_name)
-        creds = parse_role_credentials(text, role_name=role_name, source=reader.base)
+    reader = _Reader()
+    if role_name is None:
+        listing = reader.get(CREDENTIALS_PATH).strip().splitlines()
+        if not listing or not listing[0].strip():
+            raise CredentialsError(f"IMDS at {reader.base} lists no role for this instance")
+        role_name = listing[0].strip()
+    creds = parse_role_credentials(reader.get(CREDENTIALS_PATH + role_name), role_name=role_name, source=reader.base)
     if creds.expiration <= time.time():
         raise CredentialsError(
             f"IMDS at {reader.base} handed out credentials for role {role_name} (access key {creds.access_key_id}) "
