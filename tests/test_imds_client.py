@@ -407,3 +407,12 @@ def test_botocore_gets_credentials_from_the_fake(imds: FakeIMDS, bare_environmen
         served.token,
     )
     assert journal(imds)[0] == ("PUT", "/latest/api/token", 200, False)
+
+
+def test_a_restarted_service_is_reached_on_a_new_connection(imds: FakeIMDS) -> None:
+    credentials_from_ec2_instance(ROLE)
+    with imds.go_down():  # closes the connection the client pooled
+        pass
+    for _ in range(3):
+        credentials_from_ec2_instance(ROLE)
+    assert imds.credential_fetches == 4
