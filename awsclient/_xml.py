@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from awsclient.errors import safe_xml_parser
+from awsclient.errors import parse_xml
 
 __all__ = ["find_all_text", "find_text", "parse"]
 
@@ -12,7 +12,7 @@ __all__ = ["find_all_text", "find_text", "parse"]
 def parse(body: bytes, what: str) -> etree._Element:
     """The body's root element; ValueError naming `what` when the body is not XML."""
     try:
-        return etree.fromstring(body, parser=safe_xml_parser())
+        return parse_xml(body)
     except etree.XMLSyntaxError as exc:
         raise ValueError(f"{what}: the response body is not XML ({exc}): {body[:200]!r}") from None
 

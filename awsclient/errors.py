@@ -20,6 +20,7 @@ import http
 import http.client
 import io
 import json
+import threading
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeAlias
 
@@ -30,6 +31,7 @@ __all__ = [
     "AwsError",
     "check_response",
     "header_and_response_to_exn",
+    "parse_xml",
     "safe_xml_parser",
 ]
 
@@ -101,6 +103,17 @@ class AwsError(Exception):
 def safe_xml_parser() -> etree.XMLParser:
     """The only way the client reads XML: no entities resolved, no DTD, no network, no huge trees."""
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+
+
+_parsers = threading.local()
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse with this thread's safe parser (building a parser costs more than parsing a small AWS answer)."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = safe_xml_parser()
+    return etree.fromstring(data, parser=parser)
 
 
 def header_and_response_to_exn(headers: Head, body: Body = b"", *, status: int | None = None) -> AwsError:
@@ -197,7 +210,7 @@ def _from_body(body: Body, fields: Mapping[str, str]) -> Found | None:
         return _from_json(stripped)
     if stripped.startswith(b"<"):
         try:
-            root = etree.fromstring(stripped, parser=safe_xml_parser())
+            root = parse_xml(stripped)
         except (etree.XMLSyntaxError, ValueError):
             return None
         return _from_xml(root) if root is not None else None
