@@ -39,7 +39,7 @@ def test_sections_have_examples() -> None:
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("section", ["errors", "transport"])
 def test_readme_examples_run(section: str, fake: tuple[FakeAWS, RunningServer]) -> None:
-    aws, server = fake
+    aws, _server = fake
     for code in examples(section):
         before = len(aws.requests)
         exec(compile(code, f"README:{section}", "exec"), {})
