@@ -7,14 +7,28 @@ plain text, percent-encoded once by `request`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote_plus
 
 from awsclient import _xml
-from awsclient.transport import region_for, request
+from awsclient.errors import header_and_response_to_exn
+from awsclient.transport import Response, region_for, request
 
 __all__ = ["create_bucket", "delete_object", "get_object", "list_buckets", "list_objects", "put_object"]
 
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+
+def _call(method: str, path: str, **kwargs: Any) -> Response:
+    """`awsclient.request` for S3, where a redirect is a failure too: the bucket lives in another region.
+
+    S3 answers 301 `PermanentRedirect` (or 307 `TemporaryRedirect`) with an `<Error>` body naming the endpoint to
+    use; the helpers raise it as an `AwsError` instead of reading it as a result.
+    """
+    response = request(method, path, service="s3", **kwargs)
+    if 300 <= response.status < 400:
+        raise header_and_response_to_exn(response.headers, response.body, status=response.status)
+    return response
 
 
 def list_buckets(*, region: str | None = None) -> list[str]:
@@ -23,7 +37,7 @@ def list_buckets(*, region: str | None = None) -> list[str]:
     token: str | None = None
     while True:
         query = {"continuation-token": token} if token else None
-        response = request("GET", "/", service="s3", region=region, query=query)
+        response = _call("GET", "/", region=region, query=query)
         root = _xml.parse(response.body, "s3 ListBuckets")
         names += _xml.find_all_text(root, "Buckets/Bucket/Name")
         token = _xml.find_text(root, "ContinuationToken")
@@ -40,7 +54,7 @@ def create_bucket(bucket: str, *, region: str | None = None) -> None:
             f'<CreateBucketConfiguration xmlns="{NS}"><LocationConstraint>{where}</LocationConstraint>'
             "</CreateBucketConfiguration>"
         ).encode()
-    request("PUT", f"/{bucket}", service="s3", region=where, body=body)
+    _call("PUT", f"/{bucket}", region=where, body=body)
 
 
 def put_object(
@@ -56,16 +70,16 @@ def put_object(
     headers = {f"x-amz-meta-{name}": value for name, value in (metadata or {}).items()}
     if content_type is not None:
         headers["Content-Type"] = content_type
-    response = request("PUT", f"/{bucket}/{key}", service="s3", region=region, headers=headers, body=body)
+    response = _call("PUT", f"/{bucket}/{key}", region=region, headers=headers, body=body)
     return response.headers.get("ETag", "")
 
 
 def get_object(bucket: str, key: str, *, region: str | None = None) -> bytes:
-    return request("GET", f"/{bucket}/{key}", service="s3", region=region).body
+    return _call("GET", f"/{bucket}/{key}", region=region).body
 
 
 def delete_object(bucket: str, key: str, *, region: str | None = None) -> None:
-    request("DELETE", f"/{bucket}/{key}", service="s3", region=region)
+    _call("DELETE", f"/{bucket}/{key}", region=region)
 
 
 def list_objects(bucket: str, prefix: str = "", *, region: str | None = None) -> list[str]:
@@ -79,7 +93,7 @@ def list_objects(bucket: str, prefix: str = "", *, region: str | None = None) ->
         query = {"list-type": "2", "prefix": prefix, "encoding-type": "url"}
         if token:
             query["continuation-token"] = token
-        response = request("GET", f"/{bucket}", service="s3", region=region, query=query)
+        response = _call("GET", f"/{bucket}", region=region, query=query)
         root = _xml.parse(response.body, "s3 ListObjectsV2")
         found = _xml.find_all_text(root, "Contents/Key")
         keys += [unquote_plus(k) for k in found] if _xml.find_text(root, "EncodingType") == "url" else found

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from botocore.awsrequest import HeadersDict
 from botocore.parsers import create_parser
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from awsclient.errors import AwsError, check_response, header_and_response_to_exn, safe_xml_parser
@@ -187,3 +189,27 @@ def test_errors_pickle_and_redact() -> None:
     clean = err.redacted("FwoGZXIvYXdzEXAMPLE", None)
     assert "FwoGZXIvYXdz" not in str(clean) + repr(clean.details)
     assert err.redacted(None) is err
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    status=st.integers(100, 599),
+    content_type=st.sampled_from(["text/xml", "application/json", "application/x-amz-json-1.1", "text/html", ""]),
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300).map(str.encode),
+        st.recursive(
+            st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
+            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+            max_leaves=10,
+        ).map(lambda doc: json.dumps(doc).encode()),
+        st.lists(
+            st.sampled_from(["<Error>", "</Error>", "<Code>", "</Code>", "x", "&amp;", "<!DOCTYPE a>", "]]>"])
+        ).map(lambda parts: "".join(parts).encode()),
+    ),
+)
+def test_any_body_gives_an_aws_error_and_never_raises(status: int, content_type: str, body: bytes) -> None:
+    err = header_and_response_to_exn(f"HTTP/1.1 {status} Whatever\r\nContent-Type: {content_type}\r\n\r\n", body)
+    assert err.http_code == status and err.http_message == "Whatever"
+    assert isinstance(err.aws_code, str) and isinstance(err.aws_message, str)
+    assert str(err).startswith(f'HTTP {status} "Whatever". AWS Code="')

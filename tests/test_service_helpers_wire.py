@@ -195,3 +195,20 @@ def test_a_success_body_that_is_not_xml_is_a_clear_error(app: ScriptedApp) -> No
     app.replies = [(200, XML, b"<html>oops")]
     with pytest.raises(ValueError, match="s3 ListBuckets: the response body is not XML"):
         s3.list_buckets()
+
+
+def test_s3_redirect_to_another_region_is_an_error_not_a_result(app: ScriptedApp) -> None:
+    app.replies = [
+        (
+            301,
+            [("Content-Type", "application/xml"), ("x-amz-bucket-region", "eu-central-1")],
+            b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PermanentRedirect</Code><Message>The bucket you '
+            b"are attempting to access must be addressed using the specified endpoint. Please send all future "
+            b"requests to this endpoint.</Message><Endpoint>s3.eu-central-1.amazonaws.com</Endpoint>"
+            b"<Bucket>b</Bucket><RequestId>R</RequestId><HostId>H</HostId></Error>",
+        )
+    ]
+    with pytest.raises(AwsError) as info:
+        s3.list_objects("b")
+    assert (info.value.http_code, info.value.aws_code, info.value.request_id) == (301, "PermanentRedirect", "R")
+    assert info.value.details["Endpoint"] == "s3.eu-central-1.amazonaws.com"
