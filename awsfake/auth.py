@@ -25,6 +25,7 @@ from awsfake.incoming import Incoming
 __all__ = ["MAX_SKEW_SECONDS", "Verified", "guess_info", "verify"]
 
 MAX_SKEW_SECONDS = 15 * 60
+_SCOPE_SERVICE = re.compile(r"Credential=[^/,&\s]+/[^/,&\s]+/[^/,&\s]+/([^/,&\s]+)/")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _QUERY_AUTH = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
 _S3_MISMATCH = (
@@ -175,7 +176,10 @@ def deny(
 
 
 def guess_info(incoming: Incoming) -> ServiceInfo:
-    """The service a request is probably for, before (or without) a credential scope naming it."""
+    """The service a request is for: named by its credential scope, else guessed from its shape."""
+    scope = _SCOPE_SERVICE.search(incoming.header("authorization") or unquote(incoming.raw_query))
+    if scope:
+        return info_for(scope.group(1))
     target = incoming.header("x-amz-target")
     if target:
         prefix = target.partition(".")[0]
@@ -199,6 +203,8 @@ def verify(incoming: Incoming, accounts: Accounts, endpoint_region: str) -> Veri
         presented = _from_header(incoming, authorization, info)
     elif _has_query_auth(incoming.raw_query):
         presented = _from_query(incoming, info)
+    elif "AWSAccessKeyId=" in incoming.raw_query and "Signature=" in incoming.raw_query:
+        raise _unsupported_algorithm(info, "AWS", "")  # a Signature Version 2 presigned URL
     else:
         raise deny(info, "missing")
     info = presented.info

@@ -55,13 +55,15 @@ class Decoded:
 def decode(raw: bytes, mode: str, signer: ChunkSigner | None, declared_trailers: str | None = None) -> Decoded:
     """The payload of an aws-chunked body; raises `Fault` for bad framing, signatures or checksums."""
     signed = mode in (SIGNED, SIGNED_TRAILER)
+    has_trailer = mode in (SIGNED_TRAILER, UNSIGNED_TRAILER)
     reader = _Reader(raw)
     parts: list[bytes] = []
     previous = signer.seed if signer else ""
     while True:
         size, chunk_sig = _frame_header(reader, signed)
         data = reader.take(size)
-        reader.expect_crlf()
+        if size or not has_trailer:  # with trailers, the last frame's header is followed by the trailer lines
+            reader.expect_crlf()
         if signed and signer is not None:
             previous = _check_chunk(signer, previous, chunk_sig, data)
         if size == 0:
@@ -70,7 +72,7 @@ def decode(raw: bytes, mode: str, signer: ChunkSigner | None, declared_trailers:
             raise _chunk_size_error()
         parts.append(data)
     trailers: dict[str, str] = {}
-    if mode in (SIGNED_TRAILER, UNSIGNED_TRAILER):
+    if has_trailer:
         trailers = _trailers(reader, mode == SIGNED_TRAILER, signer, previous)
     elif not reader.at_end():
         raise _incomplete()

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
+from werkzeug.exceptions import HTTPException
+
 from awsfake.faults import Fault
 
 __all__ = ["DEFAULT_MAX_BODY", "Incoming", "read_incoming"]
@@ -116,7 +118,10 @@ def _read_exact(stream: Any, length: int, incoming: Incoming) -> bytes:
     chunks = []
     remaining = length
     while remaining > 0 and stream is not None:
-        chunk = stream.read(min(remaining, 1 << 20))
+        try:
+            chunk = stream.read(min(remaining, 1 << 20))
+        except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
+            break
         if not chunk:
             break
         chunks.append(chunk)
