@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from werkzeug.datastructures import Headers
 
+from awsfake.accounts import Accounts
 from awsfake.services import Call, Caller, Result, Service
 
 ACCOUNT = "123456789012"
@@ -16,11 +17,7 @@ S = TypeVar("S", bound=Service)
 
 
 def new(cls: type[S]) -> S:
-    try:
-        from awsfake.accounts import Accounts
-    except ImportError:
-        return cls()
-    return cls(Accounts())  # type: ignore[call-arg]
+    return cls(Accounts())
 
 
 def call(

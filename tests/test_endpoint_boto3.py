@@ -60,8 +60,12 @@ def _map(values: dict[str, str]) -> object:
 def test_unknown_action_gets_each_family_s_own_error() -> None:
     with served() as (_, url):
         with pytest.raises(ClientError) as sns:
-            client(url, "sns").create_topic(Name="t")
-        assert error_of(sns) == ("InvalidAction", 400, "The action CreateTopic is not valid for this web service.")
+            client(url, "sns").list_platform_applications()
+        assert error_of(sns) == (
+            "InvalidAction",
+            400,
+            "The action ListPlatformApplications is not valid for this web service.",
+        )
         with pytest.raises(ClientError) as ddb:
             client(url, "dynamodb").list_tables()
         assert error_of(ddb)[:2] == ("UnknownOperationException", 400)
@@ -153,10 +157,10 @@ def test_a_handler_bug_is_an_internal_error_and_check_reraises_it() -> None:
 def test_reset_forgets_stubs_and_journal_but_keeps_added_keys() -> None:
     with served() as (fake, url):
         fake.add_credentials("AKIDOTHERKEY00000001", "other-secret")
-        fake.stub("sns", "ListTopics", body={"Topics": []})
-        client(url, "sns").list_topics()
+        fake.stub("sns", "ListPlatformApplications", body={"PlatformApplications": []})
+        client(url, "sns").list_platform_applications()
         fake.reset()
         assert len(fake.requests) == 0
         with pytest.raises(ClientError) as excinfo:
-            client(url, "sns", key="AKIDOTHERKEY00000001", secret="other-secret").list_topics()
+            client(url, "sns", key="AKIDOTHERKEY00000001", secret="other-secret").list_platform_applications()
         assert error_of(excinfo)[0] == "InvalidAction"

@@ -690,9 +690,14 @@ def _parse_xml(body: bytes) -> etree._Element:
         root = etree.fromstring(body, parser=_PARSER)
     except etree.XMLSyntaxError:
         root = None
-    if root is None or root.getroottree().docinfo.doctype:  # no DTDs: entities are never expanded
+    if root is None or _has_doctype(root):  # no DTDs: entities never expand
         raise Fault("MalformedXML", _MALFORMED_XML)
     return root
+
+
+def _has_doctype(root: etree._Element) -> bool:
+    doctype: str = getattr(root.getroottree().docinfo, "doctype", "")
+    return bool(doctype)
 
 
 def _local(element: etree._Element) -> str:
@@ -856,19 +861,25 @@ def _listed(obj: S3Object, q: _ListQuery, owner: str | None) -> dict[str, Any]:
     return entry
 
 
+_TOKEN_TAG = "awsfake-list:"
+
+
 def _encode_token(last: str) -> str:
-    return base64.urlsafe_b64encode(last.encode()).decode()
+    return base64.urlsafe_b64encode((_TOKEN_TAG + last).encode()).decode()
 
 
 def _decode_token(token: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
+        text = base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, ValueError):
+        text = ""
+    if not text.startswith(_TOKEN_TAG):
         raise Fault(
             "InvalidArgument",
             "The continuation token provided is incorrect",
             extras=_argument("continuation-token", token),
-        ) from None
+        )
+    return text[len(_TOKEN_TAG) :]
 
 
 # --- small helpers -----------------------------------------------------------------------------------------
