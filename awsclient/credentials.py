@@ -22,6 +22,7 @@ __all__ = [
     "current_credentials",
     "private_key",
     "public_key",
+    "reset_credentials",
     "security_token",
     "set_credentials",
 ]
@@ -89,3 +90,12 @@ def current_credentials() -> Credentials:
 def _credentials_overridden() -> bool:
     overrides = _overrides.get()
     return any(param in overrides for param in (public_key, private_key, security_token))
+
+
+def reset_credentials() -> None:
+    """No credentials and no refresher: the state of a fresh process."""
+    global _refresher
+    with _lock:
+        for param in (public_key, private_key, security_token):
+            param.reset()
+        _refresher = None
