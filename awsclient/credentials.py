@@ -99,3 +99,13 @@ def reset_credentials() -> None:
         for param in (public_key, private_key, security_token):
             param.reset()
         _refresher = None
+
+
+def credentials_from_ec2_instance(role_name: str | None = None) -> Refresher:
+    """Load the EC2 instance role's credentials from IMDS and keep them fresh (see `awsclient.imds`)."""
+    from awsclient.imds import credentials_from_ec2_instance as load  # lazy: awsclient.imds imports this module
+
+    return load(role_name)
+
+
+__all__ += ["credentials_from_ec2_instance"]
