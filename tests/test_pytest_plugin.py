@@ -50,7 +50,8 @@ import boto3, pytest
 from botocore.exceptions import ClientError
 
 def test_wrong_secret_is_refused(aws_env):
-    sts = boto3.client("sts", aws_secret_access_key="not-the-secret")
+    import os
+    sts = boto3.client("sts", aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"], aws_secret_access_key="wrong")
     with pytest.raises(ClientError) as info:
         sts.get_caller_identity()
     assert info.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
