@@ -21,8 +21,7 @@ from freezegun import freeze_time
 
 from awsclient.credentials import reset_credentials
 from awsclient.params import reset_all_parameters
-from awsfake.app import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
-from awsfake.imds import FakeIMDS
+from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS, FakeIMDS
 
 __all__ = ["aws_clock", "aws_env", "aws_fake", "aws_imds"]
 
@@ -53,7 +52,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        'aws(region=None, imds_tokens=None): run this test against a fake AWS in another region, or with the '
+        "aws(region=None, imds_tokens=None): run this test against a fake AWS in another region, or with the "
         'fake instance metadata requiring IMDSv2 tokens (imds_tokens="required")',
     )
 
@@ -118,6 +117,7 @@ def aws_env(
     empty_config.touch()
     for name in _CLEARED_ENV:
         monkeypatch.delenv(name, raising=False)
+    assert aws_fake.url, "aws_fake is served for the whole session"
     env = {
         "AWS_ENDPOINT_URL": aws_fake.url,
         "AWS_DEFAULT_REGION": aws_fake.region,

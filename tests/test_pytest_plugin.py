@@ -187,8 +187,8 @@ import boto3, os, pytest
 @pytest.mark.parametrize("n", range(6))
 def test_each_worker_has_its_own_fake(aws_env, aws_fake, n):
     s3 = boto3.client("s3")
-    s3.create_bucket(Bucket=f"b{n}")
-    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [f"b{n}"]
+    s3.create_bucket(Bucket=f"bucket-{n}")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [f"bucket-{n}"]
     (open(os.environ["PORTS_FILE"], "a")).write(aws_fake.url + "\\n")
 """
 
@@ -199,3 +199,12 @@ def test_works_under_xdist(pytester: pytest.Pytester, monkeypatch: pytest.Monkey
     result = run(pytester, XDIST, "-n", "2")
     result.assert_outcomes(passed=6)
     assert len(set(ports.read_text().split())) == 2
+
+
+def test_readme_example_passes(pytester: pytest.Pytester) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("## Use it in your tests", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    run(pytester, example).assert_outcomes(passed=2)
