@@ -129,7 +129,6 @@ def credentials_from_ec2_instance(role_name: str | None = None) -> Refresher:
     return load(role_name)
 
 
-
 def _default_credentials_file() -> str:
     return os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
 
