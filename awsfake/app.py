@@ -70,6 +70,7 @@ class FakeAWS:
         on_request: Callable[[Record], None] | None = None,
     ) -> None:
         self.region = region
+        self.url: str | None = None  # set while serving
         self.max_body_size = max_body_size
         self.on_request = on_request
         self.accounts = Accounts()
@@ -165,7 +166,11 @@ class FakeAWS:
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False) -> Iterator[RunningServer]:
         """Serve on a background thread until the block ends; `.url`, `.port`, `.connections` on the yielded object."""
         with serve_app(self, host, port, allow_remote=allow_remote) as running:
-            yield running
+            self.url = running.url
+            try:
+                yield running
+            finally:
+                self.url = None
 
     # ------------------------------------------------------------ WSGI
 
@@ -179,7 +184,11 @@ class FakeAWS:
             response = protocols.render_fault(
                 exchange.info, protocols.internal_error(), protocols.new_request_id(exchange.info)
             )
-        self._record(exchange, response)
+        try:
+            self._record(exchange, response)
+        except Exception as exc:  # an on_request hook that fails must not cost the client its answer
+            with self._lock:
+                self._errors.append(exc)
         start_response(_STATUS_LINES.get(response.status, f"{response.status} Unknown"), response.headers)
         return [response.body]
 
