@@ -165,7 +165,10 @@ class _Undo:
 
 
 class FakeIMDS:
-    """A WSGI app that serves instance metadata and role credentials for `role_name` (None: no role attached)."""
+    """A WSGI app that serves instance metadata and role credentials for `role_name` (None: no role attached).
+
+    `on_request` sees each answered request (method, path, status; never a token or a secret), e.g. to log it.
+    """
 
     def __init__(
         self,
@@ -176,6 +179,7 @@ class FakeIMDS:
         instance: InstanceValues | None = None,
         credential_lifetime: float = 6 * 3600.0,
         rotation_lead: float = 15 * 60.0,
+        on_request: Callable[[IMDSRequest], None] | None = None,
     ) -> None:
         if rotation_lead < MIN_ROTATION_LEAD:
             raise ValueError(f"rotation_lead must be at least {MIN_ROTATION_LEAD:.0f} seconds, as on AWS")
@@ -200,14 +204,17 @@ class FakeIMDS:
         self._in_flight = 0
         self._running: RunningIMDS | None = None
         self._listener: ExitStack | None = None
+        self._allow_remote = False
+        self.on_request = on_request
 
     # --- serving -------------------------------------------------------------------------------------------------
 
     @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[RunningIMDS]:
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False) -> Iterator[RunningIMDS]:
         """Serve until the block ends; port 0 picks a free port (read it back from `.port` or `.url`)."""
         if self._running is not None:
             raise RuntimeError("this FakeIMDS is already serving")
+        self._allow_remote = allow_remote
         self._start(host, port)
         try:
             yield self._running  # type: ignore[misc]
@@ -218,7 +225,7 @@ class FakeIMDS:
 
     def _start(self, host: str, port: int) -> None:
         stack = ExitStack()
-        server = stack.enter_context(serve_app(self, host, port))
+        server = stack.enter_context(serve_app(self, host, port, allow_remote=self._allow_remote))
         self._listener = stack
         if self._running is None:
             self._running = RunningIMDS(server.host, server.port, server.url)
@@ -384,14 +391,15 @@ class FakeIMDS:
             with self._lock:
                 self.errors.append(exc)
             response = _error(500)
+        record = IMDSRequest(
+            request.method, request.path, response.status_code, TOKEN_HEADER in request.headers, time.time()
+        )
         with self._lock:
             self._in_flight -= 1
             self._idle.notify_all()
-            self.journal.append(
-                IMDSRequest(
-                    request.method, request.path, response.status_code, TOKEN_HEADER in request.headers, time.time()
-                )
-            )
+            self.journal.append(record)
+        if self.on_request is not None:
+            self.on_request(record)
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
