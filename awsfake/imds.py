@@ -18,7 +18,6 @@ Faults read like intent and undo themselves as context managers::
 from __future__ import annotations
 
 import base64
-import json
 import re
 import secrets
 import string
@@ -27,11 +26,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Literal, Protocol
 
 from werkzeug.wrappers import Request, Response
 
+from awsfake.instance import InstanceValues, Tree, identity_document, imds_json, lookup, metadata_tree, stamp
 from awsfake.server import RunningServer, serve_app
 
 __all__ = [
@@ -49,7 +48,6 @@ TOKEN_HEADER = "X-aws-ec2-metadata-token"
 TTL_ANSWER_HEADER = "X-Aws-Ec2-Metadata-Token-Ttl-Seconds"  # the spelling IMDS answers with
 MAX_TOKEN_TTL = 21600
 MIN_ROTATION_LEAD = 300.0  # AWS makes new credentials available at least five minutes before the old ones expire
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 TokenMode = Literal["optional", "required"]
 _REASONS = {
     400: "Bad Request",
@@ -60,7 +58,6 @@ _REASONS = {
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
-Tree = dict[str, Any]  # name -> str | Tree | Callable[[], str]
 
 
 class CredentialStore(Protocol):
@@ -76,36 +73,6 @@ class CredentialStore(Protocol):
         account_id: str = ...,
         arn: str | None = ...,
     ) -> Any: ...
-
-
-@dataclass(frozen=True)
-class InstanceValues:
-    """What the instance is. Every metadata value the fake serves comes from here."""
-
-    instance_id: str = "i-0a1b2c3d4e5f60718"
-    ami_id: str = "ami-0c55b159cbfafe1f0"
-    instance_type: str = "t3.micro"
-    region: str = "us-east-1"
-    availability_zone: str = ""  # defaults to the region's "a" zone
-    local_ipv4: str = "172.31.16.20"
-    mac: str = "0e:3f:8a:51:2c:7d"
-    account_id: str = "123456789012"
-    architecture: str = "x86_64"
-    pending_time: str = "2026-01-01T00:00:00Z"
-    instance_profile_id: str = "AIPAQXE3LNZ4EXAMPLE01"
-    reservation_id: str = "r-0f1e2d3c4b5a69788"
-    security_groups: tuple[str, ...] = ("default",)
-
-    @property
-    def zone(self) -> str:
-        return self.availability_zone or f"{self.region}a"
-
-    @property
-    def hostname(self) -> str:
-        """EC2's private DNS name: ec2.internal in us-east-1, REGION.compute.internal elsewhere."""
-        host = "ip-" + self.local_ipv4.replace(".", "-")
-        domain = "ec2.internal" if self.region == "us-east-1" else f"{self.region}.compute.internal"
-        return f"{host}.{domain}"
 
 
 @dataclass(frozen=True)
@@ -138,6 +105,14 @@ class RunningIMDS:
     port: int
     url: str
     servers: list[RunningServer] = field(default_factory=list)
+
+
+@dataclass
+class _Events:
+    """Notices EC2 posts to a running instance: a spot interruption (action, when) and a rebalance recommendation."""
+
+    spot_action: tuple[str, float] | None = None
+    rebalance_notice: float | None = None
 
 
 @dataclass
@@ -197,6 +172,7 @@ class FakeIMDS:
         self._tokens: dict[str, float] = {}
         self._fail_rules: list[_FailRule] = []
         self._answers: dict[str, tuple[int, str]] = {}
+        self._events = _Events()
         self._delay: tuple[float, str | None] = (0.0, None)
         self._released = threading.Event()
         self._lock = threading.RLock()
@@ -316,6 +292,29 @@ class FakeIMDS:
 
         return _Undo(undo)
 
+    def interrupt_spot(self, action: str = "terminate", *, in_seconds: float = 120.0) -> _Undo:
+        """Post a spot interruption notice: `spot/instance-action` and `spot/termination-time` appear.
+
+        EC2 gives two minutes' warning; `action` is "terminate", "stop" or "hibernate".
+        """
+        if action not in ("terminate", "stop", "hibernate"):
+            raise ValueError("a spot interruption's action is 'terminate', 'stop' or 'hibernate'")
+        self._events.spot_action = (action, time.time() + in_seconds)
+
+        def undo() -> None:
+            self._events.spot_action = None
+
+        return _Undo(undo)
+
+    def recommend_rebalance(self) -> _Undo:
+        """Post a rebalance recommendation: `events/recommendations/rebalance` appears, noticed now."""
+        self._events.rebalance_notice = time.time()
+
+        def undo() -> None:
+            self._events.rebalance_notice = None
+
+        return _Undo(undo)
+
     def require_tokens(self) -> _Undo:
         """IMDSv2 only from now on: reads without a token get 401."""
         before, self.tokens = self.tokens, "required"
@@ -329,6 +328,7 @@ class FakeIMDS:
         with self._lock:
             self._fail_rules.clear()
             self._answers.clear()
+            self._events = _Events()
         self._delay = (0.0, None)
         self._released.set()
 
@@ -471,95 +471,62 @@ class FakeIMDS:
     # --- the metadata tree ---------------------------------------------------------------------------------------
 
     def _lookup(self, path: str) -> str | None:
-        """The body for a GET of `path`: a value, a listing (for a directory, with or without `/`), or None."""
         if path in ("/", ""):
             return "latest"
-        parts = path.strip("/").split("/")
-        if parts[0] != "latest":
+        if path != "/latest" and not path.startswith("/latest/"):
             return None
-        node: Any = self._tree()
-        for part in parts[1:]:
-            if not isinstance(node, dict) or part not in node:
-                return None
-            node = node[part]
-        if isinstance(node, dict):
-            return "\n".join(name + "/" if isinstance(child, dict) else name for name, child in node.items())
-        if path.endswith("/"):
-            return None
-        return node() if callable(node) else str(node)
+        tree = self._tree()
+        if path in ("/latest", "/latest/"):
+            return "\n".join(tree)  # the top level lists its categories without trailing slashes, as IMDS does
+        return lookup(tree, path.removeprefix("/latest"))
 
     def _tree(self) -> Tree:
         inst = self.instance
-        meta: Tree = {
-            "ami-id": inst.ami_id,
-            "ami-launch-index": "0",
-            "hostname": inst.hostname,
-            "instance-id": inst.instance_id,
-            "instance-life-cycle": "on-demand",
-            "instance-type": inst.instance_type,
-            "local-hostname": inst.hostname,
-            "local-ipv4": inst.local_ipv4,
-            "mac": inst.mac,
-            "placement": {"availability-zone": inst.zone, "region": inst.region},
-            "reservation-id": inst.reservation_id,
-            "security-groups": "\n".join(inst.security_groups),
-            "services": {"domain": "amazonaws.com", "partition": "aws"},
-        }
+        meta = metadata_tree(inst)
         if self.role_name is not None:
             meta["iam"] = {
                 "info": self._iam_info,
                 "security-credentials": {self.role_name: self._credentials_document},
             }
-        meta = dict(sorted(meta.items()))
-        return {
-            "dynamic": {"instance-identity": {"document": self._identity_document}},
-            "meta-data": meta,
-        }
+        events = self._events
+        if events.spot_action is not None:
+            action, at = events.spot_action
+            meta["spot"] = {
+                "instance-action": imds_json({"action": action, "time": stamp(at)}),
+                "termination-time": stamp(at),
+            }
+        if events.rebalance_notice is not None:
+            meta["events"] = {
+                "recommendations": {"rebalance": imds_json({"noticeTime": stamp(events.rebalance_notice)})}
+            }
+        tree: Tree = {"dynamic": {"instance-identity": {"document": identity_document(inst)}}}
+        tree["meta-data"] = dict(sorted(meta.items()))
+        if inst.user_data is not None:
+            tree["user-data"] = inst.user_data
+        return tree
 
     def _credentials_document(self) -> str:
         creds = self.role_credentials()
-        return _json(
+        return imds_json(
             {
                 "Code": "Success",
-                "LastUpdated": _stamp(creds.issued),
+                "LastUpdated": stamp(creds.issued),
                 "Type": "AWS-HMAC",
                 "AccessKeyId": creds.access_key_id,
                 "SecretAccessKey": creds.secret_access_key,
                 "Token": creds.token,
-                "Expiration": _stamp(creds.expiration),
+                "Expiration": stamp(creds.expiration),
             }
         )
 
     def _iam_info(self) -> str:
         inst = self.instance
-        return _json(
+        return imds_json(
             {
                 "Code": "Success",
-                "LastUpdated": _stamp(self.role_credentials().issued),
+                "LastUpdated": stamp(self.role_credentials().issued),
                 "InstanceProfileArn": f"arn:aws:iam::{inst.account_id}:instance-profile/{self.role_name}",
                 "InstanceProfileId": inst.instance_profile_id,
-            }
-        )
-
-    def _identity_document(self) -> str:
-        inst = self.instance
-        return _json(
-            {
-                "accountId": inst.account_id,
-                "architecture": inst.architecture,
-                "availabilityZone": inst.zone,
-                "billingProducts": None,
-                "devpayProductCodes": None,
-                "marketplaceProductCodes": None,
-                "imageId": inst.ami_id,
-                "instanceId": inst.instance_id,
-                "instanceType": inst.instance_type,
-                "kernelId": None,
-                "pendingTime": inst.pending_time,
-                "privateIp": inst.local_ipv4,
-                "ramdiskId": None,
-                "region": inst.region,
-                "version": "2017-09-30",
             }
         )
 
@@ -601,15 +568,6 @@ def _token_ttl(raw: str | None) -> int | None:
         return None
     ttl = int(raw.strip())
     return ttl if 1 <= ttl <= MAX_TOKEN_TTL else None
-
-
-def _stamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime(TIME_FORMAT)
-
-
-def _json(document: dict[str, Any]) -> str:
-    """IMDS's own layout: two-space indent and `"Key" : value`."""
-    return json.dumps(document, indent=2, separators=(",", " : "))
 
 
 def _headers(response: Response) -> Response:
