@@ -9,10 +9,15 @@ moves them.
 
 Faults read like intent and undo themselves as context managers::
 
-    with imds.go_down(): ...            # connection refused
-    with imds.slow(2.0): ...            # every answer waits 2 s
-    with imds.fail(500, times=1): ...   # the next answer is a 500
-    imds.tokens = "required"            # IMDSv1 reads now get 401
+    with imds.go_down(): ...                     # connection refused
+    with imds.slow(2.0): ...                     # every answer waits 2 s
+    with imds.fail(500, times=1): ...            # the next answer is a 500
+    with imds.answer(path, "{not json"): ...     # a broken document
+    with imds.require_tokens(): ...              # IMDSv1 reads get 401 (or set imds.tokens = "required")
+    imds.interrupt_spot("terminate")             # EC2's notices: spot interruption, rebalance recommendation
+
+Each returns a handle whose `undo()` (or the end of the `with` block) takes the fault back; `reset()` takes them
+all back and forgets what was asked, so one server can serve a whole test module.
 """
 
 from __future__ import annotations
@@ -138,6 +143,9 @@ class _Undo:
     def __exit__(self, *exc: object) -> None:
         self._undo()
 
+    def undo(self) -> None:
+        self._undo()
+
 
 class FakeIMDS:
     """A WSGI app that serves instance metadata and role credentials for `role_name` (None: no role attached).
@@ -162,7 +170,7 @@ class FakeIMDS:
             raise ValueError("credential_lifetime must be longer than rotation_lead")
         self.fake_aws = fake_aws
         self.role_name = role_name
-        self._token_mode = _token_mode(tokens)
+        self._token_mode = self._initial_token_mode = _token_mode(tokens)
         self.instance = instance or InstanceValues()
         self.credential_lifetime = credential_lifetime
         self.rotation_lead = rotation_lead
@@ -335,11 +343,13 @@ class FakeIMDS:
     def reset(self) -> None:
         """Forget requests, tokens, faults and issued credentials (the endpoint keeps accepting those until expiry).
 
-        Requests still being answered (say, held by `slow`) finish first, so none lands in the next test's journal.
+        The token mode returns to the constructor's. Requests still being answered (say, held by `slow`) finish
+        first, so none lands in the next test's journal.
         """
         self.clear_faults()
         self.wait_idle()
         with self._lock:
+            self._token_mode = self._initial_token_mode
             self.journal.clear()
             self.issued.clear()
             self._tokens.clear()

@@ -63,7 +63,6 @@ def served() -> Iterator[tuple[FakeIMDS, RunningIMDS]]:
 def imds(served: tuple[FakeIMDS, RunningIMDS], monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIMDS]:
     imds, running = served
     imds.reset()
-    imds.tokens = "optional"
     monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", running.url)
     for name in ("AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_V1_DISABLED", "AWS_METADATA_SERVICE_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)

@@ -53,7 +53,6 @@ def registry(shared: tuple[Registry, FakeIMDS, RunningIMDS]) -> Registry:
 def imds(shared: tuple[Registry, FakeIMDS, RunningIMDS], registry: Registry) -> Iterator[FakeIMDS]:
     imds = shared[1]
     imds.reset()
-    imds.tokens = "optional"
     yield imds
     imds.check()
 
