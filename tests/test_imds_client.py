@@ -415,3 +415,10 @@ def test_a_restarted_service_is_reached_on_a_new_connection(imds: FakeIMDS) -> N
     for _ in range(3):
         credentials_from_ec2_instance(ROLE)
     assert imds.credential_fetches == 4
+
+
+@pytest.mark.parametrize("url", ["169.254.169.254", "ftp://169.254.169.254", "http://[::1", "http://host:port", ""])
+def test_a_malformed_endpoint_is_named(imds: FakeIMDS, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    client.endpoint(url)
+    with pytest.raises(CredentialsError, match="not an http"):
+        credentials_from_ec2_instance()
