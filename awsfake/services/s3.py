@@ -51,6 +51,17 @@ _SUBRESOURCES = frozenset(
         *("tagging", "torrent", "versioning", "versions", "website", "attributes"),
     }
 )
+# S3 encrypts every object at rest (SSE-S3) since January 2023 and says so on writes and reads.
+_SSE = {"x-amz-server-side-encryption": "AES256"}
+# GetObject's query parameters that override response headers (used by presigned download links).
+_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
 _MALFORMED_XML = "The XML you provided was not well-formed or did not validate against our published schema"
 
 
@@ -137,16 +148,26 @@ class S3(Service):
 
     def list_buckets(self, call: Call) -> Result:
         prefix = _first(call.query, "prefix") or ""
+        limit = _max_buckets(_first(call.query, "max-buckets"))
+        token = _first(call.query, "continuation-token")
+        after = _decode_token(token) if token else ""
         with self.lock:
             mine = sorted(
-                (b for b in self.buckets.values() if b.owner == call.caller.account_id and b.name.startswith(prefix)),
+                (
+                    b
+                    for b in self.buckets.values()
+                    if b.owner == call.caller.account_id and b.name.startswith(prefix) and b.name > after
+                ),
                 key=lambda b: b.name,
             )
-            entries = [
-                {"Name": b.name, "CreationDate": b.created, "BucketRegion": b.region, "BucketArn": _bucket_arn(b.name)}
-                for b in mine
-            ]
+        page = mine[:limit]
+        entries = [
+            {"Name": b.name, "CreationDate": b.created, "BucketRegion": b.region, "BucketArn": _bucket_arn(b.name)}
+            for b in page
+        ]
         body: dict[str, Any] = {"Buckets": {"Bucket": entries}, "Owner": _owner(call.caller.account_id)}
+        if len(mine) > len(page):
+            body["ContinuationToken"] = _encode_token(page[-1].name)
         if prefix:
             body["Prefix"] = prefix
         return Result(body, root="ListAllMyBucketsResult")
@@ -217,8 +238,10 @@ class S3(Service):
         content_type, metadata, headers = _object_fields(call.headers)
         obj = S3Object(key, call.body, _etag(call.body), _now(), content_type, metadata, headers)
         with self.lock:
-            self._bucket(call).objects[key] = obj
-        return Result(None, headers={"ETag": obj.etag})
+            bucket = self._bucket(call)
+            check_write_conditions(call.headers, bucket.objects.get(key), key)
+            bucket.objects[key] = obj
+        return Result(None, headers={"ETag": obj.etag, **_SSE})
 
     def get_object(self, call: Call) -> Result:
         return self._read_object(call, with_body=True)
@@ -346,6 +369,7 @@ class S3(Service):
         requested = parse_complete(call.body)
         with self.lock:
             upload = self._upload(call)
+            check_write_conditions(call.headers, self._bucket(call).objects.get(upload.key), upload.key)
             data = assemble(upload, requested)
             digest = hashlib.md5(b"".join(bytes.fromhex(upload.parts[n][0].strip('"')) for n, _ in requested))
             etag = f'"{digest.hexdigest()}-{len(requested)}"'
@@ -450,6 +474,7 @@ class S3(Service):
             status, data = 206, obj.data[first : last + 1]
             headers["Content-Range"] = f"bytes {first}-{last}/{obj.size}"
         headers["Content-Length"] = str(len(data))
+        headers.update(_response_overrides(call.query))
         return Result(data if with_body else b"", status=status, headers=headers)
 
 
@@ -595,6 +620,20 @@ def check_conditions(headers: Mapping[str, str], obj: S3Object) -> bool:
     return modified_since is not None and obj.last_modified <= modified_since
 
 
+def check_write_conditions(headers: Mapping[str, str], current: S3Object | None, key: str) -> None:
+    """Conditional writes: If-None-Match `*` refuses to overwrite, If-Match requires the current ETag (412)."""
+    if_none = headers.get("If-None-Match")
+    if if_none is not None and current is not None and if_none.strip() == "*":
+        raise _precondition_failed("If-None-Match")
+    if_match = headers.get("If-Match")
+    if if_match is None:
+        return
+    if current is None:
+        raise Fault("NoSuchKey", "The specified key does not exist.", 404, extras={"Key": key})
+    if not _etag_matches(if_match, current.etag):
+        raise _precondition_failed("If-Match")
+
+
 def check_copy_conditions(headers: Mapping[str, str], obj: S3Object) -> None:
     """The x-amz-copy-source-if-* preconditions; any that fails is 412."""
     if_match = headers.get("x-amz-copy-source-if-match")
@@ -641,6 +680,22 @@ def parse_copy_source(header: str) -> tuple[str, str]:
             extras=_argument("x-amz-copy-source", header),
         )
     return bucket, key
+
+
+def _max_buckets(raw: str | None) -> int:
+    if raw is None:
+        return 10000
+    if not raw.isdigit() or not 1 <= int(raw) <= 10000:
+        raise Fault(
+            "InvalidArgument",
+            "Argument max-buckets must be an integer between 1 and 10000.",
+            extras=_argument("max-buckets", raw),
+        )
+    return int(raw)
+
+
+def _response_overrides(query: Mapping[str, list[str]]) -> dict[str, str]:
+    return {header: values[0] for name, header in _OVERRIDES.items() if (values := query.get(name))}
 
 
 def _part_number(raw: str | None) -> int:
@@ -945,6 +1000,7 @@ def _object_headers(obj: S3Object) -> dict[str, str]:
         "ETag": obj.etag,
         "Last-Modified": http_date(obj.last_modified),
         "Accept-Ranges": "bytes",
+        **_SSE,
         **obj.headers,
     }
     for name, value in obj.metadata.items():

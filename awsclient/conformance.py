@@ -1,0 +1,273 @@
+"""Run awsclient's signer over a directory of SigV4 test vectors laid out like AWS's aws-sig-v4-test-suite.
+
+`python -m awsclient.conformance DIR` finds every case (a folder holding `CASE.req` next to the expected
+`CASE.creq`, `CASE.sts` and `CASE.authz`; groups may nest), signs the raw request with `awsclient.sigv4` and
+compares the canonical request, string to sign and Authorization value. Each failing case is printed with a diff
+of the first artefact that differs; the last line is `N passed, N failed`; the exit status is 0 only when every
+case passed.
+
+How a case is signed (the suite's conventions):
+- the request line's target is taken as the path and query as they stand (the suite's paths are not
+  pre-encoded, so `/example space/` canonicalises to `/example%20space/`);
+- every header in the `.req` is signed (obs-fold continuation lines join their header's value);
+- the payload hash is the request's `X-Amz-Content-SHA256` if it has one, else the SHA-256 of the body;
+- the date is the request's `X-Amz-Date`, else its `Date`, else `--date`;
+- options (`--access-key-id`, `--secret-access-key`, `--session-token`, `--region`, `--service`, `--date`) set
+  what the suite leaves implicit; a `sigv4.conf` file (`name = value` lines, the same names without dashes)
+  in a case's folder or any folder above it, up to DIR, sets them for those cases, the nearest file winning,
+  over the command line;
+- a session token, when one is set, is added as a signed `X-Amz-Security-Token` header unless the request has
+  one. Without one, a token is taken from the `.sreq` when it carries an `X-Amz-Security-Token` the `.req` lacks
+  and the expected Authorization signs it: that is how AWS's `get-vanilla-with-session-token` gives its token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+
+from awsclient.sigv4 import (
+    ALGORITHM,
+    canonical_request,
+    credential_scope,
+    parse_amz_date,
+    signature,
+    signing_key,
+    string_to_sign,
+)
+
+__all__ = ["Options", "RawRequest", "Signed", "main", "options_for", "parse_request", "run", "sign_case"]
+
+CONF_NAME = "sigv4.conf"
+_HTTP_VERSION = re.compile(r"HTTP/\d\.\d").fullmatch
+ARTEFACTS = (("creq", "canonical request"), ("sts", "string to sign"), ("authz", "authorization"))
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a case is signed with; defaults are the AWS suite's."""
+
+    access_key_id: str = "AKIDEXAMPLE"
+    secret_access_key: str = field(default="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    region: str = "us-east-1"
+    service: str = "service"
+    date: str = "20150830T123600Z"
+
+
+@dataclass(frozen=True)
+class RawRequest:
+    method: str
+    path: str
+    query: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return next((value for key, value in self.headers if key.lower() == name), None)
+
+
+@dataclass(frozen=True)
+class Signed:
+    creq: str
+    sts: str
+    authz: str
+    headers: list[tuple[str, str]]  # as signed (with any header the signer added)
+
+
+def parse_request(raw: bytes) -> RawRequest:
+    """A raw HTTP/1.1 request as the suite writes it: request line, headers (obs-fold allowed), blank line, body."""
+    ends = [(at, len(sep)) for sep in (b"\n\n", b"\r\n\r\n") if (at := raw.find(sep)) >= 0]
+    at, size = min(ends) if ends else (len(raw), 0)
+    head, body = raw[:at].decode("utf-8"), raw[at + size :]
+    lines = head.replace("\r\n", "\n").split("\n")
+    method, _, rest = lines[0].partition(" ")
+    target, _, version = rest.rpartition(" ")  # the target may hold spaces: the suite does not encode paths
+    if not method.isalpha() or not target or not _HTTP_VERSION(version):
+        raise ValueError(f"bad request line {lines[0]!r}: expected METHOD TARGET HTTP/1.1")
+    headers: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        if line[:1] in (" ", "\t") and headers:
+            name, value = headers[-1]
+            headers[-1] = (name, f"{value} {line.strip()}")  # obs-fold: the fold is a space
+        elif line:
+            name, colon, value = line.partition(":")
+            if not colon or not name.strip():
+                raise ValueError(f"bad header line {line!r}")
+            headers.append((name, value))
+    if target.startswith("/"):
+        path, _, query = target.partition("?")
+    else:
+        split = urlsplit(target)
+        path, query = split.path, split.query
+    return RawRequest(method, path, query, headers, body)
+
+
+def sign_case(request: RawRequest, options: Options) -> Signed:
+    headers = list(request.headers)
+    if options.session_token and request.header("x-amz-security-token") is None:
+        headers.append(("X-Amz-Security-Token", options.session_token))
+    date = _signing_date(request, options)
+    signed = sorted({name.lower() for name, _ in headers})
+    creq = canonical_request(
+        request.method,
+        request.path,
+        request.query,
+        headers,
+        signed,
+        _payload_hash(request),
+        service=options.service,
+    )
+    scope = credential_scope(date, options.region, options.service)
+    sts = string_to_sign(date, scope, creq)
+    sig = signature(signing_key(options.secret_access_key, date, options.region, options.service), sts)
+    authz = f"{ALGORITHM} Credential={options.access_key_id}/{scope}, SignedHeaders={';'.join(signed)}, Signature={sig}"
+    return Signed(creq, sts, authz, headers)
+
+
+def _payload_hash(request: RawRequest) -> str:
+    """`X-Amz-Content-SHA256` when the request has one (S3's rule, and botocore's), else the body's SHA-256."""
+    declared = request.header("x-amz-content-sha256")
+    return declared.strip() if declared is not None else hashlib.sha256(request.body).hexdigest()
+
+
+def _signing_date(request: RawRequest, options: Options) -> str:
+    amz_date = request.header("x-amz-date")
+    if amz_date is not None:
+        return amz_date.strip()
+    date = request.header("date")
+    if date is None:
+        return options.date
+    date = date.strip()
+    try:
+        parse_amz_date(date)
+        return date
+    except ValueError:
+        return parsedate_to_datetime(date).strftime("%Y%m%dT%H%M%SZ")
+
+
+def find_cases(root: Path) -> Iterator[Path]:
+    """Each case's `.req` file, in a stable order."""
+    yield from sorted(root.rglob("*.req"))
+
+
+def _case_name(req: Path, root: Path) -> str:
+    folder = req.parent.relative_to(root).as_posix()
+    if req.stem == req.parent.name:
+        return folder
+    return f"{folder}/{req.stem}" if folder != "." else req.stem
+
+
+def options_for(req: Path, root: Path, base: Options) -> Options:
+    folders = [req.parent, *req.parent.parents]
+    chain = folders[: folders.index(root) + 1] if root in folders else [req.parent]
+    options = base
+    for folder in reversed(chain):  # outermost first, so the nearest file wins
+        conf = folder / CONF_NAME
+        if conf.is_file():
+            options = replace(options, **_read_conf(conf))
+    return options
+
+
+def _read_conf(conf: Path) -> dict[str, str]:
+    known = {f.replace("_", "-"): f for f in Options.__dataclass_fields__}
+    values: dict[str, str] = {}
+    for n, line in enumerate(conf.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, eq, value = line.partition("=")
+        key = name.strip().replace("_", "-")
+        if not eq or key not in known:
+            raise ValueError(f"{conf}:{n}: expected `name = value` with name one of {', '.join(sorted(known))}")
+        values[known[key]] = value.strip()
+    return values
+
+
+def _token_from_sreq(req: Path, request: RawRequest) -> str | None:
+    """The session token AWS's suite gives only in its signed request (see the module docstring)."""
+    sreq, authz = req.with_suffix(".sreq"), req.with_suffix(".authz")
+    if request.header("x-amz-security-token") is not None or not sreq.is_file() or not authz.is_file():
+        return None
+    signed = authz.read_text(encoding="utf-8").partition("SignedHeaders=")[2].partition(",")[0].split(";")
+    if "x-amz-security-token" not in signed:
+        return None
+    try:
+        return parse_request(sreq.read_bytes()).header("x-amz-security-token")
+    except ValueError:
+        return None
+
+
+def check_case(req: Path, root: Path, base: Options) -> str | None:
+    """None when the case passes, else the report of its first differing artefact."""
+    try:
+        options = options_for(req, root, base)
+        request = parse_request(req.read_bytes())
+        if not options.session_token:
+            options = replace(options, session_token=_token_from_sreq(req, request))
+        signed = sign_case(request, options)
+    except (OSError, ValueError, TypeError) as exc:
+        return f"cannot sign: {exc}"
+    for suffix, label in ARTEFACTS:
+        expected_file = req.with_suffix("." + suffix)
+        if not expected_file.is_file():
+            return f"missing {expected_file.name}"
+        expected = expected_file.read_text(encoding="utf-8").replace("\r\n", "\n").rstrip("\n")
+        actual = getattr(signed, suffix)
+        if actual != expected:
+            diff = difflib.unified_diff(
+                expected.split("\n"), actual.split("\n"), f"expected {expected_file.name}", "computed", lineterm=""
+            )
+            return f"{label} differs\n" + "\n".join(diff)
+    return None
+
+
+def run(root: Path, base: Options, *, verbose: bool = False, out: TextIO | None = None) -> tuple[int, int]:
+    """Check every case under `root`, printing failures (and passes when verbose); returns (passed, failed)."""
+    stream = out or sys.stdout
+    passed = failed = 0
+    for req in find_cases(root):
+        name = _case_name(req, root)
+        problem = check_case(req, root, base)
+        if problem is None:
+            passed += 1
+            if verbose:
+                print(f"ok   {name}", file=stream)
+        else:
+            failed += 1
+            print(f"FAIL {name}: {problem}", file=stream)
+    return passed, failed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m awsclient.conformance", description=__doc__.split("\n")[0])
+    parser.add_argument("directory", type=Path, help="the test-suite directory (cases may nest in groups)")
+    defaults = Options()
+    parser.add_argument("--access-key-id", default=defaults.access_key_id)
+    parser.add_argument("--secret-access-key", default=defaults.secret_access_key)
+    parser.add_argument("--session-token", default=None)
+    parser.add_argument("--region", default=defaults.region)
+    parser.add_argument("--service", default=defaults.service)
+    parser.add_argument("--date", default=defaults.date, help="signing date when a request has none (basic ISO)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
+    args = parser.parse_args(argv)
+    if not args.directory.is_dir():
+        parser.error(f"not a directory: {args.directory}")
+    base = Options(args.access_key_id, args.secret_access_key, args.session_token, args.region, args.service, args.date)
+    passed, failed = run(args.directory, base, verbose=args.verbose)
+    if passed + failed == 0:
+        print(f"no cases (CASE/CASE.req) under {args.directory}", file=sys.stderr)
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
