@@ -19,6 +19,7 @@ from awsclient.credentials import (
     CredentialsError,
     credentials_from_ec2_instance,
     current_credentials,
+    reset_credentials,
     set_credentials,
 )
 from awsclient.sigv4 import add_v4_auth_heads
@@ -69,7 +70,7 @@ def imds(served: tuple[FakeIMDS, RunningIMDS], monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("AWS_METADATA_SERVICE_NUM_ATTEMPTS", raising=False)
     yield imds
     imds.clear_faults()
-    set_credentials("", "")  # removes the refresher
+    reset_credentials()  # no keys, no refresher
     for parameter in PARAMETERS:
         parameter.reset()
     imds.check()
