@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, Literal, Protocol
 
 from werkzeug.wrappers import Request, Response
@@ -54,15 +55,6 @@ TTL_ANSWER_HEADER = "X-Aws-Ec2-Metadata-Token-Ttl-Seconds"  # the spelling IMDS 
 MAX_TOKEN_TTL = 21600
 MIN_ROTATION_LEAD = 300.0  # AWS makes new credentials available at least five minutes before the old ones expire
 TokenMode = Literal["optional", "required"]
-_REASONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 
 
 class CredentialStore(Protocol):
@@ -430,7 +422,7 @@ class FakeIMDS:
             answer = self._answers.get(request.path)
         if answer is not None:
             response = _text(answer[1])
-            response.status_code = answer[0]
+            response.status = _status_line(answer[0])
             return response
         body = self._lookup(request.path)
         if body is None:
@@ -586,6 +578,14 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _status_line(status: int) -> str:
+    """ "404 Not Found", as IMDS spells it (werkzeug's own status lines are upper case)."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Error"
+
+
 def _text(body: str) -> Response:
     """Every IMDS answer is text/plain, JSON documents included."""
     return _headers(Response(body, status=200, content_type="text/plain"))
@@ -593,7 +593,7 @@ def _text(body: str) -> Response:
 
 def _error(status: int, *, allow: str | None = None) -> Response:
     """IMDS's error page: a small XHTML document titled with the status."""
-    title = f"{status} - {_REASONS.get(status, 'Error')}"
+    title = _status_line(status).replace(" ", " - ", 1)
     page = (
         '<?xml version="1.0" encoding="iso-8859-1"?>\n'
         '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
@@ -601,7 +601,7 @@ def _error(status: int, *, allow: str | None = None) -> Response:
         '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">\n'
         f" <head>\n  <title>{title}</title>\n </head>\n <body>\n  <h1>{title}</h1>\n </body>\n</html>\n"
     )
-    response = _headers(Response(page, status=status, content_type="text/html"))
+    response = _headers(Response(page, status=_status_line(status), content_type="text/html"))
     if allow is not None:
         response.headers["Allow"] = allow
     return response

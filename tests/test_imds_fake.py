@@ -276,8 +276,8 @@ def test_role_credentials_document(registry: Registry, http: urllib3.PoolManager
 )
 def test_unknown_paths_are_404(imds: FakeIMDS, http: urllib3.PoolManager, running: RunningIMDS, path: str) -> None:
     response = call(http, running, "GET", path)
-    assert response.status == 404
-    assert b"404 - Not Found" in response.data
+    assert (response.status, response.reason) == (404, "Not Found")
+    assert b"<title>404 - Not Found</title>" in response.data
     assert not imds.errors
 
 
