@@ -423,3 +423,16 @@ def test_a_malformed_endpoint_is_named(imds: FakeIMDS, monkeypatch: pytest.Monke
     client.endpoint(url)
     with pytest.raises(CredentialsError, match="not an http"):
         credentials_from_ec2_instance()
+
+
+def test_public_names() -> None:
+    import awsclient.credentials
+    import awsfake
+    import awsfake.imds
+    import awsfake.instance
+
+    for module in (client, awsfake.imds, awsfake.instance):
+        assert module.__all__ == sorted(module.__all__)
+        assert all(hasattr(module, name) for name in module.__all__)
+    assert "FakeIMDS" in awsfake.__all__
+    assert "credentials_from_ec2_instance" in awsclient.credentials.__all__
