@@ -199,9 +199,14 @@ class _Reader:
 
 
 def _checked_endpoint(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CredentialsError(f"the IMDS endpoint {url!r} is not an http(s) URL (AWS_EC2_METADATA_SERVICE_ENDPOINT)")
+    problem = f"the IMDS endpoint {url!r} is not an http(s) URL (AWS_EC2_METADATA_SERVICE_ENDPOINT)"
+    try:
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise CredentialsError(problem)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        raise CredentialsError(problem) from None
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
@@ -210,7 +215,7 @@ def _network_problem(exc: HTTPError, seconds: float) -> str:
         return "connection refused or unreachable"
     if isinstance(exc, urllib3.exceptions.TimeoutError):
         return f"no answer within {seconds:g} s"
-    return f"{type(exc).__name__}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _status_problem(status: int, with_token: bool) -> str:
@@ -372,10 +377,18 @@ class InstanceCredentials:
     def _lead(self, flight: _Flight) -> None:
         try:
             self.refresh()
+            logger.debug(
+                "refreshed EC2 instance credentials: access key %s until %s",
+                self.access_key_id,
+                _stamp(self.expiration),
+            )
         except CredentialsError as exc:
             flight.error = self._failed(exc)
             if flight.error is not None:
                 raise flight.error from None
+        except BaseException as exc:  # a bug or an interrupt: threads waiting on this flight must not sign blindly
+            flight.error = CredentialsError(f"refreshing the EC2 instance credentials failed: {type(exc).__name__}")
+            raise
         finally:
             with self._mutex:
                 self._flight = None

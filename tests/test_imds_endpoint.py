@@ -19,7 +19,7 @@ import urllib3
 from freezegun import freeze_time
 
 from awsclient import imds as client
-from awsclient.credentials import credentials_from_ec2_instance, set_credentials
+from awsclient.credentials import credentials_from_ec2_instance, reset_credentials
 from awsclient.sigv4 import add_v4_auth_heads
 from awsfake import FakeAWS, FakeIMDS
 
@@ -69,7 +69,7 @@ def world(
         monkeypatch.setenv(name, str(empty))
     monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata_url)
     yield fake, endpoint_url, imds
-    set_credentials("", "")
+    reset_credentials()
     client.endpoint.reset()
     imds.check()
     fake.check()
