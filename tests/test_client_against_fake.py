@@ -91,7 +91,7 @@ def test_sts_identity_is_the_signing_key(server: RunningServer) -> None:
 def test_s3_helpers_round_trip(server: RunningServer, fake: FakeAWS) -> None:
     s3.create_bucket("transport-bucket")
     assert "transport-bucket" in s3.list_buckets()
-    keys = ["plain.txt", "dir/with space+plus.txt", "ünïcode/ключ", "tilde~/pct%41"]
+    keys = ["plain.txt", "dir/with space+plus.txt", "ünïcode/ключ", "tilde~/pct%41", "what?#.txt", "a//b", "c/../d"]
     for key in keys:
         etag = s3.put_object("transport-bucket", key, key.encode(), content_type="text/plain")
         assert etag.startswith('"')

@@ -232,10 +232,10 @@ def test_refused_connection_is_a_transport_error() -> None:
 
 
 def test_paths_are_encoded_once_and_signed_as_sent(server: RunningServer, app: ScriptedApp) -> None:
-    key = "/bucket/dir/a b+c%d~e/ünï.txt"
+    key = "/bucket/dir/a b+c%d~e/ünï?#.txt"
     request("PUT", key, service="s3", region="us-east-1", endpoint=server.url, body=b"data", query={"x y": "1/2"})
     seen = app.seen[0]
-    assert seen.raw_uri == "/bucket/dir/a%20b%2Bc%25d~e/%C3%BCn%C3%AF.txt?x%20y=1%2F2"
+    assert seen.raw_uri == "/bucket/dir/a%20b%2Bc%25d~e/%C3%BCn%C3%AF%3F%23.txt?x%20y=1%2F2"
     assert seen.body == b"data"
     assert signature_verifies(seen, f"127.0.0.1:{server.port}", service="s3")
 
@@ -288,3 +288,14 @@ def test_no_thread_left_behind(server: RunningServer) -> None:
     with parameterize({current_pool_timeout: 0.1}):
         get(server)
     assert wait_until(lambda: not any(t.name == "awsclient-pool-reaper" for t in threading.enumerate()))
+
+
+def test_a_server_that_closes_after_each_answer_is_followed_quietly() -> None:
+    def handle(sock: socket.socket, number: int, state: RawServer) -> None:
+        read_request(sock)
+        state.requests += 1
+        sock.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
+
+    with raw_server(handle) as srv, parameterize({current_pool_timeout: 30, max_attempts: 1}):
+        assert [get(srv).body for _ in range(3)] == [b"ok"] * 3
+    assert (srv.connections, srv.requests) == (3, 3)
