@@ -213,3 +213,15 @@ def test_any_body_gives_an_aws_error_and_never_raises(status: int, content_type:
     assert err.http_code == status and err.http_message == "Whatever"
     assert isinstance(err.aws_code, str) and isinstance(err.aws_message, str)
     assert str(err).startswith(f'HTTP {status} "Whatever". AWS Code="')
+
+
+class _SlowDownStream(io.BytesIO):
+    status = 503
+    reason = "Slow Down"
+
+
+def test_check_response_takes_the_reason_phrase_from_the_stream() -> None:
+    stream = _SlowDownStream((FIXTURES / "s3-slow-down.xml").read_bytes())
+    with pytest.raises(AwsError) as info:
+        check_response(stream, {"Content-Type": "application/xml"})
+    assert str(info.value).startswith('HTTP 503 "Slow Down". AWS Code="SlowDown"')

@@ -299,3 +299,14 @@ def test_a_server_that_closes_after_each_answer_is_followed_quietly() -> None:
     with raw_server(handle) as srv, parameterize({current_pool_timeout: 30, max_attempts: 1}):
         assert [get(srv).body for _ in range(3)] == [b"ok"] * 3
     assert (srv.connections, srv.requests) == (3, 3)
+
+
+def test_the_servers_reason_phrase_reaches_the_error() -> None:
+    def handle(sock: socket.socket, number: int, state: RawServer) -> None:
+        read_request(sock)
+        body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+        sock.sendall(b"HTTP/1.1 503 Slow Down\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    with raw_server(handle) as srv, parameterize({max_attempts: 1}), pytest.raises(AwsError) as info:
+        get(srv)
+    assert str(info.value) == 'HTTP 503 "Slow Down". AWS Code="SlowDown" Message="Please reduce your request rate."'
