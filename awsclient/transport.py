@@ -329,6 +329,7 @@ def request(
     goes as `a%20b%3F%25`. Query parameters go in `query`, encoded and appended; an absolute URL's own query goes
     as written. Raises `TransportError` when the endpoint can't be reached on any attempt.
     """
+    method = method.upper()
     region = region_for(region)
     url = _url(path_or_url, service, region, endpoint, query)
     sha256 = hashlib.sha256(body).hexdigest()

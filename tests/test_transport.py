@@ -310,3 +310,8 @@ def test_the_servers_reason_phrase_reaches_the_error() -> None:
     with raw_server(handle) as srv, parameterize({max_attempts: 1}), pytest.raises(AwsError) as info:
         get(srv)
     assert str(info.value) == 'HTTP 503 "Slow Down". AWS Code="SlowDown" Message="Please reduce your request rate."'
+
+
+def test_method_case_does_not_break_the_signature(server: RunningServer, app: ScriptedApp) -> None:
+    request("get", "/x", service="sns", region="us-east-1", endpoint=server.url)
+    assert app.seen[0].method == "GET" and signature_verifies(app.seen[0], f"127.0.0.1:{server.port}")
