@@ -403,3 +403,51 @@ def test_concurrent_puts_are_all_kept(url: str, s3: Any, bucket: str) -> None:
     for key in ("w00/00", "w11/14", "w05/07"):
         worker, i = key[1:3], key[4:]
         assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == f"{int(worker)}:{int(i)}".encode()
+
+
+def test_conditional_writes(s3: Any, bucket: str) -> None:
+    first = s3.put_object(Bucket=bucket, Key="once", Body=b"1", IfNoneMatch="*")
+    assert first["ServerSideEncryption"] == "AES256"
+    with pytest.raises(ClientError) as exists:
+        s3.put_object(Bucket=bucket, Key="once", Body=b"2", IfNoneMatch="*")
+    assert error(exists) == ("PreconditionFailed", 412)
+    with pytest.raises(ClientError) as stale:
+        s3.put_object(Bucket=bucket, Key="once", Body=b"2", IfMatch='"0000"')
+    assert error(stale) == ("PreconditionFailed", 412)
+    s3.put_object(Bucket=bucket, Key="once", Body=b"3", IfMatch=first["ETag"])
+    assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"3"
+
+
+def test_list_buckets_pages(s3: Any) -> None:
+    for name in ("b-1", "b-2", "b-3"):
+        s3.create_bucket(Bucket=name)
+    first = s3.list_buckets(MaxBuckets=2)
+    assert [b["Name"] for b in first["Buckets"]] == ["b-1", "b-2"]
+    rest = s3.list_buckets(MaxBuckets=2, ContinuationToken=first["ContinuationToken"])
+    assert [b["Name"] for b in rest["Buckets"]] == ["b-3"] and "ContinuationToken" not in rest
+    assert [b["Name"] for b in s3.list_buckets(Prefix="b-2")["Buckets"]] == ["b-2"]
+
+
+def test_presigned_download_overrides_response_headers(url: str, bucket: str) -> None:
+    s3 = client(url, "s3", config=NO_RETRY.merge(Config(signature_version="s3v4")))
+    s3.put_object(Bucket=bucket, Key="report.csv", Body=b"a,b")
+    params = {"Bucket": bucket, "Key": "report.csv", "ResponseContentDisposition": 'attachment; filename="r.csv"'}
+    link = s3.generate_presigned_url("get_object", Params=params)
+    got = urllib3.request("GET", link, retries=False)
+    assert (got.status, got.data, got.headers["Content-Disposition"]) == (200, b"a,b", 'attachment; filename="r.csv"')
+
+
+def test_another_account_cannot_use_the_bucket(fake: FakeAWS, url: str, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="private", Body=b"secret")
+    fake.add_credentials("AKIDSECONDACCOUNT002", "second-secret", account_id="210987654321")
+    other = client(url, "s3", key="AKIDSECONDACCOUNT002", secret="second-secret")
+    for attempt in (
+        lambda: other.get_object(Bucket=bucket, Key="private"),
+        lambda: other.put_object(Bucket=bucket, Key="mine", Body=b"x"),
+        lambda: other.list_objects_v2(Bucket=bucket),
+        lambda: other.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "private"}),
+    ):
+        with pytest.raises(ClientError) as denied:
+            attempt()
+        assert error(denied) == ("AccessDenied", 403)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -200,3 +201,34 @@ def test_get_session_token_and_boto3_session(url: str) -> None:
     s3.create_bucket(Bucket="from-a-session")
     assert [b["Name"] for b in client(url, "s3").list_buckets()["Buckets"]] == ["from-a-session"]
     assert token["AccessKeyId"] != DEFAULT_ACCESS_KEY_ID
+
+
+def test_concurrent_publishes_are_all_recorded(fake: FakeAWS, url: str) -> None:
+    arn = client(url, "sns").create_topic(Name="busy")["TopicArn"]
+    ids: list[str] = []
+
+    def publish(worker: int) -> None:
+        sns = client(url, "sns")
+        ids.extend(sns.publish(TopicArn=arn, Message=f"{worker}-{i}")["MessageId"] for i in range(10))
+
+    threads = [threading.Thread(target=publish, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    service = fake.service("sns")
+    assert isinstance(service, SNS)
+    assert sorted(p.message_id for p in service.published) == sorted(ids) and len(set(ids)) == 80
+    assert sorted(p.message for p in service.published) == sorted(f"{w}-{i}" for w in range(8) for i in range(10))
+
+
+def test_another_account_cannot_publish(fake: FakeAWS, url: str) -> None:
+    arn = client(url, "sns").create_topic(Name="private")["TopicArn"]
+    fake.add_credentials("AKIDSECONDACCOUNT004", "second-secret", account_id="210987654321")
+    other = client(url, "sns", key="AKIDSECONDACCOUNT004", secret="second-secret")
+    with pytest.raises(other.exceptions.AuthorizationErrorException) as denied:
+        other.publish(TopicArn=arn, Message="x")
+    assert error(denied)[:2] == ("AuthorizationError", 403)
+    with pytest.raises(other.exceptions.AuthorizationErrorException):
+        other.delete_topic(TopicArn=arn)
+    assert other.list_topics()["Topics"] == []

@@ -159,3 +159,61 @@ def test_batches_and_fifo(sqs: Any) -> None:
     with pytest.raises(ClientError) as missing_group:
         sqs.send_message(QueueUrl=queue, MessageBody="x")
     assert error(missing_group)[:2] == ("MissingParameter", 400)
+
+
+def test_queue_tags(sqs: Any) -> None:
+    queue = sqs.create_queue(QueueName="tagged", tags={"team": "a"})["QueueUrl"]
+    sqs.tag_queue(QueueUrl=queue, Tags={"env": "test"})
+    assert sqs.list_queue_tags(QueueUrl=queue)["Tags"] == {"team": "a", "env": "test"}
+    sqs.untag_queue(QueueUrl=queue, TagKeys=["team", "env"])
+    assert "Tags" not in sqs.list_queue_tags(QueueUrl=queue)
+
+
+def test_concurrent_producers_and_consumers_see_each_message_once(sqs: Any, url: str) -> None:
+    queue = sqs.create_queue(QueueName="busy")["QueueUrl"]
+    received: list[str] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def produce(worker: int) -> None:
+        mine = client(url, "sqs")
+        try:
+            for i in range(0, 20, 10):
+                entries = [{"Id": str(j), "MessageBody": f"{worker}-{i + j}"} for j in range(10)]
+                assert not mine.send_message_batch(QueueUrl=queue, Entries=entries).get("Failed")
+        except BaseException as exc:
+            failures.append(exc)
+
+    def consume() -> None:
+        mine = client(url, "sqs")
+        try:
+            for _ in range(100):
+                with lock:
+                    if len(received) >= 160:
+                        return
+                got = mine.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+                for message in got.get("Messages", []):
+                    mine.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+                    with lock:
+                        received.append(message["Body"])
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=produce, args=(w,)) for w in range(8)]
+    threads += [threading.Thread(target=consume) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert sorted(received) == sorted(f"{w}-{i}" for w in range(8) for i in range(20))
+
+
+def test_another_account_cannot_use_the_queue(url: str, sqs: Any, endpoint: tuple[FakeAWS, str]) -> None:
+    queue = sqs.create_queue(QueueName="private")["QueueUrl"]
+    endpoint[0].add_credentials("AKIDSECONDACCOUNT003", "second-secret", account_id="210987654321")
+    other = client(url, "sqs", key="AKIDSECONDACCOUNT003", secret="second-secret")
+    with pytest.raises(ClientError) as denied:
+        other.send_message(QueueUrl=queue, MessageBody="x")
+    assert error(denied)[:2] == ("AccessDenied", 403)
+    assert "QueueUrls" not in other.list_queues()

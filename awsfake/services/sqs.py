@@ -103,6 +103,7 @@ class Queue:
     created_at: float
     modified_at: float
     messages: list[Message] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
     sequence: int = 0
     dedup: dict[str, tuple[float, str]] = field(default_factory=dict)  # dedup id -> (sent at, message id)
 
@@ -140,7 +141,9 @@ class SQS(Service):
         with self.lock:
             existing = self.queues.get(key)
             if existing is None:
-                self.queues[key] = Queue(name, call.caller.account_id, call.region, attributes, now, now)
+                queue = Queue(name, call.caller.account_id, call.region, attributes, now, now)
+                queue.tags = _string_map(call.params.get("tags"), "tags")
+                self.queues[key] = queue
             else:
                 _check_same_attributes(existing, requested)
         return Result({"QueueUrl": _url(call.host, call.caller.account_id, name)})
@@ -151,6 +154,8 @@ class SQS(Service):
         with self.lock:
             if (call.region, account, name) not in self.queues:
                 raise _no_queue()
+        if account != call.caller.account_id:
+            raise _sqs_fault("AccessDenied", "Access to the resource is denied.", 403)
         return Result({"QueueUrl": _url(call.host, account, name)})
 
     def list_queues(self, call: Call) -> Result:
@@ -209,6 +214,25 @@ class SQS(Service):
             queue.modified_at = time.time()
         return Result({})
 
+    def tag_queue(self, call: Call) -> Result:
+        tags = _string_map(call.params.get("Tags"), "Tags")
+        with self.lock:
+            self._queue(call).tags.update(tags)
+        return Result({})
+
+    def untag_queue(self, call: Call) -> Result:
+        keys = _string_list(call.params.get("TagKeys"), "TagKeys")
+        with self.lock:
+            queue = self._queue(call)
+            for key in keys:
+                queue.tags.pop(key, None)
+        return Result({})
+
+    def list_queue_tags(self, call: Call) -> Result:
+        with self.lock:
+            tags = dict(self._queue(call).tags)
+        return Result({"Tags": Map(tags)} if tags else {})
+
     # --- messages ------------------------------------------------------------------------------------------
 
     def send_message(self, call: Call) -> Result:
@@ -251,7 +275,7 @@ class SQS(Service):
             if not taken:
                 return Result({})
             system = _wanted(params.get("MessageSystemAttributeNames"), params.get("AttributeNames"))
-            custom = params.get("MessageAttributeNames") or []
+            custom = _string_list(params.get("MessageAttributeNames"), "MessageAttributeNames")
             return Result({"Messages": [_received(m, system, custom) for m in taken]})
 
     def delete_message(self, call: Call) -> Result:
@@ -300,6 +324,8 @@ class SQS(Service):
         queue = self.queues.get((call.region, account, name))
         if queue is None:
             raise _no_queue()
+        if account != call.caller.account_id:  # no queue policies: only the owner's account may use a queue
+            raise _sqs_fault("AccessDenied", f"Access to the resource {url} is denied.", 403)
         return queue
 
     def _enqueue(self, queue: Queue, params: Mapping[str, Any], sender: str) -> Message:
