@@ -251,5 +251,4 @@ def read_keys_aws_cli() -> Credentials:
 def use_iam_ec2_credentials(role: str | None = None) -> Any:
     """Deprecated alias of `credentials_from_ec2_instance(role)` (imported when called: it lives in awsclient.imds)."""
     _deprecated("use_iam_ec2_credentials", "awsclient.credentials.credentials_from_ec2_instance")
-    from_instance = importlib.import_module("awsclient.imds").credentials_from_ec2_instance
-    return from_instance(role) if role is not None else from_instance()
+    return importlib.import_module("awsclient.imds").credentials_from_ec2_instance(role)
