@@ -31,6 +31,7 @@ __all__ = [
     "CredentialsError",
     "aws_cli_credentials",
     "aws_cli_profile",
+    "credentials_from_ec2_instance",
     "credentials_from_environment",
     "credentials_from_file",
     "current_credentials",
@@ -39,6 +40,7 @@ __all__ = [
     "public_key",
     "read_keys",
     "read_keys_aws_cli",
+    "reset_credentials",
     "security_token",
     "set_credentials",
     "use_iam_ec2_credentials",
@@ -109,6 +111,22 @@ def current_credentials() -> Credentials:
 def _credentials_overridden() -> bool:
     overrides = _overrides.get()
     return any(param in overrides for param in (public_key, private_key, security_token))
+
+
+def reset_credentials() -> None:
+    """No credentials and no refresher: the state of a fresh process."""
+    global _refresher
+    with _lock:
+        for param in (public_key, private_key, security_token):
+            param.reset()
+        _refresher = None
+
+
+def credentials_from_ec2_instance(role_name: str | None = None) -> Refresher:
+    """Load the EC2 instance role's credentials from IMDS and keep them fresh (see `awsclient.imds`)."""
+    from awsclient.imds import credentials_from_ec2_instance as load  # lazy: awsclient.imds imports this module
+
+    return load(role_name)
 
 
 def _default_credentials_file() -> str:

@@ -12,11 +12,14 @@ in the query family, objects in JSON) and scalars (str, int, bool, datetime).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from awsfake.faults import Fault
+
+if TYPE_CHECKING:
+    from awsfake.accounts import Accounts
 
 __all__ = ["Call", "Caller", "Map", "Result", "Service"]
 
@@ -66,12 +69,14 @@ class Service:
     """Base for a service: state on the instance, guarded by `lock`; an operation is a method named for its action.
 
     `UpdateTopic` is handled by `update_topic(call)`. An action with no method is the family's unknown-operation
-    error, raised by `handle`.
+    error: the endpoint asks `operation(action)` and renders that error itself (`handle` keeps a query-style
+    fallback for direct callers). `accounts` is the endpoint's key registry (STS mints sessions in it).
     """
 
     name: ClassVar[str]
 
-    def __init__(self) -> None:
+    def __init__(self, accounts: Accounts) -> None:
+        self.accounts = accounts
         self.lock = threading.RLock()
         self.reset()
 
@@ -82,12 +87,18 @@ class Service:
         """The action of a REST request (method, host, path, query); only REST services override this."""
         raise NotImplementedError
 
+    def operation(self, action: str) -> Callable[[Call], Result] | None:
+        """The method implementing `action`, or None when this service has no such operation."""
+        if not action or not action[0].isupper() or not action.isalnum():
+            return None
+        method = getattr(self, _snake(action), None)
+        return method if callable(method) else None
+
     def handle(self, call: Call) -> Result:
-        method = getattr(self, _snake(call.action), None)
-        if not call.action or method is None or call.action.startswith("_"):
+        method = self.operation(call.action)
+        if method is None:
             raise Fault("InvalidAction", f"The action {call.action} is not valid for this web service.")
-        result: Result = method(call)
-        return result
+        return method(call)
 
 
 def _snake(action: str) -> str:

@@ -1,0 +1,425 @@
+"""The transport: sign, send through a pool of kept-alive connections, retry what AWS says to retry.
+
+Pooling is one parameter, `current_pool_timeout` (seconds). At 0 (the default) a connection serves one request and
+is closed. Above 0, connections are kept per (scheme, host, port) and reused while they have been idle for less
+than the timeout; a daemon "reaper" thread closes each one when its idle time is up, even if the process sends
+nothing more, so the server sees the close. The reaper sleeps on a condition until the next expiry (no polling)
+and ends when nothing is pooled.
+
+urllib3 does the HTTP. Its pools keep idle connections in a queue with `None` for empty slots; the pools here stamp
+each connection with its expiry when it is put back, and the reaper swaps expired ones for `None` under the
+queue's own mutex, which is exactly how urllib3 itself records a slot whose connection was dropped.
+
+Retries follow botocore's standard mode: statuses 500, 502, 503 and 504, throttling and transient error codes,
+and connection failures are retried up to `max_attempts` attempts in all, after a capped exponential backoff with
+full jitter; every attempt is signed afresh. Separately, a kept-alive connection that the server closed just as it
+was reused (the request went out, nothing came back) is replaced and the request re-sent once at once, without
+counting as an attempt: the server never saw that request, which is what makes the re-send safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import platform
+import random
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from http.client import RemoteDisconnected
+from typing import Any, TypeAlias
+from urllib.parse import quote, urlsplit
+
+import urllib3
+from urllib3.connection import HTTPConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError, ProtocolError
+from urllib3.response import HTTPResponse
+
+from awsclient.credentials import current_credentials
+from awsclient.errors import AwsError, check_response
+from awsclient.params import Parameter, non_negative_number, positive_int
+from awsclient.sigv4 import add_v4_auth_heads
+
+__all__ = [
+    "RETRYABLE_STATUSES",
+    "THROTTLING_CODES",
+    "TRANSIENT_CODES",
+    "Response",
+    "TransportError",
+    "close_pools",
+    "connect_timeout",
+    "current_pool_timeout",
+    "endpoint_for",
+    "is_retryable",
+    "max_attempts",
+    "read_timeout",
+    "region_for",
+    "request",
+    "retry_base_delay",
+    "retry_max_delay",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _positive_number(value: Any) -> float:
+    number = non_negative_number(value)
+    if number <= 0:
+        raise ValueError("must be more than zero")
+    return number
+
+
+current_pool_timeout: Parameter[float] = Parameter("current_pool_timeout", 0.0, validate=non_negative_number)
+max_attempts: Parameter[int] = Parameter("max_attempts", 3, validate=positive_int)
+connect_timeout: Parameter[float] = Parameter("connect_timeout", 10.0, validate=_positive_number)
+read_timeout: Parameter[float] = Parameter("read_timeout", 60.0, validate=_positive_number)
+retry_base_delay: Parameter[float] = Parameter("retry_base_delay", 0.1, validate=non_negative_number)
+retry_max_delay: Parameter[float] = Parameter("retry_max_delay", 20.0, validate=non_negative_number)
+
+RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+THROTTLING_CODES = frozenset(
+    {
+        "BandwidthLimitExceeded",
+        "EC2ThrottledException",
+        "LimitExceededException",
+        "PriorRequestNotComplete",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "TransactionInProgressException",
+    }
+)
+"""botocore's standard retry mode's throttling codes."""
+TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
+
+MAX_DRAIN = 64 * 1024
+"""An unread rest of a body up to this size is read and dropped so the connection can be reused; more, it's closed."""
+
+USER_AGENT = f"awsclient/0.1.0 python/{platform.python_version()} urllib3/{urllib3.__version__}"
+
+Query: TypeAlias = "Mapping[str, str] | Iterable[tuple[str, str]]"
+
+
+@dataclass(frozen=True)
+class Response:
+    """A successful (2xx, or 301/302/307) answer, its body read in full. `headers` match names case-insensitively."""
+
+    status: int
+    headers: Mapping[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
+
+    @property
+    def request_id(self) -> str | None:
+        return self.headers.get("x-amzn-RequestId") or self.headers.get("x-amz-request-id")
+
+
+class TransportError(ConnectionError):
+    """The endpoint could not be reached, or dropped the connection, on every attempt."""
+
+
+class _ConnectionFailed(Exception):
+    """One attempt's connection-level failure (internal: becomes a TransportError once attempts run out)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+# ---------------------------------------------------------------------------------------------------- the pool
+
+_EXPIRES = "_awsclient_expires_at"
+_reused: ContextVar[bool] = ContextVar("awsclient_conn_reused", default=False)
+
+
+class _IdlePool:
+    """What the two urllib3 pool classes gain: expiry stamps on put, the timeout on get, the reaper's watch."""
+
+    pool: Any
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
+        expires = getattr(conn, _EXPIRES, None)
+        if expires is not None and time.monotonic() >= expires:
+            conn.close()  # idle for the whole timeout: the reaper would have closed it a moment from now
+        _reused.set(getattr(conn, "sock", None) is not None)
+        return conn
+
+    def _put_conn(self, conn: Any) -> None:
+        idle = current_pool_timeout()
+        if conn is not None and (idle <= 0 or getattr(conn, "sock", None) is None):
+            conn.close()
+            conn = None
+        if conn is not None:
+            expires = time.monotonic() + idle
+            setattr(conn, _EXPIRES, expires)
+            super()._put_conn(conn)  # type: ignore[misc]
+            _reaper.watch(self, expires)
+        else:
+            super()._put_conn(None)  # type: ignore[misc]
+
+    def close_expired(self, now: float) -> float | None:
+        """Close the idle connections whose time is up; the earliest expiry left, if any."""
+        queue = self.pool
+        if queue is None:
+            return None
+        expired: list[HTTPConnection] = []
+        earliest: float | None = None
+        with queue.mutex:
+            for index, conn in enumerate(queue.queue):
+                expires = getattr(conn, _EXPIRES, None) if conn is not None else None
+                if expires is None:
+                    continue
+                if expires <= now:
+                    queue.queue[index] = None
+                    expired.append(conn)
+                else:
+                    earliest = expires if earliest is None else min(earliest, expires)
+        for conn in expired:
+            conn.close()
+        return earliest
+
+
+class _Pool(_IdlePool, HTTPConnectionPool):
+    pass
+
+
+class _TlsPool(_IdlePool, HTTPSConnectionPool):
+    pass
+
+
+class _Reaper:
+    """One daemon thread, alive only while something is pooled, closing connections as their idle time ends."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._pools: set[_IdlePool] = set()
+        self._next: float | None = None
+        self._thread: threading.Thread | None = None
+
+    def watch(self, pool: _IdlePool, expires: float) -> None:
+        with self._cond:
+            self._pools.add(pool)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="awsclient-pool-reaper", daemon=True)
+                self._thread.start()
+            elif self._next is None or expires < self._next:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                self._next = self._sweep(now)
+                if self._next is None:
+                    self._thread = None
+                    return
+                self._cond.wait(self._next - now)
+
+    def _sweep(self, now: float) -> float | None:
+        earliest: float | None = None
+        for pool in list(self._pools):
+            left = pool.close_expired(now)
+            if left is None:
+                self._pools.discard(pool)
+            else:
+                earliest = left if earliest is None else min(earliest, left)
+        return earliest
+
+    def alive(self) -> bool:
+        with self._cond:
+            return self._thread is not None
+
+
+_reaper = _Reaper()
+_pools: dict[tuple[str, str, int], _IdlePool] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool_for(scheme: str, host: str, port: int) -> Any:
+    key = (scheme, host, port)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            cls = _TlsPool if scheme == "https" else _Pool
+            pool = _pools[key] = cls(host, port, maxsize=10, block=False, retries=False)
+        return pool
+
+
+def close_pools() -> None:
+    """Close every pooled connection now (tests, and programs that want a clean exit)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.close()  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------------------- endpoints
+
+
+def region_for(region: str | None = None) -> str:
+    """The argument, else `AWS_REGION`, else `AWS_DEFAULT_REGION`."""
+    found = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not found:
+        raise ValueError("no AWS region: pass region=, or set AWS_REGION or AWS_DEFAULT_REGION")
+    return found
+
+
+def endpoint_for(service: str, region: str) -> str:
+    """`AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL` (as botocore reads them), else AWS's own endpoint."""
+    if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true":
+        for name in (f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_').replace(' ', '_')}", "AWS_ENDPOINT_URL"):
+            if os.environ.get(name):
+                return os.environ[name]
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"https://{service}.{region}.{suffix}"
+
+
+def _url(path_or_url: str, service: str, region: str, endpoint: str | None, query: Query | None) -> str:
+    """The URL to send: the path percent-encoded exactly once (`/` and `~` kept), the query appended encoded."""
+    split = urlsplit(path_or_url)
+    if split.scheme:
+        base, path, raw_query = f"{split.scheme}://{split.netloc}", split.path, split.query
+    else:
+        base = (endpoint or endpoint_for(service, region)).rstrip("/")
+        path, _, raw_query = path_or_url.partition("?")
+    base_split = urlsplit(base)
+    if base_split.scheme not in ("http", "https") or not base_split.netloc:
+        raise ValueError(f"endpoint must be an http or https URL, got {base!r}")
+    wire_path = quote(path if path.startswith("/") else "/" + path, safe="/~")
+    pairs = query.items() if isinstance(query, Mapping) else (query or ())
+    extra = "&".join(f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, v in pairs)
+    full_query = "&".join(filter(None, (raw_query, extra)))
+    return f"{base}{wire_path}" + (f"?{full_query}" if full_query else "")
+
+
+# ---------------------------------------------------------------------------------------------------- requests
+
+
+def request(
+    method: str,
+    path_or_url: str,
+    *,
+    service: str,
+    region: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    body: bytes = b"",
+    endpoint: str | None = None,
+    query: Query | None = None,
+) -> Response:
+    """Send one signed AWS request and return its answer; raise `AwsError` for an error answer.
+
+    `path_or_url` is a path (joined to `endpoint`, else the configured or public endpoint of `service`) or an
+    absolute URL. Its path is plain text, percent-encoded here once (an S3 key `a b%` goes as `a%20b%25`); a query
+    given after `?` goes as written, and `query` pairs are encoded and appended. Raises `TransportError` when
+    the endpoint can't be reached on any attempt.
+    """
+    region = region_for(region)
+    url = _url(path_or_url, service, region, endpoint, query)
+    sha256 = hashlib.sha256(body).hexdigest()
+    attempts = max_attempts()
+    for attempt in range(1, attempts + 1):
+        try:
+            return _attempt(method, url, headers or {}, body, sha256, region, service)
+        except AwsError as err:
+            if attempt == attempts or not is_retryable(err):
+                raise
+            log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, err, attempt, attempts)
+        except _ConnectionFailed as failed:
+            if attempt == attempts:
+                raise TransportError(
+                    f"{method} {_without_query(url)}: {failed.cause} (after {attempts} attempt(s))"
+                ) from failed.cause
+            log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, failed.cause, attempt, attempts)
+        time.sleep(_backoff(attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def is_retryable(err: AwsError) -> bool:
+    return err.http_code in RETRYABLE_STATUSES or err.aws_code in THROTTLING_CODES or err.aws_code in TRANSIENT_CODES
+
+
+def _backoff(attempt: int) -> float:
+    """Full jitter: anywhere from 0 to the capped exponential delay, so many clients don't retry in step."""
+    return random.uniform(0, min(retry_max_delay(), retry_base_delay() * 2 ** (attempt - 1)))
+
+
+def _without_query(url: str) -> str:
+    return url.partition("?")[0]
+
+
+def _attempt(
+    method: str, url: str, headers: Mapping[str, str], body: bytes, sha256: str, region: str, service: str
+) -> Response:
+    split = urlsplit(url)
+    port = split.port or (443 if split.scheme == "https" else 80)
+    pool = _pool_for(split.scheme, split.hostname or "", port)
+    target = split.path + (f"?{split.query}" if split.query else "")
+    timeout = urllib3.Timeout(connect=connect_timeout(), read=read_timeout())
+    credentials = current_credentials()
+    for resend in (True, False):
+        base = {"User-Agent": USER_AGENT, **headers}
+        signed = add_v4_auth_heads(
+            base, method=method, uri=url, sha256=sha256, region=region, service=service, credentials=credentials
+        )
+        try:
+            response = pool.urlopen(
+                method,
+                target,
+                body=body or None,
+                headers=signed,
+                retries=False,
+                redirect=False,
+                timeout=timeout,
+                preload_content=False,
+                decode_content=False,
+                assert_same_host=False,
+            )
+            break
+        except (HTTPError, OSError) as exc:
+            if resend and _reused.get() and _server_closed_idle(exc):
+                log.debug("%s %s: kept-alive connection closed by the server; re-sending", method, url)
+                continue
+            raise _ConnectionFailed(exc) from exc
+    return _read(response, (credentials.session_token, credentials.secret_access_key))
+
+
+def _server_closed_idle(exc: BaseException) -> bool:
+    """The request went out on a reused connection and the server closed it without a byte of answer."""
+    reason = exc.args[1] if isinstance(exc, ProtocolError) and len(exc.args) > 1 else exc
+    return isinstance(reason, (RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError))
+
+
+def _read(response: HTTPResponse, secrets: tuple[str | None, ...]) -> Response:
+    try:
+        check_response(response, response.headers, status=response.status)
+        return Response(response.status, response.headers, response.read())
+    except AwsError as err:
+        raise err.redacted(*secrets) from None
+    except (HTTPError, OSError) as exc:
+        raise _ConnectionFailed(exc) from exc
+    finally:
+        _settle(response)
+
+
+def _settle(response: HTTPResponse) -> None:
+    """Give the connection back when its response is read (or nearly); close it when the rest is unknown or big."""
+    conn = response.connection
+    if conn is None:
+        return
+    remaining = response.length_remaining
+    if remaining is not None and remaining <= MAX_DRAIN:
+        response.drain_conn()
+    else:
+        conn.close()
+    response.release_conn()

@@ -1,0 +1,153 @@
+"""A request as it came off the wire: raw path and query (as signed), header pairs, and the bounded body.
+
+The verifier must see what the client signed, so the path is taken from the raw request target rather than the
+decoded `PATH_INFO`, and the body is read here once, within the configured limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit
+
+from werkzeug.exceptions import HTTPException
+
+from awsfake.faults import Fault
+
+__all__ = ["DEFAULT_MAX_BODY", "Incoming", "read_incoming"]
+
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+_NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
+
+
+@dataclass
+class Incoming:
+    method: str
+    raw_path: str  # still percent-encoded, as sent
+    raw_query: str
+    headers: list[tuple[str, str]]  # lower-case names, in the order received (repeats joined by werkzeug)
+    body: bytes = b""
+    connection_id: int | None = None
+    _index: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index = dict(self.headers)
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return self._index.get(name, default)
+
+    @property
+    def host(self) -> str:
+        return self._index.get("host", "")
+
+    def path(self) -> str:
+        """The decoded path; a path that is not UTF-8 is refused as AWS refuses it."""
+        try:
+            return unquote_to_bytes(self.raw_path).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Fault("InvalidURI", "Couldn't parse the specified URI.") from None
+
+
+def read_incoming(environ: dict[str, Any], max_body: int) -> Incoming:
+    """Build an `Incoming` from a WSGI environ; the body is read here, refusing more than `max_body` bytes.
+
+    A `Fault` raised here (framing or size) still has an `Incoming` without body available as `fault.incoming`.
+    """
+    raw_path, raw_query = _raw_target(environ)
+    incoming = Incoming(
+        environ.get("REQUEST_METHOD", "GET").upper(),
+        raw_path,
+        raw_query,
+        _header_pairs(environ),
+        connection_id=environ.get("awsfake.connection_id"),
+    )
+    incoming.body = _read_body(environ, incoming, max_body)
+    return incoming
+
+
+def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if target is None:  # an app driven by a plain WSGI server: rebuild from the decoded parts
+        from urllib.parse import quote
+
+        return quote(environ.get("PATH_INFO", "/"), safe="/~!$&'()*+,;=:@%"), environ.get("QUERY_STRING", "")
+    # werkzeug re-encodes the latin-1 request line as UTF-8; undo it to get the bytes as sent.
+    try:
+        wire = target.encode("latin-1").decode("utf-8").encode("latin-1")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        wire = target.encode("utf-8", "surrogateescape")
+    text = "".join(chr(b) if 0x20 < b < 0x7F else f"%{b:02X}" for b in wire)
+    split = urlsplit(text) if "://" in text.split("?", 1)[0] else None
+    if split is not None:
+        return split.path or "/", split.query
+    path, _, query = text.partition("?")
+    return path or "/", query
+
+
+def _header_pairs(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    pairs = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            pairs.append((key[5:].replace("_", "-").lower(), value))
+        elif key in _NON_HEADER_KEYS:
+            pairs.append((_NON_HEADER_KEYS[key], value))
+    return pairs
+
+
+def _read_body(environ: dict[str, Any], incoming: Incoming, max_body: int) -> bytes:
+    stream = environ.get("wsgi.input")
+    length_text = incoming.header("content-length")
+    chunked = "chunked" in (incoming.header("transfer-encoding") or "").lower()
+    if chunked and length_text:
+        raise _bad_framing(incoming, "Conflicting Content-Length and Transfer-Encoding headers")
+    if length_text:
+        if not length_text.isdigit():
+            raise _bad_framing(incoming, "The Content-Length header is not a valid number")
+        if int(length_text) > max_body:
+            raise _too_large(incoming, max_body)
+        return _read_exact(stream, int(length_text), incoming)
+    if chunked:
+        data = stream.read(max_body + 1) if stream else b""
+        if len(data) > max_body:
+            raise _too_large(incoming, max_body)
+        return bytes(data)
+    return b""
+
+
+def _read_exact(stream: Any, length: int, incoming: Incoming) -> bytes:
+    chunks = []
+    remaining = length
+    while remaining > 0 and stream is not None:
+        try:
+            chunk = stream.read(min(remaining, 1 << 20))
+        except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    if remaining:
+        raise _fault_with(
+            incoming,
+            Fault("IncompleteBody", "The request body terminated unexpectedly"),
+        )
+    return b"".join(chunks)
+
+
+def _bad_framing(incoming: Incoming, message: str) -> Fault:
+    return _fault_with(incoming, Fault("InvalidRequest", message))
+
+
+def _too_large(incoming: Incoming, max_body: int) -> Fault:
+    fault = Fault(
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+        400,
+        extras={"MaxSizeAllowed": str(max_body)},
+    )
+    return _fault_with(incoming, fault)
+
+
+def _fault_with(incoming: Incoming, fault: Fault) -> Fault:
+    fault.incoming = incoming  # type: ignore[attr-defined]
+    return fault

@@ -1,0 +1,478 @@
+"""Amazon SNS: topics, their attributes, subscriptions, and publishing.
+
+Nothing is delivered anywhere: every accepted Publish is appended to `SNS.published` (a list of `Published`, in
+order) so a test can assert on what its code sent. Topics are per region and account, named by their ARN
+`arn:aws:sns:REGION:ACCOUNT:NAME`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from awsfake.faults import Fault
+from awsfake.services import Call, Map, Result, Service
+
+__all__ = ["SNS", "Published", "Subscription", "Topic"]
+
+PAGE_SIZE = 100
+MAX_MESSAGE_BYTES = 256 * 1024
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,251}\.fifo$")
+_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):(?P<name>[A-Za-z0-9_.-]+)$")
+_SETTABLE = frozenset(
+    {
+        *("DisplayName", "Policy", "DeliveryPolicy", "KmsMasterKeyId", "SignatureVersion", "TracingConfig"),
+        *("ContentBasedDeduplication", "ArchivePolicy", "DataProtectionPolicy", "FifoThroughputScope"),
+    }
+)
+_FEEDBACK = frozenset(
+    f"{protocol}{suffix}"
+    for protocol in ("HTTP", "Firehose", "Lambda", "SQS", "Application")
+    for suffix in ("SuccessFeedbackRoleArn", "SuccessFeedbackSampleRate", "FailureFeedbackRoleArn")
+)
+_PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
+_CONFIRMED_AT_ONCE = ("sqs", "lambda", "application", "sms", "firehose")
+_DELIVERY_POLICY = {
+    "http": {
+        "defaultHealthyRetryPolicy": {
+            "minDelayTarget": 20,
+            "maxDelayTarget": 20,
+            "numRetries": 3,
+            "numMaxDelayRetries": 0,
+            "numNoDelayRetries": 0,
+            "numMinDelayRetries": 0,
+            "backoffFunction": "linear",
+        },
+        "disableSubscriptionOverrides": False,
+        "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"},
+    }
+}
+
+
+@dataclass
+class Topic:
+    arn: str
+    owner: str
+    attributes: dict[str, str]
+    tags: dict[str, str] = field(default_factory=dict)
+    sequence: int = 0
+    dedup: dict[str, tuple[float, str]] = field(default_factory=dict)
+
+    @property
+    def fifo(self) -> bool:
+        return self.attributes.get("FifoTopic") == "true"
+
+
+@dataclass
+class Subscription:
+    arn: str
+    topic_arn: str
+    protocol: str
+    endpoint: str
+    owner: str
+    confirmed: bool
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Published:
+    """One accepted Publish, as the caller sent it."""
+
+    message_id: str
+    topic_arn: str
+    message: str
+    subject: str | None
+    message_structure: str | None
+    attributes: dict[str, dict[str, str]]
+    group_id: str | None
+    deduplication_id: str | None
+    sequence_number: str | None
+    timestamp: float
+
+
+class SNS(Service):
+    """SNS's topic operations. `topics` maps ARN to `Topic`; `published` lists every accepted Publish."""
+
+    name = "sns"
+    topics: dict[str, Topic]
+    subscriptions: dict[str, Subscription]
+    published: list[Published]
+
+    def reset(self) -> None:
+        with self.lock:
+            self.topics = {}
+            self.subscriptions = {}
+            self.published = []
+
+    # --- topics --------------------------------------------------------------------------------------------
+
+    def create_topic(self, call: Call) -> Result:
+        name = _required(call.params, "Name")
+        requested = flat_map(call.params, "Attributes", "key", "value")
+        fifo = requested.get("FifoTopic", "false").lower() == "true"
+        _check_topic_name(name, fifo)
+        for attribute in requested:
+            if attribute not in _SETTABLE and attribute not in _FEEDBACK and attribute != "FifoTopic":
+                raise _invalid("Attributes Reason: Unknown attribute " + attribute)
+        arn = f"arn:aws:sns:{call.region}:{call.caller.account_id}:{name}"
+        attributes = {k: v for k, v in requested.items() if k != "FifoTopic"}
+        if fifo:
+            attributes = {"FifoTopic": "true", "ContentBasedDeduplication": "false", **attributes}
+        tags = flat_list(call.params, "Tags")
+        with self.lock:
+            existing = self.topics.get(arn)
+            if existing is None:
+                tag_map = {t.get("Key", ""): t.get("Value", "") for t in tags}
+                self.topics[arn] = Topic(arn, call.caller.account_id, attributes, tag_map)
+            elif any(existing.attributes.get(k) != v for k, v in attributes.items()):
+                raise _invalid("Attributes Reason: Topic already exists with different attributes")
+        return Result({"TopicArn": arn})
+
+    def list_topics(self, call: Call) -> Result:
+        prefix = f"arn:aws:sns:{call.region}:{call.caller.account_id}:"
+        with self.lock:
+            arns = sorted(a for a in self.topics if a.startswith(prefix))
+        page, token = _page(arns, call.params.get("NextToken"))
+        body: dict[str, Any] = {"Topics": [{"TopicArn": a} for a in page]}
+        if token:
+            body["NextToken"] = token
+        return Result(body)
+
+    def delete_topic(self, call: Call) -> Result:
+        arn = _topic_arn(call.params, "TopicArn")
+        with self.lock:
+            self.topics.pop(arn, None)
+            for sub_arn in [s.arn for s in self.subscriptions.values() if s.topic_arn == arn]:
+                del self.subscriptions[sub_arn]
+        return Result({})
+
+    def get_topic_attributes(self, call: Call) -> Result:
+        arn = _topic_arn(call.params, "TopicArn")
+        with self.lock:
+            topic = self._topic(arn)
+            subs = [s for s in self.subscriptions.values() if s.topic_arn == arn]
+            attributes = {
+                "Policy": topic.attributes.get("Policy") or _default_policy(topic),
+                "Owner": topic.owner,
+                "SubscriptionsPending": str(sum(1 for s in subs if not s.confirmed)),
+                "TopicArn": topic.arn,
+                "EffectiveDeliveryPolicy": json.dumps(_DELIVERY_POLICY, separators=(",", ":")),
+                "SubscriptionsConfirmed": str(sum(1 for s in subs if s.confirmed)),
+                "DisplayName": topic.attributes.get("DisplayName", ""),
+                "SubscriptionsDeleted": "0",
+                **{k: v for k, v in topic.attributes.items() if k not in ("Policy", "DisplayName")},
+            }
+        return Result({"Attributes": Map(attributes)})
+
+    def set_topic_attributes(self, call: Call) -> Result:
+        arn = _topic_arn(call.params, "TopicArn")
+        name = _required(call.params, "AttributeName")
+        value = call.params.get("AttributeValue") or ""
+        if name not in _SETTABLE and name not in _FEEDBACK:
+            raise _invalid("AttributeName")
+        with self.lock:
+            topic = self._topic(arn)
+            if name in ("ContentBasedDeduplication", "FifoThroughputScope") and not topic.fifo:
+                raise _invalid(f"AttributeName Reason: {name} is only valid for FIFO topics")
+            topic.attributes[name] = value
+        return Result({})
+
+    # --- subscriptions -------------------------------------------------------------------------------------
+
+    def subscribe(self, call: Call) -> Result:
+        arn = _topic_arn(call.params, "TopicArn")
+        protocol = _required(call.params, "Protocol").lower()
+        endpoint = call.params.get("Endpoint") or ""
+        _check_endpoint(protocol, endpoint)
+        attributes = flat_map(call.params, "Attributes", "key", "value")
+        with self.lock:
+            self._topic(arn)
+            sub = next(
+                (
+                    s
+                    for s in self.subscriptions.values()
+                    if (s.topic_arn, s.protocol, s.endpoint) == (arn, protocol, endpoint)
+                ),
+                None,
+            )
+            if sub is None:
+                sub = Subscription(
+                    f"{arn}:{uuid.uuid4()}", arn, protocol, endpoint, call.caller.account_id,
+                    protocol in _CONFIRMED_AT_ONCE, attributes,
+                )  # fmt: skip
+                self.subscriptions[sub.arn] = sub
+        shown = (
+            sub.arn if sub.confirmed or call.params.get("ReturnSubscriptionArn") == "true" else "pending confirmation"
+        )
+        return Result({"SubscriptionArn": shown})
+
+    def unsubscribe(self, call: Call) -> Result:
+        arn = _required(call.params, "SubscriptionArn")
+        if not _TOPIC_ARN.match(arn.rsplit(":", 1)[0]):
+            raise _invalid("SubscriptionArn")
+        with self.lock:
+            if self.subscriptions.pop(arn, None) is None:
+                raise Fault("NotFound", "Subscription does not exist", 404)
+        return Result({})
+
+    def list_subscriptions(self, call: Call) -> Result:
+        with self.lock:
+            subs = sorted(
+                (s for s in self.subscriptions.values() if s.owner == call.caller.account_id), key=lambda s: s.arn
+            )
+        return self._subscription_page(subs, call.params.get("NextToken"))
+
+    def list_subscriptions_by_topic(self, call: Call) -> Result:
+        arn = _topic_arn(call.params, "TopicArn")
+        with self.lock:
+            self._topic(arn)
+            subs = sorted((s for s in self.subscriptions.values() if s.topic_arn == arn), key=lambda s: s.arn)
+        return self._subscription_page(subs, call.params.get("NextToken"))
+
+    # --- publishing ----------------------------------------------------------------------------------------
+
+    def publish(self, call: Call) -> Result:
+        params = call.params
+        arn = _publish_target(params)
+        message = params.get("Message")
+        if message is None:
+            raise Fault(
+                "ValidationError",
+                "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not "
+                "be null",
+            )
+        _check_message(message, params.get("Subject"), params.get("MessageStructure"))
+        attributes = message_attributes(params)
+        with self.lock:
+            topic = self._topic(arn)
+            group, dedup = _fifo_ids(topic, params, message)
+            duplicate = topic.dedup.get(dedup) if dedup else None
+            if duplicate is not None and duplicate[0] + 300 > time.time():
+                return Result({"MessageId": duplicate[1]})
+            sequence = None
+            if topic.fifo:
+                topic.sequence += 1
+                sequence = f"{topic.sequence:020d}"
+            record = Published(
+                str(uuid.uuid4()), arn, message, params.get("Subject"), params.get("MessageStructure"),
+                attributes, group, dedup, sequence, time.time(),
+            )  # fmt: skip
+            if dedup:
+                topic.dedup[dedup] = (record.timestamp, record.message_id)
+            self.published.append(record)
+        body = {"MessageId": record.message_id}
+        if sequence:
+            body["SequenceNumber"] = sequence
+        return Result(body)
+
+    # --- internals -----------------------------------------------------------------------------------------
+
+    def _topic(self, arn: str) -> Topic:
+        with self.lock:
+            topic = self.topics.get(arn)
+        if topic is None:
+            raise Fault("NotFound", "Topic does not exist", 404)
+        return topic
+
+    def _subscription_page(self, subs: list[Subscription], token: Any) -> Result:
+        page, next_token = _page(subs, token)
+        entries = [
+            {
+                "SubscriptionArn": s.arn if s.confirmed else "PendingConfirmation",
+                "Owner": s.owner,
+                "Protocol": s.protocol,
+                "Endpoint": s.endpoint,
+                "TopicArn": s.topic_arn,
+            }
+            for s in page
+        ]
+        body: dict[str, Any] = {"Subscriptions": entries}
+        if next_token:
+            body["NextToken"] = next_token
+        return Result(body)
+
+
+# --- query-family parameters -------------------------------------------------------------------------------
+
+
+def flat_map(params: Mapping[str, Any], name: str, key: str, value: str) -> dict[str, str]:
+    """A query-family map (`Name.entry.N.key` / `Name.entry.N.value`) as a dict, in entry order."""
+    out: dict[str, str] = {}
+    index = 1
+    while f"{name}.entry.{index}.{key}" in params:
+        out[str(params[f"{name}.entry.{index}.{key}"])] = str(params.get(f"{name}.entry.{index}.{value}", ""))
+        index += 1
+    return out
+
+
+def flat_list(params: Mapping[str, Any], name: str) -> list[dict[str, str]]:
+    """A query-family list of structures (`Name.member.N.Field`) as a list of dicts."""
+    out: list[dict[str, str]] = []
+    index = 1
+    while True:
+        head = f"{name}.member.{index}."
+        item = {k[len(head) :]: str(v) for k, v in params.items() if k.startswith(head)}
+        if not item:
+            return out
+        out.append(item)
+        index += 1
+
+
+def message_attributes(params: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Publish's MessageAttributes (`MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue`)."""
+    out: dict[str, dict[str, str]] = {}
+    index = 1
+    while f"MessageAttributes.entry.{index}.Name" in params:
+        head = f"MessageAttributes.entry.{index}."
+        name = str(params[head + "Name"])
+        data_type = str(params.get(head + "Value.DataType") or "")
+        kind = data_type.split(".", 1)[0]
+        field_name = "BinaryValue" if kind == "Binary" else "StringValue"
+        if kind not in ("String", "Number", "Binary"):
+            raise Fault(
+                "ParameterValueInvalid",
+                f"The message attribute '{name}' has an invalid message attribute type, the set of supported type "
+                "prefixes is Binary, Number, and String.",
+            )
+        value = params.get(head + "Value." + field_name)
+        if value is None or value == "":
+            raise Fault(
+                "ParameterValueInvalid",
+                f"The message attribute '{name}' must contain non-empty message attribute value for message "
+                f"attribute type '{kind}'.",
+            )
+        out[name] = {"DataType": data_type, field_name: str(value)}
+        index += 1
+    return out
+
+
+def _required(params: Mapping[str, Any], name: str) -> str:
+    value = params.get(name)
+    if value is None or value == "":
+        raise _invalid(name)
+    return str(value)
+
+
+def _invalid(what: str) -> Fault:
+    return Fault("InvalidParameter", f"Invalid parameter: {what}")
+
+
+def _topic_arn(params: Mapping[str, Any], name: str) -> str:
+    arn = _required(params, name)
+    if not _TOPIC_ARN.match(arn):
+        raise _invalid(name)
+    return arn
+
+
+def _publish_target(params: Mapping[str, Any]) -> str:
+    targets = [n for n in ("TopicArn", "TargetArn", "PhoneNumber") if params.get(n)]
+    if not targets:
+        raise _invalid("TopicArn or TargetArn Reason: no value for required parameter")
+    if len(targets) > 1:
+        raise _invalid("TopicArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be specified")
+    if targets[0] == "PhoneNumber":
+        raise _invalid("PhoneNumber Reason: SMS is not emulated")
+    return _topic_arn(params, targets[0])
+
+
+def _check_topic_name(name: str, fifo: bool) -> None:
+    if fifo and not _FIFO_NAME.match(name):
+        raise _invalid(
+            "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, "
+            "numbers, underscores, and hyphens, and must be between 1 and 256 characters long."
+        )
+    if not fifo and not _NAME.match(name):
+        raise _invalid("Topic Name")
+
+
+def _check_message(message: str, subject: Any, structure: Any) -> None:
+    if message == "":
+        raise _invalid("Empty message")
+    if len(message.encode()) > MAX_MESSAGE_BYTES:
+        raise _invalid("Message too long")
+    if subject is not None and (
+        subject == "" or len(subject) > 100 or any(ord(c) < 32 for c in subject) or not subject.isascii()
+    ):
+        raise _invalid("Subject")
+    if structure is None:
+        return
+    if structure != "json":
+        raise _invalid("MessageStructure")
+    try:
+        document = json.loads(message)
+    except ValueError:
+        raise _invalid("Message Structure - JSON message body failed to parse") from None
+    if not isinstance(document, dict) or not isinstance(document.get("default"), str):
+        raise _invalid("Message Structure - No default entry in JSON message body")
+
+
+def _fifo_ids(topic: Topic, params: Mapping[str, Any], message: str) -> tuple[str | None, str | None]:
+    group, dedup = params.get("MessageGroupId"), params.get("MessageDeduplicationId")
+    if not topic.fifo:
+        if dedup:
+            raise _invalid(
+                "MessageDeduplicationId Reason: The request includes a parameter that is not valid for this topic type"
+            )
+        return (str(group) if group else None), None
+    if not group:
+        raise _invalid("The MessageGroupId parameter is required for FIFO topics")
+    if not dedup:
+        if topic.attributes.get("ContentBasedDeduplication") != "true":
+            raise _invalid(
+                "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided "
+                "explicitly"
+            )
+        dedup = hashlib.sha256(message.encode()).hexdigest()
+    return str(group), str(dedup)
+
+
+def _check_endpoint(protocol: str, endpoint: str) -> None:
+    if protocol not in _PROTOCOLS:
+        raise _invalid(f"Amazon SNS does not support this protocol string: {protocol}")
+    if protocol in ("http", "https") and not endpoint.lower().startswith(protocol + "://"):
+        raise _invalid("Endpoint must match the specified protocol")
+    if protocol == "sqs" and not endpoint.startswith("arn:aws:sqs:"):
+        raise _invalid("SQS endpoint ARN")
+    if protocol in ("email", "email-json") and "@" not in endpoint:
+        raise _invalid("Email address")
+
+
+def _page(items: list[Any], token: Any) -> tuple[list[Any], str | None]:
+    """One page of at most PAGE_SIZE items; the token is the offset of the next page."""
+    try:
+        start = int(token) if token else 0
+    except ValueError:
+        raise _invalid("NextToken") from None
+    if start < 0 or start > len(items):
+        raise _invalid("NextToken")
+    page = items[start : start + PAGE_SIZE]
+    return page, str(start + PAGE_SIZE) if start + PAGE_SIZE < len(items) else None
+
+
+def _default_policy(topic: Topic) -> str:
+    actions = [
+        "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission", "SNS:RemovePermission",
+        "SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish",
+    ]  # fmt: skip
+    policy = {
+        "Version": "2008-10-17",
+        "Id": "__default_policy_ID",
+        "Statement": [
+            {
+                "Sid": "__default_statement_ID",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": actions,
+                "Resource": topic.arn,
+                "Condition": {"StringEquals": {"AWS:SourceOwner": topic.owner}},
+            }
+        ],
+    }
+    return json.dumps(policy, separators=(",", ":"))

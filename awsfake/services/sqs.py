@@ -1,0 +1,738 @@
+"""Amazon SQS (the JSON protocol current SDKs speak): queues, messages, visibility timeouts, FIFO ordering.
+
+Queues are per region and account; a queue URL names its account and queue (`/ACCOUNT/NAME`), and the URLs we
+return use the host the request was sent to, so the client can call us back with them. Time comes from
+`time.time()`, so freezegun moves visibility timeouts and delays.
+
+Errors carry the JSON shape name as their code (`QueueDoesNotExist`); the endpoint's JSON renderer adds the
+query-era code SQS also sends (`x-amzn-query-error: AWS.SimpleQueueService.NonExistentQueue;Sender`).
+
+Long polling (`WaitTimeSeconds`) waits for a message at most `max_wait_seconds` (1 s by default, not AWS's 20) so
+a test never stalls; a message sent meanwhile wakes the waiter at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from awsfake.faults import Fault
+from awsfake.services import Call, Map, Result, Service
+
+__all__ = ["SQS", "Message", "Queue"]
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
+_VALID_BODY = re.compile("^[\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
+DEDUP_WINDOW = 300.0
+POLL_SLICE = 0.05
+
+# Settable attributes: name -> (default, minimum, maximum) for the numeric ones, default only for the others.
+_NUMERIC = {
+    "DelaySeconds": ("0", 0, 900),
+    "MaximumMessageSize": ("262144", 1024, 262144),
+    "MessageRetentionPeriod": ("345600", 60, 1209600),
+    "ReceiveMessageWaitTimeSeconds": ("0", 0, 20),
+    "VisibilityTimeout": ("30", 0, 43200),
+    "KmsDataKeyReusePeriodSeconds": ("300", 60, 86400),
+}
+_OTHER = {
+    "Policy": None,
+    "RedrivePolicy": None,
+    "RedriveAllowPolicy": None,
+    "KmsMasterKeyId": None,
+    "SqsManagedSseEnabled": "true",
+    "FifoQueue": None,
+    "ContentBasedDeduplication": None,
+    "DeduplicationScope": None,
+    "FifoThroughputLimit": None,
+}
+_READ_ONLY = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+    "QueueArn",
+)
+_FIFO_ONLY = ("FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit")
+_SYSTEM_ATTRIBUTES = (
+    "SenderId",
+    "SentTimestamp",
+    "ApproximateReceiveCount",
+    "ApproximateFirstReceiveTimestamp",
+    "MessageDeduplicationId",
+    "MessageGroupId",
+    "SequenceNumber",
+)
+
+
+@dataclass
+class Message:
+    """One message as the queue holds it."""
+
+    message_id: str
+    body: str
+    attributes: dict[str, dict[str, str]]  # name -> {"DataType", "StringValue" | "BinaryValue" (base64)}
+    sender_id: str
+    sent_at: float
+    visible_at: float
+    group_id: str | None = None
+    dedup_id: str | None = None
+    sequence_number: str | None = None
+    receive_count: int = 0
+    first_received_at: float | None = None
+    receipt_handle: str | None = None  # the latest one; older handles no longer delete the message
+
+
+@dataclass
+class Queue:
+    name: str
+    account_id: str
+    region: str
+    attributes: dict[str, str]
+    created_at: float
+    modified_at: float
+    messages: list[Message] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    sequence: int = 0
+    dedup: dict[str, tuple[float, str]] = field(default_factory=dict)  # dedup id -> (sent at, message id)
+
+    @property
+    def fifo(self) -> bool:
+        return self.attributes.get("FifoQueue") == "true"
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:sqs:{self.region}:{self.account_id}:{self.name}"
+
+
+class SQS(Service):
+    """SQS's queue and message operations. `queues` maps (region, account, name) to a `Queue` (read it in tests)."""
+
+    name = "sqs"
+    max_wait_seconds: float = 1.0
+    queues: dict[tuple[str, str, str], Queue]
+
+    def reset(self) -> None:
+        with self.lock:
+            self.queues = {}
+            self._arrival = threading.Condition(self.lock)
+
+    # --- queues --------------------------------------------------------------------------------------------
+
+    def create_queue(self, call: Call) -> Result:
+        name = _required(call.params, "QueueName")
+        requested = _string_map(call.params.get("Attributes"), "Attributes")
+        fifo = requested.get("FifoQueue", "false").lower() == "true"
+        _check_name(name, fifo)
+        attributes = _validated_attributes(requested, fifo=fifo, creating=True)
+        key = (call.region, call.caller.account_id, name)
+        now = time.time()
+        with self.lock:
+            existing = self.queues.get(key)
+            if existing is None:
+                queue = Queue(name, call.caller.account_id, call.region, attributes, now, now)
+                queue.tags = _string_map(call.params.get("tags"), "tags")
+                self.queues[key] = queue
+            else:
+                _check_same_attributes(existing, requested)
+        return Result({"QueueUrl": _url(call.host, call.caller.account_id, name)})
+
+    def get_queue_url(self, call: Call) -> Result:
+        name = _required(call.params, "QueueName")
+        account = call.params.get("QueueOwnerAWSAccountId") or call.caller.account_id
+        with self.lock:
+            if (call.region, account, name) not in self.queues:
+                raise _no_queue()
+        return Result({"QueueUrl": _url(call.host, account, name)})
+
+    def list_queues(self, call: Call) -> Result:
+        prefix = call.params.get("QueueNamePrefix") or ""
+        limit = _int_param(call.params, "MaxResults", 1000, 1, 1000)
+        after = _decode_token(call.params.get("NextToken"))
+        with self.lock:
+            names = sorted(
+                name
+                for region, account, name in self.queues
+                if region == call.region and account == call.caller.account_id and name.startswith(prefix)
+            )
+        names = [n for n in names if n > after]
+        page = names[:limit] if "MaxResults" in call.params else names[:1000]
+        body: dict[str, Any] = {}
+        if page:
+            body["QueueUrls"] = [_url(call.host, call.caller.account_id, n) for n in page]
+        if "MaxResults" in call.params and len(names) > len(page):
+            body["NextToken"] = base64.b64encode(page[-1].encode()).decode()
+        return Result(body)
+
+    def delete_queue(self, call: Call) -> Result:
+        with self.lock:
+            queue = self._queue(call)
+            del self.queues[(queue.region, queue.account_id, queue.name)]
+        return Result({})
+
+    def purge_queue(self, call: Call) -> Result:
+        with self.lock:
+            self._queue(call).messages.clear()
+        return Result({})
+
+    def get_queue_attributes(self, call: Call) -> Result:
+        names = _string_list(call.params.get("AttributeNames"), "AttributeNames")
+        with self.lock:
+            queue = self._queue(call)
+            everything = _all_attributes(queue, time.time())
+        if "All" in names:
+            wanted = list(everything)
+        else:
+            unknown = [n for n in names if n not in everything and n not in _NUMERIC and n not in _OTHER]
+            if unknown:
+                raise _sqs_fault("InvalidAttributeName", f"Unknown Attribute {unknown[0]}.")
+            wanted = [n for n in names if n in everything]
+        body: dict[str, Any] = {}
+        if wanted:
+            body["Attributes"] = Map({n: everything[n] for n in wanted})
+        return Result(body)
+
+    def set_queue_attributes(self, call: Call) -> Result:
+        requested = _string_map(call.params.get("Attributes"), "Attributes")
+        with self.lock:
+            queue = self._queue(call)
+            changes = _validated_attributes(requested, fifo=queue.fifo, creating=False)
+            queue.attributes.update(changes)
+            queue.modified_at = time.time()
+        return Result({})
+
+    def tag_queue(self, call: Call) -> Result:
+        tags = _string_map(call.params.get("Tags"), "Tags")
+        with self.lock:
+            self._queue(call).tags.update(tags)
+        return Result({})
+
+    def untag_queue(self, call: Call) -> Result:
+        keys = _string_list(call.params.get("TagKeys"), "TagKeys")
+        with self.lock:
+            queue = self._queue(call)
+            for key in keys:
+                queue.tags.pop(key, None)
+        return Result({})
+
+    def list_queue_tags(self, call: Call) -> Result:
+        with self.lock:
+            tags = dict(self._queue(call).tags)
+        return Result({"Tags": Map(tags)} if tags else {})
+
+    # --- messages ------------------------------------------------------------------------------------------
+
+    def send_message(self, call: Call) -> Result:
+        with self.lock:
+            queue = self._queue(call)
+            message = self._enqueue(queue, call.params, call.caller.account_id)
+        return Result(_sent(message))
+
+    def send_message_batch(self, call: Call) -> Result:
+        entries = _entries(call.params)
+        successful, failed = [], []
+        with self.lock:
+            queue = self._queue(call)
+            for entry in entries:
+                try:
+                    message = self._enqueue(queue, entry, call.caller.account_id)
+                except Fault as fault:
+                    failed.append(_batch_failure(entry["Id"], fault))
+                else:
+                    successful.append({"Id": entry["Id"], **_sent(message)})
+        return Result({"Successful": successful, "Failed": failed})
+
+    def receive_message(self, call: Call) -> Result:
+        params = call.params
+        count = _int_param(params, "MaxNumberOfMessages", 1, 1, 10, reason="Must be between 1 and 10, if provided.")
+        wait = _int_param(params, "WaitTimeSeconds", -1, 0, 20, reason="Must be >= 0 and <= 20, if provided.")
+        timeout = _int_param(params, "VisibilityTimeout", -1, 0, 43200)
+        with self.lock:
+            queue = self._queue(call)
+            if wait < 0:
+                wait = int(queue.attributes["ReceiveMessageWaitTimeSeconds"])
+            if timeout < 0:
+                timeout = int(queue.attributes["VisibilityTimeout"])
+            taken = self._take(queue, count, timeout)
+            slices = int(min(wait, self.max_wait_seconds) / POLL_SLICE)
+            while not taken and slices > 0:
+                self._arrival.wait(POLL_SLICE)
+                slices -= 1
+                taken = self._take(queue, count, timeout)
+            if not taken:
+                return Result({})
+            system = _wanted(params.get("MessageSystemAttributeNames"), params.get("AttributeNames"))
+            custom = _string_list(params.get("MessageAttributeNames"), "MessageAttributeNames")
+            return Result({"Messages": [_received(m, system, custom) for m in taken]})
+
+    def delete_message(self, call: Call) -> Result:
+        handle = _required(call.params, "ReceiptHandle")
+        with self.lock:
+            queue = self._queue(call)
+            self._delete(queue, handle)
+        return Result({})
+
+    def delete_message_batch(self, call: Call) -> Result:
+        entries = _entries(call.params)
+        successful, failed = [], []
+        with self.lock:
+            queue = self._queue(call)
+            for entry in entries:
+                try:
+                    self._delete(queue, str(entry.get("ReceiptHandle") or ""))
+                except Fault as fault:
+                    failed.append(_batch_failure(entry["Id"], fault))
+                else:
+                    successful.append({"Id": entry["Id"]})
+        return Result({"Successful": successful, "Failed": failed})
+
+    def change_message_visibility(self, call: Call) -> Result:
+        handle = _required(call.params, "ReceiptHandle")
+        timeout = _int_param(call.params, "VisibilityTimeout", 0, 0, 43200)
+        now = time.time()
+        with self.lock:
+            queue = self._queue(call)
+            message_id = _parse_handle(handle, queue)
+            message = next((m for m in queue.messages if m.message_id == message_id), None)
+            if message is None or message.receipt_handle != handle or message.visible_at <= now:
+                raise _sqs_fault(
+                    "InvalidParameterValue",
+                    f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is "
+                    "not available for visibility timeout change.",
+                )
+            message.visible_at = now + timeout
+        return Result({})
+
+    # --- internals (call with the lock held) ---------------------------------------------------------------
+
+    def _queue(self, call: Call) -> Queue:
+        url = _required(call.params, "QueueUrl")
+        account, name = _parse_url(url)
+        queue = self.queues.get((call.region, account, name))
+        if queue is None:
+            raise _no_queue()
+        return queue
+
+    def _enqueue(self, queue: Queue, params: Mapping[str, Any], sender: str) -> Message:
+        body = params.get("MessageBody")
+        if not isinstance(body, str) or body == "":
+            raise _sqs_fault("MissingParameter", "The request must contain the parameter MessageBody.")
+        _check_body(body, queue)
+        attributes = _message_attributes(params.get("MessageAttributes"))
+        now = time.time()
+        delay = _int_param(params, "DelaySeconds", int(queue.attributes["DelaySeconds"]), 0, 900)
+        group, dedup = _fifo_ids(queue, params, body)
+        if queue.fifo and dedup is not None:
+            _expire_dedup(queue, now)
+            seen = queue.dedup.get(dedup)
+            if seen is not None:
+                return next((m for m in queue.messages if m.message_id == seen[1]), None) or Message(
+                    seen[1], body, attributes, sender, seen[0], seen[0], group, dedup
+                )
+        message = Message(str(uuid.uuid4()), body, attributes, sender, now, now + delay, group, dedup)
+        if queue.fifo:
+            queue.sequence += 1
+            message.sequence_number = f"{queue.sequence:020d}"
+            if dedup is not None:
+                queue.dedup[dedup] = (now, message.message_id)
+        queue.messages.append(message)
+        self._arrival.notify_all()
+        return message
+
+    def _take(self, queue: Queue, count: int, timeout: int) -> list[Message]:
+        now = time.time()
+        _expire_messages(queue, now)
+        busy_groups = {m.group_id for m in queue.messages if queue.fifo and m.visible_at > now and m.receive_count}
+        taken: list[Message] = []
+        for message in queue.messages:
+            if len(taken) == count:
+                break
+            if message.visible_at > now or (queue.fifo and message.group_id in busy_groups):
+                continue
+            message.receive_count += 1
+            message.first_received_at = message.first_received_at or now
+            message.visible_at = now + timeout
+            message.receipt_handle = _make_handle(queue, message)
+            taken.append(message)
+        return taken
+
+    def _delete(self, queue: Queue, handle: str) -> None:
+        message_id = _parse_handle(handle, queue)
+        for index, message in enumerate(queue.messages):
+            if message.message_id == message_id and message.receipt_handle == handle:
+                del queue.messages[index]
+                return
+
+
+# --- faults ------------------------------------------------------------------------------------------------
+
+# JSON shape name -> the query-era code SQS reports in a batch entry's failure.
+_QUERY_CODES = {"QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue", "QueueNameExists": "QueueAlreadyExists"}
+
+
+def _sqs_fault(code: str, message: str, status: int = 400) -> Fault:
+    """A fault named by SQS's JSON shape; the endpoint adds the query-era code (x-amzn-query-error) itself."""
+    return Fault(code, message, status)
+
+
+def _no_queue() -> Fault:
+    return _sqs_fault("QueueDoesNotExist", "The specified queue does not exist.")
+
+
+def _batch_failure(entry_id: str, fault: Fault) -> dict[str, Any]:
+    code = _QUERY_CODES.get(fault.code, fault.code)
+    return {"Id": entry_id, "SenderFault": fault.sender, "Code": code, "Message": fault.message}
+
+
+# --- parameters --------------------------------------------------------------------------------------------
+
+
+def _required(params: Mapping[str, Any], name: str) -> str:
+    value = params.get(name)
+    if not isinstance(value, str) or not value:
+        raise _sqs_fault("MissingParameter", f"The request must contain the parameter {name}.")
+    return value
+
+
+def _int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int, *, reason: str = "") -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+        valid = low <= value <= high and not isinstance(raw, bool)
+    except (TypeError, ValueError):
+        value, valid = 0, False
+    if not valid:
+        why = reason or f"Must be between {low} and {high}, if provided."
+        raise _sqs_fault("InvalidParameterValue", f"Value {raw} for parameter {name} is invalid. Reason: {why}")
+    return value
+
+
+def _string_map(value: Any, name: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise _sqs_fault("InvalidParameterValue", f"The parameter {name} is invalid.")
+    return {str(k): v for k, v in value.items()}
+
+
+def _string_list(value: Any, name: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _sqs_fault("InvalidParameterValue", f"The parameter {name} is invalid.")
+    return value
+
+
+def _entries(params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    entries = params.get("Entries")
+    if not isinstance(entries, list) or not entries:
+        raise _sqs_fault(
+            "EmptyBatchRequest", "There should be at least one SendMessageBatchRequestEntry in the request."
+        )
+    if len(entries) > 10:
+        raise _sqs_fault(
+            "TooManyEntriesInBatchRequest",
+            f"Maximum number of entries per request are 10. You have sent {len(entries)}.",
+        )
+    ids = [e.get("Id") if isinstance(e, dict) else None for e in entries]
+    if any(not isinstance(i, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", i) for i in ids):
+        raise _sqs_fault(
+            "InvalidBatchEntryId",
+            "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most "
+            "80 letters long.",
+        )
+    if len(set(ids)) != len(ids):
+        raise _sqs_fault("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
+    return entries
+
+
+def _check_name(name: str, fifo: bool) -> None:
+    if fifo and not _FIFO_NAME.match(name):
+        raise _sqs_fault(
+            "InvalidParameterValue",
+            "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end "
+            "with .fifo suffix and be 1 to 80 in length.",
+        )
+    if not fifo and not _NAME.match(name):
+        raise _sqs_fault(
+            "InvalidParameterValue",
+            "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
+        )
+
+
+def _validated_attributes(requested: Mapping[str, str], *, fifo: bool, creating: bool) -> dict[str, str]:
+    """The queue's attributes: defaults (when creating) overlaid with the requested ones, each checked."""
+    out: dict[str, str] = {}
+    if creating:
+        out = {n: d for n, (d, _, _) in _NUMERIC.items()}
+        out.update({n: d for n, d in _OTHER.items() if d is not None})
+        if fifo:
+            out.update(
+                {
+                    "FifoQueue": "true",
+                    "ContentBasedDeduplication": "false",
+                    "DeduplicationScope": "queue",
+                    "FifoThroughputLimit": "perQueue",
+                }
+            )
+    for name, value in requested.items():
+        if name not in _NUMERIC and name not in _OTHER:
+            raise _sqs_fault("InvalidAttributeName", f"Unknown Attribute {name}.")
+        if name in _NUMERIC:
+            _, low, high = _NUMERIC[name]
+            if not value.strip().lstrip("-").isdigit() or not low <= int(value) <= high:
+                raise _sqs_fault("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
+            value = str(int(value))
+        if name in _FIFO_ONLY and not fifo and not (name == "FifoQueue" and value.lower() == "false" and creating):
+            raise _sqs_fault("InvalidAttributeName", f"Unknown Attribute {name}.")
+        if name == "FifoQueue" and not creating:
+            raise _sqs_fault("InvalidAttributeValue", "Invalid value for the parameter FifoQueue.")
+        if name in ("ContentBasedDeduplication", "SqsManagedSseEnabled", "FifoQueue"):
+            value = value.lower()
+            if value not in ("true", "false"):
+                raise _sqs_fault("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
+        if name == "FifoQueue" and value == "false":
+            continue
+        out[name] = value
+    return out
+
+
+def _check_same_attributes(queue: Queue, requested: Mapping[str, str]) -> None:
+    for name, value in requested.items():
+        current = queue.attributes.get(name)
+        if name == "FifoQueue" and value.lower() == "false" and current is None:
+            continue
+        if current is None or current.lower() != str(value).strip().lower():
+            raise _sqs_fault(
+                "QueueNameExists",
+                f"A queue already exists with the same name and a different value for attribute {name}",
+            )
+
+
+def _check_body(body: str, queue: Queue) -> None:
+    if not _VALID_BODY.match(body):
+        raise _sqs_fault(
+            "InvalidMessageContents",
+            "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to "
+            "#xFFFD | #x10000 to #x10FFFF",
+        )
+    limit = int(queue.attributes["MaximumMessageSize"])
+    if len(body.encode()) > limit:
+        raise _sqs_fault(
+            "InvalidParameterValue",
+            f"One or more parameters are invalid. Reason: Message must be shorter than {limit} bytes.",
+        )
+
+
+def _message_attributes(value: Any) -> dict[str, dict[str, str]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > 10:
+        raise _sqs_fault("InvalidParameterValue", "Number of message attributes cannot exceed 10.")
+    out = {}
+    for name, attribute in value.items():
+        if not isinstance(attribute, dict) or not isinstance(attribute.get("DataType"), str):
+            raise _sqs_fault(
+                "InvalidParameterValue", f"The message attribute '{name}' must contain a non-empty data type."
+            )
+        data_type = attribute["DataType"]
+        kind = data_type.split(".", 1)[0]
+        field_name = "BinaryValue" if kind == "Binary" else "StringValue"
+        if kind not in ("String", "Number", "Binary") or not isinstance(attribute.get(field_name), str):
+            raise _sqs_fault(
+                "InvalidParameterValue",
+                f"The message attribute '{name}' must contain a non-empty message attribute value for message "
+                f"attribute type '{kind}'.",
+            )
+        if kind == "Binary":
+            try:
+                base64.b64decode(attribute[field_name], validate=True)
+            except (binascii.Error, ValueError):
+                raise _sqs_fault(
+                    "InvalidParameterValue", f"The message attribute '{name}' has an invalid binary value."
+                ) from None
+        out[name] = {"DataType": data_type, field_name: attribute[field_name]}
+    return out
+
+
+def _fifo_ids(queue: Queue, params: Mapping[str, Any], body: str) -> tuple[str | None, str | None]:
+    group, dedup = params.get("MessageGroupId"), params.get("MessageDeduplicationId")
+    if not queue.fifo:
+        if dedup is not None:
+            raise _sqs_fault(
+                "InvalidParameterValue",
+                f"Value {dedup} for parameter MessageDeduplicationId is invalid. Reason: The request includes a "
+                "parameter that is not valid for this queue type.",
+            )
+        return (str(group) if group else None), None
+    if not group:
+        raise _sqs_fault("MissingParameter", "The request must contain the parameter MessageGroupId.")
+    if dedup is None:
+        if queue.attributes.get("ContentBasedDeduplication") != "true":
+            raise _sqs_fault(
+                "InvalidParameterValue",
+                "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided "
+                "explicitly",
+            )
+        dedup = hashlib.sha256(body.encode()).hexdigest()
+    return str(group), str(dedup)
+
+
+# --- urls, handles, tokens ---------------------------------------------------------------------------------
+
+
+def _url(host: str, account: str, name: str) -> str:
+    return f"http://{host}/{account}/{name}"
+
+
+def _parse_url(url: str) -> tuple[str, str]:
+    """(account, name) from a queue URL (any host); a URL that names no queue is QueueDoesNotExist."""
+    path = url.split("://", 1)[-1].partition("/")[2].split("?", 1)[0]
+    parts = [p for p in path.split("/") if p]
+    if len(parts) != 2:
+        raise _no_queue()
+    return parts[0], parts[1]
+
+
+def _make_handle(queue: Queue, message: Message) -> str:
+    raw = f"{queue.arn} {message.message_id} {uuid.uuid4().hex}".encode()
+    return base64.b64encode(raw).decode()
+
+
+def _parse_handle(handle: str, queue: Queue) -> str:
+    """The message id inside a receipt handle we issued for this queue; anything else is ReceiptHandleIsInvalid."""
+    try:
+        arn, message_id, _ = base64.b64decode(handle, validate=True).decode().split(" ")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        arn, message_id = "", ""
+    if arn != queue.arn or not message_id:
+        raise _sqs_fault(
+            "ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.'
+        )
+    return message_id
+
+
+def _decode_token(token: Any) -> str:
+    if token is None:
+        return ""
+    try:
+        return base64.b64decode(str(token), validate=True).decode()
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise _sqs_fault("InvalidParameterValue", "Invalid NextToken value.") from None
+
+
+# --- results -----------------------------------------------------------------------------------------------
+
+
+def _all_attributes(queue: Queue, now: float) -> dict[str, str]:
+    visible = sum(1 for m in queue.messages if m.visible_at <= now)
+    in_flight = sum(1 for m in queue.messages if m.visible_at > now and m.receive_count)
+    delayed = sum(1 for m in queue.messages if m.visible_at > now and not m.receive_count)
+    values = {
+        **queue.attributes,
+        "ApproximateNumberOfMessages": str(visible),
+        "ApproximateNumberOfMessagesNotVisible": str(in_flight),
+        "ApproximateNumberOfMessagesDelayed": str(delayed),
+        "CreatedTimestamp": str(int(queue.created_at)),
+        "LastModifiedTimestamp": str(int(queue.modified_at)),
+        "QueueArn": queue.arn,
+    }
+    return {n: values[n] for n in [*_READ_ONLY, *sorted(queue.attributes)] if n in values}
+
+
+def _sent(message: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"MD5OfMessageBody": _md5(message.body.encode())}
+    if message.attributes:
+        out["MD5OfMessageAttributes"] = attributes_md5(message.attributes)
+    out["MessageId"] = message.message_id
+    if message.sequence_number:
+        out["SequenceNumber"] = message.sequence_number
+    return out
+
+
+def _wanted(*lists: Any) -> set[str]:
+    names = {n for values in lists if isinstance(values, list) for n in values if isinstance(n, str)}
+    return set(_SYSTEM_ATTRIBUTES) if "All" in names else names & set(_SYSTEM_ATTRIBUTES)
+
+
+def _received(message: Message, system: set[str], custom: Iterable[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "MessageId": message.message_id,
+        "ReceiptHandle": message.receipt_handle,
+        "MD5OfBody": _md5(message.body.encode()),
+        "Body": message.body,
+    }
+    values = {
+        "SenderId": message.sender_id,
+        "SentTimestamp": str(int(message.sent_at * 1000)),
+        "ApproximateReceiveCount": str(message.receive_count),
+        "ApproximateFirstReceiveTimestamp": str(int((message.first_received_at or 0) * 1000)),
+        "MessageGroupId": message.group_id,
+        "MessageDeduplicationId": message.dedup_id,
+        "SequenceNumber": message.sequence_number,
+    }
+    chosen = {n: v for n, v in values.items() if n in system and v is not None}
+    if chosen:
+        out["Attributes"] = Map(chosen)
+    selected = {n: a for n, a in message.attributes.items() if _selected(n, custom)}
+    if selected:
+        out["MD5OfMessageAttributes"] = attributes_md5(selected)
+        out["MessageAttributes"] = Map(selected)
+    return out
+
+
+def _selected(name: str, patterns: Iterable[str]) -> bool:
+    for pattern in patterns:
+        if pattern in ("All", ".*") or pattern == name:
+            return True
+        if pattern.endswith(".*") and name.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def attributes_md5(attributes: Mapping[str, Mapping[str, str]]) -> str:
+    """MD5OfMessageAttributes as SQS computes it: names sorted, each field length-prefixed, a transport type byte."""
+    digest = hashlib.md5()
+    for name in sorted(attributes):
+        attribute = attributes[name]
+        _length_prefixed(digest, name.encode())
+        _length_prefixed(digest, attribute["DataType"].encode())
+        if "BinaryValue" in attribute:
+            digest.update(b"\x02")
+            _length_prefixed(digest, base64.b64decode(attribute["BinaryValue"]))
+        else:
+            digest.update(b"\x01")
+            _length_prefixed(digest, attribute["StringValue"].encode())
+    return digest.hexdigest()
+
+
+def _length_prefixed(digest: Any, data: bytes) -> None:
+    digest.update(struct.pack(">I", len(data)))
+    digest.update(data)
+
+
+def _expire_messages(queue: Queue, now: float) -> None:
+    retention = int(queue.attributes["MessageRetentionPeriod"])
+    queue.messages[:] = [m for m in queue.messages if m.sent_at + retention > now]
+
+
+def _expire_dedup(queue: Queue, now: float) -> None:
+    for key in [k for k, (at, _) in queue.dedup.items() if at + DEDUP_WINDOW <= now]:
+        del queue.dedup[key]

@@ -1,0 +1,152 @@
+"""awsclient's transport and service helpers against the real fake endpoint (which verifies every signature)."""
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from freezegun import freeze_time
+
+from awsclient import AwsError, current_pool_timeout, max_attempts, parameterize, request, s3, sns, sts
+from awsclient.credentials import private_key, public_key
+from awsclient.transport import close_pools, retry_base_delay, retry_max_delay
+from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
+from awsfake.server import RunningServer
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def fake() -> FakeAWS:
+    return FakeAWS()
+
+
+@pytest.fixture
+def server(fake: FakeAWS, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningServer]:
+    values = {
+        public_key: DEFAULT_ACCESS_KEY_ID,
+        private_key: DEFAULT_SECRET_ACCESS_KEY,
+        retry_base_delay: 0.01,
+        retry_max_delay: 0.05,
+    }
+    with fake.serve() as running, parameterize(values):
+        monkeypatch.setenv("AWS_ENDPOINT_URL", running.url)
+        monkeypatch.setenv("AWS_REGION", "us-east-1")
+        yield running
+    close_pools()
+    fake.check()
+
+
+def wait_until(condition: object, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_readme_sns_example(server: RunningServer, fake: FakeAWS) -> None:
+    from awsclient import sns
+
+    arn = sns.create_topic("foobar")
+    assert arn == f"arn:aws:sns:us-east-1:{DEFAULT_ACCOUNT_ID}:foobar"
+    assert arn in sns.list_topics()
+    assert sns.publish(arn, "hello", subject="greeting")
+    sns.delete_topic(arn)
+    assert arn not in sns.list_topics()
+    assert all(r.verified for r in fake.requests)
+
+
+def test_readme_pooled_list_buckets(server: RunningServer, fake: FakeAWS) -> None:
+    from awsclient import current_pool_timeout, parameterize
+    from awsclient.s3 import list_buckets
+
+    with parameterize({current_pool_timeout: 30}):
+        list_buckets()
+        list_buckets()
+    ids = {r.connection_id for r in fake.requests}
+    assert len(fake.requests) == 2 and len(ids) == 1 and len(server.connections) == 1
+
+
+def test_pool_zero_opens_a_connection_per_request(server: RunningServer, fake: FakeAWS) -> None:
+    sts.get_caller_identity()
+    sts.get_caller_identity()
+    assert len({r.connection_id for r in fake.requests}) == 2
+    assert wait_until(lambda: not server.open_connections())
+
+
+def test_pooled_connection_closes_after_the_idle_timeout(server: RunningServer, fake: FakeAWS) -> None:
+    with parameterize({current_pool_timeout: 0.3}):
+        sts.get_caller_identity()
+        assert server.open_connections()
+        assert wait_until(lambda: not server.open_connections(), timeout=3)
+    assert len(fake.requests) == 1
+
+
+def test_sts_identity_is_the_signing_key(server: RunningServer) -> None:
+    identity = sts.get_caller_identity()
+    assert identity["Account"] == DEFAULT_ACCOUNT_ID and identity["Arn"].startswith("arn:aws:iam::")
+
+
+def test_s3_helpers_round_trip(server: RunningServer, fake: FakeAWS) -> None:
+    s3.create_bucket("transport-bucket")
+    assert "transport-bucket" in s3.list_buckets()
+    keys = ["plain.txt", "dir/with space+plus.txt", "ünïcode/ключ", "tilde~/pct%41"]
+    for key in keys:
+        etag = s3.put_object("transport-bucket", key, key.encode(), content_type="text/plain")
+        assert etag.startswith('"')
+        assert s3.get_object("transport-bucket", key) == key.encode()
+    assert sorted(s3.list_objects("transport-bucket")) == sorted(keys)
+    assert s3.list_objects("transport-bucket", "dir/") == ["dir/with space+plus.txt"]
+    s3.delete_object("transport-bucket", "plain.txt")
+    with pytest.raises(AwsError) as info:
+        s3.get_object("transport-bucket", "plain.txt")
+    assert (info.value.http_code, info.value.aws_code) == (404, "NoSuchKey")
+    assert info.value.request_id
+    assert all(r.verified for r in fake.requests)
+
+
+def test_throttling_is_retried_until_success(server: RunningServer, fake: FakeAWS) -> None:
+    fake.stub("sns", "ListTopics", error=("Throttling", "Rate exceeded", 400), times=2)
+    with freeze_time(auto_tick_seconds=1):
+        assert sns.list_topics() == []
+    records = fake.requests.filter(service="sns", action="ListTopics")
+    assert [r.error for r in records] == ["Throttling", "Throttling", None]
+    assert all(r.verified for r in records)
+
+
+def test_server_errors_exhaust_the_attempts(server: RunningServer, fake: FakeAWS) -> None:
+    fake.stub("sts", "GetCallerIdentity", error=("InternalFailure", "boom", 500))
+    with parameterize({max_attempts: 2}), pytest.raises(AwsError) as info:
+        sts.get_caller_identity()
+    assert (info.value.http_code, info.value.aws_code, info.value.aws_message) == (500, "InternalFailure", "boom")
+    assert len(fake.requests) == 2
+
+
+def test_wrong_secret_is_a_signature_error_and_leaves_no_connection_stuck(server: RunningServer, fake: FakeAWS) -> None:
+    with parameterize({private_key: "not-the-secret", current_pool_timeout: 30}):
+        with pytest.raises(AwsError) as info:
+            sns.list_topics()
+        assert info.value.aws_code == "SignatureDoesNotMatch" and info.value.http_code == 403
+        assert "not-the-secret" not in str(info.value)
+    with parameterize({current_pool_timeout: 30}):
+        sns.list_topics()
+    assert len(fake.requests) == 2 and len(server.connections) == 1  # the error's connection was reused
+
+
+def test_unknown_key_over_s3(server: RunningServer) -> None:
+    with parameterize({public_key: "AKIDUNKNOWNUNKNOWN00"}), pytest.raises(AwsError) as info:
+        s3.list_buckets()
+    assert (info.value.http_code, info.value.aws_code) == (403, "InvalidAccessKeyId")
+
+
+def test_request_for_a_plain_call(server: RunningServer) -> None:
+    response = request(
+        "POST",
+        "/",
+        service="sts",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=b"Action=GetCallerIdentity&Version=2011-06-15",
+    )
+    assert response.status == 200 and b"GetCallerIdentityResult" in response.body and response.request_id
+    assert current_pool_timeout() == 0

@@ -1,0 +1,166 @@
+"""End to end: boto3 against a served FakeAWS, every family, answers from stubs (auth and rendering are real)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from botocore.exceptions import ClientError
+from endpoint_helpers import client, served
+
+from awsfake import DEFAULT_ACCESS_KEY_ID
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
+    response = excinfo.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Message"]
+
+
+def test_query_family_stub_answers_a_signed_boto3_call() -> None:
+    with served() as (fake, url):
+        fake.stub("sns", "ListTopics", body={"Topics": [{"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"}]})
+        topics = client(url, "sns").list_topics()["Topics"]
+        assert topics == [{"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"}]
+        (record,) = fake.requests.filter(service="sns")
+        assert record.action == "ListTopics" and record.verified and record.error is None
+        assert record.access_key_id == DEFAULT_ACCESS_KEY_ID
+
+
+def test_query_family_renders_maps_timestamps_and_no_result() -> None:
+    expires = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    with served() as (fake, url):
+        fake.stub("sns", "GetTopicAttributes", body={"Attributes": _map({"Owner": "123456789012", "Policy": "{}"})})
+        fake.stub("sns", "DeleteTopic")
+        fake.stub(
+            "sts",
+            "GetSessionToken",
+            body={
+                "Credentials": {
+                    "AccessKeyId": "ASIAX",
+                    "SecretAccessKey": "s",
+                    "SessionToken": "t",
+                    "Expiration": expires,
+                }
+            },
+        )
+        sns = client(url, "sns")
+        assert sns.get_topic_attributes(TopicArn="arn:x")["Attributes"] == {"Owner": "123456789012", "Policy": "{}"}
+        assert sns.delete_topic(TopicArn="arn:x")["ResponseMetadata"]["HTTPStatusCode"] == 200
+        assert client(url, "sts").get_session_token()["Credentials"]["Expiration"] == expires
+
+
+def _map(values: dict[str, str]) -> object:
+    from awsfake.services import Map
+
+    return Map(values)
+
+
+def test_unknown_action_gets_each_family_s_own_error() -> None:
+    with served() as (_, url):
+        with pytest.raises(ClientError) as sns:
+            client(url, "sns").list_platform_applications()
+        assert error_of(sns) == (
+            "InvalidAction",
+            400,
+            "The action ListPlatformApplications is not valid for this web service.",
+        )
+        with pytest.raises(ClientError) as ddb:
+            client(url, "dynamodb").list_tables()
+        assert error_of(ddb)[:2] == ("UnknownOperationException", 400)
+        with pytest.raises(ClientError) as ec2:
+            client(url, "ec2").describe_instances()
+        assert error_of(ec2)[:2] == ("InvalidAction", 400)
+
+
+def test_stub_error_renders_in_the_service_family_and_is_used_in_order() -> None:
+    with served() as (fake, url):
+        fake.stub("sns", "Publish", error=("Throttling", "Rate exceeded", 400), times=2)
+        fake.stub("sns", "Publish", body={"MessageId": "m-1"})
+        sns = client(url, "sns")
+        for _ in range(2):
+            with pytest.raises(ClientError) as excinfo:
+                sns.publish(TopicArn="arn:aws:sns:us-east-1:123456789012:t", Message="hi")
+            assert error_of(excinfo) == ("Throttling", 400, "Rate exceeded")
+        assert sns.publish(TopicArn="arn:aws:sns:us-east-1:123456789012:t", Message="hi")["MessageId"] == "m-1"
+        fake.requests.assert_called("sns", "Publish", times=3)
+
+
+def test_throttle_twice_then_succeed_with_boto3_retries() -> None:
+    from botocore.config import Config
+
+    with served() as (fake, url):
+        fake.stub("sns", "Publish", error=("Throttling", "Rate exceeded", 400), times=2)
+        fake.stub("sns", "Publish", body={"MessageId": "m-2"})
+        sns = client(url, "sns", config=Config(retries={"total_max_attempts": 3, "mode": "standard"}))
+        assert sns.publish(TopicArn="arn:aws:sns:us-east-1:123456789012:t", Message="hi")["MessageId"] == "m-2"
+        assert len(fake.requests.filter(action="Publish")) == 3
+
+
+def test_sqs_query_compatible_errors_map_to_modeled_exceptions() -> None:
+    with served() as (fake, url):
+        fake.stub("sqs", "GetQueueUrl", error=("QueueDoesNotExist", "The specified queue does not exist."))
+        fake.stub("sqs", "ListQueues", body={"QueueUrls": ["http://example/q"]})
+        sqs = client(url, "sqs")
+        with pytest.raises(sqs.exceptions.QueueDoesNotExist) as excinfo:
+            sqs.get_queue_url(QueueName="nope")
+        assert excinfo.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+        assert sqs.list_queues()["QueueUrls"] == ["http://example/q"]
+
+
+def test_json_results_and_handler_stubs_see_the_call() -> None:
+    seen = []
+
+    def handler(call: object) -> dict[str, object]:
+        seen.append(call)
+        return {"TableNames": ["a", "b"]}
+
+    with served() as (fake, url):
+        fake.stub("dynamodb", "ListTables", handler=handler)
+        assert client(url, "dynamodb", region="eu-west-1").list_tables(Limit=5)["TableNames"] == ["a", "b"]
+        (call,) = seen
+        assert call.params == {"Limit": 5} and call.region == "eu-west-1"  # type: ignore[attr-defined]
+        assert call.caller.account_id == "123456789012"  # type: ignore[attr-defined]
+
+
+def test_ec2_family_result_and_error() -> None:
+    with served() as (fake, url):
+        fake.stub("ec2", "DescribeRegions", body={"regionInfo": [{"regionName": "us-east-1"}]})
+        fake.stub(
+            "ec2", "DescribeInstances", error=("InvalidInstanceID.NotFound", "The instance ID 'i-1' does not exist")
+        )
+        ec2 = client(url, "ec2")
+        assert ec2.describe_regions()["Regions"] == [{"RegionName": "us-east-1"}]
+        with pytest.raises(ClientError) as excinfo:
+            ec2.describe_instances(InstanceIds=["i-1"])
+        assert error_of(excinfo) == ("InvalidInstanceID.NotFound", 400, "The instance ID 'i-1' does not exist")
+
+
+def test_a_handler_bug_is_an_internal_error_and_check_reraises_it() -> None:
+    def broken(call: object) -> object:
+        raise RuntimeError("bug in the handler")
+
+    from awsfake import FakeAWS
+
+    fake = FakeAWS()
+    with fake.serve() as running:
+        fake.stub("sns", "ListTopics", handler=broken)
+        with pytest.raises(ClientError) as excinfo:
+            client(running.url, "sns").list_topics()
+        assert error_of(excinfo)[:2] == ("InternalError", 500)
+    with pytest.raises(RuntimeError, match="bug in the handler"):
+        fake.check()
+    fake.check()  # reported once
+
+
+def test_reset_forgets_stubs_and_journal_but_keeps_added_keys() -> None:
+    with served() as (fake, url):
+        fake.add_credentials("AKIDOTHERKEY00000001", "other-secret")
+        fake.stub("sns", "ListPlatformApplications", body={"PlatformApplications": []})
+        client(url, "sns").list_platform_applications()
+        fake.reset()
+        assert len(fake.requests) == 0
+        with pytest.raises(ClientError) as excinfo:
+            client(url, "sns", key="AKIDOTHERKEY00000001", secret="other-secret").list_platform_applications()
+        assert error_of(excinfo)[0] == "InvalidAction"

@@ -1,0 +1,80 @@
+"""Hostile and odd input: body limits, conflicting framing, huge headers, odd bytes. Always an answer, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from endpoint_helpers import MiniS3, parsed_error, raw_exchange, send, served, signed
+
+from awsfake import FakeAWS
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def small() -> Iterator[tuple[FakeAWS, str]]:
+    with served(services={"s3": MiniS3.make()}, max_body_size=1000) as pair:
+        yield pair
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+def test_body_over_the_limit_is_entity_too_large(small: tuple[FakeAWS, str]) -> None:
+    _, url = small
+    body = b"x" * 2000
+    error = parsed_error(
+        "rest-xml", send(url, "PUT", "/b/k", signed(url, "PUT", "/b/k", service="s3", body=body), body)
+    )
+    assert (error["Code"], error["status"], error["MaxSizeAllowed"]) == ("EntityTooLarge", 400, "1000")
+    form = b"Action=Publish&Version=2010-03-31&Message=" + b"m" * 2000
+    headers = signed(
+        url, "POST", "/", service="sns", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    error = parsed_error("query", send(url, "POST", "/", headers, form))
+    assert (error["Code"], error["status"]) == ("RequestEntityTooLarge", 413)
+
+
+def test_conflicting_content_length_and_transfer_encoding(small: tuple[FakeAWS, str]) -> None:
+    fake, url = small
+    request = (
+        b"PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n0\r\n\r\n"
+    )
+    answer = raw_exchange(_port(url), request)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"<Code>InvalidRequest</Code>" in answer
+    assert fake.errors == []
+
+
+def test_huge_headers_and_garbage_get_client_errors(small: tuple[FakeAWS, str]) -> None:
+    _, url = small
+    huge = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n"
+    assert raw_exchange(_port(url), huge).split(b" ")[1].startswith(b"4")
+    many = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(200)) + b"\r\n"
+    assert raw_exchange(_port(url), many).split(b" ")[1].startswith(b"4")
+    garbage = raw_exchange(_port(url), b"\x00\x01\x02 nonsense\r\n\r\n")  # an HTTP/0.9-style line: no status line
+    assert b"500" not in garbage and b"Traceback" not in garbage
+
+
+def test_raw_non_ascii_bytes_in_the_path(small: tuple[FakeAWS, str]) -> None:
+    fake, url = small
+    for path in (b"/b/\xff\xfe", b"/b/caf\xc3\xa9", b"/%zz/.."):
+        answer = raw_exchange(_port(url), b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 403 ") and b"<Code>AccessDenied</Code>" in answer
+    assert fake.errors == []
+
+
+def test_a_short_body_is_an_error_not_a_hang(small: tuple[FakeAWS, str]) -> None:
+    _, url = small
+    request = b"PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nonly-this"
+    answer = raw_exchange(_port(url), request)  # the client half-closes: the server sees the end of the body
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"IncompleteBody" in answer
+
+
+def test_head_error_has_no_body(small: tuple[FakeAWS, str]) -> None:
+    _, url = small
+    response = send(url, "HEAD", "/b/missing", signed(url, "HEAD", "/b/missing", service="s3"))
+    assert response.status == 404 and response.data == b""

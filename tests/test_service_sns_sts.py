@@ -1,0 +1,222 @@
+"""SNS and STS end to end: boto3 (the query protocol) against a served FakeAWS; STS sessions are really accepted."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from endpoint_helpers import NO_RETRY, client, served
+from freezegun import freeze_time
+
+from awsfake import DEFAULT_ACCESS_KEY_ID, FakeAWS
+from awsfake.services.sns import SNS
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[tuple[FakeAWS, str]]:
+    with served() as pair:
+        yield pair
+
+
+@pytest.fixture
+def fake(endpoint: tuple[FakeAWS, str]) -> Iterator[FakeAWS]:
+    endpoint[0].reset()
+    yield endpoint[0]
+    endpoint[0].check()
+
+
+@pytest.fixture
+def url(endpoint: tuple[FakeAWS, str], fake: FakeAWS) -> str:
+    return endpoint[1]
+
+
+def error(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
+    response = excinfo.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Message"]
+
+
+# --- SNS ---------------------------------------------------------------------------------------------------
+
+
+def test_topics(url: str) -> None:
+    sns = client(url, "sns")
+    arn = sns.create_topic(Name="events", Attributes={"DisplayName": "Events"})["TopicArn"]
+    assert arn == "arn:aws:sns:us-east-1:123456789012:events"
+    assert sns.create_topic(Name="events", Attributes={"DisplayName": "Events"})["TopicArn"] == arn
+    attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert (attributes["TopicArn"], attributes["Owner"], attributes["DisplayName"]) == (arn, "123456789012", "Events")
+    assert attributes["SubscriptionsConfirmed"] == "0" and '"Sid":"__default_statement_ID"' in attributes["Policy"]
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="Renamed")
+    assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["DisplayName"] == "Renamed"
+    sns.delete_topic(TopicArn=arn)
+    with pytest.raises(sns.exceptions.NotFoundException) as missing:
+        sns.get_topic_attributes(TopicArn=arn)
+    assert error(missing) == ("NotFound", 404, "Topic does not exist")
+    with pytest.raises(sns.exceptions.InvalidParameterException) as invalid:
+        sns.create_topic(Name="bad name")
+    assert error(invalid) == ("InvalidParameter", 400, "Invalid parameter: Topic Name")
+
+
+def test_list_topics_paginates_at_100(url: str) -> None:
+    sns = client(url, "sns")
+    for i in range(105):
+        sns.create_topic(Name=f"t{i:03d}")
+    first = sns.list_topics()
+    assert len(first["Topics"]) == 100 and first["NextToken"]
+    pages = list(sns.get_paginator("list_topics").paginate())
+    arns = [t["TopicArn"] for p in pages for t in p["Topics"]]
+    assert arns == [f"arn:aws:sns:us-east-1:123456789012:t{i:03d}" for i in range(105)]
+
+
+def test_publish_is_recorded(fake: FakeAWS, url: str) -> None:
+    sns = client(url, "sns")
+    arn = sns.create_topic(Name="events")["TopicArn"]
+    attributes = {"kind": {"DataType": "String", "StringValue": "created"}}
+    message_id = sns.publish(TopicArn=arn, Message="hello", Subject="Hi", MessageAttributes=attributes)["MessageId"]
+    service = fake.service("sns")
+    assert isinstance(service, SNS)
+    (published,) = service.published
+    assert (published.message_id, published.topic_arn, published.message) == (message_id, arn, "hello")
+    assert (published.subject, published.attributes) == (
+        "Hi",
+        {"kind": {"DataType": "String", "StringValue": "created"}},
+    )
+    with pytest.raises(sns.exceptions.NotFoundException) as missing:
+        sns.publish(TopicArn=arn + "-gone", Message="x")
+    assert error(missing) == ("NotFound", 404, "Topic does not exist")
+    with pytest.raises(sns.exceptions.InvalidParameterException) as empty:
+        sns.publish(TopicArn=arn, Message="")
+    assert error(empty) == ("InvalidParameter", 400, "Invalid parameter: Empty message")
+    with pytest.raises(sns.exceptions.InvalidParameterException):
+        sns.publish(TopicArn="arn:nonsense", Message="x")
+    assert len(service.published) == 1
+
+
+def test_subscribe_and_list(url: str) -> None:
+    sns = client(url, "sns")
+    arn = sns.create_topic(Name="events")["TopicArn"]
+    sub = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:123456789012:q")
+    listed = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+    assert listed == [
+        {
+            "SubscriptionArn": sub["SubscriptionArn"],
+            "Owner": "123456789012",
+            "Protocol": "sqs",
+            "Endpoint": "arn:aws:sqs:us-east-1:123456789012:q",
+            "TopicArn": arn,
+        }
+    ]
+    assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["SubscriptionsConfirmed"] == "1"
+    sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
+    assert sns.list_subscriptions()["Subscriptions"] == []
+
+
+# --- STS ---------------------------------------------------------------------------------------------------
+
+
+def test_get_caller_identity(url: str) -> None:
+    identity = client(url, "sts").get_caller_identity()
+    assert identity["Account"] == "123456789012"
+    assert identity["Arn"] == "arn:aws:iam::123456789012:user/awsfake"
+    assert identity["UserId"]
+
+
+def test_assume_role_credentials_are_accepted_until_they_expire(url: str) -> None:
+    sts = client(url, "sts")
+    with freeze_time("2030-01-01 00:00:00", tick=True):
+        assumed = sts.assume_role(
+            RoleArn="arn:aws:iam::111122223333:role/service/Deployer", RoleSessionName="ci-run", DurationSeconds=900
+        )
+        user = assumed["AssumedRoleUser"]
+        assert user["Arn"] == "arn:aws:sts::111122223333:assumed-role/Deployer/ci-run"
+        assert user["AssumedRoleId"].startswith("AROA") and user["AssumedRoleId"].endswith(":ci-run")
+        credentials = assumed["Credentials"]
+        assert credentials["AccessKeyId"].startswith("ASIA")
+        assert abs(credentials["Expiration"].timestamp() - (time.time() + 900)) < 5
+        session = client(
+            url,
+            "sts",
+            key=credentials["AccessKeyId"],
+            secret=credentials["SecretAccessKey"],
+            token=credentials["SessionToken"],
+        )
+        assert session.get_caller_identity()["Arn"] == user["Arn"]
+        assert session.get_caller_identity()["Account"] == "111122223333"
+        with pytest.raises(ClientError) as chained:
+            session.assume_role(
+                RoleArn="arn:aws:iam::111122223333:role/Other", RoleSessionName="x2", DurationSeconds=7200
+            )
+        assert error(chained)[:2] == ("ValidationError", 400)
+        with pytest.raises(ClientError) as no_token:
+            session.get_session_token()
+        assert error(no_token)[:2] == ("AccessDenied", 403)
+    with freeze_time("2030-01-01 00:15:01", tick=True), pytest.raises(ClientError) as expired:
+        session.get_caller_identity()
+    assert error(expired)[:2] == ("ExpiredToken", 403)
+
+
+def test_assume_role_validation(url: str) -> None:
+    """botocore checks some of these itself; with its validation off, the fake answers as STS does."""
+    sts = client(url, "sts", config=NO_RETRY.merge(Config(parameter_validation=False)))
+    with pytest.raises(ClientError) as short:
+        sts.assume_role(RoleArn="arn:aws:iam::111122223333:role/R", RoleSessionName="ok", DurationSeconds=100)
+    assert error(short) == (
+        "ValidationError",
+        400,
+        "1 validation error detected: Value '100' at 'durationSeconds' failed to satisfy constraint: Member must "
+        "have value greater than or equal to 900",
+    )
+    with pytest.raises(ClientError) as long:
+        sts.assume_role(RoleArn="arn:aws:iam::111122223333:role/R", RoleSessionName="ok", DurationSeconds=43201)
+    assert error(long)[:2] == ("ValidationError", 400)
+    with pytest.raises(ClientError) as bad_name:
+        sts.assume_role(RoleArn="arn:aws:iam::111122223333:role/R", RoleSessionName="has space")
+    assert error(bad_name)[:2] == ("ValidationError", 400)
+    with pytest.raises(ClientError) as bad_arn:
+        sts.assume_role(RoleArn="arn:aws:iam::111122223333:user/NotARole", RoleSessionName="ok")
+    assert error(bad_arn)[:2] == ("ValidationError", 400)
+    with pytest.raises(ClientError) as missing:
+        sts.assume_role(RoleSessionName="ok")
+    assert error(missing)[:2] == ("ValidationError", 400)
+
+
+def test_get_session_token_and_boto3_session(url: str) -> None:
+    token = client(url, "sts").get_session_token(DurationSeconds=900)["Credentials"]
+    session = boto3.Session(
+        aws_access_key_id=token["AccessKeyId"],
+        aws_secret_access_key=token["SecretAccessKey"],
+        aws_session_token=token["SessionToken"],
+        region_name="us-east-1",
+    )
+    identity = session.client("sts", endpoint_url=url).get_caller_identity()
+    assert identity["Arn"] == "arn:aws:iam::123456789012:user/awsfake"
+    s3 = session.client("s3", endpoint_url=url)
+    s3.create_bucket(Bucket="from-a-session")
+    assert [b["Name"] for b in client(url, "s3").list_buckets()["Buckets"]] == ["from-a-session"]
+    assert token["AccessKeyId"] != DEFAULT_ACCESS_KEY_ID
+
+
+def test_concurrent_publishes_are_all_recorded(fake: FakeAWS, url: str) -> None:
+    arn = client(url, "sns").create_topic(Name="busy")["TopicArn"]
+    ids: list[str] = []
+
+    def publish(worker: int) -> None:
+        sns = client(url, "sns")
+        ids.extend(sns.publish(TopicArn=arn, Message=f"{worker}-{i}")["MessageId"] for i in range(10))
+
+    threads = [threading.Thread(target=publish, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    service = fake.service("sns")
+    assert isinstance(service, SNS)
+    assert sorted(p.message_id for p in service.published) == sorted(ids) and len(set(ids)) == 80
+    assert sorted(p.message for p in service.published) == sorted(f"{w}-{i}" for w in range(8) for i in range(10))

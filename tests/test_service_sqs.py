@@ -1,0 +1,209 @@
+"""SQS end to end: boto3 (the JSON protocol) against a served FakeAWS, errors as boto3 reports them."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from endpoint_helpers import client, served
+
+from awsfake import FakeAWS
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[tuple[FakeAWS, str]]:
+    with served() as pair:
+        yield pair
+
+
+@pytest.fixture
+def url(endpoint: tuple[FakeAWS, str]) -> Iterator[str]:
+    endpoint[0].reset()
+    yield endpoint[1]
+    endpoint[0].check()
+
+
+@pytest.fixture
+def sqs(url: str) -> Any:
+    return client(url, "sqs")
+
+
+def error(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str | None]:
+    response = excinfo.value.response
+    return (
+        response["Error"]["Code"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"].get("QueryErrorCode"),
+    )
+
+
+def test_create_get_list_delete_queue(sqs: Any, url: str) -> None:
+    created = sqs.create_queue(QueueName="orders", Attributes={"VisibilityTimeout": "45"})["QueueUrl"]
+    assert created == f"{url}/123456789012/orders"
+    assert sqs.create_queue(QueueName="orders", Attributes={"VisibilityTimeout": "45"})["QueueUrl"] == created
+    assert sqs.get_queue_url(QueueName="orders")["QueueUrl"] == created
+    sqs.create_queue(QueueName="other")
+    assert sqs.list_queues()["QueueUrls"] == [created, f"{url}/123456789012/other"]
+    assert sqs.list_queues(QueueNamePrefix="ord")["QueueUrls"] == [created]
+    attributes = sqs.get_queue_attributes(QueueUrl=created, AttributeNames=["All"])["Attributes"]
+    assert attributes["VisibilityTimeout"] == "45"
+    assert attributes["QueueArn"] == "arn:aws:sqs:us-east-1:123456789012:orders"
+    sqs.delete_queue(QueueUrl=created)
+    assert sqs.list_queues()["QueueUrls"] == [f"{url}/123456789012/other"]
+
+
+def test_queue_errors_carry_query_codes(sqs: Any) -> None:
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist) as missing:
+        sqs.get_queue_url(QueueName="missing")
+    assert error(missing) == ("AWS.SimpleQueueService.NonExistentQueue", 400, "QueueDoesNotExist")
+    sqs.create_queue(QueueName="q")
+    with pytest.raises(sqs.exceptions.QueueNameExists) as exists:
+        sqs.create_queue(QueueName="q", Attributes={"DelaySeconds": "5"})
+    assert error(exists) == ("QueueAlreadyExists", 400, "QueueNameExists")
+    with pytest.raises(ClientError) as bad_name:
+        sqs.create_queue(QueueName="no spaces")
+    assert error(bad_name)[:2] == ("InvalidParameterValue", 400)
+    with pytest.raises(sqs.exceptions.InvalidAttributeName):
+        sqs.create_queue(QueueName="q2", Attributes={"Nonsense": "1"})
+
+
+def test_send_receive_delete(sqs: Any) -> None:
+    queue = sqs.create_queue(QueueName="work")["QueueUrl"]
+    attributes = {
+        "kind": {"DataType": "String", "StringValue": "order"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\xff"},
+    }
+    sent = sqs.send_message(QueueUrl=queue, MessageBody="payload ✓", MessageAttributes=attributes)
+    assert sent["MD5OfMessageBody"] == hashlib.md5("payload ✓".encode()).hexdigest()
+    got = sqs.receive_message(
+        QueueUrl=queue, MaxNumberOfMessages=10, MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"]
+    )
+    (message,) = got["Messages"]
+    assert (message["MessageId"], message["Body"]) == (sent["MessageId"], "payload ✓")
+    assert message["MessageAttributes"] == attributes
+    assert message["MD5OfMessageAttributes"] == sent["MD5OfMessageAttributes"]
+    assert message["Attributes"]["ApproximateReceiveCount"] == "1"
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue)  # in flight
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    assert sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"] == {
+        "ApproximateNumberOfMessages": "0"
+    }
+
+
+def test_message_errors(sqs: Any) -> None:
+    queue = sqs.create_queue(QueueName="work")["QueueUrl"]
+    with pytest.raises(sqs.exceptions.ReceiptHandleIsInvalid) as invalid:
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle="not-a-handle")
+    assert error(invalid) == ("ReceiptHandleIsInvalid", 400, "ReceiptHandleIsInvalid")
+    with pytest.raises(ClientError) as too_many:
+        sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=11)
+    assert error(too_many)[:2] == ("InvalidParameterValue", 400)
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.send_message(QueueUrl=queue + "-gone", MessageBody="x")
+    with pytest.raises(sqs.exceptions.InvalidMessageContents):
+        sqs.send_message(QueueUrl=queue, MessageBody="bad \x01 char")
+
+
+def test_visibility_timeout_returns_the_message(sqs: Any) -> None:
+    queue = sqs.create_queue(QueueName="work")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue, MessageBody="again")
+    first = sqs.receive_message(QueueUrl=queue, VisibilityTimeout=1)["Messages"][0]
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue)
+    time.sleep(1.1)
+    second = sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["ApproximateReceiveCount"])
+    assert second["Messages"][0]["MessageId"] == first["MessageId"]
+    assert second["Messages"][0]["Attributes"] == {"ApproximateReceiveCount": "2"}
+    sqs.change_message_visibility(
+        QueueUrl=queue, ReceiptHandle=second["Messages"][0]["ReceiptHandle"], VisibilityTimeout=0
+    )
+    assert sqs.receive_message(QueueUrl=queue)["Messages"][0]["Body"] == "again"
+
+
+def test_long_poll_returns_a_message_sent_meanwhile(sqs: Any, url: str) -> None:
+    queue = sqs.create_queue(QueueName="poll")["QueueUrl"]
+    sender = client(url, "sqs")
+    timer = threading.Timer(0.3, lambda: sender.send_message(QueueUrl=queue, MessageBody="late"))
+    timer.start()
+    got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=20)
+    timer.join()
+    assert got["Messages"][0]["Body"] == "late"
+    started = time.monotonic()
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=20)
+    assert time.monotonic() - started < 5  # capped, never AWS's full 20 s in a test
+
+
+def test_batches_and_fifo(sqs: Any) -> None:
+    queue = sqs.create_queue(
+        QueueName="jobs.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    )["QueueUrl"]
+    entries = [{"Id": str(i), "MessageBody": f"m{i}", "MessageGroupId": "g"} for i in range(3)]
+    sent = sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+    assert [s["Id"] for s in sent["Successful"]] == ["0", "1", "2"] and not sent.get("Failed")
+    again = sqs.send_message_batch(QueueUrl=queue, Entries=entries[:1])  # deduplicated by content
+    assert again["Successful"][0]["MessageId"] == sent["Successful"][0]["MessageId"]
+    got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["m0", "m1", "m2"]
+    deleted = sqs.delete_message_batch(
+        QueueUrl=queue,
+        Entries=[{"Id": "a", "ReceiptHandle": got[0]["ReceiptHandle"]}, {"Id": "b", "ReceiptHandle": "junk"}],
+    )
+    assert [s["Id"] for s in deleted["Successful"]] == ["a"]
+    assert deleted["Failed"][0]["Id"] == "b" and deleted["Failed"][0]["Code"] == "ReceiptHandleIsInvalid"
+    with pytest.raises(ClientError) as missing_group:
+        sqs.send_message(QueueUrl=queue, MessageBody="x")
+    assert error(missing_group)[:2] == ("MissingParameter", 400)
+
+
+def test_queue_tags(sqs: Any) -> None:
+    queue = sqs.create_queue(QueueName="tagged", tags={"team": "a"})["QueueUrl"]
+    sqs.tag_queue(QueueUrl=queue, Tags={"env": "test"})
+    assert sqs.list_queue_tags(QueueUrl=queue)["Tags"] == {"team": "a", "env": "test"}
+    sqs.untag_queue(QueueUrl=queue, TagKeys=["team", "env"])
+    assert "Tags" not in sqs.list_queue_tags(QueueUrl=queue)
+
+
+def test_concurrent_producers_and_consumers_see_each_message_once(sqs: Any, url: str) -> None:
+    queue = sqs.create_queue(QueueName="busy")["QueueUrl"]
+    received: list[str] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def produce(worker: int) -> None:
+        mine = client(url, "sqs")
+        try:
+            for i in range(0, 20, 10):
+                entries = [{"Id": str(j), "MessageBody": f"{worker}-{i + j}"} for j in range(10)]
+                assert not mine.send_message_batch(QueueUrl=queue, Entries=entries).get("Failed")
+        except BaseException as exc:
+            failures.append(exc)
+
+    def consume() -> None:
+        mine = client(url, "sqs")
+        try:
+            for _ in range(100):
+                with lock:
+                    if len(received) >= 160:
+                        return
+                got = mine.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+                for message in got.get("Messages", []):
+                    mine.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+                    with lock:
+                        received.append(message["Body"])
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=produce, args=(w,)) for w in range(8)]
+    threads += [threading.Thread(target=consume) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert sorted(received) == sorted(f"{w}-{i}" for w in range(8) for i in range(20))
