@@ -15,14 +15,13 @@ variable at fault, never a secret: configparser's own messages quote the offendi
 from __future__ import annotations
 
 import configparser
-import importlib
 import logging
 import os
 import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from awsclient.params import Parameter, _overrides, optional_str_param, str_param
 
@@ -31,6 +30,7 @@ __all__ = [
     "CredentialsError",
     "aws_cli_credentials",
     "aws_cli_profile",
+    "credentials_from_ec2_instance",
     "credentials_from_environment",
     "credentials_from_file",
     "current_credentials",
@@ -39,6 +39,7 @@ __all__ = [
     "public_key",
     "read_keys",
     "read_keys_aws_cli",
+    "reset_credentials",
     "security_token",
     "set_credentials",
     "use_iam_ec2_credentials",
@@ -109,6 +110,22 @@ def current_credentials() -> Credentials:
 def _credentials_overridden() -> bool:
     overrides = _overrides.get()
     return any(param in overrides for param in (public_key, private_key, security_token))
+
+
+def reset_credentials() -> None:
+    """No credentials and no refresher: the state of a fresh process."""
+    global _refresher
+    with _lock:
+        for param in (public_key, private_key, security_token):
+            param.reset()
+        _refresher = None
+
+
+def credentials_from_ec2_instance(role_name: str | None = None) -> Refresher:
+    """Load the EC2 instance role's credentials from IMDS and keep them fresh (see `awsclient.imds`)."""
+    from awsclient.imds import credentials_from_ec2_instance as load  # lazy: awsclient.imds imports this module
+
+    return load(role_name)
 
 
 def _default_credentials_file() -> str:
@@ -248,8 +265,7 @@ def read_keys_aws_cli() -> Credentials:
     return credentials_from_file()
 
 
-def use_iam_ec2_credentials(role: str | None = None) -> Any:
-    """Deprecated alias of `credentials_from_ec2_instance(role)` (imported when called: it lives in awsclient.imds)."""
+def use_iam_ec2_credentials(role: str | None = None) -> Refresher:
+    """Deprecated alias of `credentials_from_ec2_instance(role)`."""
     _deprecated("use_iam_ec2_credentials", "awsclient.credentials.credentials_from_ec2_instance")
-    from_instance = importlib.import_module("awsclient.imds").credentials_from_ec2_instance
-    return from_instance(role) if role is not None else from_instance()
+    return credentials_from_ec2_instance(role)

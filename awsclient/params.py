@@ -12,6 +12,7 @@ values (run the thread's target under `contextvars.copy_context().run` to hand t
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,7 +21,7 @@ from typing import Any, Generic, TypeVar, cast, overload
 
 T = TypeVar("T")
 
-__all__ = ["Parameter", "parameterize"]
+__all__ = ["Parameter", "parameterize", "reset_all_parameters"]
 
 
 class _Unset:
@@ -41,6 +42,7 @@ class _Cell:
 
 
 _NO_OVERRIDES: Mapping[Parameter[Any], _Cell] = MappingProxyType({})
+_all_parameters: weakref.WeakSet[Parameter[Any]] = weakref.WeakSet()
 _overrides: ContextVar[Mapping[Parameter[Any], _Cell]] = ContextVar("awsclient_overrides", default=_NO_OVERRIDES)
 
 
@@ -70,6 +72,7 @@ class Parameter(Generic[T]):
         self._validate = validate
         self._value: object = _UNSET
         self.lock = lock or threading.RLock()
+        _all_parameters.add(self)
 
     @overload
     def __call__(self) -> T: ...
@@ -115,6 +118,12 @@ class Parameter(Generic[T]):
     def __repr__(self) -> str:
         shown = "<hidden>" if self.secret else repr(self.get())
         return f"<Parameter {self.name}={shown}>"
+
+
+def reset_all_parameters() -> None:
+    """Every parameter back to its default (test isolation; the pytest plugin calls it around each test)."""
+    for param in list(_all_parameters):
+        param.reset()
 
 
 @contextmanager

@@ -35,7 +35,10 @@ from awsclient.credentials import Credentials, current_credentials
 
 __all__ = [
     "ALGORITHM",
+    "AMZ_DATE_FORMAT",
     "EMPTY_SHA256",
+    "MAX_PRESIGN_EXPIRES",
+    "UNSIGNED_HEADERS",
     "UNSIGNED_PAYLOAD",
     "add_v4_auth_heads",
     "amz_date_now",
@@ -315,7 +318,7 @@ def add_v4_auth_heads(
         lower["host"] = "Host"
     amz_date = _signing_date(out, lower)
     if service == "s3":
-        _put(out, lower, "x-amz-content-sha256", "X-Amz-Content-SHA256", sha256)
+        _put(out, lower, "x-amz-content-sha256", "x-amz-content-sha256", sha256)
     if creds.session_token:
         _put(out, lower, "x-amz-security-token", "X-Amz-Security-Token", creds.session_token)
     signed = sorted(name for name in lower if name not in UNSIGNED_HEADERS)

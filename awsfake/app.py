@@ -70,6 +70,7 @@ class FakeAWS:
         on_request: Callable[[Record], None] | None = None,
     ) -> None:
         self.region = region
+        self.url: str | None = None  # set while serving
         self.max_body_size = max_body_size
         self.on_request = on_request
         self.accounts = Accounts()
@@ -165,7 +166,11 @@ class FakeAWS:
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False) -> Iterator[RunningServer]:
         """Serve on a background thread until the block ends; `.url`, `.port`, `.connections` on the yielded object."""
         with serve_app(self, host, port, allow_remote=allow_remote) as running:
-            yield running
+            self.url = running.url
+            try:
+                yield running
+            finally:
+                self.url = None
 
     # ------------------------------------------------------------ WSGI
 

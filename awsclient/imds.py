@@ -1,0 +1,415 @@
+"""Instance metadata: reading IMDS as botocore does, and EC2 role credentials that keep themselves fresh.
+
+`credentials_from_ec2_instance()` (re-exported by `awsclient.credentials`) loads the role's credentials and installs
+an `InstanceCredentials` refresher, which `current_credentials()` consults before every signature. Within
+`refresh_window` seconds of expiry it fetches a new set, once however many threads sign at that moment:
+
+- *Single flight.* One thread fetches. Others that arrive meanwhile keep signing with the old credentials while those
+  are still valid (nobody waits on a network call that cannot change their outcome); once the old credentials have
+  expired they wait for the fetch in flight and share its result, success or failure, instead of starting another.
+- *Failures.* If a refresh fails while the old credentials are still valid, they are kept, a warning is logged (key id
+  and expiry only, never a secret) and the next attempt waits `retry_interval` seconds. Once they have expired, a
+  failed refresh makes signing raise `CredentialsError`.
+
+The conversation follows botocore's: `PUT /latest/api/token` (TTL 21600), falling back to IMDSv1 when that answers
+403, 404 or 405 or times out (a container behind a hop limit of 1 never sees the token answer); 400 ends the attempt.
+Unlike botocore, a refused connection ends the attempt at once rather than falling back to a v1 read of the same
+unreachable host. Each request has `timeout` seconds and `attempts` tries; connections are pooled (a connection the
+server dropped while idle is re-sent once on a new one, which costs no timeout) and proxies are never used (IMDS is
+link-local).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import urllib3
+from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, ReadTimeoutError
+
+from awsclient.credentials import CredentialsError, set_credentials
+from awsclient.params import Parameter, non_negative_number, positive_int, str_param
+
+__all__ = [
+    "InstanceCredentials",
+    "RoleCredentials",
+    "attempts",
+    "credentials_from_ec2_instance",
+    "disabled",
+    "endpoint",
+    "fetch_role_credentials",
+    "instance_identity",
+    "parse_role_credentials",
+    "read_metadata",
+    "refresh_window",
+    "retry_interval",
+    "timeout",
+    "v1_disabled",
+]
+
+logger = logging.getLogger("awsclient.imds")
+
+DEFAULT_ENDPOINT = "http://169.254.169.254"
+DEFAULT_ENDPOINT_IPV6 = "http://[fd00:ec2::254]"
+TOKEN_TTL = "21600"
+CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/"
+T = TypeVar("T")
+
+
+# --- parameters (defaults follow the environment variables botocore reads) --------------------------------------
+
+
+def _env_flag(name: str) -> Callable[[], bool]:
+    return lambda: os.environ.get(name, "false").strip().lower() == "true"
+
+
+def _env_number(name: str, default: T, kind: Callable[[str], T]) -> Callable[[], T]:
+    def read() -> T:
+        raw = os.environ.get(name)
+        if raw is None or not raw.strip():
+            return default
+        try:
+            return kind(raw.strip())
+        except ValueError:
+            raise CredentialsError(f"{name} must be a number, not {raw!r}") from None
+
+    return read
+
+
+def _default_endpoint() -> str:
+    custom = os.environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT", "").strip()
+    if custom:
+        return custom
+    mode = os.environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "").strip().lower()
+    return DEFAULT_ENDPOINT_IPV6 if mode == "ipv6" else DEFAULT_ENDPOINT
+
+
+def _positive_number(value: Any) -> float:
+    number = non_negative_number(value)
+    if number <= 0:
+        raise ValueError("must be more than zero")
+    return number
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected True or False, got {type(value).__name__}")
+    return value
+
+
+endpoint: Parameter[str] = Parameter("imds_endpoint", default_factory=_default_endpoint, validate=str_param)
+timeout: Parameter[float] = Parameter(
+    "imds_timeout", default_factory=_env_number("AWS_METADATA_SERVICE_TIMEOUT", 1.0, float), validate=_positive_number
+)
+attempts: Parameter[int] = Parameter(
+    "imds_attempts", default_factory=_env_number("AWS_METADATA_SERVICE_NUM_ATTEMPTS", 1, int), validate=positive_int
+)
+disabled: Parameter[bool] = Parameter(
+    "imds_disabled", default_factory=_env_flag("AWS_EC2_METADATA_DISABLED"), validate=_bool
+)
+v1_disabled: Parameter[bool] = Parameter(
+    "imds_v1_disabled", default_factory=_env_flag("AWS_EC2_METADATA_V1_DISABLED"), validate=_bool
+)
+refresh_window: Parameter[float] = Parameter("imds_refresh_window", 300.0, validate=non_negative_number)
+retry_interval: Parameter[float] = Parameter("imds_refresh_retry_interval", 10.0, validate=non_negative_number)
+
+
+# --- reading metadata ---------------------------------------------------------------------------------------------
+
+
+# Typed as Any: the installed types-urllib3 stubs describe urllib3 1.26 and would shadow urllib3 2's own types.
+_POOL: Any = urllib3.PoolManager(num_pools=4, maxsize=4)
+
+
+class _Reader:
+    """One conversation with IMDS: a session token (or IMDSv1, when allowed), then reads. Settings are read once."""
+
+    def __init__(self) -> None:
+        if disabled():
+            raise CredentialsError("instance metadata is disabled (AWS_EC2_METADATA_DISABLED=true)")
+        self.base = _checked_endpoint(endpoint())
+        self._timeout = timeout()
+        self._attempts = attempts()
+        self.token = self._fetch_token()
+        if self.token is None and v1_disabled():
+            raise CredentialsError(
+                f"IMDS at {self.base} gave no session token and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)"
+            )
+
+    def _send(self, method: str, path: str, headers: dict[str, str]) -> Any:
+        def send() -> Any:
+            return _POOL.request(
+                method,
+                self.base + path,
+                headers=headers,
+                timeout=urllib3.Timeout(connect=self._timeout, read=self._timeout),
+                retries=False,
+                redirect=False,
+            )
+
+        try:
+            return send()
+        except ProtocolError:  # the server closed a pooled connection: no answer was lost, send once more
+            return send()
+
+    def _fetch_token(self) -> str | None:
+        """The session token, or None to go on with IMDSv1."""
+        problem = ""
+        for _ in range(self._attempts):
+            try:
+                response = self._send("PUT", "/latest/api/token", {"X-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL})
+            except ReadTimeoutError:
+                return None
+            except HTTPError as exc:
+                problem = _network_problem(exc, self._timeout)
+                continue
+            if response.status == 200 and response.data.strip():
+                return str(response.data.decode("utf-8", "replace").strip())
+            if response.status in (403, 404, 405):
+                return None
+            if response.status == 400:
+                raise CredentialsError(f"IMDS at {self.base} refused the token request: 400 Bad Request")
+            problem = f"answered {response.status}"
+        if problem.startswith("answered"):
+            return None  # as botocore: a server error on the token request leaves IMDSv1 to try
+        raise CredentialsError(f"could not reach IMDS at {self.base}: {problem}")
+
+    def get(self, path: str) -> str:
+        """The body of a GET of `path` (a path from the root, e.g. /latest/meta-data/instance-id)."""
+        headers = {"X-aws-ec2-metadata-token": self.token} if self.token else {}
+        problem = ""
+        for _ in range(self._attempts):
+            try:
+                response = self._send("GET", path, headers)
+            except HTTPError as exc:
+                problem = _network_problem(exc, self._timeout)
+                continue
+            if response.status == 200 and response.data:
+                return str(response.data.decode("utf-8", "replace"))
+            problem = _status_problem(response.status, bool(self.token))
+        raise CredentialsError(f"IMDS at {self.base}: GET {path} failed: {problem}")
+
+
+def _checked_endpoint(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CredentialsError(f"the IMDS endpoint {url!r} is not an http(s) URL (AWS_EC2_METADATA_SERVICE_ENDPOINT)")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def _network_problem(exc: HTTPError, seconds: float) -> str:
+    if isinstance(exc, NewConnectionError):
+        return "connection refused or unreachable"
+    if isinstance(exc, urllib3.exceptions.TimeoutError):
+        return f"no answer within {seconds:g} s"
+    return f"{type(exc).__name__}"
+
+
+def _status_problem(status: int, with_token: bool) -> str:
+    if status == 200:
+        return "empty answer"
+    if status == 401 and not with_token:
+        return "401 Unauthorized (the instance requires IMDSv2 tokens)"
+    if status == 401:
+        return "401 Unauthorized (the session token was refused)"
+    if status == 404:
+        return "404 Not Found"
+    return f"answered {status}"
+
+
+def read_metadata(path: str) -> str:
+    """One metadata value or listing, e.g. `read_metadata("meta-data/placement/region")` (relative to /latest/)."""
+    return _Reader().get(_latest(path))
+
+
+def instance_identity() -> dict[str, Any]:
+    """The instance identity document (account, region, instance id, ...)."""
+    text = read_metadata("dynamic/instance-identity/document")
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise CredentialsError("IMDS answered an instance identity document that is not JSON") from None
+    if not isinstance(document, dict):
+        raise CredentialsError("IMDS answered an instance identity document that is not a JSON object")
+    return document
+
+
+def _latest(path: str) -> str:
+    return path if path.startswith("/") else "/latest/" + path
+
+
+# --- role credentials ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleCredentials:
+    """One set of role credentials from IMDS. The repr hides the secret and the token."""
+
+    role_name: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    token: str = field(repr=False)
+    expiration: float  # epoch seconds
+
+
+def parse_role_credentials(text: str, *, role_name: str, source: str) -> RoleCredentials:
+    """Check IMDS's credentials document; errors name `source` and the problem, never a value."""
+    where = f"IMDS at {source} (role {role_name})"
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise CredentialsError(f"{where} answered something that is not JSON ({len(text)} characters)") from None
+    if not isinstance(document, dict):
+        raise CredentialsError(f"{where} answered JSON that is not an object")
+    code = document.get("Code")
+    if code != "Success":
+        detail = document.get("Message")
+        shown = f": {detail}" if isinstance(detail, str) else ""
+        raise CredentialsError(f"{where} answered Code {code!r} instead of 'Success'{shown}")
+    fields = ("AccessKeyId", "SecretAccessKey", "Token", "Expiration")
+    missing = [name for name in fields if not isinstance(document.get(name), str) or not document[name]]
+    if missing:
+        raise CredentialsError(f"{where} answered credentials without {', '.join(missing)}")
+    return RoleCredentials(
+        role_name,
+        document["AccessKeyId"],
+        document["SecretAccessKey"],
+        document["Token"],
+        _parse_time(document["Expiration"], where),
+    )
+
+
+def _parse_time(text: str, where: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise CredentialsError(f"{where} answered an Expiration that is not a time: {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def fetch_role_credentials(role_name: str | None = None) -> RoleCredentials:
+    """The role's current credentials (the role attached to the instance when `role_name` is None)."""
+    reader = _Reader()
+    if role_name is None:
+        listing = reader.get(CREDENTIALS_PATH).strip().splitlines()
+        if not listing or not listing[0].strip():
+            raise CredentialsError(f"IMDS at {reader.base} lists no role for this instance")
+        role_name = listing[0].strip()
+    creds = parse_role_credentials(reader.get(CREDENTIALS_PATH + role_name), role_name=role_name, source=reader.base)
+    if creds.expiration <= time.time():
+        raise CredentialsError(
+            f"IMDS at {reader.base} handed out credentials for role {role_name} (access key {creds.access_key_id}) "
+            f"that expired at {_stamp(creds.expiration)}"
+        )
+    return creds
+
+
+def _stamp(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Flight:
+    """One refresh in progress; threads that must wait for it read its outcome here."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: CredentialsError | None = None
+
+
+class InstanceCredentials:
+    """The refresher `credentials_from_ec2_instance` installs: keeps the credential parameters fresh from IMDS."""
+
+    def __init__(self, role_name: str | None = None) -> None:
+        self.role_name = role_name
+        self.access_key_id = ""
+        self.expiration = 0.0  # no credentials yet: the first ensure_fresh fetches
+        self._next_check = 0.0
+        self._flight: _Flight | None = None
+        self._mutex = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"<InstanceCredentials role={self.role_name!r} key={self.access_key_id!r} until {_stamp(self.expiration)}>"
+        )
+
+    def refresh(self) -> None:
+        """Fetch now and install the new set (raises CredentialsError, changing nothing, if that fails)."""
+        creds = fetch_role_credentials(self.role_name)
+        set_credentials(creds.access_key_id, creds.secret_access_key, creds.token, refresher=self)
+        self.role_name = creds.role_name
+        self.access_key_id = creds.access_key_id
+        self.expiration = creds.expiration
+        now = time.time()
+        # Credentials that come already inside the window are used until retry_interval has passed, not refetched
+        # on every signature.
+        self._next_check = max(creds.expiration - refresh_window(), now + retry_interval())
+
+    def ensure_fresh(self) -> None:
+        if time.time() < self._next_check:
+            return
+        with self._mutex:
+            if time.time() < self._next_check:
+                return  # a refresh finished while this thread was on its way here
+            flight = self._flight
+            leading = flight is None
+            if flight is None:
+                flight = self._flight = _Flight()
+        if leading:
+            self._lead(flight)
+        else:
+            self._follow(flight)
+
+    def _lead(self, flight: _Flight) -> None:
+        try:
+            self.refresh()
+        except CredentialsError as exc:
+            flight.error = self._failed(exc)
+            if flight.error is not None:
+                raise flight.error from None
+        finally:
+            with self._mutex:
+                self._flight = None
+            flight.done.set()
+
+    def _follow(self, flight: _Flight) -> None:
+        if time.time() < self.expiration:
+            return  # the old credentials still work: no reason to wait for the fetch
+        flight.done.wait()
+        if flight.error is not None and time.time() >= self.expiration:
+            raise flight.error
+
+    def _failed(self, exc: CredentialsError) -> CredentialsError | None:
+        """The error signing must raise, or None when the current credentials can still be used."""
+        now = time.time()
+        if now >= self.expiration:
+            if not self.access_key_id:
+                return exc
+            return CredentialsError(
+                f"the EC2 instance credentials (access key {self.access_key_id}) expired at "
+                f"{_stamp(self.expiration)} and refreshing them failed: {exc}"
+            )
+        logger.warning(
+            "refreshing EC2 instance credentials failed (%s); keeping access key %s, valid until %s",
+            exc,
+            self.access_key_id,
+            _stamp(self.expiration),
+        )
+        self._next_check = min(now + retry_interval(), self.expiration)
+        return None
+
+
+def credentials_from_ec2_instance(role_name: str | None = None) -> InstanceCredentials:
+    """Load the instance role's credentials from IMDS and keep them fresh from then on (returns the refresher)."""
+    refresher = InstanceCredentials(role_name)
+    refresher.refresh()
+    return refresher
