@@ -244,17 +244,22 @@ class _Reaper:
 
 
 _reaper = _Reaper()
-_pools: dict[tuple[str, str, int], _IdlePool] = {}
+_pools: dict[tuple[str, str, int, str | None], _IdlePool] = {}
 _pools_lock = threading.Lock()
 
 
 def _pool_for(scheme: str, host: str, port: int) -> Any:
-    key = (scheme, host, port)
+    """The pool for one origin. TLS trusts the system's CAs, or those in `AWS_CA_BUNDLE` (as botocore does)."""
+    ca_bundle = (os.environ.get("AWS_CA_BUNDLE") or None) if scheme == "https" else None
+    key = (scheme, host, port, ca_bundle)
     with _pools_lock:
         pool = _pools.get(key)
         if pool is None:
-            cls = _TlsPool if scheme == "https" else _Pool
-            pool = _pools[key] = cls(host, port, maxsize=POOL_SIZE, block=False, retries=False)
+            options: dict[str, Any] = {"maxsize": POOL_SIZE, "block": False, "retries": False}
+            if scheme == "https":
+                pool = _pools[key] = _TlsPool(host, port, ca_certs=ca_bundle, **options)
+            else:
+                pool = _pools[key] = _Pool(host, port, **options)
         return pool
 
 

@@ -315,3 +315,43 @@ def test_the_servers_reason_phrase_reaches_the_error() -> None:
 def test_method_case_does_not_break_the_signature(server: RunningServer, app: ScriptedApp) -> None:
     request("get", "/x", service="sns", region="us-east-1", endpoint=server.url)
     assert app.seen[0].method == "GET" and signature_verifies(app.seen[0], f"127.0.0.1:{server.port}")
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_tls_verifies_against_aws_ca_bundle(tls_files: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+
+    cert, key = tls_files
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    def handle(sock: socket.socket, number: int, state: RawServer) -> None:
+        with context.wrap_socket(sock, server_side=True) as tls:
+            while read_request(tls):  # type: ignore[arg-type]
+                state.requests += 1
+                tls.sendall(ok(b"secure"))
+
+    with raw_server(handle) as srv, parameterize({max_attempts: 1}):
+        url = srv.url.replace("http://", "https://")
+        monkeypatch.delenv("AWS_CA_BUNDLE", raising=False)
+        with pytest.raises(TransportError, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+            request("GET", "/", service="sns", region="us-east-1", endpoint=url)
+        monkeypatch.setenv("AWS_CA_BUNDLE", cert)
+        assert request("GET", "/", service="sns", region="us-east-1", endpoint=url).body == b"secure"
+        close_pools()
