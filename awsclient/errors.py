@@ -21,7 +21,7 @@ import http.client
 import io
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, TypeAlias
 
 from lxml import etree
@@ -41,7 +41,7 @@ MAX_ERROR_BODY = 1024 * 1024
 PASS_STATUSES = frozenset({301, 302, 307})
 """Besides 2xx, statuses that are answers, not failures (S3 redirects to a bucket's region with these)."""
 
-Head: TypeAlias = "str | bytes | Mapping[str, str]"
+Head: TypeAlias = "str | bytes | Mapping[str, str] | Iterable[tuple[str, str]]"
 Body: TypeAlias = "bytes | str | etree._Element | None"
 
 
@@ -121,10 +121,10 @@ def header_and_response_to_exn(
 ) -> AwsError:
     """The `AwsError` a response stands for.
 
-    `headers` is the raw response head (status line then header lines, as text or bytes) or a mapping of header
-    names to values; with a mapping, give `status` (and `reason`, the status line's phrase, if known: else the
-    standard phrase for the status is used). `body` is the body's bytes (or text, or an lxml element already
-    parsed). Header names are matched case-insensitively.
+    `headers` is the raw response head (status line then header lines, as text or bytes) or the header fields
+    (a mapping, `http.client`'s message, or (name, value) pairs); with fields, give `status`, and `reason` (the
+    status line's phrase) if known, else the standard phrase for the status is used. `body` is the body's bytes
+    (or text, or an lxml element already parsed). Header names are matched case-insensitively.
     """
     code, head_reason, fields = _read_head(headers, status)
     reason = reason or head_reason
@@ -179,10 +179,11 @@ def _standard_phrase(code: int) -> str:
 
 def _read_head(headers: Head, status: int | None) -> tuple[int, str, dict[str, str]]:
     """(status, reason phrase, lower-cased header fields) from a raw head or a mapping."""
-    if isinstance(headers, Mapping):
+    if not isinstance(headers, (str, bytes)):
         if status is None:
             raise ValueError("give status= with a header mapping (only a raw head carries its status line)")
-        return status, "", {str(k).lower(): str(v) for k, v in headers.items()}
+        items = headers.items() if hasattr(headers, "items") else headers  # http.client's HTTPMessage too
+        return status, "", {str(k).lower(): str(v) for k, v in items}
     raw = headers.encode("latin-1", "replace") if isinstance(headers, str) else headers
     first, _, rest = raw.lstrip(b"\r\n").partition(b"\n")
     parts = first.decode("latin-1").strip().split(None, 2)
