@@ -102,6 +102,9 @@ THROTTLING_CODES = frozenset(
 """botocore's standard retry mode's throttling codes."""
 TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
 
+POOL_SIZE = 10
+"""Idle connections kept per host (botocore's default); more threads at once still work, the extras not kept."""
+
 MAX_DRAIN = 64 * 1024
 """An unread rest of a body up to this size is read and dropped so the connection can be reused; more, it's closed."""
 
@@ -241,17 +244,22 @@ class _Reaper:
 
 
 _reaper = _Reaper()
-_pools: dict[tuple[str, str, int], _IdlePool] = {}
+_pools: dict[tuple[str, str, int, str | None], _IdlePool] = {}
 _pools_lock = threading.Lock()
 
 
 def _pool_for(scheme: str, host: str, port: int) -> Any:
-    key = (scheme, host, port)
+    """The pool for one origin. TLS trusts the system's CAs, or those in `AWS_CA_BUNDLE` (as botocore does)."""
+    ca_bundle = (os.environ.get("AWS_CA_BUNDLE") or None) if scheme == "https" else None
+    key = (scheme, host, port, ca_bundle)
     with _pools_lock:
         pool = _pools.get(key)
         if pool is None:
-            cls = _TlsPool if scheme == "https" else _Pool
-            pool = _pools[key] = cls(host, port, maxsize=10, block=False, retries=False)
+            options: dict[str, Any] = {"maxsize": POOL_SIZE, "block": False, "retries": False}
+            if scheme == "https":
+                pool = _pools[key] = _TlsPool(host, port, ca_certs=ca_bundle, **options)
+            else:
+                pool = _pools[key] = _Pool(host, port, **options)
         return pool
 
 
@@ -286,13 +294,15 @@ def endpoint_for(service: str, region: str) -> str:
 
 
 def _url(path_or_url: str, service: str, region: str, endpoint: str | None, query: Query | None) -> str:
-    """The URL to send: the path percent-encoded exactly once (`/` and `~` kept), the query appended encoded."""
+    """The URL to send: the path percent-encoded exactly once (`/` and `~` kept), the query appended encoded.
+
+    A relative `path_or_url` is all path (an S3 key may hold `?` or `#`); an absolute URL keeps its own query.
+    """
     split = urlsplit(path_or_url)
     if split.scheme:
         base, path, raw_query = f"{split.scheme}://{split.netloc}", split.path, split.query
     else:
-        base = (endpoint or endpoint_for(service, region)).rstrip("/")
-        path, _, raw_query = path_or_url.partition("?")
+        base, path, raw_query = (endpoint or endpoint_for(service, region)).rstrip("/"), path_or_url, ""
     base_split = urlsplit(base)
     if base_split.scheme not in ("http", "https") or not base_split.netloc:
         raise ValueError(f"endpoint must be an http or https URL, got {base!r}")
@@ -320,10 +330,11 @@ def request(
     """Send one signed AWS request and return its answer; raise `AwsError` for an error answer.
 
     `path_or_url` is a path (joined to `endpoint`, else the configured or public endpoint of `service`) or an
-    absolute URL. Its path is plain text, percent-encoded here once (an S3 key `a b%` goes as `a%20b%25`); a query
-    given after `?` goes as written, and `query` pairs are encoded and appended. Raises `TransportError` when
-    the endpoint can't be reached on any attempt.
+    absolute URL. A path is plain text, all of it (`?` included), percent-encoded here once: an S3 key `a b?%`
+    goes as `a%20b%3F%25`. Query parameters go in `query`, encoded and appended; an absolute URL's own query goes
+    as written. Raises `TransportError` when the endpoint can't be reached on any attempt.
     """
+    method = method.upper()
     region = region_for(region)
     url = _url(path_or_url, service, region, endpoint, query)
     sha256 = hashlib.sha256(body).hexdigest()
@@ -372,6 +383,7 @@ def _attempt(
         signed = add_v4_auth_heads(
             base, method=method, uri=url, sha256=sha256, region=region, service=service, credentials=credentials
         )
+        _reused.set(False)
         try:
             response = pool.urlopen(
                 method,

@@ -99,6 +99,14 @@ def test_repeated_headers_are_joined_as_sent(frozen: None) -> None:
     )
 
 
+def test_duplicate_host_and_empty_path_as_botocore(frozen: None) -> None:
+    out = sign([("Host", "example.amazonaws.com"), ("host", "other.example")], uri="https://example.amazonaws.com")
+    assert out["Host"] == "example.amazonaws.com,other.example"
+    assert out["Authorization"] == botocore_authorization(
+        "https://example.amazonaws.com", [("Host", "example.amazonaws.com"), ("host", "other.example")]
+    )
+
+
 def test_uri_without_scheme_needs_a_host_header(frozen: None) -> None:
     with_host = sign({"Host": "example.amazonaws.com"}, uri="/a/b?x=1")
     assert with_host["Authorization"] == sign({}, uri="https://example.amazonaws.com/a/b?x=1")["Authorization"]
