@@ -25,10 +25,10 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 from urllib.parse import quote, unquote_to_bytes, urlsplit, urlunsplit
 
 from awsclient.credentials import Credentials, current_credentials
@@ -93,6 +93,23 @@ _AMZ_DATE = re.compile(r"\d{8}T\d{6}Z").fullmatch
 _S3_PATH_SAFE = "/~%!$&'()*+,;=:@"
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _Hash: TypeAlias = "hashlib._Hash"
+_T = TypeVar("_T")
+_CACHE_MAX_LEN = 1024
+
+
+def _cached_when_short(maxsize: int) -> Callable[[Callable[[str], _T]], Callable[[str], _T]]:
+    """`lru_cache` for strings up to `_CACHE_MAX_LEN` only: the verifier canonicalises what strangers send, and
+    caching their megabyte-long queries would hoard memory."""
+
+    def wrap(compute: Callable[[str], _T]) -> Callable[[str], _T]:
+        cached = lru_cache(maxsize=maxsize)(compute)
+
+        def call(text: str) -> _T:
+            return cached(text) if len(text) <= _CACHE_MAX_LEN else compute(text)
+
+        return call
+
+    return wrap
 
 
 def canonical_path(path: str, service: str) -> str:
@@ -105,12 +122,12 @@ def canonical_path(path: str, service: str) -> str:
     return _encode_normalised_path(path)
 
 
-@lru_cache(maxsize=1024)
+@_cached_when_short(1024)
 def _encode_s3_path(path: str) -> str:
     return quote(path, safe=_S3_PATH_SAFE)
 
 
-@lru_cache(maxsize=1024)
+@_cached_when_short(1024)
 def _encode_normalised_path(path: str) -> str:
     return quote(_remove_dot_segments(path), safe="/~")
 
@@ -136,7 +153,7 @@ def canonical_query(query: Query) -> str:
     return _sorted_query([(_encode(k), _encode(v)) for k, v in query])
 
 
-@lru_cache(maxsize=4096)
+@_cached_when_short(4096)
 def _canonical_raw_query(query: str) -> str:
     return _sorted_query([(_recode(k), _recode(v)) for k, v in split_query(query)])
 
@@ -158,7 +175,7 @@ def _recode(raw: str) -> str:
     return raw if _UNRESERVED(raw) else _recode_slow(raw)
 
 
-@lru_cache(maxsize=4096)
+@_cached_when_short(4096)
 def _recode_slow(raw: str) -> str:
     return quote(unquote_to_bytes(raw), safe="~")
 
@@ -364,7 +381,7 @@ def _joined(heads: Headers) -> tuple[dict[str, str], dict[str, str]]:
     return out, lower
 
 
-@lru_cache(maxsize=1024)
+@_cached_when_short(1024)
 def _split_target(uri: str) -> tuple[str, str, str | None]:
     """Path, raw query and Host value (None without an authority) of a request target."""
     if uri.startswith("/"):
