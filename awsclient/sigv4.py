@@ -88,7 +88,7 @@ Query: TypeAlias = "str | Iterable[tuple[str, str]]"
 # Strings made only of these characters come out of canonical encoding unchanged.
 _UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*").fullmatch
 _UNRESERVED_PATH = re.compile(r"[A-Za-z0-9\-._~/]*").fullmatch
-_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z").fullmatch
+_AMZ_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z").fullmatch
 # Everything that may stand raw in a URL path (RFC 3986 pchar, `/` and an existing `%XX`) is signed as sent.
 _S3_PATH_SAFE = "/~%!$&'()*+,;=:@"
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
@@ -293,9 +293,12 @@ def amz_date_now() -> str:
 
 def parse_amz_date(value: str) -> float:
     """Seconds since the epoch of a basic ISO 8601 date (`20150830T123600Z`); ValueError otherwise."""
-    if not _AMZ_DATE(value):
-        raise ValueError(f"not a basic ISO 8601 date (like 20150830T123600Z): {value!r}")
-    return calendar.timegm(time.strptime(value, AMZ_DATE_FORMAT))
+    try:
+        if _AMZ_DATE(value):
+            return calendar.timegm(time.strptime(value, AMZ_DATE_FORMAT))
+    except ValueError:
+        pass  # the right shape, but no such day or time
+    raise ValueError(f"not a basic ISO 8601 date (like 20150830T123600Z): {value!r}")
 
 
 def add_v4_auth_heads(
@@ -402,6 +405,7 @@ def _signing_date(out: dict[str, str], lower: dict[str, str]) -> str:
     if name is not None:
         date = out[name].strip()
         if _AMZ_DATE(date):
+            parse_amz_date(date)  # a real date, not just the right shape
             return date
         try:
             return time.strftime(AMZ_DATE_FORMAT, time.gmtime(parsedate_to_datetime(date).timestamp()))
