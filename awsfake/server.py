@@ -144,12 +144,23 @@ class _Handler(WSGIRequestHandler):
             self.record.closed_at = time.monotonic()
             self.server.live_sockets.discard(self.request)  # type: ignore[attr-defined]
 
+    def parse_request(self) -> bool:
+        """HTTP/0.9 requests (`GET /` with no version) are refused: their answers would have no status line."""
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":
+            self.send_error(400)
+            return False
+        return True
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Requests refused before any app runs (bad request line, oversized headers) get an AWS-style XML error.
 
         http.server would answer with an HTML page; AWS answers 400 with an `<Error>` document and closes.
         """
         aws_code, text = _EARLY_ERRORS.get(code, ("BadRequest", "An error occurred when parsing the HTTP request."))
+        if self.request_version == "HTTP/0.9":  # an unparsed request line: answer with a status line all the same
+            self.request_version = "HTTP/1.1"
         body = (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{aws_code}</Code><Message>{text}</Message></Error>'
         ).encode()
