@@ -129,7 +129,10 @@ def _read_body(environ: dict[str, Any], incoming: Incoming, max_body: int) -> by
             raise _too_large(incoming, max_body)
         return _read_exact(stream, int(length_text), incoming)
     if chunked:
-        data = stream.read(max_body + 1) if stream else b""
+        try:
+            data = stream.read(max_body + 1) if stream else b""
+        except (OSError, ValueError, HTTPException):  # werkzeug's de-chunker: a bad chunk header, or the client left
+            raise _bad_framing(incoming, "The chunked transfer encoding of the request body is malformed") from None
         if len(data) > max_body:
             raise _too_large(incoming, max_body)
         return bytes(data)
