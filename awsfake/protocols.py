@@ -15,6 +15,7 @@ import base64
 import itertools
 import json
 import os
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -255,6 +256,8 @@ def _aware(value: datetime) -> datetime:
 
 
 def render_fault(info: ServiceInfo, fault: Fault, request_id: str) -> Response:
+    if info.family != "json":
+        fault = _xml_safe(fault)
     if info.family == "rest-xml":
         response = _s3_error(info, fault, request_id)
     elif info.family == "json":
@@ -266,6 +269,27 @@ def render_fault(info: ServiceInfo, fault: Fault, request_id: str) -> Response:
     response.headers.extend(fault.headers.items())
     response.error_code = fault.code
     return response
+
+
+# Characters XML 1.0 cannot carry: C0 controls but tab, LF and CR; surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(fault: Fault) -> Fault:
+    """Messages may echo what the client sent (an Authorization header, say); what XML can't hold becomes U+FFFD."""
+    texts = [fault.code, fault.message, *fault.extras.values()]
+    if not any(_NOT_XML.search(text) for text in texts):
+        return fault
+    clean = {name: _NOT_XML.sub("\ufffd", value) for name, value in fault.extras.items()}
+    safe = Fault(
+        fault.code,
+        _NOT_XML.sub("\ufffd", fault.message),
+        fault.status,
+        extras=clean,
+        sender=fault.sender,
+        headers=fault.headers,
+    )
+    return safe
 
 
 def _s3_error(info: ServiceInfo, fault: Fault, request_id: str) -> Response:
