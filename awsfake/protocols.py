@@ -108,7 +108,7 @@ def parse_json(info: ServiceInfo, target: str, body: bytes) -> tuple[str, dict[s
         return action, {}
     try:
         params = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
         raise Fault("SerializationException", "Start of structure or map found where not expected.") from None
     if not isinstance(params, dict):
         raise Fault("SerializationException", "Start of structure or map found where not expected.")
