@@ -20,7 +20,10 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wsgi import LimitedStream
 
-__all__ = ["Connection", "RunningServer", "serve_app"]
+__all__ = ["DROP_CONNECTION", "Connection", "RunningServer", "serve_app"]
+
+DROP_CONNECTION = "awsfake.drop_connection"
+"""An app sets this environ key to make the server cut the connection in the middle of its answer."""
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _EARLY_ERRORS = {
@@ -104,9 +107,26 @@ class _Handler(WSGIRequestHandler):
             if hasattr(result, "close"):
                 result.close()
         self._drain()
-        self._send(environ["REQUEST_METHOD"], started[0], started[1], body)
+        if environ.get(DROP_CONNECTION):
+            self._send_and_drop(environ["REQUEST_METHOD"], started[0], started[1], body)
+        else:
+            self._send(environ["REQUEST_METHOD"], started[0], started[1], body)
 
-    def _send(self, method: str, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+    def _send_and_drop(self, method: str, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        """A network failure mid-answer: the status line, the headers and half the body, then the connection ends.
+
+        An answer without a body is dropped before its first byte, so the client never sees a complete response.
+        """
+        self.close_connection = True
+        if body and method != "HEAD":
+            self._send(method, status, headers, body[: len(body) // 2], declared=len(body))
+        with suppress(OSError):
+            self.wfile.flush()
+            self.request.shutdown(socket.SHUT_RDWR)
+
+    def _send(
+        self, method: str, status: str, headers: list[tuple[str, str]], body: bytes, declared: int | None = None
+    ) -> None:
         code, _, reason = status.partition(" ")
         self.send_response_only(int(code), reason)
         self.send_header("Date", self.date_time_string())
@@ -121,7 +141,7 @@ class _Handler(WSGIRequestHandler):
                 has_length = True
             self.send_header(name, value)
         if not has_length and int(code) not in (204, 304):
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(body) if declared is None else declared))
         if self.close_connection:
             self.send_header("Connection", "close")
         self._headers_buffer.append(b"\r\n" + (b"" if method == "HEAD" else body))
