@@ -39,7 +39,9 @@ class HeaderMap(Mapping[str, str]):
         return len(self._values)
 
     def __repr__(self) -> str:
-        return f"HeaderMap({self._values!r})"
+        """The session token is a secret: it never shows in a repr (services read it by name if they must)."""
+        shown = {k: ("<redacted>" if k == "x-amz-security-token" else v) for k, v in self._values.items()}
+        return f"HeaderMap({shown!r})"
 
 
 @dataclass
