@@ -482,3 +482,33 @@ def test_the_servers_refuse_a_non_loopback_address_without_allow_remote() -> Non
         pass
     with FakeAWS().serve() as running:
         assert running.host == "127.0.0.1"
+
+
+def test_instance_role_credentials_stay_out_of_logs_and_reprs(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from awsclient import imds as imds_client
+    from awsclient.credentials import credentials_from_ec2_instance, current_credentials
+
+    caplog.set_level(logging.DEBUG)
+    fake = FakeAWS()
+    imds = FakeIMDS(fake, role_name="secret-role")
+    with fake.serve() as endpoint, imds.serve() as metadata:
+        monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.url)
+        monkeypatch.delenv("AWS_EC2_METADATA_DISABLED", raising=False)
+        try:
+            refresher = credentials_from_ec2_instance()
+            issued = imds.issued[-1]
+            fetched = imds_client.fetch_role_credentials("secret-role")
+            with imds.fail(500), pytest.raises(Exception) as raised:
+                imds_client.fetch_role_credentials("secret-role")
+            assert request("GET", "/", service="s3", region="us-east-1", endpoint=endpoint.url).status == 200
+            texts = [repr(refresher), repr(issued), repr(fetched), repr(current_credentials()), str(raised.value)]
+            texts += [caplog.handler.format(r) for r in caplog.records if not r.name.startswith("botocore")]
+        finally:
+            reset_credentials()
+            close_pools()
+    for text in texts:
+        assert issued.secret_access_key not in text and issued.token not in text, text[:300]
+    fake.check()
+    imds.check()
