@@ -211,14 +211,31 @@ def test_client_reads_a_hostile_error_answer_from_the_wire(
 def test_content_length_with_transfer_encoding_is_refused(endpoint: tuple[FakeAWS, int], te: str) -> None:
     """Request smuggling's first ingredient: AWS answers 400, and the smuggled request never runs."""
     fake, port = endpoint
+    _s3(port, "PUT", "/sec")
+    _s3(port, "PUT", "/sec/key", b"data")
     smuggled = raw_request("DELETE", "/sec/key", signed_raw(port, "DELETE", "/sec/key", service="s3"))
-    chunk = f"{len(smuggled):x}\r\n".encode() + smuggled + b"\r\n0\r\n\r\n"
-    data = raw_request("PUT", "/sec/other", [("Host", "x"), ("Content-Length", "4"), ("Transfer-Encoding", te)], chunk)
-    before = len(list(fake.requests))
-    answers = parse_answers(exchange(port, data), "PUT")
-    assert answers[0].status == 400 and b"<Code>InvalidRequest</Code>" in answers[0].body
-    assert all(r.action != "DeleteObject" for r in list(fake.requests)[before:])
+    for body in (f"{len(smuggled):x}\r\n".encode() + smuggled + b"\r\n0\r\n\r\n", b"0\r\n\r\n" + smuggled):
+        headers = [("Host", "x"), ("Content-Length", str(len(body))), ("Transfer-Encoding", te)]
+        before = len(list(fake.requests))
+        answers = parse_answers(exchange(port, raw_request("PUT", "/sec/other", headers, body)), "PUT")
+        assert [a.status for a in answers] == [400] and b"<Code>InvalidRequest</Code>" in answers[0].body
+        assert all(r.action != "DeleteObject" for r in list(fake.requests)[before:])
+    assert [a.status for a in _s3(port, "GET", "/sec/key")] == [200]
     fake.check()
+
+
+def test_imds_closes_the_connection_after_content_length_with_transfer_encoding() -> None:
+    """RFC 9112 6.1: such a request may be served by its Transfer-Encoding, but the connection must then close,
+    so bytes after the chunked body are never read as a second request."""
+    imds = FakeIMDS()
+    smuggled = raw_request("GET", "/latest/meta-data/instance-id", [("Host", "x")])
+    body = b"0\r\n\r\n" + smuggled
+    headers = [("Host", "x"), ("X-aws-ec2-metadata-token-ttl-seconds", "60")]
+    headers += [("Content-Length", str(len(body))), ("Transfer-Encoding", "chunked")]
+    with imds.serve() as running:
+        answers = parse_answers(exchange(running.port, raw_request("PUT", "/latest/api/token", headers, body)), "PUT")
+    assert len(answers) == 1 and imds.instance.instance_id.encode() not in answers[0].body
+    assert [r.path for r in imds.journal] == ["/latest/api/token"]
 
 
 def test_the_default_body_limit_is_64_mib() -> None:
