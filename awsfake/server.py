@@ -76,9 +76,11 @@ class _Handler(WSGIRequestHandler):
         environ = super().make_environ()
         self.record.requests += 1
         environ["awsfake.connection_id"] = self.record.id
-        if environ.get("HTTP_TRANSFER_ENCODING") and environ.get("CONTENT_LENGTH"):
-            # Request smuggling's first ingredient. RFC 9112 6.1: whatever the answer, close after it, so bytes
-            # after the body (as one framing or the other reads it) are never taken for the next request.
+        coding = environ.get("HTTP_TRANSFER_ENCODING")
+        if coding and (environ.get("CONTENT_LENGTH") or not environ.get("wsgi.input_terminated")):
+            # Request smuggling's first ingredient: Content-Length with Transfer-Encoding, or a coding werkzeug
+            # does not de-chunk. RFC 9112 6.1: whatever the answer, close after it, so bytes after the body (as
+            # one framing or another reads it) are never taken for the next request.
             self.close_connection = True
         if not environ.get("wsgi.input_terminated"):  # werkzeug de-chunks chunked bodies itself
             try:
