@@ -529,3 +529,21 @@ def test_instance_role_credentials_stay_out_of_logs_and_reprs(
         assert issued.secret_access_key not in text and issued.token not in text, text[:300]
     fake.check()
     imds.check()
+
+
+@pytest.mark.parametrize("coding", ["gzip", "gzip, chunked", "chunked, identity"])
+def test_a_transfer_coding_other_than_chunked_is_not_implemented_and_ends_the_connection(
+    endpoint: tuple[FakeAWS, int], coding: str
+) -> None:
+    """The body's end can't be found: S3's NotImplemented (501) naming the header; what follows is never served."""
+    fake, port = endpoint
+    smuggled = raw_request("GET", "/", signed_raw(port, "GET", "/", service="s3"))
+    before = len(list(fake.requests))
+    data = raw_request("PUT", "/sec/te", [("Host", "x"), ("Transfer-Encoding", coding)], smuggled)
+    answers = parse_answers(exchange(port, data), "PUT")
+    assert [a.status for a in answers] == [501]
+    assert (
+        botocore_error_code("rest-xml", answers[0]) == "NotImplemented"
+        and b"<Header>Transfer-Encoding" in answers[0].body
+    )
+    assert [r.action for r in list(fake.requests)[before:]] == [""]
