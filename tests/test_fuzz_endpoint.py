@@ -455,3 +455,57 @@ def test_body_over_the_limit_is_refused_then_serving_goes_on(ep: Endpoint) -> No
     headers = signed_raw(ep.port, "PUT", "/fuzz/big", service="s3", body=body)
     answers = parse_answers(exchange(ep.port, raw_request("PUT", "/fuzz/big", headers, body)), "PUT")
     assert answers[0].status == 400 and b"<Code>EntityTooLarge</Code>" in answers[0].body
+
+
+HTTP_DATES = st.one_of(
+    st.datetimes(min_value=__import__("datetime").datetime(1, 1, 1)).map(
+        lambda d: d.strftime("%a, %d %b ") + f"{d.year:04d}" + d.strftime(" %H:%M:%S GMT")
+    ),
+    st.sampled_from(
+        [
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun, 06 Nov 1994 08:49:37 +0000",
+            "Sun, 06 Nov 1994 08:49:37 PST",
+            "Mon, 32 Foo 2020 99:99:99 GMT",
+            "",
+            "0",
+        ]
+    ),
+    st.text(max_size=40),
+)
+
+
+@fuzz_settings(200)
+@given(date=HTTP_DATES, service=st.sampled_from(["s3", "sns", "sqs", "ec2"]))
+def test_http_date_header_variants(ep: Endpoint, date: str, service: str) -> None:
+    """Signed with a `Date` header instead of X-Amz-Date: odd, obsolete, far past and future HTTP-dates."""
+    target = "/fuzz" if service == "s3" else "/?Action=ListTopics&Version=2010-03-31"
+    try:
+        headers = signed_raw(ep.port, "GET", target, service=service, headers={"Date": date})
+    except ValueError:
+        return  # the signer itself refuses the value
+    encoded = [(n.encode(), v.encode("utf-8", "surrogatepass")) for n, v in headers]
+    ep.send(raw_request("GET", target, encoded))
+
+
+def test_a_current_http_date_is_accepted(ep: Endpoint) -> None:
+    from email.utils import formatdate
+
+    target = "/?Action=ListTopics&Version=2010-03-31"
+    headers = signed_raw(ep.port, "GET", target, service="sns", headers={"Date": formatdate(usegmt=True)})
+    assert "X-Amz-Date" not in dict(headers)
+    answers = parse_answers(exchange(ep.port, raw_request("GET", target, headers)))
+    assert [a.status for a in answers] == [200], answers[0].body
+
+
+def test_an_http_date_with_an_offset_is_read_as_its_utc_instant(ep: Endpoint) -> None:
+    """The signer signs the instant in UTC; a Date written with +0100 must verify, not look an hour skewed."""
+    import datetime as dt
+
+    local = dt.datetime.now(dt.timezone(dt.timedelta(hours=1)))
+    date = local.strftime("%a, %d %b %Y %H:%M:%S +0100")
+    target = "/?Action=ListTopics&Version=2010-03-31"
+    headers = signed_raw(ep.port, "GET", target, service="sns", headers={"Date": date})
+    answers = parse_answers(exchange(ep.port, raw_request("GET", target, headers)))
+    assert [a.status for a in answers] == [200], answers[0].body
