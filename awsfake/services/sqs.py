@@ -22,7 +22,7 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +128,18 @@ class SQS(Service):
         with self.lock:
             self.queues = {}
             self._arrival = threading.Condition(self.lock)
+
+    def operation(self, action: str) -> Callable[[Call], Result] | None:
+        """The operation, behind a check that string parameters are strings (JSON can carry any type)."""
+        method = super().operation(action)
+        if method is None:
+            return None
+
+        def checked(call: Call) -> Result:
+            _check_strings(call.params)
+            return method(call)
+
+        return checked
 
     # --- queues --------------------------------------------------------------------------------------------
 
@@ -489,7 +501,28 @@ def _entries(params: Mapping[str, Any]) -> list[dict[str, Any]]:
         )
     if len(set(ids)) != len(ids):
         raise _sqs_fault("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
+    for entry in entries:
+        _check_strings(entry)
     return entries
+
+
+# Parameters (top level and in batch entries) that the SQS API models as strings.
+_STRING_PARAMS = frozenset(
+    {
+        *("QueueUrl", "QueueName", "QueueNamePrefix", "QueueOwnerAWSAccountId", "NextToken", "MessageBody"),
+        *("ReceiptHandle", "MessageGroupId", "MessageDeduplicationId", "ReceiveRequestAttemptId", "Id"),
+    }
+)
+
+
+def _check_strings(params: Mapping[str, Any]) -> None:
+    """Refuse a non-string where SQS expects a string, before any handler trusts its type."""
+    for name in _STRING_PARAMS.intersection(params):
+        value = params[name]
+        if value is not None and not isinstance(value, str):
+            raise _sqs_fault(
+                "InvalidParameterValue", f"Value {value!r:.100} for parameter {name} is invalid. Reason: not a string."
+            )
 
 
 def _check_name(name: str, fifo: bool) -> None:
