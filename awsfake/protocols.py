@@ -210,7 +210,7 @@ def _fill(parent: Any, value: Any, item_tag: str | None) -> None:
     if isinstance(value, Map):
         for key, item in value.items():
             entry = etree.SubElement(parent, "entry")
-            etree.SubElement(entry, "key").text = str(key)
+            etree.SubElement(entry, "key").text = _xml_text(str(key))
             _fill(etree.SubElement(entry, "value"), item, item_tag)
     elif isinstance(value, Mapping):
         for key, item in value.items():
@@ -219,7 +219,7 @@ def _fill(parent: Any, value: Any, item_tag: str | None) -> None:
         for item in value:
             _fill(etree.SubElement(parent, item_tag or "member"), item, item_tag)
     elif value is not None:
-        parent.text = _scalar(value)
+        parent.text = _xml_text(_scalar(value))
 
 
 def _child(parent: Any, name: str, value: Any, item_tag: str | None) -> None:
@@ -273,6 +273,12 @@ def render_fault(info: ServiceInfo, fault: Fault, request_id: str) -> Response:
 
 # Characters XML 1.0 cannot carry: C0 controls but tab, LF and CR; surrogates; U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can carry. AWS writes such characters as references no XML 1.0 parser accepts (S3 keys: hence
+    `encoding-type=url`); here they become U+FFFD, so the document stays readable."""
+    return _NOT_XML.sub("\ufffd", text) if _NOT_XML.search(text) else text
 
 
 def _xml_safe(fault: Fault) -> Fault:
