@@ -180,3 +180,66 @@ def test_any_key_round_trips_through_boto3(s3: tuple[FakeAWS, int, Any], key: st
     assert key in [item["Key"] for item in listed]
     client.delete_object(Bucket=BUCKET, Key=key)
     fake.check()
+
+
+QUERY_NAMES = [
+    "list-type",
+    "max-keys",
+    "prefix",
+    "delimiter",
+    "marker",
+    "continuation-token",
+    "start-after",
+    "encoding-type",
+    "fetch-owner",
+    "uploadId",
+    "partNumber",
+    "uploads",
+    "max-uploads",
+    "max-parts",
+    "part-number-marker",
+    "key-marker",
+    "upload-id-marker",
+    "versionId",
+    "delete",
+    "location",
+    "response-content-type",
+    "response-expires",
+    "x-id",
+    "max-buckets",
+]
+QUERY_VALUES = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", "-1", "0", "2", "1001", "99999999999999999999", "1.5", "url", "true", "%ff", "/", "%00"]),
+)
+
+
+@fuzz_settings(300)
+@given(
+    method=st.sampled_from(["GET", "PUT", "POST", "DELETE", "HEAD"]),
+    path=st.sampled_from(["/", f"/{BUCKET}", f"/{BUCKET}/existing", f"/{BUCKET}/new-key"]),
+    query=st.dictionaries(st.sampled_from(QUERY_NAMES), QUERY_VALUES, max_size=4),
+    body=st.binary(max_size=40),
+)
+def test_signed_s3_requests_with_odd_query_parameters(
+    s3: tuple[FakeAWS, int, Any], method: str, path: str, query: dict[str, str], body: bytes
+) -> None:
+    from urllib.parse import quote
+
+    fake, port, _ = s3
+    target = path + ("?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items()) if query else "")
+    signed = signed_raw(port, method, target, service="s3", body=body)
+    before = len(list(fake.requests))
+    assert_endpoint_answer(fake, before, exchange(port, raw_request(method, target, signed, body)), method)
+
+
+def test_a_key_xml_cannot_carry_is_listed_readably(s3: tuple[FakeAWS, int, Any]) -> None:
+    """Without encoding-type=url, a control character in a key becomes U+FFFD: the listing still parses."""
+    fake, port, client = s3
+    client.put_object(Bucket=BUCKET, Key="ctl\x01key", Body=b"x")
+    target = f"/{BUCKET}?list-type=2&prefix=ctl"
+    raw = exchange(port, raw_request("GET", target, signed_raw(port, "GET", target, service="s3")))
+    answer = assert_endpoint_answer(fake, len(list(fake.requests)), raw)[0]
+    assert answer.status == 200 and "ctl\ufffdkey".encode() in answer.body
+    assert client.list_objects_v2(Bucket=BUCKET, Prefix="ctl")["Contents"][0]["Key"] == "ctl\x01key"  # url-encoded
+    client.delete_object(Bucket=BUCKET, Key="ctl\x01key")
