@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from freezegun import freeze_time
 
 from awsfake import DEFAULT_ACCESS_KEY_ID, FakeAWS
 from awsfake.services.sns import SNS
+from awsfake.services.sqs import SQS
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -232,3 +234,53 @@ def test_another_account_cannot_publish(fake: FakeAWS, url: str) -> None:
     with pytest.raises(other.exceptions.AuthorizationErrorException):
         other.delete_topic(TopicArn=arn)
     assert other.list_topics()["Topics"] == []
+
+
+def test_sqs_subscriptions_receive_published_messages(fake: FakeAWS, url: str) -> None:
+    sns_service, sqs_service = fake.service("sns"), fake.service("sqs")
+    assert isinstance(sns_service, SNS) and isinstance(sqs_service, SQS)
+    sns_service.sqs = sqs_service  # wire SNS delivery to this endpoint's SQS
+    sns, sqs = client(url, "sns"), client(url, "sqs")
+    topic = sns.create_topic(Name="orders")["TopicArn"]
+    queues = {}
+    for name in ("wrapped", "raw", "filtered"):
+        queue = sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queues[name] = (queue, sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"])
+    sns.set_subscription_attributes(
+        SubscriptionArn=queues["raw"][1], AttributeName="RawMessageDelivery", AttributeValue="true"
+    )
+    sns.set_subscription_attributes(
+        SubscriptionArn=queues["filtered"][1],
+        AttributeName="FilterPolicy",
+        AttributeValue=json.dumps({"kind": ["refund"], "amount": [{"numeric": [">", 100]}]}),
+    )
+    kind = {"kind": {"DataType": "String", "StringValue": "order"}}
+    message_id = sns.publish(TopicArn=topic, Message="order 1", Subject="new", MessageAttributes=kind)["MessageId"]
+    refund = {
+        "kind": {"DataType": "String", "StringValue": "refund"},
+        "amount": {"DataType": "Number", "StringValue": "250"},
+    }
+    sns.publish(TopicArn=topic, Message="refund 1", MessageAttributes=refund)
+
+    wrapped = [
+        json.loads(m["Body"])
+        for m in sqs.receive_message(QueueUrl=queues["wrapped"][0], MaxNumberOfMessages=10)["Messages"]
+    ]
+    assert [(w["Type"], w["TopicArn"], w["Message"]) for w in wrapped] == [
+        ("Notification", topic, "order 1"),
+        ("Notification", topic, "refund 1"),
+    ]
+    assert wrapped[0]["MessageId"] == message_id and wrapped[0]["Subject"] == "new"
+    assert wrapped[0]["MessageAttributes"] == {"kind": {"Type": "String", "Value": "order"}}
+    raw = sqs.receive_message(QueueUrl=queues["raw"][0], MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    assert [m["Body"] for m in raw["Messages"]] == ["order 1", "refund 1"]
+    assert raw["Messages"][0]["MessageAttributes"] == kind
+    filtered = sqs.receive_message(QueueUrl=queues["filtered"][0], MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(m["Body"])["Message"] for m in filtered] == ["refund 1"]
+    attributes = sns.get_subscription_attributes(SubscriptionArn=queues["raw"][1])["Attributes"]
+    assert attributes["RawMessageDelivery"] == "true" and attributes["Protocol"] == "sqs"
+    with pytest.raises(sns.exceptions.InvalidParameterException):
+        sns.set_subscription_attributes(
+            SubscriptionArn=queues["raw"][1], AttributeName="FilterPolicy", AttributeValue="{not json"
+        )

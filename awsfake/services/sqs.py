@@ -319,6 +319,31 @@ class SQS(Service):
             message.visible_at = now + timeout
         return Result({})
 
+    def deliver(
+        self,
+        queue_arn: str,
+        body: str,
+        attributes: dict[str, dict[str, str]],
+        *,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+    ) -> bool:
+        """Enqueue a message from another service (SNS); False when the queue is missing or refuses it."""
+        params: dict[str, Any] = {"MessageBody": body, "MessageAttributes": attributes or None}
+        if group_id is not None:
+            params["MessageGroupId"] = group_id
+        if deduplication_id is not None:
+            params["MessageDeduplicationId"] = deduplication_id
+        with self.lock:
+            queue = self.queues.get(_arn_key(queue_arn))
+            if queue is None:
+                return False
+            try:
+                self._enqueue(queue, params, "sns.amazonaws.com")
+            except Fault:
+                return False
+        return True
+
     # --- internals (call with the lock held) ---------------------------------------------------------------
 
     def _queue(self, call: Call) -> Queue:
