@@ -16,7 +16,6 @@ from freezegun import freeze_time
 
 from awsfake import DEFAULT_ACCESS_KEY_ID, FakeAWS
 from awsfake.services.sns import SNS
-from awsfake.services.sqs import SQS
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -237,9 +236,6 @@ def test_another_account_cannot_publish(fake: FakeAWS, url: str) -> None:
 
 
 def test_sqs_subscriptions_receive_published_messages(fake: FakeAWS, url: str) -> None:
-    sns_service, sqs_service = fake.service("sns"), fake.service("sqs")
-    assert isinstance(sns_service, SNS) and isinstance(sqs_service, SQS)
-    sns_service.sqs = sqs_service  # wire SNS delivery to this endpoint's SQS
     sns, sqs = client(url, "sns"), client(url, "sqs")
     topic = sns.create_topic(Name="orders")["TopicArn"]
     queues = {}

@@ -1,10 +1,9 @@
 """Amazon SNS: topics, their attributes, subscriptions, and publishing.
 
 Every accepted Publish is appended to `SNS.published` (a list of `Published`, in order) so a test can assert on
-what its code sent. Confirmed `sqs` subscriptions are delivered to `SNS.sqs` (the endpoint's SQS service, when
-wired: `fake.service("sns").sqs = fake.service("sqs")`), honouring RawMessageDelivery and FilterPolicy; no other
-protocol is delivered. Topics are per region and account, named by their ARN
-`arn:aws:sns:REGION:ACCOUNT:NAME`.
+what its code sent. Confirmed `sqs` subscriptions are delivered to the same endpoint's SQS queues (found through
+`siblings`, or `SNS.sqs` when set), honouring RawMessageDelivery and FilterPolicy; no other protocol is
+delivered. Topics are per region and account, named by their ARN `arn:aws:sns:REGION:ACCOUNT:NAME`.
 """
 
 from __future__ import annotations
@@ -16,10 +15,10 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from awsfake.faults import Fault
-from awsfake.services import Call, Map, Result, Service
+from awsfake.services import Call, Map, Result, Service, siblings
 from awsfake.services.sns_delivery import (
     QueueSink,
     attribute_values,
@@ -317,7 +316,7 @@ class SNS(Service):
 
     def _deliver(self, record: Published, targets: list[Subscription]) -> None:
         """Hand the message to each matching SQS subscription (outside SNS's lock: SQS takes its own)."""
-        sink = self.sqs
+        sink = self.sqs or cast("QueueSink | None", siblings.find(self, "sqs"))
         if sink is None:
             return
         for sub in targets:

@@ -26,8 +26,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from awsfake.accounts import Accounts
 from awsfake.faults import Fault
-from awsfake.services import Call, Map, Result, Service
+from awsfake.services import Call, Map, Result, Service, siblings
 
 __all__ = ["SQS", "Message", "Queue"]
 
@@ -123,6 +124,10 @@ class SQS(Service):
     name = "sqs"
     max_wait_seconds: float = 1.0
     queues: dict[tuple[str, str, str], Queue]
+
+    def __init__(self, accounts: Accounts) -> None:
+        super().__init__(accounts)
+        siblings.register(self)  # SNS delivers to this endpoint's queues
 
     def reset(self) -> None:
         with self.lock:
