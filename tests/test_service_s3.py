@@ -499,3 +499,53 @@ def test_managed_copy_of_a_large_object_uses_upload_part_copy(
             CopySourceRange=f"bytes=0-{len(data)}",
         )
     assert error(outside) == ("InvalidRequest", 400)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "code"),
+    [
+        ("POST", "/bucket?delete", b"<Delete><Object></Object></Delete>", {}, "MalformedXML"),
+        ("POST", "/bucket?delete", b"not xml at all", {}, "MalformedXML"),
+        ("POST", "/bucket?delete", b"<Delete/>", {}, "MalformedXML"),
+        (
+            "POST",
+            "/bucket?delete",
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><Delete>&b;</Delete>',
+            {},
+            "MalformedXML",
+        ),
+        ("PUT", "/bucket", b"<CreateBucketConfiguration><Location", {}, "MalformedXML"),
+        ("GET", "/bucket?list-type=2&max-keys=-1", b"", {}, "InvalidArgument"),
+        ("GET", "/bucket?list-type=2&max-keys=abc", b"", {}, "InvalidArgument"),
+        ("GET", "/bucket?list-type=2&encoding-type=base64", b"", {}, "InvalidArgument"),
+        ("GET", "/?max-buckets=0", b"", {}, "InvalidArgument"),
+        ("PUT", "/bucket/k", b"", {"x-amz-copy-source": "onlybucket"}, "InvalidArgument"),
+        (
+            "PUT",
+            "/bucket/k",
+            b"",
+            {"x-amz-copy-source": "/bucket/k", "x-amz-metadata-directive": "X"},
+            "InvalidArgument",
+        ),
+        ("PUT", "/bucket/k?partNumber=1&uploadId=nope", b"x", {}, "NoSuchUpload"),
+        ("PUT", "/bucket/k?partNumber=abc&uploadId=nope", b"x", {}, "InvalidArgument"),
+        ("GET", "/bucket/k?tagging", b"", {}, "NotImplemented"),
+        ("PATCH", "/bucket/k", b"", {}, "MethodNotAllowed"),
+    ],
+)
+def test_hostile_requests_get_s3_errors(
+    fake: FakeAWS,
+    url: str,
+    s3: Any,
+    bucket: str,
+    method: str,
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    code: str,
+) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"data")
+    response = send(url, method, path, signed(url, method, path, service="s3", body=body, headers=headers), body)
+    assert 400 <= response.status < 600 and response.status != 500
+    assert f"<Code>{code}</Code>".encode() in response.data, response.data
+    assert not fake.errors

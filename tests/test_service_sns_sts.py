@@ -6,12 +6,13 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from endpoint_helpers import NO_RETRY, client, served
+from endpoint_helpers import NO_RETRY, client, send, served, signed
 from freezegun import freeze_time
 
 from awsfake import DEFAULT_ACCESS_KEY_ID, FakeAWS
@@ -280,3 +281,64 @@ def test_sqs_subscriptions_receive_published_messages(fake: FakeAWS, url: str) -
         sns.set_subscription_attributes(
             SubscriptionArn=queues["raw"][1], AttributeName="FilterPolicy", AttributeValue="{not json"
         )
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"Action": "CreateTopic"}, "InvalidParameter"),
+        (
+            {"Action": "CreateTopic", "Name": "t", "Attributes.entry.1.key": "Bogus", "Attributes.entry.1.value": "x"},
+            "InvalidParameter",
+        ),
+        ({"Action": "Publish", "Message": "x"}, "InvalidParameter"),
+        ({"Action": "Publish", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t"}, "ValidationError"),
+        (
+            {
+                "Action": "Publish",
+                "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+                "Message": "x",
+                "MessageAttributes.entry.1.Name": "a",
+                "MessageAttributes.entry.1.Value.DataType": "String",
+            },
+            "ParameterValueInvalid",
+        ),
+        (
+            {
+                "Action": "Publish",
+                "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+                "Message": "x",
+                "MessageStructure": "json",
+            },
+            "InvalidParameter",
+        ),
+        (
+            {
+                "Action": "Subscribe",
+                "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+                "Protocol": "sqs",
+                "Endpoint": "x",
+            },
+            "InvalidParameter",
+        ),
+        ({"Action": "ListTopics", "NextToken": "-5"}, "InvalidParameter"),
+        (
+            {
+                "Action": "AssumeRole",
+                "RoleArn": "arn:aws:iam::123456789012:role/R",
+                "RoleSessionName": "s",
+                "DurationSeconds": "x",
+            },
+            "ValidationError",
+        ),
+    ],
+)
+def test_hostile_query_requests_get_errors(fake: FakeAWS, url: str, fields: dict[str, str], code: str) -> None:
+    client(url, "sns").create_topic(Name="t")
+    service = "sts" if fields["Action"] == "AssumeRole" else "sns"
+    body = urlencode({**fields, "Version": "2011-06-15" if service == "sts" else "2010-03-31"}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = send(url, "POST", "/", signed(url, "POST", "/", service=service, body=body, headers=headers), body)
+    assert response.status == 400, response.data
+    assert f"<Code>{code}</Code>".encode() in response.data, response.data
+    assert not fake.errors

@@ -268,6 +268,8 @@ class SQS(Service):
         count = _int_param(params, "MaxNumberOfMessages", 1, 1, 10, reason="Must be between 1 and 10, if provided.")
         wait = _int_param(params, "WaitTimeSeconds", -1, 0, 20, reason="Must be >= 0 and <= 20, if provided.")
         timeout = _int_param(params, "VisibilityTimeout", -1, 0, 43200)
+        system = _wanted(params.get("MessageSystemAttributeNames"), params.get("AttributeNames"))
+        custom = _string_list(params.get("MessageAttributeNames"), "MessageAttributeNames")
         with self.lock:
             queue = self._queue(call)
             if wait < 0:
@@ -282,8 +284,6 @@ class SQS(Service):
                 taken = self._take(queue, count, timeout)
             if not taken:
                 return Result({})
-            system = _wanted(params.get("MessageSystemAttributeNames"), params.get("AttributeNames"))
-            custom = _string_list(params.get("MessageAttributeNames"), "MessageAttributeNames")
             return Result({"Messages": [_received(m, system, custom) for m in taken]})
 
     def delete_message(self, call: Call) -> Result:
