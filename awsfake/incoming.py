@@ -98,12 +98,23 @@ def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
         wire = target.encode("latin-1").decode("utf-8").encode("latin-1")
     except (UnicodeEncodeError, UnicodeDecodeError):
         wire = target.encode("utf-8", "surrogateescape")
-    text = "".join(chr(b) if 0x20 < b < 0x7F else f"%{b:02X}" for b in wire)
+    text = _wire_text(wire)
     split = urlsplit(text) if "://" in text.split("?", 1)[0] else None
     if split is not None:
         return split.path or "/", split.query
     path, _, query = text.partition("?")
     return path or "/", query
+
+
+def _wire_text(wire: bytes) -> str:
+    """The request target as text: UTF-8 kept as sent (the client signed those characters), other bytes %-encoded."""
+    try:
+        text = wire.decode("utf-8")
+    except UnicodeDecodeError:
+        return "".join(chr(b) if 0x20 < b < 0x7F else f"%{b:02X}" for b in wire)
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in text):
+        return "".join(f"%{ord(ch):02X}" if ord(ch) < 0x21 or ord(ch) == 0x7F else ch for ch in text)
+    return text
 
 
 def _header_pairs(environ: dict[str, Any]) -> list[tuple[str, str]]:

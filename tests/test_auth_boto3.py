@@ -196,3 +196,16 @@ def test_query_services_serve_the_region_the_client_signed_for() -> None:
         fake.stub("sns", "ListTopics", body={"Topics": []})
         call(url, "sns", region="ap-southeast-2")
         assert fake.requests[0].region == "ap-southeast-2"
+
+
+def test_signature_mismatch_never_shows_the_session_token_or_secret() -> None:
+    with served() as (fake, url):
+        token = "SESSIONTOKEN" + "x" * 40
+        fake.add_credentials("ASIASESSIONSESSION02", "the-real-secret", session_token=token)
+        for service in ("sns", "s3", "dynamodb"):
+            with pytest.raises(ClientError) as excinfo:
+                call(url, service, key="ASIASESSIONSESSION02", secret="a-wrong-secret", token=token)
+            text = str(excinfo.value.response)
+            assert "SignatureDoesNotMatch" in text or "InvalidSignatureException" in text
+            assert token not in text and "the-real-secret" not in text and "a-wrong-secret" not in text
+            assert "x-amz-security-token:<redacted>" in text
