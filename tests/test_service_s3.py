@@ -529,7 +529,14 @@ def test_managed_copy_of_a_large_object_uses_upload_part_copy(
         ),
         ("PUT", "/bucket/k?partNumber=1&uploadId=nope", b"x", {}, "NoSuchUpload"),
         ("PUT", "/bucket/k?partNumber=abc&uploadId=nope", b"x", {}, "InvalidArgument"),
-        ("GET", "/bucket/k?tagging", b"", {}, "NotImplemented"),
+        ("GET", "/bucket/k?acl", b"", {}, "NotImplemented"),
+        (
+            "PUT",
+            "/bucket/k?tagging",
+            b"<Tagging><TagSet><Tag><Key>k</Key></Tag></TagSet></Tagging>",
+            {},
+            "MalformedXML",
+        ),
         ("PATCH", "/bucket/k", b"", {}, "MethodNotAllowed"),
     ],
 )
@@ -549,3 +556,37 @@ def test_hostile_requests_get_s3_errors(
     assert 400 <= response.status < 600 and response.status != 500
     assert f"<Code>{code}</Code>".encode() in response.data, response.data
     assert not fake.errors
+
+
+def test_object_tagging(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="t", Body=b"x", Tagging="team=data&tier=gold")
+    assert s3.get_object(Bucket=bucket, Key="t")["TagCount"] == 2
+    tags = s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"]
+    assert tags == [{"Key": "team", "Value": "data"}, {"Key": "tier", "Value": "gold"}]
+    s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": "only", "Value": "one"}]})
+    assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == [{"Key": "only", "Value": "one"}]
+    s3.copy_object(Bucket=bucket, Key="t2", CopySource={"Bucket": bucket, "Key": "t"})
+    assert s3.get_object_tagging(Bucket=bucket, Key="t2")["TagSet"] == [{"Key": "only", "Value": "one"}]
+    s3.delete_object_tagging(Bucket=bucket, Key="t")
+    assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == []
+    too_many = {"TagSet": [{"Key": f"k{i}", "Value": "v"} for i in range(11)]}
+    with pytest.raises(ClientError) as rejected:
+        s3.put_object_tagging(Bucket=bucket, Key="t", Tagging=too_many)
+    assert error(rejected) == ("BadRequest", 400)
+    with pytest.raises(ClientError) as missing:
+        s3.get_object_tagging(Bucket=bucket, Key="nope")
+    assert error(missing) == ("NoSuchKey", 404)
+
+
+def test_list_multipart_uploads(s3: Any, bucket: str) -> None:
+    ids = [s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"] for key in ("a", "b", "c")]
+    listed = s3.list_multipart_uploads(Bucket=bucket)
+    assert [(u["Key"], u["UploadId"]) for u in listed["Uploads"]] == list(zip("abc", ids, strict=True))
+    first = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=2)
+    assert first["IsTruncated"] and [u["Key"] for u in first["Uploads"]] == ["a", "b"]
+    rest = s3.list_multipart_uploads(
+        Bucket=bucket, MaxUploads=2, KeyMarker=first["NextKeyMarker"], UploadIdMarker=first["NextUploadIdMarker"]
+    )
+    assert [u["Key"] for u in rest["Uploads"]] == ["c"] and not rest["IsTruncated"]
+    s3.abort_multipart_upload(Bucket=bucket, Key="a", UploadId=ids[0])
+    assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket, Prefix="a").get("Uploads", [])] == []
