@@ -501,6 +501,15 @@ def test_managed_copy_of_a_large_object_uses_upload_part_copy(
     assert error(outside) == ("InvalidRequest", 400)
 
 
+def test_delete_objects_requires_an_integrity_check(url: str, s3: Any, bucket: str) -> None:
+    body = b"<Delete><Object><Key>k</Key></Object></Delete>"
+    response = send(url, "POST", "/bucket?delete", signed(url, "POST", "/bucket?delete", service="s3", body=body), body)
+    assert response.status == 400 and b"<Code>InvalidRequest</Code>" in response.data
+    digest = base64.b64encode(hashlib.md5(body).digest()).decode()
+    headers = signed(url, "POST", "/bucket?delete", service="s3", body=body, headers={"Content-MD5": digest})
+    assert send(url, "POST", "/bucket?delete", headers, body).status == 200
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "headers", "code"),
     [
@@ -552,6 +561,8 @@ def test_hostile_requests_get_s3_errors(
     code: str,
 ) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"data")
+    if path.endswith("?delete"):
+        headers = {**headers, "Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()}
     response = send(url, method, path, signed(url, method, path, service="s3", body=body, headers=headers), body)
     assert 400 <= response.status < 600 and response.status != 500
     assert f"<Code>{code}</Code>".encode() in response.data, response.data

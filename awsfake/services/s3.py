@@ -213,7 +213,10 @@ class S3(Service):
         return Result(None, status=204)
 
     def delete_objects(self, call: Call) -> Result:
+        """Multi-object delete; the body must carry an integrity check (Content-MD5 or a flexible checksum)."""
         check_content_md5(call.headers, call.body)
+        if call.headers.get("Content-MD5") is None and object_checksum(call.headers, call.body) is None:
+            raise Fault("InvalidRequest", "Missing required header for this request: Content-MD5")
         keys, quiet = parse_delete(call.body)
         deleted: list[dict[str, Any]] = []
         with self.lock:
