@@ -23,7 +23,15 @@ from awsclient.transport import (
     retry_max_delay,
 )
 from awsfake.server import RunningServer, serve_app
-from tests.transport_helpers import RawServer, ScriptedApp, ok, raw_server, read_request, signature_verifies
+from tests.transport_helpers import (
+    RawServer,
+    ScriptedApp,
+    ok,
+    raw_server,
+    read_request,
+    signature_verifies,
+    wait_until,
+)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -58,15 +66,6 @@ def app() -> ScriptedApp:
 def server(app: ScriptedApp) -> Iterator[RunningServer]:
     with serve_app(app) as running:
         yield running
-
-
-def wait_until(condition: object, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def get(server: RunningServer | RawServer, path: str = "/", **kw: object) -> awsclient.transport.Response:
