@@ -29,14 +29,21 @@ import time
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from http.client import RemoteDisconnected
+from http.client import IncompleteRead, RemoteDisconnected
 from typing import Any, TypeAlias
 from urllib.parse import quote, urlsplit
 
 import urllib3
 from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import HTTPError, ProtocolError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
 from urllib3.response import HTTPResponse
 
 from awsclient.credentials import current_credentials
@@ -53,6 +60,7 @@ __all__ = [
     "close_pools",
     "connect_timeout",
     "current_pool_timeout",
+    "describe",
     "endpoint_for",
     "is_retryable",
     "max_attempts",
@@ -64,6 +72,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# urllib3 2's name-lookup failure (a NewConnectionError); looked up so the 1.26-era type stubs don't object.
+_NameResolutionError: type[Exception] = getattr(urllib3.exceptions, "NameResolutionError", NewConnectionError)
 
 
 def _positive_number(value: Any) -> float:
@@ -348,8 +359,9 @@ def request(
             log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, err, attempt, attempts)
         except _ConnectionFailed as failed:
             if attempt == attempts:
+                tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
                 raise TransportError(
-                    f"{method} {_without_query(url)}: {failed.cause} (after {attempts} attempt(s))"
+                    f"{method} {_without_query(url)} failed after {tries}: {describe(failed.cause)}"
                 ) from failed.cause
             log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, failed.cause, attempt, attempts)
         time.sleep(_backoff(attempt))
@@ -363,6 +375,29 @@ def is_retryable(err: AwsError) -> bool:
 def _backoff(attempt: int) -> float:
     """Full jitter: anywhere from 0 to the capped exponential delay, so many clients don't retry in step."""
     return random.uniform(0, min(retry_max_delay(), retry_base_delay() * 2 ** (attempt - 1)))
+
+
+def describe(exc: BaseException) -> str:
+    """A network failure in plain words (urllib3's own text names pool objects and nests tuples)."""
+    cause = exc.args[1] if isinstance(exc, ProtocolError) and len(exc.args) > 1 else exc
+    if isinstance(cause, IncompleteRead):
+        got, expected = len(cause.partial), (cause.expected or 0) + len(cause.partial)
+        return f"the connection closed mid-response ({got} of {expected} body bytes received)"
+    if isinstance(cause, RemoteDisconnected):
+        return "the server closed the connection without answering"
+    if isinstance(cause, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+        return f"the connection was reset ({cause})"
+    if isinstance(cause, ReadTimeoutError):
+        return f"no answer within the read timeout ({read_timeout()} s)"
+    if isinstance(cause, _NameResolutionError):  # before NewConnectionError, its base
+        return f"could not resolve the host name ({cause.__cause__ or cause})"
+    if isinstance(cause, NewConnectionError):  # before ConnectTimeoutError, its base
+        return f"could not connect ({cause.__cause__ or cause})"
+    if isinstance(cause, ConnectTimeoutError):
+        return f"could not connect within the connect timeout ({connect_timeout()} s)"
+    if isinstance(cause, SSLError):
+        return f"TLS failed ({cause.__cause__ or cause})"
+    return str(cause)
 
 
 def _without_query(url: str) -> str:
