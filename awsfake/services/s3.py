@@ -24,6 +24,8 @@ from awsfake.services.s3_headers import (
     check_content_md5,
     check_copy_conditions,
     check_write_conditions,
+    copy_range,
+    object_checksum,
     object_fields,
     object_headers,
     parse_copy_source,
@@ -186,11 +188,13 @@ class S3(Service):
         check_content_md5(call.headers, call.body)
         content_type, metadata, headers = object_fields(call.headers)
         obj = S3Object(key, call.body, etag_of(call.body), now(), content_type, metadata, headers)
+        obj.checksum = object_checksum(call.headers, call.body)
         with self.lock:
             bucket = self._bucket(call)
             check_write_conditions(call.headers, bucket.objects.get(key), key)
             bucket.objects[key] = obj
-        return Result(None, headers={"ETag": obj.etag, **SSE})
+        checksum = dict([obj.checksum]) if obj.checksum else {}
+        return Result(None, headers={"ETag": obj.etag, **SSE, **checksum})
 
     def get_object(self, call: Call) -> Result:
         return self._read_object(call, with_body=True)
@@ -240,6 +244,7 @@ class S3(Service):
                     "the object's metadata, storage class, website redirect location or encryption attributes.",
                 )
             copy = S3Object(key, source.data, etag_of(source.data), now(), content_type, metadata, headers)
+            copy.checksum = source.checksum
             bucket.objects[key] = copy
         result = {"ETag": copy.etag, "LastModified": copy.last_modified}
         return Result({**result}, root="CopyObjectResult")
@@ -313,6 +318,18 @@ class S3(Service):
             upload = self._upload(call)
             upload.parts[number] = (etag, call.body)
         return Result(None, headers={"ETag": etag})
+
+    def upload_part_copy(self, call: Call) -> Result:
+        number = _part_number(first(call.query, "partNumber"))
+        source = self._copy_source(call)
+        check_copy_conditions(call.headers, source)
+        first_byte, last_byte = copy_range(call.headers.get("x-amz-copy-source-range"), source.size)
+        data = source.data[first_byte : last_byte + 1]
+        etag = etag_of(data)
+        with self.lock:
+            upload = self._upload(call)
+            upload.parts[number] = (etag, data)
+        return Result({"ETag": etag, "LastModified": now()}, root="CopyPartResult")
 
     def complete_multipart_upload(self, call: Call) -> Result:
         requested = parse_complete(call.body)
@@ -423,6 +440,9 @@ class S3(Service):
             first, last = span
             status, data = 206, obj.data[first : last + 1]
             headers["Content-Range"] = f"bytes {first}-{last}/{obj.size}"
+        elif obj.checksum and (call.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
+            headers[obj.checksum[0]] = obj.checksum[1]  # the client checks the body against it
+            headers["x-amz-checksum-type"] = "FULL_OBJECT"
         headers["Content-Length"] = str(len(data))
         headers.update(response_overrides(call.query))
         return Result(data if with_body else b"", status=status, headers=headers)

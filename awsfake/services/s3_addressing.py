@@ -82,7 +82,7 @@ def _object_action(method: str, query: Mapping[str, list[str]], headers: Mapping
     multipart = "uploadId" in query
     if method == "PUT":
         if multipart:
-            return "NotImplemented" if "x-amz-copy-source" in headers else "UploadPart"
+            return "UploadPartCopy" if "x-amz-copy-source" in headers else "UploadPart"
         return "CopyObject" if "x-amz-copy-source" in headers else "PutObject"
     if method == "POST":
         if "uploads" in query:

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 from werkzeug.http import http_date, parse_date
 
+from awsfake.chunked import CHECKSUMS, check_checksum
 from awsfake.faults import Fault
 from awsfake.services.s3_model import DEFAULT_CONTENT_TYPE, S3Object, argument
 
@@ -23,6 +24,8 @@ __all__ = [
     "check_content_md5",
     "check_copy_conditions",
     "check_write_conditions",
+    "copy_range",
+    "object_checksum",
     "object_fields",
     "object_headers",
     "parse_copy_source",
@@ -168,6 +171,28 @@ def _http_time(value: str | None) -> datetime | None:
     return parse_date(value) if value else None
 
 
+def copy_range(header: str | None, size: int) -> tuple[int, int]:
+    """UploadPartCopy's `x-amz-copy-source-range`: an exact `bytes=first-last` inside the source (whole if absent)."""
+    if header is None:
+        return 0, size - 1
+    match = _RANGE.match(header.strip())
+    if not match or not match.group(1) or not match.group(2) or int(match.group(2)) < int(match.group(1)):
+        raise Fault(
+            "InvalidArgument",
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the "
+            "zero-based offsets of the first and last bytes to copy",
+            extras=argument("x-amz-copy-source-range", header),
+        )
+    first_byte, last_byte = int(match.group(1)), int(match.group(2))
+    if last_byte >= size:
+        raise Fault(
+            "InvalidRequest",
+            f"The specified copy range is invalid for the source object size: {size}",
+            extras=argument("x-amz-copy-source-range", header),
+        )
+    return first_byte, last_byte
+
+
 def parse_copy_source(header: str) -> tuple[str, str]:
     """(bucket, key) of `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, `?versionId=` ignored."""
     source = header.split("?", 1)[0]
@@ -225,3 +250,23 @@ def object_headers(obj: S3Object) -> dict[str, str]:
     for name, value in obj.metadata.items():
         headers[f"x-amz-meta-{name}"] = value
     return headers
+
+
+def object_checksum(headers: Mapping[str, str], body: bytes) -> tuple[str, str] | None:
+    """The flexible checksum S3 keeps for an upload: the algorithm the client named, its value computed here.
+
+    A value sent as a header must match the body (BadDigest); one sent as an aws-chunked trailer was already
+    checked by the endpoint. Algorithms we cannot compute (CRC64NVME) are not kept, so none is reported.
+    """
+    names = [n.lower() for n, _ in _items(headers) if n.lower() in CHECKSUMS]
+    algorithm = headers.get("x-amz-sdk-checksum-algorithm")
+    if algorithm:
+        names.append(f"x-amz-checksum-{algorithm.lower()}")
+    names += [t.strip().lower() for t in (headers.get("x-amz-trailer") or "").split(",")]
+    name = next((n for n in names if n in CHECKSUMS), None)
+    if name is None:
+        return None
+    sent = headers.get(name)
+    if sent is not None:
+        check_checksum(name, sent, body)
+    return name, base64.b64encode(CHECKSUMS[name][1](body)).decode()
