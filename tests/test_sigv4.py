@@ -159,7 +159,16 @@ def test_x_amz_date_wins_over_date() -> None:
     assert "/20200101/" in out["Authorization"]
 
 
-@pytest.mark.parametrize("heads", [{"X-Amz-Date": "2015-08-30T12:36:00Z"}, {"Date": "yesterday"}])
+@pytest.mark.parametrize(
+    "heads",
+    [
+        {"X-Amz-Date": "2015-08-30T12:36:00Z"},
+        {"X-Amz-Date": "20151330T123600Z"},
+        {"X-Amz-Date": "٢٠١٥٠٨٣٠T123600Z"},
+        {"Date": "20151330T123600Z"},
+        {"Date": "yesterday"},
+    ],
+)
 def test_unreadable_dates_are_refused(heads: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="ISO 8601"):
         sign(heads)
