@@ -85,7 +85,22 @@ def _positive_number(value: Any) -> float:
 
 
 current_pool_timeout: Parameter[float] = Parameter("current_pool_timeout", 0.0, validate=non_negative_number)
-max_attempts: Parameter[int] = Parameter("max_attempts", 3, validate=positive_int)
+
+
+def _attempts_from_environment() -> int:
+    """`AWS_MAX_ATTEMPTS`, as botocore reads it, else 3 (botocore's standard mode)."""
+    raw = os.environ.get("AWS_MAX_ATTEMPTS", "").strip()
+    if not raw:
+        return 3
+    try:
+        return positive_int(int(raw))
+    except ValueError:
+        raise ValueError(f"AWS_MAX_ATTEMPTS must be a whole number of 1 or more, got {raw!r}") from None
+
+
+max_attempts: Parameter[int] = Parameter(
+    "max_attempts", default_factory=_attempts_from_environment, validate=positive_int
+)
 connect_timeout: Parameter[float] = Parameter("connect_timeout", 10.0, validate=_positive_number)
 read_timeout: Parameter[float] = Parameter("read_timeout", 60.0, validate=_positive_number)
 retry_base_delay: Parameter[float] = Parameter("retry_base_delay", 0.1, validate=non_negative_number)

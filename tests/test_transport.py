@@ -357,3 +357,15 @@ def test_tls_verifies_against_aws_ca_bundle(tls_files: tuple[str, str], monkeypa
         monkeypatch.setenv("AWS_CA_BUNDLE", cert)
         assert request("GET", "/", service="sns", region="us-east-1", endpoint=url).body == b"secure"
         close_pools()
+
+
+def test_max_attempts_defaults_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    assert max_attempts() == 3
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "5")
+    assert max_attempts() == 5
+    with parameterize({max_attempts: 2}):
+        assert max_attempts() == 2
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "zero")
+    with pytest.raises(ValueError, match="AWS_MAX_ATTEMPTS"):
+        max_attempts()
