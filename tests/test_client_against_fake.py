@@ -199,3 +199,11 @@ def test_short_idle_timeout_under_concurrency_never_surfaces_an_error(server: Ru
             future.result()
     assert len(fake.requests) == 100 and all(r.status == 200 for r in fake.requests)
     assert wait_until(lambda: not server.open_connections())
+
+
+def test_an_error_without_pooling_closes_its_connection(server: RunningServer, fake: FakeAWS) -> None:
+    fake.stub("sts", "GetCallerIdentity", error=("AccessDenied", "no", 403))
+    with pytest.raises(AwsError, match='AWS Code="AccessDenied" Message="no"'):
+        sts.get_caller_identity()
+    assert len(server.connections) == 1
+    assert wait_until(lambda: not server.open_connections())
