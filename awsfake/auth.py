@@ -46,7 +46,7 @@ _DENIALS: dict[str, dict[str, tuple[str, int, str]]] = {
         "s3": ("AccessDenied", 403, "Access Denied"),
         "query": ("MissingAuthenticationToken", 403, "Request is missing Authentication Token"),
         "json": ("MissingAuthenticationTokenException", 400, "Request is missing Authentication Token"),
-        "ec2": ("MissingAuthenticationToken", 401, "Request is missing Authentication Token"),
+        "ec2": _EC2_AUTH,
     },
     "unknown_key": {
         "s3": ("InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records."),
