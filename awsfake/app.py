@@ -120,11 +120,14 @@ class FakeAWS:
     ) -> Stub:
         """Answer `service`'s `action` (None: any action) with `body`, an `error`, or `handler(call)`'s result.
 
+        A callable `body` is taken as the handler.
         `error` is a code, (code, message) or (code, message, status), rendered in the service's own family.
         `times=None` answers for good; `times=n` answers n times, then the next stub (or the service) applies.
         """
         if times is not None and times < 1:
             raise ValueError("times must be a positive number of uses, or None for always")
+        if callable(body) and handler is None:
+            body, handler = None, body
         fault = make_fault(error) if error is not None else None
         stub = Stub(service, action, status, body, fault, handler, dict(headers or {}), times)
         return self.stubs.add(stub)
