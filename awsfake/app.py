@@ -36,7 +36,7 @@ from awsfake.stubs import Stub, Stubs, make_fault
 
 __all__ = ["FakeAWS"]
 
-_CREDENTIAL_KEY = re.compile(r"Credential=([^/,\s&]+)/")
+_CREDENTIAL = re.compile(r"Credential=([^/,\s&]+)/(?:[^/,\s&]*/([^/,\s&]*))?")
 _STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
 
 
@@ -120,11 +120,14 @@ class FakeAWS:
     ) -> Stub:
         """Answer `service`'s `action` (None: any action) with `body`, an `error`, or `handler(call)`'s result.
 
+        A callable `body` is taken as the handler.
         `error` is a code, (code, message) or (code, message, status), rendered in the service's own family.
         `times=None` answers for good; `times=n` answers n times, then the next stub (or the service) applies.
         """
         if times is not None and times < 1:
             raise ValueError("times must be a positive number of uses, or None for always")
+        if callable(body) and handler is None:
+            body, handler = None, body
         fault = make_fault(error) if error is not None else None
         stub = Stub(service, action, status, body, fault, handler, dict(headers or {}), times)
         return self.stubs.add(stub)
@@ -205,7 +208,7 @@ class FakeAWS:
             verified = auth.verify(incoming, self.accounts, self.region)
         except Fault as fault:
             exchange.info = getattr(fault, "info", None) or auth.guess_info(incoming)
-            exchange.access_key_id = _presented_key(incoming)
+            exchange.access_key_id, exchange.region = _presented_scope(incoming)
             return self._fault(exchange, fault)
         exchange.info, exchange.region, exchange.verified = verified.info, verified.region, True
         exchange.access_key_id = verified.identity.access_key_id
@@ -284,11 +287,11 @@ class FakeAWS:
             self.on_request(record)
 
 
-def _presented_key(incoming: Incoming) -> str:
-    """The access key id a failed request named (key ids are not secret), for the journal."""
+def _presented_scope(incoming: Incoming) -> tuple[str, str]:
+    """The access key id and region a refused request named (key ids are not secret), for the journal."""
     source = incoming.header("authorization") or incoming.raw_query.replace("%2F", "/").replace("%2f", "/")
-    match = _CREDENTIAL_KEY.search(source)
-    return match.group(1) if match else ""
+    match = _CREDENTIAL.search(source)
+    return (match.group(1), match.group(2) or "") if match else ("", "")
 
 
 def _in_family(info: ServiceInfo, fault: Fault) -> Fault:

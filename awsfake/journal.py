@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Any
@@ -89,7 +88,3 @@ def _check_names(criteria: dict[str, Any]) -> None:
 def _describe(record: Record) -> str:
     verdict = record.error or "OK"
     return f"{record.method} {record.service} {record.action or '-'} key={record.access_key_id or '-'} -> {verdict}"
-
-
-def now() -> float:
-    return time.time()

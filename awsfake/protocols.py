@@ -160,9 +160,7 @@ def _with_request_id(info: ServiceInfo, headers: list[tuple[str, str]], request_
     if info.family == "rest-xml":
         host_id = base64.b64encode(os.urandom(48)).decode()
         return [*headers, ("x-amz-request-id", request_id), ("x-amz-id-2", host_id)]
-    if info.family == "ec2":
-        return headers
-    return [*headers, ("x-amzn-RequestId", request_id)]
+    return [*headers, ("x-amzn-RequestId", request_id)]  # EC2 too (its body also carries the id)
 
 
 def _json_default(value: Any) -> Any:
@@ -299,7 +297,8 @@ def _ec2_error(fault: Fault, request_id: str) -> Response:
     etree.SubElement(error, "Message").text = fault.message
     etree.SubElement(root, "RequestID").text = request_id
     body = XML_DECLARATION + bytes(etree.tostring(root, encoding="utf-8"))
-    return Response(fault.status, [("Content-Type", "text/xml;charset=UTF-8")], body, request_id)
+    headers = [("Content-Type", "text/xml;charset=UTF-8"), ("x-amzn-RequestId", request_id)]
+    return Response(fault.status, headers, body, request_id)
 
 
 def _json_error(info: ServiceInfo, fault: Fault, request_id: str) -> Response:

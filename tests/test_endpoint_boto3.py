@@ -164,3 +164,16 @@ def test_reset_forgets_stubs_and_journal_but_keeps_added_keys() -> None:
         with pytest.raises(ClientError) as excinfo:
             client(url, "sns", key="AKIDOTHERKEY00000001", secret="other-secret").list_platform_applications()
         assert error_of(excinfo)[0] == "InvalidAction"
+
+
+def test_callable_body_and_bytes_body_stubs() -> None:
+    with served() as (fake, url):
+        fake.stub("sqs", "GetQueueUrl", body=lambda call: {"QueueUrl": f"http://q/{call.params['QueueName']}"})
+        assert client(url, "sqs").get_queue_url(QueueName="jobs")["QueueUrl"] == "http://q/jobs"
+        fake.stub("s3", "GetObject", body=b"canned bytes", headers={"Content-Type": "text/plain"}, times=1)
+        s3 = client(url, "s3")
+        got = s3.get_object(Bucket="any-bucket", Key="k")
+        assert got["Body"].read() == b"canned bytes" and got["ContentType"] == "text/plain"
+        with pytest.raises(ClientError) as excinfo:  # the stub is used up: the real S3 answers
+            s3.get_object(Bucket="any-bucket", Key="k")
+        assert error_of(excinfo)[:2] == ("NoSuchBucket", 404)
