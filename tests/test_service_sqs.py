@@ -9,11 +9,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from endpoint_helpers import client, send, served, signed
 
-from awsfake import FakeAWS
+from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -302,3 +303,21 @@ def test_hostile_json_gets_sqs_errors(
     assert response.status == 400, response.data
     assert json.loads(response.data)["__type"] == f"com.amazonaws.sqs#{code}"
     assert not endpoint[0].errors
+
+
+def test_boto3_resource_api(url: str, sqs: Any) -> None:
+    resource = boto3.resource(
+        "sqs",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
+        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
+    )
+    resource.create_queue(QueueName="res")
+    queue = resource.get_queue_by_name(QueueName="res")
+    queue.send_messages(Entries=[{"Id": "1", "MessageBody": "one"}, {"Id": "2", "MessageBody": "two"}])
+    messages = queue.receive_messages(MaxNumberOfMessages=10)
+    assert sorted(m.body for m in messages) == ["one", "two"]
+    for message in messages:
+        message.delete()
+    assert queue.attributes["ApproximateNumberOfMessages"] == "0"
