@@ -48,7 +48,7 @@ class STS(Service):
         _check_length(role_arn, "roleArn", 20, 2048)
         match = _ROLE_ARN.match(role_arn)
         if match is None:
-            raise Fault("ValidationError", f"{role_arn} is invalid")
+            raise Fault("ValidationError", "Request ARN is invalid")  # as STS says it for AssumeRoleWithSAML
         duration = _duration(params, ASSUME_ROLE_RANGE, default=3600)
         if _is_session(call) and duration > CHAINED_MAXIMUM:
             raise Fault(
