@@ -286,6 +286,7 @@ def test_redrive_policy_moves_messages_to_the_dead_letter_queue(sqs: Any) -> Non
             "InvalidParameterValue",
         ),
         ("ListQueues", {"NextToken": "!!!"}, "InvalidParameterValue"),
+        ("ListQueues", {"MaxResults": "__INFINITY__"}, "InvalidParameterValue"),
         (
             "DeleteMessage",
             {"QueueUrl": "http://h/123456789012/target", "ReceiptHandle": "YSBiIGM="},
@@ -297,7 +298,7 @@ def test_hostile_json_gets_sqs_errors(
     url: str, sqs: Any, endpoint: tuple[FakeAWS, str], action: str, params: dict[str, Any], code: str
 ) -> None:
     sqs.create_queue(QueueName="target")
-    body = json.dumps(params).encode()
+    body = json.dumps(params).replace('"__INFINITY__"', "1e400").encode()
     headers = {"X-Amz-Target": f"AmazonSQS.{action}", "Content-Type": "application/x-amz-json-1.0"}
     response = send(url, "POST", "/", signed(url, "POST", "/", service="sqs", body=body, headers=headers), body)
     assert response.status == 400, response.data
