@@ -520,7 +520,7 @@ class S3(Service):
 def _max_buckets(raw: str | None) -> int:
     if raw is None:
         return 10000
-    if not raw.isdigit() or not 1 <= int(raw) <= 10000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10000:
         raise Fault(
             "InvalidArgument",
             "Argument max-buckets must be an integer between 1 and 10000.",
@@ -532,7 +532,7 @@ def _max_buckets(raw: str | None) -> int:
 def _max_uploads(raw: str | None) -> int:
     if raw is None:
         return 1000
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise Fault(
             "InvalidArgument",
             "Provided max-uploads not an integer or within integer range",

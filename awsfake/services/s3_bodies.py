@@ -75,7 +75,7 @@ def parse_complete(body: bytes) -> list[tuple[int, str]]:
     parts = []
     for part in _children(root, "Part"):
         number, etag = _child(part, "PartNumber"), _child(part, "ETag")
-        if number is None or etag is None or not (number.text or "").strip().isdigit():
+        if number is None or etag is None or not _ascii_digits((number.text or "").strip()):
             raise Fault("MalformedXML", _MALFORMED_XML)
         parts.append((int((number.text or "").strip()), (etag.text or "").strip().strip('"')))
     if not parts:
@@ -121,3 +121,8 @@ def parse_tagging(body: bytes) -> list[tuple[str, str]]:
     if len({k for k, _ in pairs}) != len(pairs):
         raise Fault("InvalidTag", "Cannot provide multiple Tags with the same key")
     return pairs
+
+
+def _ascii_digits(text: str) -> bool:
+    """0-9 only: str.isdigit also accepts characters such as superscripts that int() refuses."""
+    return text.isascii() and text.isdigit()

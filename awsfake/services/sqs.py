@@ -113,7 +113,7 @@ class SQS(Service):
 
     def get_queue_url(self, call: Call) -> Result:
         name = _required(call.params, "QueueName")
-        account = call.params.get("QueueOwnerAWSAccountId") or call.caller.account_id
+        account = _optional(call.params, "QueueOwnerAWSAccountId") or call.caller.account_id
         with self.lock:
             if (call.region, account, name) not in self.queues:
                 raise _no_queue()
@@ -122,9 +122,9 @@ class SQS(Service):
         return Result({"QueueUrl": _url(call.host, account, name)})
 
     def list_queues(self, call: Call) -> Result:
-        prefix = call.params.get("QueueNamePrefix") or ""
+        prefix = _optional(call.params, "QueueNamePrefix") or ""
         limit = _int_param(call.params, "MaxResults", 1000, 1, 1000)
-        after = _decode_token(call.params.get("NextToken"))
+        after = _decode_token(_optional(call.params, "NextToken"))
         with self.lock:
             names = sorted(
                 name
@@ -419,6 +419,13 @@ def _required(params: Mapping[str, Any], name: str) -> str:
     return value
 
 
+def _optional(params: Mapping[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if value is not None and not isinstance(value, str):
+        raise Fault("InvalidParameterValue", f"The parameter {name} is invalid.")
+    return value
+
+
 def _int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int, *, reason: str = "") -> int:
     raw = params.get(name)
     if raw is None:
@@ -486,7 +493,7 @@ def _check_name(name: str, fifo: bool) -> None:
 
 
 def _fifo_ids(queue: Queue, params: Mapping[str, Any], body: str) -> tuple[str | None, str | None]:
-    group, dedup = params.get("MessageGroupId"), params.get("MessageDeduplicationId")
+    group, dedup = _optional(params, "MessageGroupId"), _optional(params, "MessageDeduplicationId")
     if not queue.fifo:
         if dedup is not None:
             raise Fault(

@@ -68,7 +68,8 @@ def validated_attributes(requested: Mapping[str, str], *, fifo: bool, creating: 
             raise Fault("InvalidAttributeName", f"Unknown Attribute {name}.")
         if name in _NUMERIC:
             _, low, high = _NUMERIC[name]
-            if not value.strip().lstrip("-").isdigit() or not low <= int(value) <= high:
+            digits = value.strip().removeprefix("-")
+            if not (digits.isascii() and digits.isdigit()) or not low <= int(value) <= high:
                 raise Fault("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
             value = str(int(value))
         if name in _FIFO_ONLY and not fifo and not (name == "FifoQueue" and value.lower() == "false" and creating):
