@@ -140,6 +140,8 @@ def test_fifo_groups_and_deduplication(sqs: SQS) -> None:
     url = make_queue(sqs, "jobs.fifo", FifoQueue="true")
     assert fault(sqs, "SendMessage", QueueUrl=url, MessageBody="a").code == "MissingParameter"
     assert fault(sqs, "SendMessage", QueueUrl=url, MessageBody="a", MessageGroupId="g").code == "InvalidParameterValue"
+    delayed = fault(sqs, "SendMessage", QueueUrl=url, MessageBody="a", MessageGroupId="g", DelaySeconds=5)
+    assert delayed.code == "InvalidParameterValue" and "DelaySeconds" in delayed.message
     one = sqs_call(sqs, "SendMessage", QueueUrl=url, MessageBody="a", MessageGroupId="g", MessageDeduplicationId="1")
     dup = sqs_call(sqs, "SendMessage", QueueUrl=url, MessageBody="a", MessageGroupId="g", MessageDeduplicationId="1")
     two = sqs_call(sqs, "SendMessage", QueueUrl=url, MessageBody="b", MessageGroupId="g", MessageDeduplicationId="2")

@@ -324,6 +324,12 @@ class SQS(Service):
         check_body(body, queue)
         attributes = message_attributes(params.get("MessageAttributes"))
         now = time.time()
+        if queue.fifo and params.get("DelaySeconds") is not None:  # FIFO queues delay only queue-wide
+            raise Fault(
+                "InvalidParameterValue",
+                f"Value {params['DelaySeconds']} for parameter DelaySeconds is invalid. Reason: The request include "
+                "parameter that is not valid for this queue type.",
+            )
         delay = _int_param(params, "DelaySeconds", int(queue.attributes["DelaySeconds"]), 0, 900)
         group, dedup = _fifo_ids(queue, params, body)
         if queue.fifo and dedup is not None:
