@@ -58,7 +58,8 @@ class FakeAWS:
 
     One pair of credentials is always accepted: `DEFAULT_ACCESS_KEY_ID` / `DEFAULT_SECRET_ACCESS_KEY`. S3 answers
     for `region` only (as a regional S3 endpoint does); other services serve whichever region the client signed for.
-    `services` overrides implementations by service name (tests of the machinery use small test services).
+    `services` overrides implementations by service name (tests of the machinery use small test services);
+    `journal_limit` keeps only that many newest records in `requests` (None: all).
     """
 
     def __init__(
@@ -68,6 +69,7 @@ class FakeAWS:
         max_body_size: int = DEFAULT_MAX_BODY,
         services: Mapping[str, type[Service]] | None = None,
         on_request: Callable[[Record], None] | None = None,
+        journal_limit: int | None = None,
     ) -> None:
         self.region = region
         self.url: str | None = None  # set while serving
@@ -77,7 +79,7 @@ class FakeAWS:
         self.accounts.add(
             DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, account_id=DEFAULT_ACCOUNT_ID, arn=DEFAULT_ARN
         )
-        self.requests = Journal()
+        self.requests = Journal(journal_limit)
         self.stubs = Stubs()
         self._overrides = dict(services or {})
         self._services: dict[str, Service | None] = {}

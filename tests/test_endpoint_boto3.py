@@ -177,3 +177,13 @@ def test_callable_body_and_bytes_body_stubs() -> None:
         with pytest.raises(ClientError) as excinfo:  # the stub is used up: the real S3 answers
             s3.get_object(Bucket="any-bucket", Key="k")
         assert error_of(excinfo)[:2] == ("NoSuchBucket", 404)
+
+
+def test_journal_limit_keeps_the_newest_records() -> None:
+    with served(journal_limit=3) as (fake, url):
+        fake.stub("sns", "ListTopics", body={"Topics": []})
+        sns = client(url, "sns")
+        for _ in range(5):
+            sns.list_topics()
+        assert len(fake.requests) == 3
+        assert fake.requests[-1].time >= fake.requests[0].time
