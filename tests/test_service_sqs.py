@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from endpoint_helpers import client, served
+from endpoint_helpers import client, send, served, signed
 
 from awsfake import FakeAWS
 
@@ -238,3 +238,67 @@ def test_redrive_policy_moves_messages_to_the_dead_letter_queue(sqs: Any) -> Non
     with pytest.raises(ClientError) as malformed:
         sqs.set_queue_attributes(QueueUrl=queue, Attributes={"RedrivePolicy": "{not json"})
     assert error(malformed)[:2] == ("InvalidParameterValue", 400)
+
+
+@pytest.mark.parametrize(
+    ("action", "params", "code"),
+    [
+        ("CreateQueue", {"QueueName": 5}, "MissingParameter"),
+        ("CreateQueue", {"QueueName": "q", "Attributes": ["x"]}, "InvalidParameterValue"),
+        ("CreateQueue", {"QueueName": "q", "Attributes": {"VisibilityTimeout": 5}}, "InvalidParameterValue"),
+        ("SendMessage", {"QueueUrl": ["x"], "MessageBody": "b"}, "MissingParameter"),
+        ("SendMessage", {"QueueUrl": "http://h/123456789012/target", "MessageBody": 7}, "MissingParameter"),
+        (
+            "SendMessage",
+            {"QueueUrl": "http://h/123456789012/target", "MessageBody": "b", "MessageAttributes": {"a": "x"}},
+            "InvalidParameterValue",
+        ),
+        (
+            "SendMessage",
+            {
+                "QueueUrl": "http://h/123456789012/target",
+                "MessageBody": "b",
+                "MessageAttributes": {"a": {"DataType": "Binary", "BinaryValue": "%%%"}},
+            },
+            "InvalidParameterValue",
+        ),
+        (
+            "SendMessage",
+            {"QueueUrl": "http://h/123456789012/target", "MessageBody": "b", "DelaySeconds": "x"},
+            "InvalidParameterValue",
+        ),
+        ("SendMessageBatch", {"QueueUrl": "http://h/123456789012/target", "Entries": "x"}, "EmptyBatchRequest"),
+        ("SendMessageBatch", {"QueueUrl": "http://h/123456789012/target", "Entries": [1, 2]}, "InvalidBatchEntryId"),
+        (
+            "SendMessageBatch",
+            {"QueueUrl": "http://h/123456789012/target", "Entries": [{"Id": "a"}] * 11},
+            "TooManyEntriesInBatchRequest",
+        ),
+        (
+            "ReceiveMessage",
+            {"QueueUrl": "http://h/123456789012/target", "MessageAttributeNames": 5},
+            "InvalidParameterValue",
+        ),
+        (
+            "ReceiveMessage",
+            {"QueueUrl": "http://h/123456789012/target", "MaxNumberOfMessages": True},
+            "InvalidParameterValue",
+        ),
+        ("ListQueues", {"NextToken": "!!!"}, "InvalidParameterValue"),
+        (
+            "DeleteMessage",
+            {"QueueUrl": "http://h/123456789012/target", "ReceiptHandle": "YSBiIGM="},
+            "ReceiptHandleIsInvalid",
+        ),
+    ],
+)
+def test_hostile_json_gets_sqs_errors(
+    url: str, sqs: Any, endpoint: tuple[FakeAWS, str], action: str, params: dict[str, Any], code: str
+) -> None:
+    sqs.create_queue(QueueName="target")
+    body = json.dumps(params).encode()
+    headers = {"X-Amz-Target": f"AmazonSQS.{action}", "Content-Type": "application/x-amz-json-1.0"}
+    response = send(url, "POST", "/", signed(url, "POST", "/", service="sqs", body=body, headers=headers), body)
+    assert response.status == 400, response.data
+    assert json.loads(response.data)["__type"] == f"com.amazonaws.sqs#{code}"
+    assert not endpoint[0].errors

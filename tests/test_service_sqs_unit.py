@@ -12,7 +12,8 @@ from freezegun import freeze_time
 from service_calls import call, new
 
 from awsfake.faults import Fault
-from awsfake.services.sqs import SQS, attributes_md5
+from awsfake.services.sqs import SQS
+from awsfake.services.sqs_messages import attributes_md5
 
 HOST = "localhost:4566"
 

@@ -12,7 +12,7 @@ from lxml import etree
 from awsfake.faults import Fault
 from awsfake.services import Call
 
-__all__ = ["MAX_DELETE_OBJECTS", "location_constraint", "parse_complete", "parse_delete"]
+__all__ = ["MAX_DELETE_OBJECTS", "location_constraint", "parse_complete", "parse_delete", "parse_tagging"]
 
 
 MAX_DELETE_OBJECTS = 1000
@@ -104,3 +104,20 @@ def location_constraint(call: Call) -> str:
             "endpoint this request was sent to.",
         )
     return region
+
+
+def parse_tagging(body: bytes) -> list[tuple[str, str]]:
+    """The (key, value) pairs of a PutObjectTagging body: `<Tagging><TagSet><Tag><Key/><Value/>`."""
+    root = _parse_xml(body) if body.strip() else None
+    tag_set = _child(root, "TagSet") if root is not None and _local(root) == "Tagging" else None
+    if tag_set is None:
+        raise Fault("MalformedXML", _MALFORMED_XML)
+    pairs = []
+    for tag in _children(tag_set, "Tag"):
+        key, value = _child(tag, "Key"), _child(tag, "Value")
+        if key is None or value is None:
+            raise Fault("MalformedXML", _MALFORMED_XML)
+        pairs.append((key.text or "", value.text or ""))
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise Fault("InvalidTag", "Cannot provide multiple Tags with the same key")
+    return pairs
