@@ -15,14 +15,13 @@ variable at fault, never a secret: configparser's own messages quote the offendi
 from __future__ import annotations
 
 import configparser
-import importlib
 import logging
 import os
 import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from awsclient.params import Parameter, _overrides, optional_str_param, str_param
 
@@ -165,7 +164,7 @@ def credentials_from_file(path: str | os.PathLike[str] | None = None, profile: s
 def _read_profile(where: Path, name: str) -> configparser.SectionProxy:
     parser = configparser.RawConfigParser(default_section="\0no-defaults")
     try:
-        with where.open(encoding="utf-8") as f:
+        with where.open(encoding="utf-8-sig") as f:  # a BOM (Windows editors) is not part of the text
             parser.read_file(f)
     except FileNotFoundError:
         raise CredentialsError(f"no AWS credentials file at {where}") from None
@@ -266,8 +265,7 @@ def read_keys_aws_cli() -> Credentials:
     return credentials_from_file()
 
 
-def use_iam_ec2_credentials(role: str | None = None) -> Any:
-    """Deprecated alias of `credentials_from_ec2_instance(role)` (imported when called: it lives in awsclient.imds)."""
+def use_iam_ec2_credentials(role: str | None = None) -> Refresher:
+    """Deprecated alias of `credentials_from_ec2_instance(role)`."""
     _deprecated("use_iam_ec2_credentials", "awsclient.credentials.credentials_from_ec2_instance")
-    from_instance = importlib.import_module("awsclient.imds").credentials_from_ec2_instance
-    return from_instance(role) if role is not None else from_instance()
+    return credentials_from_ec2_instance(role)

@@ -25,10 +25,10 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 from urllib.parse import quote, unquote_to_bytes, urlsplit, urlunsplit
 
 from awsclient.credentials import Credentials, current_credentials
@@ -88,11 +88,28 @@ Query: TypeAlias = "str | Iterable[tuple[str, str]]"
 # Strings made only of these characters come out of canonical encoding unchanged.
 _UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*").fullmatch
 _UNRESERVED_PATH = re.compile(r"[A-Za-z0-9\-._~/]*").fullmatch
-_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z").fullmatch
+_AMZ_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z").fullmatch
 # Everything that may stand raw in a URL path (RFC 3986 pchar, `/` and an existing `%XX`) is signed as sent.
 _S3_PATH_SAFE = "/~%!$&'()*+,;=:@"
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _Hash: TypeAlias = "hashlib._Hash"
+_T = TypeVar("_T")
+_CACHE_MAX_LEN = 1024
+
+
+def _cached_when_short(maxsize: int) -> Callable[[Callable[[str], _T]], Callable[[str], _T]]:
+    """`lru_cache` for strings up to `_CACHE_MAX_LEN` only: the verifier canonicalises what strangers send, and
+    caching their megabyte-long queries would hoard memory."""
+
+    def wrap(compute: Callable[[str], _T]) -> Callable[[str], _T]:
+        cached = lru_cache(maxsize=maxsize)(compute)
+
+        def call(text: str) -> _T:
+            return cached(text) if len(text) <= _CACHE_MAX_LEN else compute(text)
+
+        return call
+
+    return wrap
 
 
 def canonical_path(path: str, service: str) -> str:
@@ -105,12 +122,12 @@ def canonical_path(path: str, service: str) -> str:
     return _encode_normalised_path(path)
 
 
-@lru_cache(maxsize=1024)
+@_cached_when_short(1024)
 def _encode_s3_path(path: str) -> str:
     return quote(path, safe=_S3_PATH_SAFE)
 
 
-@lru_cache(maxsize=1024)
+@_cached_when_short(1024)
 def _encode_normalised_path(path: str) -> str:
     return quote(_remove_dot_segments(path), safe="/~")
 
@@ -136,7 +153,7 @@ def canonical_query(query: Query) -> str:
     return _sorted_query([(_encode(k), _encode(v)) for k, v in query])
 
 
-@lru_cache(maxsize=4096)
+@_cached_when_short(4096)
 def _canonical_raw_query(query: str) -> str:
     return _sorted_query([(_recode(k), _recode(v)) for k, v in split_query(query)])
 
@@ -158,7 +175,7 @@ def _recode(raw: str) -> str:
     return raw if _UNRESERVED(raw) else _recode_slow(raw)
 
 
-@lru_cache(maxsize=4096)
+@_cached_when_short(4096)
 def _recode_slow(raw: str) -> str:
     return quote(unquote_to_bytes(raw), safe="~")
 
@@ -276,9 +293,12 @@ def amz_date_now() -> str:
 
 def parse_amz_date(value: str) -> float:
     """Seconds since the epoch of a basic ISO 8601 date (`20150830T123600Z`); ValueError otherwise."""
-    if not _AMZ_DATE(value):
-        raise ValueError(f"not a basic ISO 8601 date (like 20150830T123600Z): {value!r}")
-    return calendar.timegm(time.strptime(value, AMZ_DATE_FORMAT))
+    try:
+        if _AMZ_DATE(value):
+            return calendar.timegm(time.strptime(value, AMZ_DATE_FORMAT))
+    except ValueError:
+        pass  # the right shape, but no such day or time
+    raise ValueError(f"not a basic ISO 8601 date (like 20150830T123600Z): {value!r}")
 
 
 def add_v4_auth_heads(
@@ -364,7 +384,7 @@ def _joined(heads: Headers) -> tuple[dict[str, str], dict[str, str]]:
     return out, lower
 
 
-@lru_cache(maxsize=1024)
+@_cached_when_short(1024)
 def _split_target(uri: str) -> tuple[str, str, str | None]:
     """Path, raw query and Host value (None without an authority) of a request target."""
     if uri.startswith("/"):
@@ -385,6 +405,7 @@ def _signing_date(out: dict[str, str], lower: dict[str, str]) -> str:
     if name is not None:
         date = out[name].strip()
         if _AMZ_DATE(date):
+            parse_amz_date(date)  # a real date, not just the right shape
             return date
         try:
             return time.strftime(AMZ_DATE_FORMAT, time.gmtime(parsedate_to_datetime(date).timestamp()))

@@ -99,6 +99,14 @@ def test_repeated_headers_are_joined_as_sent(frozen: None) -> None:
     )
 
 
+def test_duplicate_host_and_empty_path_as_botocore(frozen: None) -> None:
+    out = sign([("Host", "example.amazonaws.com"), ("host", "other.example")], uri="https://example.amazonaws.com")
+    assert out["Host"] == "example.amazonaws.com,other.example"
+    assert out["Authorization"] == botocore_authorization(
+        "https://example.amazonaws.com", [("Host", "example.amazonaws.com"), ("host", "other.example")]
+    )
+
+
 def test_uri_without_scheme_needs_a_host_header(frozen: None) -> None:
     with_host = sign({"Host": "example.amazonaws.com"}, uri="/a/b?x=1")
     assert with_host["Authorization"] == sign({}, uri="https://example.amazonaws.com/a/b?x=1")["Authorization"]
@@ -151,7 +159,16 @@ def test_x_amz_date_wins_over_date() -> None:
     assert "/20200101/" in out["Authorization"]
 
 
-@pytest.mark.parametrize("heads", [{"X-Amz-Date": "2015-08-30T12:36:00Z"}, {"Date": "yesterday"}])
+@pytest.mark.parametrize(
+    "heads",
+    [
+        {"X-Amz-Date": "2015-08-30T12:36:00Z"},
+        {"X-Amz-Date": "20151330T123600Z"},
+        {"X-Amz-Date": "٢٠١٥٠٨٣٠T123600Z"},
+        {"Date": "20151330T123600Z"},
+        {"Date": "yesterday"},
+    ],
+)
 def test_unreadable_dates_are_refused(heads: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="ISO 8601"):
         sign(heads)

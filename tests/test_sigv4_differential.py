@@ -3,7 +3,7 @@
 Requests are built the way botocore's serializers build them: every path segment and query component
 percent-encoded with only the RFC 3986 unreserved characters left alone, plus dot segments and empty segments
 the normaliser must remove. Headers come with odd whitespace, mixed-case names and repeats. The example count
-comes from the `sigv4-differential` hypothesis profile (2500; `SIGV4_EXAMPLES` overrides it).
+comes from the `sigv4-differential` hypothesis profile (2000 per test; `SIGV4_EXAMPLES` overrides it).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from awsclient.sigv4 import add_v4_auth_heads, presign_url
 
 settings.register_profile(
     "sigv4-differential",
-    max_examples=int(os.environ.get("SIGV4_EXAMPLES", "2500")),
+    max_examples=int(os.environ.get("SIGV4_EXAMPLES", "2000")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
