@@ -21,7 +21,7 @@ import http.client
 import io
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, TypeAlias
 
 from lxml import etree
@@ -41,7 +41,7 @@ MAX_ERROR_BODY = 1024 * 1024
 PASS_STATUSES = frozenset({301, 302, 307})
 """Besides 2xx, statuses that are answers, not failures (S3 redirects to a bucket's region with these)."""
 
-Head: TypeAlias = "str | bytes | Mapping[str, str]"
+Head: TypeAlias = "str | bytes | Mapping[str, str] | Iterable[tuple[str, str]]"
 Body: TypeAlias = "bytes | str | etree._Element | None"
 
 
@@ -116,14 +116,18 @@ def parse_xml(data: bytes) -> etree._Element:
     return etree.fromstring(data, parser=parser)
 
 
-def header_and_response_to_exn(headers: Head, body: Body = b"", *, status: int | None = None) -> AwsError:
+def header_and_response_to_exn(
+    headers: Head, body: Body = b"", *, status: int | None = None, reason: str | None = None
+) -> AwsError:
     """The `AwsError` a response stands for.
 
-    `headers` is the raw response head (status line then header lines, as text or bytes) or a mapping of header
-    names to values; with a mapping, give `status`. `body` is the body's bytes (or text, or an lxml element
-    already parsed). Header names are matched case-insensitively.
+    `headers` is the raw response head (status line then header lines, as text or bytes) or the header fields
+    (a mapping, `http.client`'s message, or (name, value) pairs); with fields, give `status`, and `reason` (the
+    status line's phrase) if known, else the standard phrase for the status is used. `body` is the body's bytes
+    (or text, or an lxml element already parsed). Header names are matched case-insensitively.
     """
-    code, reason, fields = _read_head(headers, status)
+    code, head_reason, fields = _read_head(headers, status)
+    reason = reason or head_reason
     found = _from_body(body, fields)
     aws_code, aws_message, request_id, details = found if found else ("", "", None, {})
     aws_code = _code_from_headers(fields) or aws_code
@@ -141,14 +145,17 @@ def check_response(stream: Readable, headers: Head, *, status: int | None = None
 
     `stream` is anything with `read(n) -> bytes` positioned at the body (a urllib3 `HTTPResponse` read with
     `preload_content=False`, an `http.client.HTTPResponse`, `io.BytesIO`). `headers` is as for
-    `header_and_response_to_exn`; with a mapping the status is `status`, else `stream.status`. On failure at
+    `header_and_response_to_exn`; with a mapping the status is `status`, else `stream.status` (and the reason
+    phrase `stream.reason`, when the stream has one, as urllib3's and http.client's responses do). On failure at
     most `MAX_ERROR_BODY` bytes are read; the stream is left open, for the caller to drain or close (a transport
     decides whether its connection can be reused).
     """
     code, _, _ = _read_head(headers, status if status is not None else getattr(stream, "status", None))
     if 200 <= code < 300 or code in PASS_STATUSES:
         return headers
-    raise header_and_response_to_exn(headers, _read_bounded(stream, MAX_ERROR_BODY), status=code)
+    reason = getattr(stream, "reason", None)
+    body = _read_bounded(stream, MAX_ERROR_BODY)
+    raise header_and_response_to_exn(headers, body, status=code, reason=reason if isinstance(reason, str) else None)
 
 
 def _read_bounded(stream: Readable, limit: int) -> bytes:
@@ -172,10 +179,11 @@ def _standard_phrase(code: int) -> str:
 
 def _read_head(headers: Head, status: int | None) -> tuple[int, str, dict[str, str]]:
     """(status, reason phrase, lower-cased header fields) from a raw head or a mapping."""
-    if isinstance(headers, Mapping):
+    if not isinstance(headers, (str, bytes)):
         if status is None:
             raise ValueError("give status= with a header mapping (only a raw head carries its status line)")
-        return status, "", {str(k).lower(): str(v) for k, v in headers.items()}
+        items = headers.items() if hasattr(headers, "items") else headers  # http.client's HTTPMessage too
+        return status, "", {str(k).lower(): str(v) for k, v in items}
     raw = headers.encode("latin-1", "replace") if isinstance(headers, str) else headers
     first, _, rest = raw.lstrip(b"\r\n").partition(b"\n")
     parts = first.decode("latin-1").strip().split(None, 2)
@@ -210,16 +218,19 @@ def _from_body(body: Body, fields: Mapping[str, str]) -> Found | None:
         return _from_json(stripped)
     if stripped.startswith(b"<"):
         try:
-            root = parse_xml(stripped)
+            return _from_xml(parse_xml(stripped))
         except (etree.XMLSyntaxError, ValueError):
             return None
-        return _from_xml(root) if root is not None else None
     return None
 
 
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or media.startswith("application/x-amz-json-")
+
+
+_JSON_CODE_KEYS = ("__type", "code", "Code")
+_JSON_MESSAGE_KEYS = ("message", "Message")
 
 
 def _from_json(data: bytes) -> Found | None:
@@ -229,10 +240,10 @@ def _from_json(data: bytes) -> Found | None:
         return None
     if not isinstance(doc, dict):
         return None
-    raw_code = next((doc[k] for k in ("__type", "code", "Code") if isinstance(doc.get(k), str)), "")
-    message = next((doc[k] for k in ("message", "Message") if isinstance(doc.get(k), str)), "")
-    details = {k: v for k, v in doc.items() if isinstance(v, str) and k not in ("__type", "code", "Code", "message")}
-    details.pop("Message", None)
+    raw_code = next((doc[k] for k in _JSON_CODE_KEYS if isinstance(doc.get(k), str)), "")
+    message = next((doc[k] for k in _JSON_MESSAGE_KEYS if isinstance(doc.get(k), str)), "")
+    known = (*_JSON_CODE_KEYS, *_JSON_MESSAGE_KEYS)
+    details = {k: v for k, v in doc.items() if isinstance(v, str) and k not in known}
     return _clean_code(raw_code), message, None, details
 
 
@@ -254,7 +265,8 @@ def _query_compatible(fields: Mapping[str, str], code: str) -> tuple[str, str]:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """`{namespace}Name` -> `Name`; "" for comments, processing instructions and entity references."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _from_xml(root: etree._Element) -> Found | None:
@@ -276,10 +288,10 @@ def _is_leaf(element: etree._Element) -> bool:
 
 
 def _text(element: etree._Element) -> str:
-    """The element's own text, entity references left out (they are never resolved)."""
+    """The element's text as sent (no trimming), entity references left out (they are never resolved)."""
     parts = [element.text or ""]
     for child in element:
         if _local(child.tag):
             parts.append(_text(child))
         parts.append(child.tail or "")
-    return "".join(parts).strip()
+    return "".join(parts)

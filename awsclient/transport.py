@@ -29,14 +29,21 @@ import time
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from http.client import RemoteDisconnected
+from http.client import IncompleteRead, RemoteDisconnected
 from typing import Any, TypeAlias
 from urllib.parse import quote, urlsplit
 
 import urllib3
 from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import HTTPError, ProtocolError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
 from urllib3.response import HTTPResponse
 
 from awsclient.credentials import current_credentials
@@ -53,6 +60,7 @@ __all__ = [
     "close_pools",
     "connect_timeout",
     "current_pool_timeout",
+    "describe",
     "endpoint_for",
     "is_retryable",
     "max_attempts",
@@ -65,6 +73,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# urllib3 2's name-lookup failure (a NewConnectionError); looked up so the 1.26-era type stubs don't object.
+_NameResolutionError: type[Exception] = getattr(urllib3.exceptions, "NameResolutionError", NewConnectionError)
+
 
 def _positive_number(value: Any) -> float:
     number = non_negative_number(value)
@@ -74,7 +85,22 @@ def _positive_number(value: Any) -> float:
 
 
 current_pool_timeout: Parameter[float] = Parameter("current_pool_timeout", 0.0, validate=non_negative_number)
-max_attempts: Parameter[int] = Parameter("max_attempts", 3, validate=positive_int)
+
+
+def _attempts_from_environment() -> int:
+    """`AWS_MAX_ATTEMPTS`, as botocore reads it, else 3 (botocore's standard mode)."""
+    raw = os.environ.get("AWS_MAX_ATTEMPTS", "").strip()
+    if not raw:
+        return 3
+    try:
+        return positive_int(int(raw))
+    except ValueError:
+        raise ValueError(f"AWS_MAX_ATTEMPTS must be a whole number of 1 or more, got {raw!r}") from None
+
+
+max_attempts: Parameter[int] = Parameter(
+    "max_attempts", default_factory=_attempts_from_environment, validate=positive_int
+)
 connect_timeout: Parameter[float] = Parameter("connect_timeout", 10.0, validate=_positive_number)
 read_timeout: Parameter[float] = Parameter("read_timeout", 60.0, validate=_positive_number)
 retry_base_delay: Parameter[float] = Parameter("retry_base_delay", 0.1, validate=non_negative_number)
@@ -101,6 +127,9 @@ THROTTLING_CODES = frozenset(
 )
 """botocore's standard retry mode's throttling codes."""
 TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
+
+POOL_SIZE = 10
+"""Idle connections kept per host (botocore's default); more threads at once still work, the extras not kept."""
 
 MAX_DRAIN = 64 * 1024
 """An unread rest of a body up to this size is read and dropped so the connection can be reused; more, it's closed."""
@@ -241,17 +270,22 @@ class _Reaper:
 
 
 _reaper = _Reaper()
-_pools: dict[tuple[str, str, int], _IdlePool] = {}
+_pools: dict[tuple[str, str, int, str | None], _IdlePool] = {}
 _pools_lock = threading.Lock()
 
 
 def _pool_for(scheme: str, host: str, port: int) -> Any:
-    key = (scheme, host, port)
+    """The pool for one origin. TLS trusts the system's CAs, or those in `AWS_CA_BUNDLE` (as botocore does)."""
+    ca_bundle = (os.environ.get("AWS_CA_BUNDLE") or None) if scheme == "https" else None
+    key = (scheme, host, port, ca_bundle)
     with _pools_lock:
         pool = _pools.get(key)
         if pool is None:
-            cls = _TlsPool if scheme == "https" else _Pool
-            pool = _pools[key] = cls(host, port, maxsize=10, block=False, retries=False)
+            options: dict[str, Any] = {"maxsize": POOL_SIZE, "block": False, "retries": False}
+            if scheme == "https":
+                pool = _pools[key] = _TlsPool(host, port, ca_certs=ca_bundle, **options)
+            else:
+                pool = _pools[key] = _Pool(host, port, **options)
         return pool
 
 
@@ -286,13 +320,15 @@ def endpoint_for(service: str, region: str) -> str:
 
 
 def _url(path_or_url: str, service: str, region: str, endpoint: str | None, query: Query | None) -> str:
-    """The URL to send: the path percent-encoded exactly once (`/` and `~` kept), the query appended encoded."""
+    """The URL to send: the path percent-encoded exactly once (`/` and `~` kept), the query appended encoded.
+
+    A relative `path_or_url` is all path (an S3 key may hold `?` or `#`); an absolute URL keeps its own query.
+    """
     split = urlsplit(path_or_url)
     if split.scheme:
         base, path, raw_query = f"{split.scheme}://{split.netloc}", split.path, split.query
     else:
-        base = (endpoint or endpoint_for(service, region)).rstrip("/")
-        path, _, raw_query = path_or_url.partition("?")
+        base, path, raw_query = (endpoint or endpoint_for(service, region)).rstrip("/"), path_or_url, ""
     base_split = urlsplit(base)
     if base_split.scheme not in ("http", "https") or not base_split.netloc:
         raise ValueError(f"endpoint must be an http or https URL, got {base!r}")
@@ -320,10 +356,11 @@ def request(
     """Send one signed AWS request and return its answer; raise `AwsError` for an error answer.
 
     `path_or_url` is a path (joined to `endpoint`, else the configured or public endpoint of `service`) or an
-    absolute URL. Its path is plain text, percent-encoded here once (an S3 key `a b%` goes as `a%20b%25`); a query
-    given after `?` goes as written, and `query` pairs are encoded and appended. Raises `TransportError` when
-    the endpoint can't be reached on any attempt.
+    absolute URL. A path is plain text, all of it (`?` included), percent-encoded here once: an S3 key `a b?%`
+    goes as `a%20b%3F%25`. Query parameters go in `query`, encoded and appended; an absolute URL's own query goes
+    as written. Raises `TransportError` when the endpoint can't be reached on any attempt.
     """
+    method = method.upper()
     region = region_for(region)
     url = _url(path_or_url, service, region, endpoint, query)
     sha256 = hashlib.sha256(body).hexdigest()
@@ -337,8 +374,9 @@ def request(
             log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, err, attempt, attempts)
         except _ConnectionFailed as failed:
             if attempt == attempts:
+                tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
                 raise TransportError(
-                    f"{method} {_without_query(url)}: {failed.cause} (after {attempts} attempt(s))"
+                    f"{method} {_without_query(url)} failed after {tries}: {describe(failed.cause)}"
                 ) from failed.cause
             log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, failed.cause, attempt, attempts)
         time.sleep(_backoff(attempt))
@@ -352,6 +390,29 @@ def is_retryable(err: AwsError) -> bool:
 def _backoff(attempt: int) -> float:
     """Full jitter: anywhere from 0 to the capped exponential delay, so many clients don't retry in step."""
     return random.uniform(0, min(retry_max_delay(), retry_base_delay() * 2 ** (attempt - 1)))
+
+
+def describe(exc: BaseException) -> str:
+    """A network failure in plain words (urllib3's own text names pool objects and nests tuples)."""
+    cause = exc.args[1] if isinstance(exc, ProtocolError) and len(exc.args) > 1 else exc
+    if isinstance(cause, IncompleteRead):
+        got, expected = len(cause.partial), (cause.expected or 0) + len(cause.partial)
+        return f"the connection closed mid-response ({got} of {expected} body bytes received)"
+    if isinstance(cause, RemoteDisconnected):
+        return "the server closed the connection without answering"
+    if isinstance(cause, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+        return f"the connection was reset ({cause})"
+    if isinstance(cause, ReadTimeoutError):
+        return f"no answer within the read timeout ({read_timeout()} s)"
+    if isinstance(cause, _NameResolutionError):  # before NewConnectionError, its base
+        return f"could not resolve the host name ({cause.__cause__ or cause})"
+    if isinstance(cause, NewConnectionError):  # before ConnectTimeoutError, its base
+        return f"could not connect ({cause.__cause__ or cause})"
+    if isinstance(cause, ConnectTimeoutError):
+        return f"could not connect within the connect timeout ({connect_timeout()} s)"
+    if isinstance(cause, SSLError):
+        return f"TLS failed ({cause.__cause__ or cause})"
+    return str(cause)
 
 
 def _without_query(url: str) -> str:
@@ -372,6 +433,7 @@ def _attempt(
         signed = add_v4_auth_heads(
             base, method=method, uri=url, sha256=sha256, region=region, service=service, credentials=credentials
         )
+        _reused.set(False)
         try:
             response = pool.urlopen(
                 method,

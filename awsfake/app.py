@@ -14,10 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs
-
-from werkzeug.datastructures import Headers
 
 from awsfake import auth, protocols
 from awsfake.accounts import (
@@ -30,7 +28,7 @@ from awsfake.accounts import (
 )
 from awsfake.catalog import ServiceInfo, info_for, service_class
 from awsfake.faults import Fault
-from awsfake.incoming import DEFAULT_MAX_BODY, Incoming, read_incoming
+from awsfake.incoming import DEFAULT_MAX_BODY, HeaderMap, Incoming, read_incoming
 from awsfake.journal import Journal, Record
 from awsfake.server import RunningServer, serve_app
 from awsfake.services import Call, Caller, Result, Service
@@ -186,7 +184,11 @@ class FakeAWS:
             response = protocols.render_fault(
                 exchange.info, protocols.internal_error(), protocols.new_request_id(exchange.info)
             )
-        self._record(exchange, response)
+        try:
+            self._record(exchange, response)
+        except Exception as exc:  # an on_request hook that fails must not cost the client its answer
+            with self._lock:
+                self._errors.append(exc)
         start_response(_STATUS_LINES.get(response.status, f"{response.status} Unknown"), response.headers)
         return [response.body]
 
@@ -229,7 +231,7 @@ class FakeAWS:
             host=incoming.host,
             path=incoming.path(),
             query=parse_qs(incoming.raw_query, keep_blank_values=True),
-            headers=cast(Mapping[str, str], Headers(incoming.headers)),
+            headers=HeaderMap(incoming.headers),
             body=verified.body,
         )
         call.action, call.params = self._action_and_params(verified.info, incoming, call)

@@ -1,18 +1,20 @@
 """The one table of services: protocol family, API version, XML namespace, JSON target prefix, implementation.
 
 Everything that depends on "which wire format does this service speak" reads this table; nothing else keeps its
-own list. A service whose module does not exist yet still has a family, so its requests are verified and answered
-with that family's unknown-operation error.
+own list. A service with no implementation still has a family, so its requests are verified and answered with that
+family's unknown-operation error.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from dataclasses import dataclass
 from typing import Literal
 
 from awsfake.services import Service
+from awsfake.services.s3 import S3
+from awsfake.services.sns import SNS
+from awsfake.services.sqs import SQS
+from awsfake.services.sts import STS
 
 __all__ = ["CATALOG", "Family", "ServiceInfo", "info_for", "service_class"]
 
@@ -30,15 +32,15 @@ class ServiceInfo:
     target_prefix: str = ""
     json_version: str = "1.0"
     query_compatible: bool = False
-    module: str = ""
+    implementation: type[Service] | None = None
 
     @property
     def json_content_type(self) -> str:
         return f"application/x-amz-json-{self.json_version}"
 
 
-def _query(name: str, version: str, namespace: str, module: str = "") -> ServiceInfo:
-    return ServiceInfo(name, "query", version, namespace, module=module)
+def _query(name: str, version: str, namespace: str, implementation: type[Service] | None = None) -> ServiceInfo:
+    return ServiceInfo(name, "query", version, namespace, implementation=implementation)
 
 
 def _json(name: str, version: str, prefix: str, json_version: str, **kw: object) -> ServiceInfo:
@@ -46,11 +48,9 @@ def _json(name: str, version: str, prefix: str, json_version: str, **kw: object)
 
 
 _ENTRIES = [
-    ServiceInfo(
-        "s3", "rest-xml", "2006-03-01", "http://s3.amazonaws.com/doc/2006-03-01/", module="awsfake.services.s3"
-    ),
-    _query("sns", "2010-03-31", "http://sns.amazonaws.com/doc/2010-03-31/", "awsfake.services.sns"),
-    _query("sts", "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/", "awsfake.services.sts"),
+    ServiceInfo("s3", "rest-xml", "2006-03-01", "http://s3.amazonaws.com/doc/2006-03-01/", implementation=S3),
+    _query("sns", "2010-03-31", "http://sns.amazonaws.com/doc/2010-03-31/", SNS),
+    _query("sts", "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/", STS),
     _query("iam", "2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/"),
     _query("ses", "2010-12-01", "http://ses.amazonaws.com/doc/2010-12-01/"),
     _query("cloudformation", "2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/"),
@@ -59,7 +59,7 @@ _ENTRIES = [
     _query("autoscaling", "2011-01-01", "http://autoscaling.amazonaws.com/doc/2011-01-01/"),
     _query("monitoring", "2010-08-01", "http://monitoring.amazonaws.com/doc/2010-08-01/"),
     ServiceInfo("ec2", "ec2", "2016-11-15", "http://ec2.amazonaws.com/doc/2016-11-15/"),
-    _json("sqs", "2012-11-05", "AmazonSQS", "1.0", query_compatible=True, module="awsfake.services.sqs"),
+    _json("sqs", "2012-11-05", "AmazonSQS", "1.0", query_compatible=True, implementation=SQS),
     _json("dynamodb", "2012-08-10", "DynamoDB_20120810", "1.0"),
     _json("kms", "2014-11-01", "TrentService", "1.1"),
     _json("secretsmanager", "2017-10-17", "secretsmanager", "1.1"),
@@ -79,16 +79,5 @@ def info_for(name: str) -> ServiceInfo:
 
 
 def service_class(info: ServiceInfo) -> type[Service] | None:
-    """The `Service` subclass implementing `info`, or None while its module does not exist."""
-    if not info.module:
-        return None
-    try:
-        module = importlib.import_module(info.module)
-    except ModuleNotFoundError as exc:
-        if exc.name != info.module:
-            raise
-        return None
-    for _, value in inspect.getmembers(module, inspect.isclass):
-        if issubclass(value, Service) and value is not Service and getattr(value, "name", None) == info.name:
-            return value
-    return None
+    """The `Service` subclass implementing `info`, or None when the fake has no operations for it."""
+    return info.implementation

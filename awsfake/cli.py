@@ -33,13 +33,14 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", default="us-east-1", help="the endpoint's region (default us-east-1)")
     parser.add_argument("--access-key-id", default=None, help="an access key id to accept (with --secret-access-key)")
     parser.add_argument("--secret-access-key", default=None, help="its secret (never printed in logs)")
+    parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     parser.add_argument(
         "--allow-remote", action="store_true", help="allow a non-loopback --host (the fake accepts test keys)"
     )
 
 
 def _start_endpoint(args: argparse.Namespace, stack: ExitStack) -> dict[str, str]:
-    fake = FakeAWS(args.region, on_request=lambda record: _log(record, sys.stderr))
+    fake = FakeAWS(args.region, on_request=None if args.quiet else lambda record: _log(record, sys.stderr))
     key, secret = DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
     if args.access_key_id or args.secret_access_key:
         key, secret = args.access_key_id, args.secret_access_key

@@ -6,6 +6,7 @@ decoded `PATH_INFO`, and the body is read here once, within the configured limit
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
@@ -14,10 +15,31 @@ from werkzeug.exceptions import HTTPException
 
 from awsfake.faults import Fault
 
-__all__ = ["DEFAULT_MAX_BODY", "Incoming", "read_incoming"]
+__all__ = ["DEFAULT_MAX_BODY", "HeaderMap", "Incoming", "read_incoming"]
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 _NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
+
+
+class HeaderMap(Mapping[str, str]):
+    """Request headers for services: case-insensitive lookups, lower-case names when iterated (cheap to build)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._values = {name.lower(): value for name, value in pairs}
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"HeaderMap({self._values!r})"
 
 
 @dataclass

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import uuid
@@ -74,11 +75,15 @@ class Response:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+_ids = itertools.count(1)
+_ID_PREFIX = str(uuid.uuid4())[:24]
+
+
 def new_request_id(info: ServiceInfo) -> str:
-    """S3's ids are 16 upper-case hex digits; every other family uses a UUID."""
+    """S3's ids are 16 upper-case hex digits; every other family uses a UUID-shaped id (random prefix + counter)."""
     if info.family == "rest-xml":
         return os.urandom(8).hex().upper()
-    return str(uuid.uuid4())
+    return f"{_ID_PREFIX}{next(_ids):012x}"
 
 
 # ---------------------------------------------------------------- parsing

@@ -23,6 +23,10 @@ from werkzeug.wsgi import LimitedStream
 __all__ = ["Connection", "RunningServer", "serve_app"]
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_EARLY_ERRORS = {
+    431: ("RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size."),
+    414: ("KeyTooLongError", "Your key is too long"),
+}
 _ids = itertools.count(1)
 
 
@@ -141,6 +145,27 @@ class _Handler(WSGIRequestHandler):
         finally:
             self.record.closed_at = time.monotonic()
             self.server.live_sockets.discard(self.request)  # type: ignore[attr-defined]
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Requests refused before any app runs (bad request line, oversized headers) get an AWS-style XML error.
+
+        http.server would answer with an HTML page; AWS answers 400 with an `<Error>` document and closes.
+        """
+        aws_code, text = _EARLY_ERRORS.get(code, ("BadRequest", "An error occurred when parsing the HTTP request."))
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{aws_code}</Code><Message>{text}</Message></Error>'
+        ).encode()
+        self.close_connection = True
+        try:
+            self.send_response(400)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except OSError:
+            pass
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Request logging belongs to the apps (they know service and verdict), not to the socket layer."""

@@ -11,6 +11,7 @@ from awsclient.credentials import private_key, public_key
 from awsclient.transport import close_pools, retry_base_delay, retry_max_delay
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 from awsfake.server import RunningServer
+from tests.transport_helpers import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -34,15 +35,6 @@ def server(fake: FakeAWS, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSe
         yield running
     close_pools()
     fake.check()
-
-
-def wait_until(condition: object, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_readme_sns_example(server: RunningServer, fake: FakeAWS) -> None:
@@ -91,7 +83,7 @@ def test_sts_identity_is_the_signing_key(server: RunningServer) -> None:
 def test_s3_helpers_round_trip(server: RunningServer, fake: FakeAWS) -> None:
     s3.create_bucket("transport-bucket")
     assert "transport-bucket" in s3.list_buckets()
-    keys = ["plain.txt", "dir/with space+plus.txt", "ünïcode/ключ", "tilde~/pct%41"]
+    keys = ["plain.txt", "dir/with space+plus.txt", "ünïcode/ключ", "tilde~/pct%41", "what?#.txt", "a//b", "c/../d"]
     for key in keys:
         etag = s3.put_object("transport-bucket", key, key.encode(), content_type="text/plain")
         assert etag.startswith('"')
@@ -150,3 +142,68 @@ def test_request_for_a_plain_call(server: RunningServer) -> None:
     )
     assert response.status == 200 and b"GetCallerIdentityResult" in response.body and response.request_id
     assert current_pool_timeout() == 0
+
+
+def _boto3_error(server: RunningServer, service: str, call: str, **kwargs: object) -> dict[str, str]:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    client = boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=server.url,
+        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
+        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    with pytest.raises(ClientError) as info:
+        getattr(client, call)(**kwargs)
+    client.close()
+    error: dict[str, str] = info.value.response["Error"]
+    return {**error, "RequestId": info.value.response["ResponseMetadata"].get("RequestId", "")}
+
+
+def test_errors_read_the_same_as_boto3_reads_them(server: RunningServer) -> None:
+    missing_topic = f"arn:aws:sns:us-east-1:{DEFAULT_ACCOUNT_ID}:missing"
+    s3.create_bucket("diff-bucket")
+    cases = [
+        (lambda: sns.publish(missing_topic, "x"), ("sns", "publish", {"TopicArn": missing_topic, "Message": "x"})),
+        (lambda: s3.get_object("diff-bucket", "nope"), ("s3", "get_object", {"Bucket": "diff-bucket", "Key": "nope"})),
+        (lambda: s3.list_objects("no-such-bucket"), ("s3", "list_objects_v2", {"Bucket": "no-such-bucket"})),
+    ]
+    for ours_call, (service, call, kwargs) in cases:
+        with pytest.raises(AwsError) as info:
+            ours_call()
+        theirs = _boto3_error(server, service, call, **kwargs)
+        assert (info.value.aws_code, info.value.aws_message) == (theirs["Code"], theirs["Message"])
+        assert info.value.request_id and theirs["RequestId"]
+    with parameterize({private_key: "wrong"}), pytest.raises(AwsError) as info:
+        sts.get_caller_identity()
+    assert info.value.aws_code == "SignatureDoesNotMatch" and info.value.details.get("Type") == "Sender"
+
+
+@pytest.mark.timeout(60)
+def test_short_idle_timeout_under_concurrency_never_surfaces_an_error(server: RunningServer, fake: FakeAWS) -> None:
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    def burst() -> None:
+        for n in range(25):
+            sts.get_caller_identity()
+            time.sleep(0.002 * (n % 5))
+
+    with parameterize({current_pool_timeout: 0.005, max_attempts: 1}), ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, burst) for _ in range(4)]
+        for future in futures:
+            future.result()
+    assert len(fake.requests) == 100 and all(r.status == 200 for r in fake.requests)
+    assert wait_until(lambda: not server.open_connections())
+
+
+def test_an_error_without_pooling_closes_its_connection(server: RunningServer, fake: FakeAWS) -> None:
+    fake.stub("sts", "GetCallerIdentity", error=("AccessDenied", "no", 403))
+    with pytest.raises(AwsError, match='AWS Code="AccessDenied" Message="no"'):
+        sts.get_caller_identity()
+    assert len(server.connections) == 1
+    assert wait_until(lambda: not server.open_connections())

@@ -213,3 +213,34 @@ def test_any_body_gives_an_aws_error_and_never_raises(status: int, content_type:
     assert err.http_code == status and err.http_message == "Whatever"
     assert isinstance(err.aws_code, str) and isinstance(err.aws_message, str)
     assert str(err).startswith(f'HTTP {status} "Whatever". AWS Code="')
+
+
+class _SlowDownStream(io.BytesIO):
+    status = 503
+    reason = "Slow Down"
+
+
+def test_check_response_takes_the_reason_phrase_from_the_stream() -> None:
+    stream = _SlowDownStream((FIXTURES / "s3-slow-down.xml").read_bytes())
+    with pytest.raises(AwsError) as info:
+        check_response(stream, {"Content-Type": "application/xml"})
+    assert str(info.value).startswith('HTTP 503 "Slow Down". AWS Code="SlowDown"')
+
+
+def test_http_client_response_as_stream_and_headers() -> None:
+    import http.client
+    import socket
+
+    body = (FIXTURES / "query-throttling.xml").read_bytes()
+    raw = b"HTTP/1.1 400 Bad Request\r\nx-amzn-RequestId: q-1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    left, right = socket.socketpair()
+    with left, right:
+        right.sendall(raw)
+        response = http.client.HTTPResponse(left)
+        response.begin()
+        with pytest.raises(AwsError) as info:
+            check_response(response, response.msg)
+        response.close()
+    assert (info.value.http_message, info.value.aws_code, info.value.request_id) == ("Bad Request", "Throttling", "q-1")
+    pairs = header_and_response_to_exn([("X-Amzn-Query-Error", "AWS.Queue.Missing;Sender")], b"", status=400)
+    assert (pairs.aws_code, pairs.details) == ("AWS.Queue.Missing", {"Type": "Sender"})

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -435,3 +436,66 @@ def test_presigned_download_overrides_response_headers(url: str, bucket: str) ->
     link = s3.generate_presigned_url("get_object", Params=params)
     got = urllib3.request("GET", link, retries=False)
     assert (got.status, got.data, got.headers["Content-Disposition"]) == (200, b"a,b", 'attachment; filename="r.csv"')
+
+
+def test_another_account_cannot_use_the_bucket(fake: FakeAWS, url: str, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="private", Body=b"secret")
+    fake.add_credentials("AKIDSECONDACCOUNT002", "second-secret", account_id="210987654321")
+    other = client(url, "s3", key="AKIDSECONDACCOUNT002", secret="second-secret")
+    for attempt in (
+        lambda: other.get_object(Bucket=bucket, Key="private"),
+        lambda: other.put_object(Bucket=bucket, Key="mine", Body=b"x"),
+        lambda: other.list_objects_v2(Bucket=bucket),
+        lambda: other.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "private"}),
+    ):
+        with pytest.raises(ClientError) as denied:
+            attempt()
+        assert error(denied) == ("AccessDenied", 403)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+
+
+@pytest.mark.parametrize("algorithm", ["CRC32", "SHA1", "SHA256"])
+def test_flexible_checksums_are_kept_and_returned(s3: Any, bucket: str, algorithm: str) -> None:
+    data = b"checksummed body" * 100
+    put = s3.put_object(Bucket=bucket, Key="c", Body=data, ChecksumAlgorithm=algorithm)
+    field = f"Checksum{algorithm}"
+    compute = {
+        "CRC32": lambda d: zlib.crc32(d).to_bytes(4, "big"),
+        "SHA1": lambda d: hashlib.sha1(d).digest(),
+        "SHA256": lambda d: hashlib.sha256(d).digest(),
+    }
+    assert put[field] == base64.b64encode(compute[algorithm](data)).decode()
+    got = s3.get_object(Bucket=bucket, Key="c", ChecksumMode="ENABLED")
+    assert got[field] == put[field] and got["Body"].read() == data  # botocore verified the body against it
+    assert field not in s3.get_object(Bucket=bucket, Key="c", ChecksumMode="ENABLED", Range="bytes=0-3")
+
+
+def test_wrong_checksum_header_is_bad_digest(s3: Any, bucket: str) -> None:
+    with pytest.raises(ClientError) as bad:
+        s3.put_object(Bucket=bucket, Key="c", Body=b"data", ChecksumCRC32="AAAAAA==")
+    assert error(bad) == ("BadDigest", 400)
+
+
+def test_managed_copy_of_a_large_object_uses_upload_part_copy(
+    fake: FakeAWS, url: str, s3: Any, bucket: str, tmp_path: Path
+) -> None:
+    data = os.urandom(11 * MiB)
+    s3.put_object(Bucket=bucket, Key="big", Body=data)
+    config = TransferConfig(multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB)
+    s3.copy({"Bucket": bucket, "Key": "big"}, bucket, "big-copy", Config=config)
+    assert len(fake.requests.filter(action="UploadPartCopy")) == 3
+    assert s3.get_object(Bucket=bucket, Key="big-copy")["Body"].read() == data
+    cli = aws_cli(url, tmp_path, "s3", "cp", f"s3://{bucket}/big", f"s3://{bucket}/cli-copy")
+    assert cli.returncode == 0, cli.stderr
+    assert s3.get_object(Bucket=bucket, Key="cli-copy")["Body"].read() == data
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    with pytest.raises(ClientError) as outside:
+        s3.upload_part_copy(
+            Bucket=bucket,
+            Key="k",
+            UploadId=upload,
+            PartNumber=1,
+            CopySource={"Bucket": bucket, "Key": "big"},
+            CopySourceRange=f"bytes=0-{len(data)}",
+        )
+    assert error(outside) == ("InvalidRequest", 400)

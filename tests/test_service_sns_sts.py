@@ -220,3 +220,15 @@ def test_concurrent_publishes_are_all_recorded(fake: FakeAWS, url: str) -> None:
     assert isinstance(service, SNS)
     assert sorted(p.message_id for p in service.published) == sorted(ids) and len(set(ids)) == 80
     assert sorted(p.message for p in service.published) == sorted(f"{w}-{i}" for w in range(8) for i in range(10))
+
+
+def test_another_account_cannot_publish(fake: FakeAWS, url: str) -> None:
+    arn = client(url, "sns").create_topic(Name="private")["TopicArn"]
+    fake.add_credentials("AKIDSECONDACCOUNT004", "second-secret", account_id="210987654321")
+    other = client(url, "sns", key="AKIDSECONDACCOUNT004", secret="second-secret")
+    with pytest.raises(other.exceptions.AuthorizationErrorException) as denied:
+        other.publish(TopicArn=arn, Message="x")
+    assert error(denied)[:2] == ("AuthorizationError", 403)
+    with pytest.raises(other.exceptions.AuthorizationErrorException):
+        other.delete_topic(TopicArn=arn)
+    assert other.list_topics()["Topics"] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -207,3 +208,33 @@ def test_concurrent_producers_and_consumers_see_each_message_once(sqs: Any, url:
         thread.join()
     assert not failures
     assert sorted(received) == sorted(f"{w}-{i}" for w in range(8) for i in range(20))
+
+
+def test_another_account_cannot_use_the_queue(url: str, sqs: Any, endpoint: tuple[FakeAWS, str]) -> None:
+    queue = sqs.create_queue(QueueName="private")["QueueUrl"]
+    endpoint[0].add_credentials("AKIDSECONDACCOUNT003", "second-secret", account_id="210987654321")
+    other = client(url, "sqs", key="AKIDSECONDACCOUNT003", secret="second-secret")
+    with pytest.raises(ClientError) as denied:
+        other.send_message(QueueUrl=queue, MessageBody="x")
+    assert error(denied)[:2] == ("AccessDenied", 403)
+    assert "QueueUrls" not in other.list_queues()
+
+
+def test_redrive_policy_moves_messages_to_the_dead_letter_queue(sqs: Any) -> None:
+    dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})
+    queue = sqs.create_queue(QueueName="work", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    sqs.send_message(QueueUrl=queue, MessageBody="poison")
+    for _ in range(2):
+        assert sqs.receive_message(QueueUrl=queue, VisibilityTimeout=0)["Messages"][0]["Body"] == "poison"
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue)
+    dead = sqs.receive_message(QueueUrl=dlq, MessageSystemAttributeNames=["ApproximateReceiveCount"])["Messages"]
+    assert dead[0]["Body"] == "poison"
+    missing = json.dumps({"deadLetterTargetArn": dlq_arn + "-gone", "maxReceiveCount": 2})
+    with pytest.raises(ClientError) as no_target:
+        sqs.set_queue_attributes(QueueUrl=queue, Attributes={"RedrivePolicy": missing})
+    assert error(no_target)[:2] == ("InvalidParameterValue", 400)
+    with pytest.raises(ClientError) as malformed:
+        sqs.set_queue_attributes(QueueUrl=queue, Attributes={"RedrivePolicy": "{not json"})
+    assert error(malformed)[:2] == ("InvalidParameterValue", 400)

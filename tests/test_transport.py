@@ -23,7 +23,15 @@ from awsclient.transport import (
     retry_max_delay,
 )
 from awsfake.server import RunningServer, serve_app
-from tests.transport_helpers import RawServer, ScriptedApp, ok, raw_server, read_request, signature_verifies
+from tests.transport_helpers import (
+    RawServer,
+    ScriptedApp,
+    ok,
+    raw_server,
+    read_request,
+    signature_verifies,
+    wait_until,
+)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -58,15 +66,6 @@ def app() -> ScriptedApp:
 def server(app: ScriptedApp) -> Iterator[RunningServer]:
     with serve_app(app) as running:
         yield running
-
-
-def wait_until(condition: object, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def get(server: RunningServer | RawServer, path: str = "/", **kw: object) -> awsclient.transport.Response:
@@ -195,7 +194,8 @@ def test_connection_dropped_mid_response_is_retried_then_reported() -> None:
         state.requests += 1
         sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
 
-    with raw_server(handle) as srv, pytest.raises(TransportError, match=r"after 3 attempt\(s\)") as info:
+    dropped = r"failed after 3 attempts: the connection closed mid-response \(7 of 100 body bytes received\)"
+    with raw_server(handle) as srv, pytest.raises(TransportError, match=dropped) as info:
         get(srv)
     assert srv.requests == 3 and srv.url.split("//")[1] in str(info.value)
 
@@ -218,7 +218,8 @@ def test_a_silent_server_times_out_instead_of_hanging() -> None:
         sock.recv(1)  # never answers; returns when the client gives up and closes
 
     started = time.monotonic()
-    with raw_server(handle) as srv, parameterize({read_timeout: 0.2}), pytest.raises(TransportError):
+    timed_out = r"failed after 3 attempts: no answer within the read timeout \(0.2 s\)"
+    with raw_server(handle) as srv, parameterize({read_timeout: 0.2}), pytest.raises(TransportError, match=timed_out):
         get(srv)
     assert srv.requests == 3 and time.monotonic() - started < 5
 
@@ -227,15 +228,16 @@ def test_refused_connection_is_a_transport_error() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with parameterize({max_attempts: 2}), pytest.raises(TransportError, match="after 2 attempt"):
+    refused = "failed after 2 attempts: could not connect .*refused"
+    with parameterize({max_attempts: 2}), pytest.raises(TransportError, match=refused):
         request("GET", "/", service="sns", region="us-east-1", endpoint=f"http://127.0.0.1:{port}")
 
 
 def test_paths_are_encoded_once_and_signed_as_sent(server: RunningServer, app: ScriptedApp) -> None:
-    key = "/bucket/dir/a b+c%d~e/ünï.txt"
+    key = "/bucket/dir/a b+c%d~e/ünï?#.txt"
     request("PUT", key, service="s3", region="us-east-1", endpoint=server.url, body=b"data", query={"x y": "1/2"})
     seen = app.seen[0]
-    assert seen.raw_uri == "/bucket/dir/a%20b%2Bc%25d~e/%C3%BCn%C3%AF.txt?x%20y=1%2F2"
+    assert seen.raw_uri == "/bucket/dir/a%20b%2Bc%25d~e/%C3%BCn%C3%AF%3F%23.txt?x%20y=1%2F2"
     assert seen.body == b"data"
     assert signature_verifies(seen, f"127.0.0.1:{server.port}", service="s3")
 
@@ -288,3 +290,86 @@ def test_no_thread_left_behind(server: RunningServer) -> None:
     with parameterize({current_pool_timeout: 0.1}):
         get(server)
     assert wait_until(lambda: not any(t.name == "awsclient-pool-reaper" for t in threading.enumerate()))
+
+
+def test_a_server_that_closes_after_each_answer_is_followed_quietly() -> None:
+    def handle(sock: socket.socket, number: int, state: RawServer) -> None:
+        read_request(sock)
+        state.requests += 1
+        sock.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
+
+    with raw_server(handle) as srv, parameterize({current_pool_timeout: 30, max_attempts: 1}):
+        assert [get(srv).body for _ in range(3)] == [b"ok"] * 3
+    assert (srv.connections, srv.requests) == (3, 3)
+
+
+def test_the_servers_reason_phrase_reaches_the_error() -> None:
+    def handle(sock: socket.socket, number: int, state: RawServer) -> None:
+        read_request(sock)
+        body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+        sock.sendall(b"HTTP/1.1 503 Slow Down\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    with raw_server(handle) as srv, parameterize({max_attempts: 1}), pytest.raises(AwsError) as info:
+        get(srv)
+    assert str(info.value) == 'HTTP 503 "Slow Down". AWS Code="SlowDown" Message="Please reduce your request rate."'
+
+
+def test_method_case_does_not_break_the_signature(server: RunningServer, app: ScriptedApp) -> None:
+    request("get", "/x", service="sns", region="us-east-1", endpoint=server.url)
+    assert app.seen[0].method == "GET" and signature_verifies(app.seen[0], f"127.0.0.1:{server.port}")
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command makes the test certificate")
+
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_tls_verifies_against_aws_ca_bundle(tls_files: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+
+    cert, key = tls_files
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    def handle(sock: socket.socket, number: int, state: RawServer) -> None:
+        with context.wrap_socket(sock, server_side=True) as tls:
+            while read_request(tls):  # type: ignore[arg-type]
+                state.requests += 1
+                tls.sendall(ok(b"secure"))
+
+    with raw_server(handle) as srv, parameterize({max_attempts: 1}):
+        url = srv.url.replace("http://", "https://")
+        monkeypatch.delenv("AWS_CA_BUNDLE", raising=False)
+        with pytest.raises(TransportError, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+            request("GET", "/", service="sns", region="us-east-1", endpoint=url)
+        monkeypatch.setenv("AWS_CA_BUNDLE", cert)
+        assert request("GET", "/", service="sns", region="us-east-1", endpoint=url).body == b"secure"
+        close_pools()
+
+
+def test_max_attempts_defaults_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    assert max_attempts() == 3
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "5")
+    assert max_attempts() == 5
+    with parameterize({max_attempts: 2}):
+        assert max_attempts() == 2
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "zero")
+    with pytest.raises(ValueError, match="AWS_MAX_ATTEMPTS"):
+        max_attempts()

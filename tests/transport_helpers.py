@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from awsclient.credentials import current_credentials
@@ -43,7 +44,9 @@ class ScriptedApp:
         raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ["PATH_INFO"]
         self.seen.append(Seen(environ["awsfake.connection_id"], environ["REQUEST_METHOD"], raw_uri, headers, body))
         status, reply_headers, reply_body = self.replies.pop(0) if self.replies else self.default
-        start_response(f"{status} X", [*reply_headers, ("Content-Length", str(len(reply_body)))])
+        start_response(
+            f"{status} {HTTPStatus(status).phrase}", [*reply_headers, ("Content-Length", str(len(reply_body)))]
+        )
         return [reply_body]
 
 
@@ -149,3 +152,12 @@ def raw_server(handle: Callable[[socket.socket, int, RawServer], None]) -> Itera
                 sock.shutdown(socket.SHUT_RDWR)
         for thread in threads:
             thread.join(6)
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from awsfake.faults import Fault
@@ -101,6 +102,7 @@ class Service:
         return method(call)
 
 
+@lru_cache(maxsize=1024)
 def _snake(action: str) -> str:
     out = []
     for i, ch in enumerate(action):

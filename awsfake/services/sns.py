@@ -148,6 +148,8 @@ class SNS(Service):
     def delete_topic(self, call: Call) -> Result:
         arn = _topic_arn(call.params, "TopicArn")
         with self.lock:
+            if arn in self.topics:
+                self._topic(arn, call)  # another account's topic is not ours to delete
             self.topics.pop(arn, None)
             for sub_arn in [s.arn for s in self.subscriptions.values() if s.topic_arn == arn]:
                 del self.subscriptions[sub_arn]
@@ -156,7 +158,7 @@ class SNS(Service):
     def get_topic_attributes(self, call: Call) -> Result:
         arn = _topic_arn(call.params, "TopicArn")
         with self.lock:
-            topic = self._topic(arn)
+            topic = self._topic(arn, call)
             subs = [s for s in self.subscriptions.values() if s.topic_arn == arn]
             attributes = {
                 "Policy": topic.attributes.get("Policy") or _default_policy(topic),
@@ -178,7 +180,7 @@ class SNS(Service):
         if name not in _SETTABLE and name not in _FEEDBACK:
             raise _invalid("AttributeName")
         with self.lock:
-            topic = self._topic(arn)
+            topic = self._topic(arn, call)
             if name in ("ContentBasedDeduplication", "FifoThroughputScope") and not topic.fifo:
                 raise _invalid(f"AttributeName Reason: {name} is only valid for FIFO topics")
             topic.attributes[name] = value
@@ -193,7 +195,7 @@ class SNS(Service):
         _check_endpoint(protocol, endpoint)
         attributes = flat_map(call.params, "Attributes", "key", "value")
         with self.lock:
-            self._topic(arn)
+            self._topic(arn, call)
             sub = next(
                 (
                     s
@@ -232,7 +234,7 @@ class SNS(Service):
     def list_subscriptions_by_topic(self, call: Call) -> Result:
         arn = _topic_arn(call.params, "TopicArn")
         with self.lock:
-            self._topic(arn)
+            self._topic(arn, call)
             subs = sorted((s for s in self.subscriptions.values() if s.topic_arn == arn), key=lambda s: s.arn)
         return self._subscription_page(subs, call.params.get("NextToken"))
 
@@ -251,7 +253,7 @@ class SNS(Service):
         _check_message(message, params.get("Subject"), params.get("MessageStructure"))
         attributes = message_attributes(params)
         with self.lock:
-            topic = self._topic(arn)
+            topic = self._topic(arn, call)
             group, dedup = _fifo_ids(topic, params, message)
             duplicate = topic.dedup.get(dedup) if dedup else None
             if duplicate is not None and duplicate[0] + 300 > time.time():
@@ -274,11 +276,18 @@ class SNS(Service):
 
     # --- internals -----------------------------------------------------------------------------------------
 
-    def _topic(self, arn: str) -> Topic:
+    def _topic(self, arn: str, call: Call) -> Topic:
+        """The topic, if the caller's account owns it: there are no topic policies to grant others access."""
         with self.lock:
             topic = self.topics.get(arn)
         if topic is None:
             raise Fault("NotFound", "Topic does not exist", 404)
+        if topic.owner != call.caller.account_id:
+            raise Fault(
+                "AuthorizationError",
+                f"User: {call.caller.arn} is not authorized to perform: SNS:{call.action} on resource: {arn}",
+                403,
+            )
         return topic
 
     def _subscription_page(self, subs: list[Subscription], token: Any) -> Result:

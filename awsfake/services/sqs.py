@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import re
 import struct
 import threading
@@ -139,6 +140,7 @@ class SQS(Service):
         key = (call.region, call.caller.account_id, name)
         now = time.time()
         with self.lock:
+            self._check_redrive_target(attributes)
             existing = self.queues.get(key)
             if existing is None:
                 queue = Queue(name, call.caller.account_id, call.region, attributes, now, now)
@@ -154,6 +156,8 @@ class SQS(Service):
         with self.lock:
             if (call.region, account, name) not in self.queues:
                 raise _no_queue()
+        if account != call.caller.account_id:
+            raise _sqs_fault("AccessDenied", "Access to the resource is denied.", 403)
         return Result({"QueueUrl": _url(call.host, account, name)})
 
     def list_queues(self, call: Call) -> Result:
@@ -208,6 +212,7 @@ class SQS(Service):
         with self.lock:
             queue = self._queue(call)
             changes = _validated_attributes(requested, fifo=queue.fifo, creating=False)
+            self._check_redrive_target(changes)
             queue.attributes.update(changes)
             queue.modified_at = time.time()
         return Result({})
@@ -322,6 +327,8 @@ class SQS(Service):
         queue = self.queues.get((call.region, account, name))
         if queue is None:
             raise _no_queue()
+        if account != call.caller.account_id:  # no queue policies: only the owner's account may use a queue
+            raise _sqs_fault("AccessDenied", f"Access to the resource {url} is denied.", 403)
         return queue
 
     def _enqueue(self, queue: Queue, params: Mapping[str, Any], sender: str) -> Message:
@@ -354,11 +361,18 @@ class SQS(Service):
         now = time.time()
         _expire_messages(queue, now)
         busy_groups = {m.group_id for m in queue.messages if queue.fifo and m.visible_at > now and m.receive_count}
+        redrive = redrive_policy(queue.attributes.get("RedrivePolicy"))
         taken: list[Message] = []
-        for message in queue.messages:
+        for message in list(queue.messages):
             if len(taken) == count:
                 break
             if message.visible_at > now or (queue.fifo and message.group_id in busy_groups):
+                continue
+            if (
+                redrive is not None
+                and message.receive_count >= redrive[1]
+                and self._dead_letter(queue, message, redrive[0])
+            ):
                 continue
             message.receive_count += 1
             message.first_received_at = message.first_received_at or now
@@ -366,6 +380,25 @@ class SQS(Service):
             message.receipt_handle = _make_handle(queue, message)
             taken.append(message)
         return taken
+
+    def _dead_letter(self, queue: Queue, message: Message, target_arn: str) -> bool:
+        """Move a message received maxReceiveCount times to its dead-letter queue (if that queue still exists)."""
+        target = self.queues.get(_arn_key(target_arn))
+        if target is None:
+            return False
+        queue.messages.remove(message)
+        message.receipt_handle = None
+        target.messages.append(message)
+        return True
+
+    def _check_redrive_target(self, attributes: Mapping[str, str]) -> None:
+        policy = redrive_policy(attributes.get("RedrivePolicy"))
+        if policy is not None and _arn_key(policy[0]) not in self.queues:
+            raise _sqs_fault(
+                "InvalidParameterValue",
+                f"Value {attributes['RedrivePolicy']} for parameter RedrivePolicy is invalid. Reason: Dead letter "
+                "target does not exist.",
+            )
 
     def _delete(self, queue: Queue, handle: str) -> None:
         message_id = _parse_handle(handle, queue)
@@ -506,6 +539,8 @@ def _validated_attributes(requested: Mapping[str, str], *, fifo: bool, creating:
                 raise _sqs_fault("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
         if name == "FifoQueue" and value == "false":
             continue
+        if name == "RedrivePolicy" and value:
+            redrive_policy(value)
         out[name] = value
     return out
 
@@ -589,6 +624,30 @@ def _fifo_ids(queue: Queue, params: Mapping[str, Any], body: str) -> tuple[str |
             )
         dedup = hashlib.sha256(body.encode()).hexdigest()
     return str(group), str(dedup)
+
+
+def redrive_policy(value: str | None) -> tuple[str, int] | None:
+    """(dead-letter queue ARN, maxReceiveCount) of a RedrivePolicy attribute; a malformed one is refused."""
+    if not value:
+        return None
+    try:
+        policy = json.loads(value)
+        target, count = policy["deadLetterTargetArn"], int(policy["maxReceiveCount"])
+        valid = isinstance(target, str) and target.startswith("arn:aws:sqs:") and 1 <= count <= 1000
+    except (ValueError, TypeError, KeyError):
+        valid = False
+    if not valid:
+        raise _sqs_fault(
+            "InvalidParameterValue",
+            f"Value {value} for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid JSON map "
+            "with deadLetterTargetArn and a maxReceiveCount between 1 and 1000.",
+        )
+    return str(target), count
+
+
+def _arn_key(arn: str) -> tuple[str, str, str]:
+    parts = arn.split(":")
+    return (parts[3], parts[4], parts[5]) if len(parts) == 6 else ("", "", "")
 
 
 # --- urls, handles, tokens ---------------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""S3's XML request bodies (CreateBucketConfiguration, Delete, CompleteMultipartUpload), parsed safely.
+
+lxml never resolves entities or fetches anything, and a document with a DTD is refused outright (MalformedXML).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml import etree
+
+from awsfake.faults import Fault
+from awsfake.services import Call
+
+__all__ = ["MAX_DELETE_OBJECTS", "location_constraint", "parse_complete", "parse_delete"]
+
+
+MAX_DELETE_OBJECTS = 1000
+
+_MALFORMED_XML = "The XML you provided was not well-formed or did not validate against our published schema"
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
+
+
+def _parse_xml(body: bytes) -> etree._Element:
+    try:
+        root = etree.fromstring(body, parser=_PARSER)
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None or _has_doctype(root):  # no DTDs: entities never expand
+        raise Fault("MalformedXML", _MALFORMED_XML)
+    return root
+
+
+def _has_doctype(root: etree._Element) -> bool:
+    doctype: str = getattr(root.getroottree().docinfo, "doctype", "")
+    return bool(doctype)
+
+
+def _local(element: etree._Element) -> str:
+    tag = element.tag
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _child(element: etree._Element, name: str) -> etree._Element | None:
+    return next((c for c in element if _local(c) == name), None)
+
+
+def _children(element: etree._Element, name: str) -> Iterator[etree._Element]:
+    return (c for c in element if _local(c) == name)
+
+
+def parse_delete(body: bytes) -> tuple[list[str], bool]:
+    """The keys and Quiet flag of a DeleteObjects request body."""
+    root = _parse_xml(body)
+    if _local(root) != "Delete":
+        raise Fault("MalformedXML", _MALFORMED_XML)
+    keys = []
+    for item in _children(root, "Object"):
+        key = _child(item, "Key")
+        if key is None:
+            raise Fault("MalformedXML", _MALFORMED_XML)
+        keys.append(key.text or "")
+    if not keys or len(keys) > MAX_DELETE_OBJECTS:
+        raise Fault("MalformedXML", _MALFORMED_XML)
+    quiet = _child(root, "Quiet")
+    return keys, quiet is not None and (quiet.text or "").strip().lower() == "true"
+
+
+def parse_complete(body: bytes) -> list[tuple[int, str]]:
+    """(part number, ETag without quotes) pairs of a CompleteMultipartUpload body, in the order sent."""
+    root = _parse_xml(body) if body.strip() else None
+    if root is None or _local(root) != "CompleteMultipartUpload":
+        raise Fault("MalformedXML", _MALFORMED_XML)
+    parts = []
+    for part in _children(root, "Part"):
+        number, etag = _child(part, "PartNumber"), _child(part, "ETag")
+        if number is None or etag is None or not (number.text or "").strip().isdigit():
+            raise Fault("MalformedXML", _MALFORMED_XML)
+        parts.append((int((number.text or "").strip()), (etag.text or "").strip().strip('"')))
+    if not parts:
+        raise Fault("MalformedXML", _MALFORMED_XML)
+    return parts
+
+
+def location_constraint(call: Call) -> str:
+    """The bucket's region from CreateBucketConfiguration, checked against the region the request was signed for."""
+    constraint = ""
+    if call.body.strip():
+        root = _parse_xml(call.body)
+        found = _child(root, "LocationConstraint")
+        constraint = (found.text or "").strip() if found is not None else ""
+    if constraint == "us-east-1":
+        raise Fault(
+            "InvalidLocationConstraint",
+            "The specified location-constraint is not valid",
+            extras={"LocationConstraint": constraint},
+        )
+    region = "eu-west-1" if constraint == "EU" else constraint or "us-east-1"
+    if region != call.region:
+        raise Fault(
+            "IllegalLocationConstraintException",
+            f"The {constraint or 'unspecified'} location constraint is incompatible for the region specific "
+            "endpoint this request was sent to.",
+        )
+    return region
