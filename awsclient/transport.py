@@ -34,11 +34,13 @@ from typing import Any, TypeAlias
 from urllib.parse import quote, urlsplit
 
 import urllib3
+from urllib3._version import __version__ as urllib3_version
 from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
+    NameResolutionError,
     NewConnectionError,
     ProtocolError,
     ReadTimeoutError,
@@ -74,7 +76,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # urllib3 2's name-lookup failure (a NewConnectionError); looked up so the 1.26-era type stubs don't object.
-_NameResolutionError: type[Exception] = getattr(urllib3.exceptions, "NameResolutionError", NewConnectionError)
 
 
 def _positive_number(value: Any) -> float:
@@ -134,7 +135,7 @@ POOL_SIZE = 10
 MAX_DRAIN = 64 * 1024
 """An unread rest of a body up to this size is read and dropped so the connection can be reused; more, it's closed."""
 
-USER_AGENT = f"awsclient/0.1.0 python/{platform.python_version()} urllib3/{urllib3.__version__}"
+USER_AGENT = f"awsclient/0.1.0 python/{platform.python_version()} urllib3/{urllib3_version}"
 
 Query: TypeAlias = "Mapping[str, str] | Iterable[tuple[str, str]]"
 
@@ -404,7 +405,7 @@ def describe(exc: BaseException) -> str:
         return f"the connection was reset ({cause})"
     if isinstance(cause, ReadTimeoutError):
         return f"no answer within the read timeout ({read_timeout()} s)"
-    if isinstance(cause, _NameResolutionError):  # before NewConnectionError, its base
+    if isinstance(cause, NameResolutionError):  # before NewConnectionError, its base
         return f"could not resolve the host name ({cause.__cause__ or cause})"
     if isinstance(cause, NewConnectionError):  # before ConnectTimeoutError, its base
         return f"could not connect ({cause.__cause__ or cause})"

@@ -198,7 +198,10 @@ def serve_app(
     bound_port = server.socket.getsockname()[1]
     url_host = f"[{host}]" if ":" in host else host
     running = RunningServer(host, bound_port, f"http://{url_host}:{bound_port}", server.connections, server)  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, name=f"awsfake-server-{bound_port}", daemon=True)
+    # A short poll interval: shutdown() waits up to one interval, and tests start and stop many servers.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"awsfake-server-{bound_port}", daemon=True
+    )
     thread.start()
     try:
         yield running
