@@ -125,8 +125,7 @@ retry_interval: Parameter[float] = Parameter("imds_refresh_retry_interval", 10.0
 # --- reading metadata ---------------------------------------------------------------------------------------------
 
 
-# Typed as Any: the installed types-urllib3 stubs describe urllib3 1.26 and would shadow urllib3 2's own types.
-_POOL: Any = urllib3.PoolManager(num_pools=4, maxsize=4)
+_POOL = urllib3.PoolManager(num_pools=4, maxsize=4)
 
 
 class _Reader:
@@ -144,8 +143,8 @@ class _Reader:
                 f"IMDS at {self.base} gave no session token and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)"
             )
 
-    def _send(self, method: str, path: str, headers: dict[str, str]) -> Any:
-        def send() -> Any:
+    def _send(self, method: str, path: str, headers: dict[str, str]) -> urllib3.BaseHTTPResponse:
+        def send() -> urllib3.BaseHTTPResponse:
             return _POOL.request(
                 method,
                 self.base + path,
@@ -172,7 +171,7 @@ class _Reader:
                 problem = _network_problem(exc, self._timeout)
                 continue
             if response.status == 200 and response.data.strip():
-                return str(response.data.decode("utf-8", "replace").strip())
+                return response.data.decode("utf-8", "replace").strip()
             if response.status in (403, 404, 405):
                 return None
             if response.status == 400:
@@ -193,7 +192,7 @@ class _Reader:
                 problem = _network_problem(exc, self._timeout)
                 continue
             if response.status == 200 and response.data:
-                return str(response.data.decode("utf-8", "replace"))
+                return response.data.decode("utf-8", "replace")
             problem = _status_problem(response.status, bool(self.token))
         raise CredentialsError(f"IMDS at {self.base}: GET {path} failed: {problem}")
 
