@@ -128,6 +128,10 @@ retry_interval: Parameter[float] = Parameter("imds_refresh_retry_interval", 10.0
 _POOL = urllib3.PoolManager(num_pools=4, maxsize=4)
 
 
+class _NotFound(CredentialsError):
+    """IMDS answered 404: there is no such metadata (retrying cannot help)."""
+
+
 class _Reader:
     """One conversation with IMDS: a session token (or IMDSv1, when allowed), then reads. Settings are read once."""
 
@@ -194,6 +198,8 @@ class _Reader:
             if response.status == 200 and response.data:
                 return response.data.decode("utf-8", "replace")
             problem = _status_problem(response.status, bool(self.token))
+            if response.status == 404:
+                raise _NotFound(f"IMDS at {self.base}: GET {path} failed: {problem}")
         raise CredentialsError(f"IMDS at {self.base}: GET {path} failed: {problem}")
 
 
@@ -304,12 +310,20 @@ def _parse_time(text: str, where: str) -> float:
 def fetch_role_credentials(role_name: str | None = None) -> RoleCredentials:
     """The role's current credentials (the role attached to the instance when `role_name` is None)."""
     reader = _Reader()
-    if role_name is None:
-        listing = reader.get(CREDENTIALS_PATH).strip().splitlines()
+    try:
+        listing = reader.get(CREDENTIALS_PATH).strip().splitlines() if role_name is None else [role_name]
         if not listing or not listing[0].strip():
-            raise CredentialsError(f"IMDS at {reader.base} lists no role for this instance")
-        role_name = listing[0].strip()
-    creds = parse_role_credentials(reader.get(CREDENTIALS_PATH + role_name), role_name=role_name, source=reader.base)
+            raise _NotFound("empty role listing")
+    except _NotFound:
+        raise CredentialsError(
+            f"IMDS at {reader.base} lists no IAM role: no instance profile is attached to this instance"
+        ) from None
+    role_name = listing[0].strip()
+    try:
+        text = reader.get(CREDENTIALS_PATH + role_name)
+    except _NotFound:
+        raise CredentialsError(f"IMDS at {reader.base} has no credentials for role {role_name!r}") from None
+    creds = parse_role_credentials(text, role_name=role_name, source=reader.base)
     if creds.expiration <= time.time():
         raise CredentialsError(
             f"IMDS at {reader.base} handed out credentials for role {role_name} (access key {creds.access_key_id}) "
