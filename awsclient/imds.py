@@ -14,9 +14,10 @@ an `InstanceCredentials` refresher, which `current_credentials()` consults befor
 The conversation follows botocore's: `PUT /latest/api/token` (TTL 21600), falling back to IMDSv1 when that answers
 403, 404 or 405 or times out (a container behind a hop limit of 1 never sees the token answer); 400 ends the attempt.
 Unlike botocore, a refused connection ends the attempt at once rather than falling back to a v1 read of the same
-unreachable host. Each request has `timeout` seconds and `attempts` tries; connections are pooled (a connection the
-server dropped while idle is re-sent once on a new one, which costs no timeout) and proxies are never used (IMDS is
-link-local).
+unreachable host. Each request has `timeout` seconds and `attempts` tries (a 404 is final: the metadata is not
+there); a request on a pooled connection the server had closed is re-sent once on a new one, which costs no timeout
+(IMDS itself closes every connection); proxies are never used (IMDS is link-local). Settings read the environment
+variables botocore reads (not its config file).
 """
 
 from __future__ import annotations
