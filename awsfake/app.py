@@ -265,7 +265,7 @@ class FakeAWS:
         service = self.service(call.service)
         operation = service.operation(call.action) if service else None
         if operation is None:
-            raise protocols.unknown_operation(exchange.info, call.action, call.method)
+            raise protocols.unknown_operation(exchange.info, call.action, call.method, call.path)
         return operation(call)
 
     def _record(self, exchange: _Exchange, response: protocols.Response) -> None:

@@ -187,3 +187,17 @@ def test_journal_limit_keeps_the_newest_records() -> None:
             sns.list_topics()
         assert len(fake.requests) == 3
         assert fake.requests[-1].time >= fake.requests[0].time
+
+
+def test_s3_refuses_an_unknown_method_with_method_not_allowed() -> None:
+    from endpoint_helpers import parsed_error, send, signed
+
+    with served() as (_, url):
+        headers = signed(url, "PATCH", "/some-bucket/key", service="s3")
+        error = parsed_error("rest-xml", send(url, "PATCH", "/some-bucket/key", headers))
+        assert (error["Code"], error["status"], error["Method"], error["ResourceType"]) == (
+            "MethodNotAllowed",
+            405,
+            "PATCH",
+            "OBJECT",
+        )
