@@ -17,7 +17,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from awsfake import auth, protocols
+from awsfake import auth, post_policy, protocols
 from awsfake.accounts import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCOUNT_ID,
@@ -206,6 +206,10 @@ class FakeAWS:
                 exchange.info = auth.guess_info(exchange.incoming)
             return self._fault(exchange, _in_family(exchange.info, fault))
         exchange.incoming = incoming
+        content_type = incoming.header("content-type") or ""
+        has_auth = incoming.header("authorization") is not None or "X-Amz-Credential=" in incoming.raw_query
+        if post_policy.is_post_upload(incoming.method, incoming.raw_path, content_type, has_auth):
+            return self._post_upload(incoming, exchange)
         try:
             verified = auth.verify(incoming, self.accounts, self.region)
         except Fault as fault:
@@ -220,6 +224,42 @@ class FakeAWS:
         except Fault as fault:
             return self._fault(exchange, fault)
         return protocols.render_result(exchange.info, exchange.action, result, protocols.new_request_id(exchange.info))
+
+    def _post_upload(self, incoming: Incoming, exchange: _Exchange) -> protocols.Response:
+        """A browser upload: the signed policy in the form is the authentication; the object is stored by PutObject."""
+        exchange.info, exchange.region, exchange.action = info_for("s3"), self.region, "PostObject"
+        try:
+            bucket = incoming.path().strip("/")
+            upload = post_policy.parse_upload(bucket, incoming.header("content-type") or "", incoming.body)
+            exchange.access_key_id = upload.fields.get("x-amz-credential", "").split("/")[0]
+            identity = post_policy.verify_upload(upload, self.accounts, self.region)
+        except Fault as fault:
+            return self._fault(exchange, fault)
+        exchange.verified = True
+        try:
+            result = self._store_upload(upload, identity, incoming, exchange)
+        except Fault as fault:
+            return self._fault(exchange, fault)
+        return protocols.render_result(exchange.info, "PostObject", result, protocols.new_request_id(exchange.info))
+
+    def _store_upload(
+        self, upload: post_policy.PostUpload, identity: Identity, incoming: Incoming, exchange: _Exchange
+    ) -> Result:
+        headers = [("host", incoming.host), *post_policy.object_headers(upload)]
+        call = Call(
+            service="s3",
+            action="PutObject",
+            region=self.region,
+            caller=Caller(identity.access_key_id, identity.account_id, identity.arn, identity.user_id),
+            method="PUT",
+            host=incoming.host,
+            path=f"/{upload.bucket}/{upload.key}",
+            query={},
+            headers=HeaderMap(headers),
+            body=upload.file,
+        )
+        stored = self._dispatch(call, exchange)
+        return post_policy.answer(upload, stored.headers.get("ETag", ""), incoming.host)
 
     def _fault(self, exchange: _Exchange, fault: Fault) -> protocols.Response:
         return protocols.render_fault(exchange.info, fault, protocols.new_request_id(exchange.info))
