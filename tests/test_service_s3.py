@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import urllib3
 from boto3.s3.transfer import TransferConfig
@@ -601,3 +602,21 @@ def test_list_multipart_uploads(s3: Any, bucket: str) -> None:
     assert [u["Key"] for u in rest["Uploads"]] == ["c"] and not rest["IsTruncated"]
     s3.abort_multipart_upload(Bucket=bucket, Key="a", UploadId=ids[0])
     assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket, Prefix="a").get("Uploads", [])] == []
+
+
+def test_boto3_resource_api(url: str, bucket: str) -> None:
+    resource = boto3.resource(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
+        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
+    )
+    target = resource.Bucket(bucket)
+    for i in range(5):
+        target.put_object(Key=f"logs/{i}", Body=str(i).encode())
+    target.put_object(Key="keep", Body=b"k")
+    assert sorted(o.key for o in target.objects.filter(Prefix="logs/")) == [f"logs/{i}" for i in range(5)]
+    target.objects.filter(Prefix="logs/").delete()  # DeleteObjects
+    assert [o.key for o in target.objects.all()] == ["keep"]
+    assert resource.Object(bucket, "keep").get()["Body"].read() == b"k"

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import boto3
@@ -15,7 +16,7 @@ from botocore.exceptions import ClientError
 from endpoint_helpers import NO_RETRY, client, send, served, signed
 from freezegun import freeze_time
 
-from awsfake import DEFAULT_ACCESS_KEY_ID, FakeAWS
+from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 from awsfake.services.sns import SNS
 
 pytestmark = pytest.mark.timeout(60)
@@ -342,3 +343,21 @@ def test_hostile_query_requests_get_errors(fake: FakeAWS, url: str, fields: dict
     assert response.status == 400, response.data
     assert f"<Code>{code}</Code>".encode() in response.data, response.data
     assert not fake.errors
+
+
+def test_botocore_assume_role_profile(fake: FakeAWS, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's own assume-role credential provider (role_arn + source_profile) gets its session from the fake."""
+    config = tmp_path / "config"
+    config.write_text(
+        f"[profile base]\naws_access_key_id = {DEFAULT_ACCESS_KEY_ID}\n"
+        f"aws_secret_access_key = {DEFAULT_SECRET_ACCESS_KEY}\nregion = us-east-1\nendpoint_url = {url}\n\n"
+        "[profile deployer]\nrole_arn = arn:aws:iam::123456789012:role/Deployer\nsource_profile = base\n"
+        f"role_session_name = ci\nregion = us-east-1\nendpoint_url = {url}\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    session = boto3.Session(profile_name="deployer")
+    assert session.client("sts").get_caller_identity()["Arn"] == "arn:aws:sts::123456789012:assumed-role/Deployer/ci"
+    assume, identity = fake.requests.filter(service="sts")
+    assert (assume.action, assume.access_key_id) == ("AssumeRole", DEFAULT_ACCESS_KEY_ID)
+    assert identity.action == "GetCallerIdentity" and identity.access_key_id.startswith("ASIA") and identity.verified

@@ -9,7 +9,7 @@ from service_calls import OTHER, call, new
 
 from awsfake.faults import Fault
 from awsfake.services.sns import SNS, flat_map, message_attributes
-from awsfake.services.sns_delivery import matches
+from awsfake.services.sns_delivery import check_filter_policy, matches
 
 ARN = "arn:aws:sns:us-east-1:123456789012:"
 
@@ -155,7 +155,25 @@ def test_subscriptions(sns: SNS) -> None:
         ({"tags": ["b"]}, {"tags": ["a", "b"]}, True),
         ({"a": ["x"], "b": ["y"]}, {"a": "x", "b": "z"}, False),
         ({"outer": {"inner": ["v"]}}, {"outer": {"inner": "v"}}, True),
+        ({"kind": [{"anything-but": {}}]}, {"kind": "x"}, True),
+        ({"n": [{"numeric": "x"}]}, {"n": 1.0}, False),
     ],
 )
 def test_filter_policies(policy: dict[str, Any], values: dict[str, Any], expected: bool) -> None:
     assert matches(policy, values) is expected
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        '{"a": [{}]}',
+        '{"a": []}',
+        '{"a": "x"}',
+        '{"a": [{"regex": "x"}]}',
+        '{"a": [{"prefix": "x", "suffix": "y"}]}',
+        "[]",
+    ],
+)
+def test_invalid_filter_policies(policy: str) -> None:
+    with pytest.raises(Fault, match="InvalidParameter"):
+        check_filter_policy(policy)

@@ -9,11 +9,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from endpoint_helpers import client, send, served, signed
 
-from awsfake import FakeAWS
+from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -285,6 +286,7 @@ def test_redrive_policy_moves_messages_to_the_dead_letter_queue(sqs: Any) -> Non
             "InvalidParameterValue",
         ),
         ("ListQueues", {"NextToken": "!!!"}, "InvalidParameterValue"),
+        ("ListQueues", {"MaxResults": "__INFINITY__"}, "InvalidParameterValue"),
         (
             "DeleteMessage",
             {"QueueUrl": "http://h/123456789012/target", "ReceiptHandle": "YSBiIGM="},
@@ -296,9 +298,27 @@ def test_hostile_json_gets_sqs_errors(
     url: str, sqs: Any, endpoint: tuple[FakeAWS, str], action: str, params: dict[str, Any], code: str
 ) -> None:
     sqs.create_queue(QueueName="target")
-    body = json.dumps(params).encode()
+    body = json.dumps(params).replace('"__INFINITY__"', "1e400").encode()
     headers = {"X-Amz-Target": f"AmazonSQS.{action}", "Content-Type": "application/x-amz-json-1.0"}
     response = send(url, "POST", "/", signed(url, "POST", "/", service="sqs", body=body, headers=headers), body)
     assert response.status == 400, response.data
     assert json.loads(response.data)["__type"] == f"com.amazonaws.sqs#{code}"
     assert not endpoint[0].errors
+
+
+def test_boto3_resource_api(url: str, sqs: Any) -> None:
+    resource = boto3.resource(
+        "sqs",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
+        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
+    )
+    resource.create_queue(QueueName="res")
+    queue = resource.get_queue_by_name(QueueName="res")
+    queue.send_messages(Entries=[{"Id": "1", "MessageBody": "one"}, {"Id": "2", "MessageBody": "two"}])
+    messages = queue.receive_messages(MaxNumberOfMessages=10)
+    assert sorted(m.body for m in messages) == ["one", "two"]
+    for message in messages:
+        message.delete()
+    assert queue.attributes["ApproximateNumberOfMessages"] == "0"

@@ -85,9 +85,29 @@ def check_filter_policy(text: str) -> dict[str, Any]:
         policy = json.loads(text)
     except ValueError:
         raise Fault("InvalidParameter", "Invalid parameter: FilterPolicy: failed to parse JSON.") from None
-    if not isinstance(policy, dict) or not all(isinstance(v, (list, dict)) for v in policy.values()):
-        raise Fault("InvalidParameter", "Invalid parameter: FilterPolicy: Filter policy must be a JSON object.")
+    if not isinstance(policy, dict) or not _valid_rules(policy):
+        raise Fault("InvalidParameter", "Invalid parameter: FilterPolicy: Filter policy is not valid.")
     return policy
+
+
+_OPERATORS = frozenset({"prefix", "suffix", "equals-ignore-case", "anything-but", "exists", "numeric"})
+
+
+def _valid_rules(policy: dict[str, Any]) -> bool:
+    """Keys map to a list of conditions, or (MessageBody scope) to nested keys; operators are single-key objects."""
+    for rule in policy.values():
+        if isinstance(rule, dict):
+            if not rule or not _valid_rules(rule):
+                return False
+        elif not isinstance(rule, list) or not rule or not all(_valid_condition(c) for c in rule):
+            return False
+    return True
+
+
+def _valid_condition(condition: Any) -> bool:
+    if isinstance(condition, dict):
+        return len(condition) == 1 and next(iter(condition)) in _OPERATORS
+    return condition is None or isinstance(condition, (str, int, float, bool))
 
 
 def matches(policy: dict[str, Any], values: dict[str, Any]) -> bool:
@@ -133,7 +153,9 @@ def _operator(condition: dict[str, Any], value: Any) -> bool:
 
 
 def _one_operator(condition: dict[str, Any], value: Any) -> bool:
-    (operator, argument), *_ = condition.items()
+    if len(condition) != 1:
+        return False
+    ((operator, argument),) = condition.items()
     text = value if isinstance(value, str) else None
     if operator == "prefix":
         return text is not None and text.startswith(str(argument))

@@ -426,7 +426,7 @@ def _int_param(params: Mapping[str, Any], name: str, default: int, low: int, hig
     try:
         value = int(raw)
         valid = low <= value <= high and not isinstance(raw, bool)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         value, valid = 0, False
     if not valid:
         why = reason or f"Must be between {low} and {high}, if provided."
