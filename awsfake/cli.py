@@ -19,10 +19,12 @@ from typing import TextIO
 
 from awsfake.accounts import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 from awsfake.app import FakeAWS
+from awsfake.imds import FakeIMDS, InstanceValues
 from awsfake.journal import Record
 
 __all__ = ["OPTIONS", "SERVERS", "main"]
 
+JOURNAL_LIMIT = 10_000  # a server left running for days keeps only its recent requests
 Starter = Callable[[argparse.Namespace, ExitStack], dict[str, str]]
 
 
@@ -39,12 +41,17 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _start_endpoint(args: argparse.Namespace, stack: ExitStack) -> dict[str, str]:
-    fake = FakeAWS(args.region, on_request=None if args.quiet else lambda record: _log(record, sys.stderr))
+    fake = FakeAWS(
+        args.region,
+        on_request=None if args.quiet else lambda record: _log(record, sys.stderr),
+        journal_limit=JOURNAL_LIMIT,
+    )
     key, secret = DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
     if args.access_key_id or args.secret_access_key:
         key, secret = args.access_key_id, args.secret_access_key
         fake.add_credentials(key, secret)
     running = stack.enter_context(fake.serve(args.host, args.port, allow_remote=args.allow_remote))
+    args.fake_aws = fake  # for starters that tie to the endpoint (the instance-metadata fake)
     return {
         "AWS_ENDPOINT_URL": running.url,
         "AWS_ACCESS_KEY_ID": key,
@@ -53,8 +60,43 @@ def _start_endpoint(args: argparse.Namespace, stack: ExitStack) -> dict[str, str
     }
 
 
-OPTIONS: list[Callable[[argparse.ArgumentParser], None]] = [_endpoint_options]
-SERVERS: list[Starter] = [_start_endpoint]
+def _imds_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--imds-port",
+        type=int,
+        default=None,
+        help="also serve the EC2 instance-metadata fake on this port (0: a free port); the endpoint accepts its "
+        "role credentials. Off unless given",
+    )
+    parser.add_argument("--imds-role", default="awsfake-instance-role", help="the instance's role name")
+    parser.add_argument(
+        "--imds-tokens",
+        choices=("optional", "required"),
+        default="optional",
+        help="'required': IMDSv2 only (reads without a session token get 401)",
+    )
+
+
+def _start_imds(args: argparse.Namespace, stack: ExitStack) -> dict[str, str]:
+    if args.imds_port is None:
+        return {}
+    imds = FakeIMDS(
+        args.fake_aws,
+        role_name=args.imds_role,
+        tokens=args.imds_tokens,
+        instance=InstanceValues(region=args.region),
+        on_request=lambda record: print(
+            f"IMDS {record.method} {record.path} {record.status} {'v2' if record.token else 'v1'}",
+            file=sys.stderr,
+            flush=True,
+        ),
+    )
+    running = stack.enter_context(imds.serve(args.host, args.imds_port, allow_remote=args.allow_remote))
+    return {"AWS_EC2_METADATA_SERVICE_ENDPOINT": running.url}
+
+
+OPTIONS: list[Callable[[argparse.ArgumentParser], None]] = [_endpoint_options, _imds_options]
+SERVERS: list[Starter] = [_start_endpoint, _start_imds]
 
 
 def _log(record: Record, stream: TextIO) -> None:

@@ -9,16 +9,20 @@ moves them.
 
 Faults read like intent and undo themselves as context managers::
 
-    with imds.go_down(): ...            # connection refused
-    with imds.slow(2.0): ...            # every answer waits 2 s
-    with imds.fail(500, times=1): ...   # the next answer is a 500
-    imds.tokens = "required"            # IMDSv1 reads now get 401
+    with imds.go_down(): ...                     # connection refused
+    with imds.slow(2.0): ...                     # every answer waits 2 s
+    with imds.fail(500, times=1): ...            # the next answer is a 500
+    with imds.answer(path, "{not json"): ...     # a broken document
+    with imds.require_tokens(): ...              # IMDSv1 reads get 401 (or set imds.tokens = "required")
+    imds.interrupt_spot("terminate")             # EC2's notices: spot interruption, rebalance recommendation
+
+Each returns a handle whose `undo()` (or the end of the `with` block) takes the fault back; `reset()` takes them
+all back and forgets what was asked, so one server can serve a whole test module.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import re
 import secrets
 import string
@@ -27,11 +31,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from http import HTTPStatus
 from typing import Any, Literal, Protocol
 
+from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
+from awsfake.instance import InstanceValues, Tree, identity_document, imds_json, lookup, metadata_tree, stamp
 from awsfake.server import RunningServer, serve_app
 
 __all__ = [
@@ -49,18 +55,7 @@ TOKEN_HEADER = "X-aws-ec2-metadata-token"
 TTL_ANSWER_HEADER = "X-Aws-Ec2-Metadata-Token-Ttl-Seconds"  # the spelling IMDS answers with
 MAX_TOKEN_TTL = 21600
 MIN_ROTATION_LEAD = 300.0  # AWS makes new credentials available at least five minutes before the old ones expire
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 TokenMode = Literal["optional", "required"]
-_REASONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
-Tree = dict[str, Any]  # name -> str | Tree | Callable[[], str]
 
 
 class CredentialStore(Protocol):
@@ -76,36 +71,6 @@ class CredentialStore(Protocol):
         account_id: str = ...,
         arn: str | None = ...,
     ) -> Any: ...
-
-
-@dataclass(frozen=True)
-class InstanceValues:
-    """What the instance is. Every metadata value the fake serves comes from here."""
-
-    instance_id: str = "i-0a1b2c3d4e5f60718"
-    ami_id: str = "ami-0c55b159cbfafe1f0"
-    instance_type: str = "t3.micro"
-    region: str = "us-east-1"
-    availability_zone: str = ""  # defaults to the region's "a" zone
-    local_ipv4: str = "172.31.16.20"
-    mac: str = "0e:3f:8a:51:2c:7d"
-    account_id: str = "123456789012"
-    architecture: str = "x86_64"
-    pending_time: str = "2026-01-01T00:00:00Z"
-    instance_profile_id: str = "AIPAQXE3LNZ4EXAMPLE01"
-    reservation_id: str = "r-0f1e2d3c4b5a69788"
-    security_groups: tuple[str, ...] = ("default",)
-
-    @property
-    def zone(self) -> str:
-        return self.availability_zone or f"{self.region}a"
-
-    @property
-    def hostname(self) -> str:
-        """EC2's private DNS name: ec2.internal in us-east-1, REGION.compute.internal elsewhere."""
-        host = "ip-" + self.local_ipv4.replace(".", "-")
-        domain = "ec2.internal" if self.region == "us-east-1" else f"{self.region}.compute.internal"
-        return f"{host}.{domain}"
 
 
 @dataclass(frozen=True)
@@ -141,6 +106,14 @@ class RunningIMDS:
 
 
 @dataclass
+class _Events:
+    """Notices EC2 posts to a running instance: a spot interruption (action, when) and a rebalance recommendation."""
+
+    spot_action: tuple[str, float] | None = None
+    rebalance_notice: float | None = None
+
+
+@dataclass
 class _FailRule:
     status: int
     times: int | None
@@ -163,9 +136,15 @@ class _Undo:
     def __exit__(self, *exc: object) -> None:
         self._undo()
 
+    def undo(self) -> None:
+        self._undo()
+
 
 class FakeIMDS:
-    """A WSGI app that serves instance metadata and role credentials for `role_name` (None: no role attached)."""
+    """A WSGI app that serves instance metadata and role credentials for `role_name` (None: no role attached).
+
+    `on_request` sees each answered request (method, path, status; never a token or a secret), e.g. to log it.
+    """
 
     def __init__(
         self,
@@ -176,6 +155,7 @@ class FakeIMDS:
         instance: InstanceValues | None = None,
         credential_lifetime: float = 6 * 3600.0,
         rotation_lead: float = 15 * 60.0,
+        on_request: Callable[[IMDSRequest], None] | None = None,
     ) -> None:
         if rotation_lead < MIN_ROTATION_LEAD:
             raise ValueError(f"rotation_lead must be at least {MIN_ROTATION_LEAD:.0f} seconds, as on AWS")
@@ -183,7 +163,7 @@ class FakeIMDS:
             raise ValueError("credential_lifetime must be longer than rotation_lead")
         self.fake_aws = fake_aws
         self.role_name = role_name
-        self._token_mode = _token_mode(tokens)
+        self._token_mode = self._initial_token_mode = _token_mode(tokens)
         self.instance = instance or InstanceValues()
         self.credential_lifetime = credential_lifetime
         self.rotation_lead = rotation_lead
@@ -193,6 +173,7 @@ class FakeIMDS:
         self._tokens: dict[str, float] = {}
         self._fail_rules: list[_FailRule] = []
         self._answers: dict[str, tuple[int, str]] = {}
+        self._events = _Events()
         self._delay: tuple[float, str | None] = (0.0, None)
         self._released = threading.Event()
         self._lock = threading.RLock()
@@ -200,14 +181,17 @@ class FakeIMDS:
         self._in_flight = 0
         self._running: RunningIMDS | None = None
         self._listener: ExitStack | None = None
+        self._allow_remote = False
+        self.on_request = on_request
 
     # --- serving -------------------------------------------------------------------------------------------------
 
     @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[RunningIMDS]:
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False) -> Iterator[RunningIMDS]:
         """Serve until the block ends; port 0 picks a free port (read it back from `.port` or `.url`)."""
         if self._running is not None:
             raise RuntimeError("this FakeIMDS is already serving")
+        self._allow_remote = allow_remote
         self._start(host, port)
         try:
             yield self._running  # type: ignore[misc]
@@ -218,7 +202,7 @@ class FakeIMDS:
 
     def _start(self, host: str, port: int) -> None:
         stack = ExitStack()
-        server = stack.enter_context(serve_app(self, host, port))
+        server = stack.enter_context(serve_app(self, host, port, allow_remote=self._allow_remote))
         self._listener = stack
         if self._running is None:
             self._running = RunningIMDS(server.host, server.port, server.url)
@@ -309,6 +293,29 @@ class FakeIMDS:
 
         return _Undo(undo)
 
+    def interrupt_spot(self, action: str = "terminate", *, in_seconds: float = 120.0) -> _Undo:
+        """Post a spot interruption notice: `spot/instance-action` and `spot/termination-time` appear.
+
+        EC2 gives two minutes' warning; `action` is "terminate", "stop" or "hibernate".
+        """
+        if action not in ("terminate", "stop", "hibernate"):
+            raise ValueError("a spot interruption's action is 'terminate', 'stop' or 'hibernate'")
+        self._events.spot_action = (action, time.time() + in_seconds)
+
+        def undo() -> None:
+            self._events.spot_action = None
+
+        return _Undo(undo)
+
+    def recommend_rebalance(self) -> _Undo:
+        """Post a rebalance recommendation: `events/recommendations/rebalance` appears, noticed now."""
+        self._events.rebalance_notice = time.time()
+
+        def undo() -> None:
+            self._events.rebalance_notice = None
+
+        return _Undo(undo)
+
     def require_tokens(self) -> _Undo:
         """IMDSv2 only from now on: reads without a token get 401."""
         before, self.tokens = self.tokens, "required"
@@ -322,17 +329,20 @@ class FakeIMDS:
         with self._lock:
             self._fail_rules.clear()
             self._answers.clear()
+            self._events = _Events()
         self._delay = (0.0, None)
         self._released.set()
 
     def reset(self) -> None:
         """Forget requests, tokens, faults and issued credentials (the endpoint keeps accepting those until expiry).
 
-        Requests still being answered (say, held by `slow`) finish first, so none lands in the next test's journal.
+        The token mode returns to the constructor's. Requests still being answered (say, held by `slow`) finish
+        first, so none lands in the next test's journal.
         """
         self.clear_faults()
         self.wait_idle()
         with self._lock:
+            self._token_mode = self._initial_token_mode
             self.journal.clear()
             self.issued.clear()
             self._tokens.clear()
@@ -384,14 +394,15 @@ class FakeIMDS:
             with self._lock:
                 self.errors.append(exc)
             response = _error(500)
+        record = IMDSRequest(
+            request.method, request.path, response.status_code, TOKEN_HEADER in request.headers, time.time()
+        )
         with self._lock:
             self._in_flight -= 1
             self._idle.notify_all()
-            self.journal.append(
-                IMDSRequest(
-                    request.method, request.path, response.status_code, TOKEN_HEADER in request.headers, time.time()
-                )
-            )
+            self.journal.append(record)
+        if self.on_request is not None:
+            self.on_request(record)
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
@@ -402,7 +413,7 @@ class FakeIMDS:
         if failed is not None:
             return _error(failed)
         if request.path == TOKEN_PATH:
-            return self._token_response(request) if request.method == "PUT" else _error(405, allow="PUT")
+            return self._token_response(request) if request.method == "PUT" else _token_path_refusal(request.method)
         if request.method not in ("GET", "HEAD"):
             return _error(405, allow="GET, HEAD")
         remaining = self._token_check(request)
@@ -412,12 +423,16 @@ class FakeIMDS:
             answer = self._answers.get(request.path)
         if answer is not None:
             response = _text(answer[1])
-            response.status_code = answer[0]
+            response.status = _status_line(answer[0])
             return response
         body = self._lookup(request.path)
         if body is None:
             return _error(404)
         response = _text(body)
+        if request.path == "/latest/user-data":
+            response.content_type = "application/octet-stream"
+            response.headers["Accept-Ranges"] = "bytes"
+        response.headers["Last-Modified"] = http_date(self.instance.launched)
         if remaining > 0:
             response.headers[TTL_ANSWER_HEADER] = str(remaining)
         return response
@@ -445,7 +460,7 @@ class FakeIMDS:
             self._tokens = {t: exp for t, exp in self._tokens.items() if exp > now}
             self._tokens[token] = now + ttl
         response = _text(token)
-        response.headers[TTL_ANSWER_HEADER] = str(ttl)
+        response.headers[TTL_HEADER] = str(ttl)  # the token answer spells it as the request does
         return response
 
     def _token_check(self, request: Request) -> int | None:
@@ -463,95 +478,62 @@ class FakeIMDS:
     # --- the metadata tree ---------------------------------------------------------------------------------------
 
     def _lookup(self, path: str) -> str | None:
-        """The body for a GET of `path`: a value, a listing (for a directory, with or without `/`), or None."""
         if path in ("/", ""):
             return "latest"
-        parts = path.strip("/").split("/")
-        if parts[0] != "latest":
+        if path != "/latest" and not path.startswith("/latest/"):
             return None
-        node: Any = self._tree()
-        for part in parts[1:]:
-            if not isinstance(node, dict) or part not in node:
-                return None
-            node = node[part]
-        if isinstance(node, dict):
-            return "\n".join(name + "/" if isinstance(child, dict) else name for name, child in node.items())
-        if path.endswith("/"):
-            return None
-        return node() if callable(node) else str(node)
+        tree = self._tree()
+        if path in ("/latest", "/latest/"):
+            return "\n".join(tree)  # the top level lists its categories without trailing slashes, as IMDS does
+        return lookup(tree, path.removeprefix("/latest"))
 
     def _tree(self) -> Tree:
         inst = self.instance
-        meta: Tree = {
-            "ami-id": inst.ami_id,
-            "ami-launch-index": "0",
-            "hostname": inst.hostname,
-            "instance-id": inst.instance_id,
-            "instance-life-cycle": "on-demand",
-            "instance-type": inst.instance_type,
-            "local-hostname": inst.hostname,
-            "local-ipv4": inst.local_ipv4,
-            "mac": inst.mac,
-            "placement": {"availability-zone": inst.zone, "region": inst.region},
-            "reservation-id": inst.reservation_id,
-            "security-groups": "\n".join(inst.security_groups),
-            "services": {"domain": "amazonaws.com", "partition": "aws"},
-        }
+        meta = metadata_tree(inst)
         if self.role_name is not None:
             meta["iam"] = {
                 "info": self._iam_info,
                 "security-credentials": {self.role_name: self._credentials_document},
             }
-        meta = dict(sorted(meta.items()))
-        return {
-            "dynamic": {"instance-identity": {"document": self._identity_document}},
-            "meta-data": meta,
-        }
+        events = self._events
+        if events.spot_action is not None:
+            action, at = events.spot_action
+            meta["spot"] = {
+                "instance-action": imds_json({"action": action, "time": stamp(at)}),
+                "termination-time": stamp(at),
+            }
+        if events.rebalance_notice is not None:
+            meta["events"] = {
+                "recommendations": {"rebalance": imds_json({"noticeTime": stamp(events.rebalance_notice)})}
+            }
+        tree: Tree = {"dynamic": {"instance-identity": {"document": identity_document(inst)}}}
+        tree["meta-data"] = dict(sorted(meta.items()))
+        if inst.user_data is not None:
+            tree["user-data"] = inst.user_data
+        return tree
 
     def _credentials_document(self) -> str:
         creds = self.role_credentials()
-        return _json(
+        return imds_json(
             {
                 "Code": "Success",
-                "LastUpdated": _stamp(creds.issued),
+                "LastUpdated": stamp(creds.issued),
                 "Type": "AWS-HMAC",
                 "AccessKeyId": creds.access_key_id,
                 "SecretAccessKey": creds.secret_access_key,
                 "Token": creds.token,
-                "Expiration": _stamp(creds.expiration),
+                "Expiration": stamp(creds.expiration),
             }
         )
 
     def _iam_info(self) -> str:
         inst = self.instance
-        return _json(
+        return imds_json(
             {
                 "Code": "Success",
-                "LastUpdated": _stamp(self.role_credentials().issued),
+                "LastUpdated": stamp(self.role_credentials().issued),
                 "InstanceProfileArn": f"arn:aws:iam::{inst.account_id}:instance-profile/{self.role_name}",
                 "InstanceProfileId": inst.instance_profile_id,
-            }
-        )
-
-    def _identity_document(self) -> str:
-        inst = self.instance
-        return _json(
-            {
-                "accountId": inst.account_id,
-                "architecture": inst.architecture,
-                "availabilityZone": inst.zone,
-                "billingProducts": None,
-                "devpayProductCodes": None,
-                "marketplaceProductCodes": None,
-                "imageId": inst.ami_id,
-                "instanceId": inst.instance_id,
-                "instanceType": inst.instance_type,
-                "kernelId": None,
-                "pendingTime": inst.pending_time,
-                "privateIp": inst.local_ipv4,
-                "ramdiskId": None,
-                "region": inst.region,
-                "version": "2017-09-30",
             }
         )
 
@@ -595,19 +577,28 @@ def _token_ttl(raw: str | None) -> int | None:
     return ttl if 1 <= ttl <= MAX_TOKEN_TTL else None
 
 
-def _stamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime(TIME_FORMAT)
-
-
-def _json(document: dict[str, Any]) -> str:
-    """IMDS's own layout: two-space indent and `"Key" : value`."""
-    return json.dumps(document, indent=2, separators=(",", " : "))
-
-
 def _headers(response: Response) -> Response:
+    """What every IMDS answer carries. IMDS closes each connection after one answer."""
     response.headers["Server"] = "EC2ws"
     response.headers["Accept-Ranges"] = "none"
+    response.headers["Connection"] = "close"
     return response
+
+
+def _token_path_refusal(method: str) -> Response:
+    """Other methods on the token path: IMDS answers 405 "Not Allowed" with an empty body (OPTIONS is allowed)."""
+    response = _headers(Response(b"", status="200 OK" if method == "OPTIONS" else "405 Not Allowed"))
+    response.content_type = "text/plain"
+    response.headers["Allow"] = "OPTIONS, PUT"
+    return response
+
+
+def _status_line(status: int) -> str:
+    """ "404 Not Found", as IMDS spells it (werkzeug's own status lines are upper case)."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Error"
 
 
 def _text(body: str) -> Response:
@@ -617,7 +608,7 @@ def _text(body: str) -> Response:
 
 def _error(status: int, *, allow: str | None = None) -> Response:
     """IMDS's error page: a small XHTML document titled with the status."""
-    title = f"{status} - {_REASONS.get(status, 'Error')}"
+    title = _status_line(status).replace(" ", " - ", 1)
     page = (
         '<?xml version="1.0" encoding="iso-8859-1"?>\n'
         '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
@@ -625,7 +616,7 @@ def _error(status: int, *, allow: str | None = None) -> Response:
         '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">\n'
         f" <head>\n  <title>{title}</title>\n </head>\n <body>\n  <h1>{title}</h1>\n </body>\n</html>\n"
     )
-    response = _headers(Response(page, status=status, content_type="text/html"))
+    response = _headers(Response(page, status=_status_line(status), content_type="text/html"))
     if allow is not None:
         response.headers["Allow"] = allow
     return response

@@ -140,11 +140,26 @@ def _read_body(environ: dict[str, Any], incoming: Incoming, max_body: int) -> by
             raise _too_large(incoming, max_body)
         return _read_exact(stream, int(length_text), incoming)
     if chunked:
-        data = stream.read(max_body + 1) if stream else b""
-        if len(data) > max_body:
-            raise _too_large(incoming, max_body)
-        return bytes(data)
+        return _read_to_end(stream, incoming, max_body)
     return b""
+
+
+def _read_to_end(stream: Any, incoming: Incoming, max_body: int) -> bytes:
+    """A de-chunked body (werkzeug hands it over a chunk at a time), refused once it passes `max_body`."""
+    parts: list[bytes] = []
+    size = 0
+    while stream is not None:
+        try:
+            part = stream.read(65536)
+        except (OSError, ValueError, HTTPException):
+            raise _fault_with(incoming, Fault("IncompleteBody", "The request body terminated unexpectedly")) from None
+        if not part:
+            break
+        size += len(part)
+        if size > max_body:
+            raise _too_large(incoming, max_body)
+        parts.append(part)
+    return b"".join(parts)
 
 
 def _read_exact(stream: Any, length: int, incoming: Incoming) -> bytes:

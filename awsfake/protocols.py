@@ -114,19 +114,32 @@ def parse_json(info: ServiceInfo, target: str, body: bytes) -> tuple[str, dict[s
     return action, params
 
 
-def unknown_operation(info: ServiceInfo, action: str, method: str = "POST") -> Fault:
-    """The family's own answer to an action the service does not have."""
+def unknown_operation(info: ServiceInfo, action: str, method: str = "POST", path: str = "/") -> Fault:
+    """The family's own answer to an action the service does not have.
+
+    S3 refuses a method it never accepts with MethodNotAllowed (naming the method and the kind of resource), and
+    anything else it does not implement with NotImplemented.
+    """
     if info.family == "json":
         return Fault("UnknownOperationException", "")
     if info.family == "rest-xml":
-        return Fault(
-            "NotImplemented",
-            "A header you provided implies functionality that is not implemented",
-            501,
-        )
-    if info.family == "ec2":
-        return Fault("InvalidAction", f"The action {action} is not valid for this web service.")
+        if method not in _S3_METHODS:
+            return Fault(
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+                405,
+                extras={"Method": method, "ResourceType": _s3_resource_type(path)},
+            )
+        return Fault("NotImplemented", "A header you provided implies functionality that is not implemented", 501)
     return Fault("InvalidAction", f"The action {action} is not valid for this web service.")
+
+
+_S3_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS"})
+
+
+def _s3_resource_type(path: str) -> str:
+    bucket, _, key = path.lstrip("/").partition("/")
+    return "OBJECT" if key else "BUCKET" if bucket else "SERVICE"
 
 
 def internal_error() -> Fault:

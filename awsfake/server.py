@@ -114,6 +114,8 @@ class _Handler(WSGIRequestHandler):
         for name, value in headers:
             lower = name.lower()
             if lower in ("connection", "transfer-encoding"):
+                if lower == "connection" and value.strip().lower() == "close":
+                    self.close_connection = True  # the app ends the connection after this answer (as IMDS does)
                 continue
             if lower == "content-length":
                 if method != "HEAD":

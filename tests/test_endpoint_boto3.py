@@ -177,3 +177,27 @@ def test_callable_body_and_bytes_body_stubs() -> None:
         with pytest.raises(ClientError) as excinfo:  # the stub is used up: the real S3 answers
             s3.get_object(Bucket="any-bucket", Key="k")
         assert error_of(excinfo)[:2] == ("NoSuchBucket", 404)
+
+
+def test_journal_limit_keeps_the_newest_records() -> None:
+    with served(journal_limit=3) as (fake, url):
+        fake.stub("sns", "ListTopics", body={"Topics": []})
+        sns = client(url, "sns")
+        for _ in range(5):
+            sns.list_topics()
+        assert len(fake.requests) == 3
+        assert fake.requests[-1].time >= fake.requests[0].time
+
+
+def test_s3_refuses_an_unknown_method_with_method_not_allowed() -> None:
+    from endpoint_helpers import parsed_error, send, signed
+
+    with served() as (_, url):
+        headers = signed(url, "PATCH", "/some-bucket/key", service="s3")
+        error = parsed_error("rest-xml", send(url, "PATCH", "/some-bucket/key", headers))
+        assert (error["Code"], error["status"], error["Method"], error["ResourceType"]) == (
+            "MethodNotAllowed",
+            405,
+            "PATCH",
+            "OBJECT",
+        )

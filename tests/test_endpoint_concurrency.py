@@ -61,3 +61,26 @@ def test_state_survives_concurrent_writes_through_the_real_service() -> None:
         for page in sns.get_paginator("list_topics").paginate():
             listed += [t["TopicArn"] for t in page["Topics"]]
         assert sorted(listed) == sorted(arns) and len(arns) == 60
+
+
+def test_a_counted_stub_answers_exactly_its_times_under_concurrency() -> None:
+    with served() as (fake, url):
+        stub = fake.stub("sns", "ListPlatformApplications", error=("Throttling", "Rate exceeded"), times=37)
+        fake.stub("sns", "ListPlatformApplications", body={"PlatformApplications": []})
+        outcomes: list[str] = []
+
+        def work() -> None:
+            sns = client(url, "sns")
+            for _ in range(20):
+                try:
+                    sns.list_platform_applications()
+                    outcomes.append("ok")
+                except Exception as exc:  # ClientError from the stub
+                    outcomes.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert outcomes.count("ok") == 160 - 37 and len(stub.calls) == 37 and stub.remaining == 0

@@ -16,6 +16,7 @@ MODULES = [
     "awsfake.cli",
     "awsfake.incoming",
     "awsfake.journal",
+    "awsfake.post_policy",
     "awsfake.protocols",
     "awsfake.stubs",
 ]

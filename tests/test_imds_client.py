@@ -19,6 +19,7 @@ from awsclient.credentials import (
     CredentialsError,
     credentials_from_ec2_instance,
     current_credentials,
+    reset_credentials,
     set_credentials,
 )
 from awsclient.sigv4 import add_v4_auth_heads
@@ -63,14 +64,13 @@ def served() -> Iterator[tuple[FakeIMDS, RunningIMDS]]:
 def imds(served: tuple[FakeIMDS, RunningIMDS], monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIMDS]:
     imds, running = served
     imds.reset()
-    imds.tokens = "optional"
     monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", running.url)
     for name in ("AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_V1_DISABLED", "AWS_METADATA_SERVICE_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("AWS_METADATA_SERVICE_NUM_ATTEMPTS", raising=False)
     yield imds
     imds.clear_faults()
-    set_credentials("", "")  # removes the refresher
+    reset_credentials()  # no keys, no refresher
     for parameter in PARAMETERS:
         parameter.reset()
     imds.check()
@@ -416,3 +416,30 @@ def test_a_restarted_service_is_reached_on_a_new_connection(imds: FakeIMDS) -> N
     for _ in range(3):
         credentials_from_ec2_instance(ROLE)
     assert imds.credential_fetches == 4
+
+
+@pytest.mark.parametrize("url", ["169.254.169.254", "ftp://169.254.169.254", "http://[::1", "http://host:port", ""])
+def test_a_malformed_endpoint_is_named(imds: FakeIMDS, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    client.endpoint(url)
+    with pytest.raises(CredentialsError, match="not an http"):
+        credentials_from_ec2_instance()
+
+
+def test_public_names() -> None:
+    import awsclient.credentials
+    import awsfake
+    import awsfake.imds
+    import awsfake.instance
+
+    for module in (client, awsfake.imds, awsfake.instance):
+        assert module.__all__ == sorted(module.__all__)
+        assert all(hasattr(module, name) for name in module.__all__)
+    assert "FakeIMDS" in awsfake.__all__
+    assert "credentials_from_ec2_instance" in awsclient.credentials.__all__
+
+
+def test_no_role_or_the_wrong_role_is_named(imds: FakeIMDS) -> None:
+    with imds.fail(404, path="/latest/meta-data/iam/"), pytest.raises(CredentialsError, match="no instance profile"):
+        credentials_from_ec2_instance()
+    with pytest.raises(CredentialsError, match="no credentials for role 'other-role'"):
+        credentials_from_ec2_instance("other-role")

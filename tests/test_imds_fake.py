@@ -53,7 +53,6 @@ def registry(shared: tuple[Registry, FakeIMDS, RunningIMDS]) -> Registry:
 def imds(shared: tuple[Registry, FakeIMDS, RunningIMDS], registry: Registry) -> Iterator[FakeIMDS]:
     imds = shared[1]
     imds.reset()
-    imds.tokens = "optional"
     yield imds
     imds.check()
 
@@ -122,7 +121,19 @@ def test_token_put_through_a_proxy_is_403(http: urllib3.PoolManager, running: Ru
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "HEAD"])
 def test_other_methods_on_the_token_path_are_405(http: urllib3.PoolManager, running: RunningIMDS, method: str) -> None:
     response = http.request(method, running.url + "/latest/api/token", headers={TTL: "60"}, retries=False)
-    assert response.status == 405
+    assert (response.status, response.reason) == (405, "Not Allowed")
+    assert response.headers["Allow"] == "OPTIONS, PUT" and response.data == b""
+
+
+def test_imds_closes_each_connection(imds: FakeIMDS, http: urllib3.PoolManager, running: RunningIMDS) -> None:
+    server = running.servers[-1]
+    before = len(server.connections)
+    for _ in range(3):
+        response = call(http, running, "GET", "/latest/meta-data/instance-id")
+        assert response.headers["Connection"] == "close"
+        assert response.headers["Last-Modified"] == "Thu, 01 Jan 2026 00:00:00 GMT"
+    assert len(server.connections) - before == 3
+    assert all(c.requests == 1 for c in server.connections[before:])
 
 
 def test_writes_to_metadata_are_405(http: urllib3.PoolManager, running: RunningIMDS) -> None:
@@ -160,6 +171,8 @@ def test_tokens_required_from_the_constructor(registry: Registry, http: urllib3.
         assert call(http, running, "GET", "/latest/meta-data/").status == 401
     with pytest.raises(ValueError, match="optional"):
         FakeIMDS(registry, tokens="sometimes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="pending_time"):
+        InstanceValues(pending_time="yesterday")
 
 
 # --- the metadata tree -------------------------------------------------------------------------------------------
@@ -201,7 +214,7 @@ def test_every_listed_entry_resolves(http: urllib3.PoolManager, running: Running
 
 def test_directory_without_slash_lists_too(http: urllib3.PoolManager, running: RunningIMDS) -> None:
     response = call(http, running, "GET", "/latest/meta-data/placement")
-    assert response.data.decode().split("\n") == ["availability-zone", "region"]
+    assert response.data.decode().split("\n") == ["availability-zone", "availability-zone-id", "region"]
 
 
 def test_values_come_from_instance_values(registry: Registry, http: urllib3.PoolManager) -> None:
@@ -277,8 +290,8 @@ def test_role_credentials_document(registry: Registry, http: urllib3.PoolManager
 )
 def test_unknown_paths_are_404(imds: FakeIMDS, http: urllib3.PoolManager, running: RunningIMDS, path: str) -> None:
     response = call(http, running, "GET", path)
-    assert response.status == 404
-    assert b"404 - Not Found" in response.data
+    assert (response.status, response.reason) == (404, "Not Found")
+    assert b"<title>404 - Not Found</title>" in response.data
     assert not imds.errors
 
 
@@ -404,3 +417,48 @@ def test_concurrent_reads_at_rotation_mint_one_set(imds: FakeIMDS, registry: Reg
         pool.clear()
     assert len(keys) == 16 and len(set(keys)) == 1 and keys[0] != first
     assert len(registry.added) == 2 == len(imds.issued)
+
+
+def test_optional_parts_appear_only_when_set(registry: Registry, http: urllib3.PoolManager) -> None:
+    values = InstanceValues(
+        public_ipv4="54.210.3.4", tags={"Name": "web-1", "team": "core"}, user_data="#!/bin/sh\necho hi\n"
+    )
+    with FakeIMDS(registry, instance=values).serve() as running:
+        seen: dict[str, bytes] = {}
+        crawl(http, running, "/latest/meta-data/", seen)
+        assert seen["/latest/meta-data/public-ipv4"] == b"54.210.3.4"
+        assert seen["/latest/meta-data/public-hostname"] == b"ec2-54-210-3-4.compute-1.amazonaws.com"
+        assert seen["/latest/meta-data/tags/instance/"] == b"Name\nteam"
+        assert seen["/latest/meta-data/tags/instance/Name"] == b"web-1"
+        mac = values.mac
+        assert seen[f"/latest/meta-data/network/interfaces/macs/{mac}/subnet-id"] == values.subnet_id.encode()
+        assert seen[f"/latest/meta-data/network/interfaces/macs/{mac}/vpc-id"] == values.vpc_id.encode()
+        assert seen["/latest/meta-data/placement/availability-zone-id"] == b"use1-az1"
+        user_data = call(http, running, "GET", "/latest/user-data")
+        assert user_data.data == b"#!/bin/sh\necho hi\n"
+        assert user_data.headers["Content-Type"] == "application/octet-stream"
+        assert b"user-data" in call(http, running, "GET", "/latest/").data.split(b"\n")
+    with FakeIMDS(registry).serve() as running:
+        listing = call(http, running, "GET", "/latest/meta-data/").data.split(b"\n")
+        assert b"public-ipv4" not in listing and b"tags/" not in listing
+        assert call(http, running, "GET", "/latest/user-data").status == 404
+        assert call(http, running, "GET", "/latest/").data.split(b"\n") == [b"dynamic", b"meta-data"]
+
+
+def test_spot_interruption_and_rebalance_notices(
+    imds: FakeIMDS, http: urllib3.PoolManager, running: RunningIMDS
+) -> None:
+    assert call(http, running, "GET", "/latest/meta-data/spot/instance-action").status == 404
+    assert call(http, running, "GET", "/latest/meta-data/events/recommendations/rebalance").status == 404
+    with freeze_time(datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)):
+        with imds.interrupt_spot("stop"), imds.recommend_rebalance():
+            action = json.loads(call(http, running, "GET", "/latest/meta-data/spot/instance-action").data)
+            assert action == {"action": "stop", "time": "2026-03-01T12:02:00Z"}
+            termination = call(http, running, "GET", "/latest/meta-data/spot/termination-time").data
+            assert termination == b"2026-03-01T12:02:00Z"
+            rebalance = call(http, running, "GET", "/latest/meta-data/events/recommendations/rebalance").data
+            assert json.loads(rebalance) == {"noticeTime": "2026-03-01T12:00:00Z"}
+            assert b"spot/" in call(http, running, "GET", "/latest/meta-data/").data.split(b"\n")
+        assert call(http, running, "GET", "/latest/meta-data/spot/instance-action").status == 404
+    with pytest.raises(ValueError, match="terminate"):
+        imds.interrupt_spot("explode")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from awsclient.credentials import set_credentials
+from awsclient.credentials import reset_credentials
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -25,4 +25,4 @@ def test_readme_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     try:
         exec(compile(readme_example(), "README.md", "exec"), {})
     finally:
-        set_credentials("", "")
+        reset_credentials()
