@@ -59,6 +59,9 @@ def test_create_get_list_delete_queue(sqs: Any, url: str) -> None:
     assert attributes["QueueArn"] == "arn:aws:sqs:us-east-1:123456789012:orders"
     sqs.delete_queue(QueueUrl=created)
     assert sqs.list_queues()["QueueUrls"] == [f"{url}/123456789012/other"]
+    with pytest.raises(sqs.exceptions.QueueDeletedRecently) as recently:
+        sqs.create_queue(QueueName="orders")  # as on AWS, a name is reusable 60 s after deletion
+    assert error(recently) == ("AWS.SimpleQueueService.QueueDeletedRecently", 400, "QueueDeletedRecently")
 
 
 def test_queue_errors_carry_query_codes(sqs: Any) -> None:

@@ -173,3 +173,13 @@ def test_list_and_delete_queues(sqs: SQS) -> None:
     assert sqs_call(sqs, "ListQueues", MaxResults=2, NextToken=first["NextToken"])["QueueUrls"] == urls[1:]
     sqs_call(sqs, "DeleteQueue", QueueUrl=urls[0])
     assert fault(sqs, "DeleteQueue", QueueUrl=urls[0]).code == "QueueDoesNotExist"
+
+
+def test_a_deleted_queue_name_is_free_again_after_60_seconds(sqs: SQS) -> None:
+    with freeze_time("2024-01-01 00:00:00") as clock:
+        url = make_queue(sqs)
+        sqs_call(sqs, "DeleteQueue", QueueUrl=url)
+        assert fault(sqs, "CreateQueue", QueueName="q").code == "QueueDeletedRecently"
+        assert make_queue(sqs, "other")  # other names are free
+        clock.tick(60)
+        assert make_queue(sqs) == url

@@ -49,6 +49,7 @@ __all__ = ["SQS", "Message", "Queue"]
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
 DEDUP_WINDOW = 300.0
+RECREATE_AFTER = 60.0  # seconds before a deleted queue's name may be used again
 POLL_SLICE = 0.05
 
 
@@ -88,6 +89,7 @@ class SQS(Service):
     def reset(self) -> None:
         with self.lock:
             self.queues = {}
+            self.deleted: dict[tuple[str, str, str], float] = {}  # queue key -> when it was deleted
             self._arrival = threading.Condition(self.lock)
 
     # --- queues --------------------------------------------------------------------------------------------
@@ -103,6 +105,11 @@ class SQS(Service):
         with self.lock:
             self._check_redrive_target(attributes)
             existing = self.queues.get(key)
+            if existing is None and now - self.deleted.get(key, -RECREATE_AFTER) < RECREATE_AFTER:
+                raise Fault(
+                    "QueueDeletedRecently",
+                    "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
+                )
             if existing is None:
                 queue = Queue(name, call.caller.account_id, call.region, attributes, now, now)
                 queue.tags = _string_map(call.params.get("tags"), "tags")
@@ -143,7 +150,9 @@ class SQS(Service):
     def delete_queue(self, call: Call) -> Result:
         with self.lock:
             queue = self._queue(call)
-            del self.queues[(queue.region, queue.account_id, queue.name)]
+            key = (queue.region, queue.account_id, queue.name)
+            del self.queues[key]
+            self.deleted[key] = time.time()
         return Result({})
 
     def purge_queue(self, call: Call) -> Result:
