@@ -9,7 +9,6 @@ literal space in its request line, which is not valid HTTP: it must get an AWS-s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,12 +36,6 @@ def _wire(sreq: Path) -> tuple[bytes, str | None]:
         lines.append(f"Content-Length: {len(data)}")
     lines.append("Connection: close")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + data, token
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[tuple[FakeAWS, str]]:
-    with served() as pair:
-        yield pair
 
 
 @pytest.mark.timeout(60)

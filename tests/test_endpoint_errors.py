@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterator
 
 import pytest
-from endpoint_helpers import creds, parsed_error, send, served, signed
+from endpoint_helpers import creds, parsed_error, send, signed
 from freezegun import freeze_time
 
 from awsfake import FakeAWS
@@ -42,12 +41,6 @@ REQUESTS = {
     ),
     "s3": ("rest-xml", "GET", "/", {}, b""),
 }
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[tuple[FakeAWS, str]]:
-    with served() as pair:
-        yield pair
 
 
 def _request(url: str, service: str, failure: str) -> tuple[str, object]:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,24 +25,6 @@ from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 
 pytestmark = pytest.mark.timeout(120)
 MiB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[tuple[FakeAWS, str]]:
-    with served() as pair:
-        yield pair
-
-
-@pytest.fixture
-def fake(endpoint: tuple[FakeAWS, str]) -> Iterator[FakeAWS]:
-    endpoint[0].reset()
-    yield endpoint[0]
-    endpoint[0].check()
-
-
-@pytest.fixture
-def url(endpoint: tuple[FakeAWS, str], fake: FakeAWS) -> str:
-    return endpoint[1]
 
 
 @pytest.fixture

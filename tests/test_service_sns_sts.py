@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -13,31 +12,13 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from endpoint_helpers import NO_RETRY, client, send, served, signed
+from endpoint_helpers import NO_RETRY, client, send, signed
 from freezegun import freeze_time
 
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 from awsfake.services.sns import SNS
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[tuple[FakeAWS, str]]:
-    with served() as pair:
-        yield pair
-
-
-@pytest.fixture
-def fake(endpoint: tuple[FakeAWS, str]) -> Iterator[FakeAWS]:
-    endpoint[0].reset()
-    yield endpoint[0]
-    endpoint[0].check()
-
-
-@pytest.fixture
-def url(endpoint: tuple[FakeAWS, str], fake: FakeAWS) -> str:
-    return endpoint[1]
 
 
 def error(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:

@@ -6,30 +6,16 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from endpoint_helpers import client, send, served, signed
+from endpoint_helpers import client, send, signed
 
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[tuple[FakeAWS, str]]:
-    with served() as pair:
-        yield pair
-
-
-@pytest.fixture
-def url(endpoint: tuple[FakeAWS, str]) -> Iterator[str]:
-    endpoint[0].reset()
-    yield endpoint[1]
-    endpoint[0].check()
 
 
 @pytest.fixture
