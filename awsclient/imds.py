@@ -246,7 +246,7 @@ def instance_identity() -> dict[str, Any]:
     text = read_metadata("dynamic/instance-identity/document")
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise CredentialsError("IMDS answered an instance identity document that is not JSON") from None
     if not isinstance(document, dict):
         raise CredentialsError("IMDS answered an instance identity document that is not a JSON object")
@@ -276,7 +276,7 @@ def parse_role_credentials(text: str, *, role_name: str, source: str) -> RoleCre
     where = f"IMDS at {source} (role {role_name})"
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise CredentialsError(f"{where} answered something that is not JSON ({len(text)} characters)") from None
     if not isinstance(document, dict):
         raise CredentialsError(f"{where} answered JSON that is not an object")

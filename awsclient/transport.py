@@ -397,7 +397,9 @@ def describe(exc: BaseException) -> str:
     """A network failure in plain words (urllib3's own text names pool objects and nests tuples)."""
     cause = exc.args[1] if isinstance(exc, ProtocolError) and len(exc.args) > 1 else exc
     if isinstance(cause, IncompleteRead):
-        got, expected = len(cause.partial), (cause.expected or 0) + len(cause.partial)
+        # urllib3's IncompleteRead counts the bytes received; http.client's carries them.
+        got = cause.partial if isinstance(cause.partial, int) else len(cause.partial)
+        expected = got + (cause.expected or 0)
         return f"the connection closed mid-response ({got} of {expected} body bytes received)"
     if isinstance(cause, RemoteDisconnected):
         return "the server closed the connection without answering"

@@ -30,7 +30,7 @@ from awsfake.catalog import ServiceInfo, info_for, service_class
 from awsfake.faults import Fault
 from awsfake.incoming import DEFAULT_MAX_BODY, HeaderMap, Incoming, read_incoming
 from awsfake.journal import Journal, Record
-from awsfake.server import RunningServer, serve_app
+from awsfake.server import DROP_CONNECTION, RunningServer, serve_app
 from awsfake.services import Call, Caller, Result, Service
 from awsfake.stubs import Stub, Stubs, make_fault
 
@@ -51,6 +51,7 @@ class _Exchange:
     action: str = ""
     access_key_id: str = ""
     verified: bool = False
+    drop: bool = False  # a stub asked for the connection to be cut mid-answer
 
 
 class FakeAWS:
@@ -119,19 +120,21 @@ class FakeAWS:
         times: int | None = None,
         handler: Callable[[Call], Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        drop: bool = False,
     ) -> Stub:
         """Answer `service`'s `action` (None: any action) with `body`, an `error`, or `handler(call)`'s result.
 
         A callable `body` is taken as the handler.
         `error` is a code, (code, message) or (code, message, status), rendered in the service's own family.
         `times=None` answers for good; `times=n` answers n times, then the next stub (or the service) applies.
+        `drop=True` cuts the connection mid-answer (headers and half the body sent), as a failing network would.
         """
         if times is not None and times < 1:
             raise ValueError("times must be a positive number of uses, or None for always")
         if callable(body) and handler is None:
             body, handler = None, body
         fault = make_fault(error) if error is not None else None
-        stub = Stub(service, action, status, body, fault, handler, dict(headers or {}), times)
+        stub = Stub(service, action, status, body, fault, handler, dict(headers or {}), times, drop=drop)
         return self.stubs.add(stub)
 
     def service(self, name: str) -> Service | None:
@@ -194,6 +197,8 @@ class FakeAWS:
         except Exception as exc:  # an on_request hook that fails must not cost the client its answer
             with self._lock:
                 self._errors.append(exc)
+        if exchange.drop:
+            environ[DROP_CONNECTION] = True
         start_response(_STATUS_LINES.get(response.status, f"{response.status} Unknown"), response.headers)
         return [response.body]
 
@@ -301,6 +306,7 @@ class FakeAWS:
         stub = self.stubs.take(call.service, call.action)
         if stub is not None:
             stub.calls.append(call)
+            exchange.drop = stub.drop
             return stub.answer(call)
         service = self.service(call.service)
         operation = service.operation(call.action) if service else None

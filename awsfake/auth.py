@@ -331,9 +331,11 @@ def _header_date(incoming: Incoming, info: ServiceInfo, authorization: str) -> s
             return value.strip()
         except ValueError:
             pass
-        try:
-            return parsedate_to_datetime(value).strftime(sigv4.AMZ_DATE_FORMAT)
-        except (TypeError, ValueError):
+        try:  # an HTTP-date: its instant in UTC, as the signer reads it; a year strftime can't write is no date
+            converted = time.strftime(sigv4.AMZ_DATE_FORMAT, time.gmtime(parsedate_to_datetime(value).timestamp()))
+            _parse_amz_date(converted)
+            return converted
+        except (TypeError, ValueError, OverflowError, OSError):
             pass
     raise deny(
         info,

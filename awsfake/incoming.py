@@ -39,7 +39,9 @@ class HeaderMap(Mapping[str, str]):
         return len(self._values)
 
     def __repr__(self) -> str:
-        return f"HeaderMap({self._values!r})"
+        """The session token is a secret: it never shows in a repr (services read it by name if they must)."""
+        shown = {k: ("<redacted>" if k == "x-amz-security-token" else v) for k, v in self._values.items()}
+        return f"HeaderMap({shown!r})"
 
 
 @dataclass
@@ -130,9 +132,20 @@ def _header_pairs(environ: dict[str, Any]) -> list[tuple[str, str]]:
 def _read_body(environ: dict[str, Any], incoming: Incoming, max_body: int) -> bytes:
     stream = environ.get("wsgi.input")
     length_text = incoming.header("content-length")
-    chunked = "chunked" in (incoming.header("transfer-encoding") or "").lower()
-    if chunked and length_text:
+    coding = (incoming.header("transfer-encoding") or "").strip().lower()
+    chunked = coding == "chunked"
+    if coding and length_text:
         raise _bad_framing(incoming, "Conflicting Content-Length and Transfer-Encoding headers")
+    if coding and not chunked:  # gzip, "gzip, chunked", ...: the server cannot find the body's end (RFC 9112 6.1)
+        raise _fault_with(
+            incoming,
+            Fault(
+                "NotImplemented",
+                "A header you provided implies functionality that is not implemented",
+                501,
+                extras={"Header": "Transfer-Encoding"},
+            ),
+        )
     if length_text:
         if not length_text.isdigit():
             raise _bad_framing(incoming, "The Content-Length header is not a valid number")

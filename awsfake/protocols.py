@@ -15,6 +15,7 @@ import base64
 import itertools
 import json
 import os
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -107,7 +108,7 @@ def parse_json(info: ServiceInfo, target: str, body: bytes) -> tuple[str, dict[s
         return action, {}
     try:
         params = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
         raise Fault("SerializationException", "Start of structure or map found where not expected.") from None
     if not isinstance(params, dict):
         raise Fault("SerializationException", "Start of structure or map found where not expected.")
@@ -220,7 +221,7 @@ def _fill(parent: Any, value: Any, item_tag: str | None) -> None:
     if isinstance(value, Map):
         for key, item in value.items():
             entry = etree.SubElement(parent, "entry")
-            etree.SubElement(entry, "key").text = str(key)
+            etree.SubElement(entry, "key").text = _xml_text(str(key))
             _fill(etree.SubElement(entry, "value"), item, item_tag)
     elif isinstance(value, Mapping):
         for key, item in value.items():
@@ -229,7 +230,7 @@ def _fill(parent: Any, value: Any, item_tag: str | None) -> None:
         for item in value:
             _fill(etree.SubElement(parent, item_tag or "member"), item, item_tag)
     elif value is not None:
-        parent.text = _scalar(value)
+        parent.text = _xml_text(_scalar(value))
 
 
 def _child(parent: Any, name: str, value: Any, item_tag: str | None) -> None:
@@ -266,6 +267,8 @@ def _aware(value: datetime) -> datetime:
 
 
 def render_fault(info: ServiceInfo, fault: Fault, request_id: str) -> Response:
+    if info.family != "json":
+        fault = _xml_safe(fault)
     if info.family == "rest-xml":
         response = _s3_error(info, fault, request_id)
     elif info.family == "json":
@@ -277,6 +280,33 @@ def render_fault(info: ServiceInfo, fault: Fault, request_id: str) -> Response:
     response.headers.extend(fault.headers.items())
     response.error_code = fault.code
     return response
+
+
+# Characters XML 1.0 cannot carry: C0 controls but tab, LF and CR; surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can carry. AWS writes such characters as references no XML 1.0 parser accepts (S3 keys: hence
+    `encoding-type=url`); here they become U+FFFD, so the document stays readable."""
+    return _NOT_XML.sub("\ufffd", text) if _NOT_XML.search(text) else text
+
+
+def _xml_safe(fault: Fault) -> Fault:
+    """Messages may echo what the client sent (an Authorization header, say); what XML can't hold becomes U+FFFD."""
+    texts = [fault.code, fault.message, *fault.extras.values()]
+    if not any(_NOT_XML.search(text) for text in texts):
+        return fault
+    clean = {name: _NOT_XML.sub("\ufffd", value) for name, value in fault.extras.items()}
+    safe = Fault(
+        fault.code,
+        _NOT_XML.sub("\ufffd", fault.message),
+        fault.status,
+        extras=clean,
+        sender=fault.sender,
+        headers=fault.headers,
+    )
+    return safe
 
 
 def _s3_error(info: ServiceInfo, fault: Fault, request_id: str) -> Response:

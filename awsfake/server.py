@@ -20,7 +20,10 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wsgi import LimitedStream
 
-__all__ = ["Connection", "RunningServer", "serve_app"]
+__all__ = ["DROP_CONNECTION", "Connection", "RunningServer", "serve_app"]
+
+DROP_CONNECTION = "awsfake.drop_connection"
+"""An app sets this environ key to make the server cut the connection in the middle of its answer."""
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _EARLY_ERRORS = {
@@ -73,6 +76,12 @@ class _Handler(WSGIRequestHandler):
         environ = super().make_environ()
         self.record.requests += 1
         environ["awsfake.connection_id"] = self.record.id
+        coding = environ.get("HTTP_TRANSFER_ENCODING")
+        if coding and (environ.get("CONTENT_LENGTH") or not environ.get("wsgi.input_terminated")):
+            # Request smuggling's first ingredient: Content-Length with Transfer-Encoding, or a coding werkzeug
+            # does not de-chunk. RFC 9112 6.1: whatever the answer, close after it, so bytes after the body (as
+            # one framing or another reads it) are never taken for the next request.
+            self.close_connection = True
         if not environ.get("wsgi.input_terminated"):  # werkzeug de-chunks chunked bodies itself
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -104,9 +113,26 @@ class _Handler(WSGIRequestHandler):
             if hasattr(result, "close"):
                 result.close()
         self._drain()
-        self._send(environ["REQUEST_METHOD"], started[0], started[1], body)
+        if environ.get(DROP_CONNECTION):
+            self._send_and_drop(environ["REQUEST_METHOD"], started[0], started[1], body)
+        else:
+            self._send(environ["REQUEST_METHOD"], started[0], started[1], body)
 
-    def _send(self, method: str, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+    def _send_and_drop(self, method: str, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        """A network failure mid-answer: the status line, the headers and half the body, then the connection ends.
+
+        An answer without a body is dropped before its first byte, so the client never sees a complete response.
+        """
+        self.close_connection = True
+        if body and method != "HEAD":
+            self._send(method, status, headers, body[: len(body) // 2], declared=len(body))
+        with suppress(OSError):
+            self.wfile.flush()
+            self.request.shutdown(socket.SHUT_RDWR)
+
+    def _send(
+        self, method: str, status: str, headers: list[tuple[str, str]], body: bytes, declared: int | None = None
+    ) -> None:
         code, _, reason = status.partition(" ")
         self.send_response_only(int(code), reason)
         self.send_header("Date", self.date_time_string())
@@ -123,7 +149,7 @@ class _Handler(WSGIRequestHandler):
                 has_length = True
             self.send_header(name, value)
         if not has_length and int(code) not in (204, 304):
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(body) if declared is None else declared))
         if self.close_connection:
             self.send_header("Connection", "close")
         self._headers_buffer.append(b"\r\n" + (b"" if method == "HEAD" else body))
@@ -146,12 +172,23 @@ class _Handler(WSGIRequestHandler):
             self.record.closed_at = time.monotonic()
             self.server.live_sockets.discard(self.request)  # type: ignore[attr-defined]
 
+    def parse_request(self) -> bool:
+        """HTTP/0.9 requests (`GET /` with no version) are refused: their answers would have no status line."""
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":
+            self.send_error(400)
+            return False
+        return True
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Requests refused before any app runs (bad request line, oversized headers) get an AWS-style XML error.
 
         http.server would answer with an HTML page; AWS answers 400 with an `<Error>` document and closes.
         """
         aws_code, text = _EARLY_ERRORS.get(code, ("BadRequest", "An error occurred when parsing the HTTP request."))
+        if self.request_version == "HTTP/0.9":  # an unparsed request line: answer with a status line all the same
+            self.request_version = "HTTP/1.1"
         body = (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{aws_code}</Code><Message>{text}</Message></Error>'
         ).encode()

@@ -33,6 +33,7 @@ class Stub:
     headers: dict[str, str] = field(default_factory=dict)
     remaining: int | None = None
     calls: list[Call] = field(default_factory=list)
+    drop: bool = False  # cut the connection mid-answer
 
     def matches(self, service: str, action: str) -> bool:
         return self.service == service and self.action in (None, action) and self.remaining != 0
@@ -55,6 +56,7 @@ class Stub:
 
     def __repr__(self) -> str:
         what = f"error {self.error.code}" if self.error else ("handler" if self.handler else f"status {self.status}")
+        what += ", dropped mid-answer" if self.drop else ""
         left = "always" if self.remaining is None else f"{self.remaining} left"
         return f"<Stub {self.service} {self.action or '*'}: {what}, {left}, used {len(self.calls)}x>"
 

@@ -233,11 +233,11 @@ def test_redrive_policy_moves_messages_to_the_dead_letter_queue(sqs: Any) -> Non
 @pytest.mark.parametrize(
     ("action", "params", "code"),
     [
-        ("CreateQueue", {"QueueName": 5}, "MissingParameter"),
+        ("CreateQueue", {"QueueName": 5}, "InvalidParameterValue"),
         ("CreateQueue", {"QueueName": "q", "Attributes": ["x"]}, "InvalidParameterValue"),
         ("CreateQueue", {"QueueName": "q", "Attributes": {"VisibilityTimeout": 5}}, "InvalidParameterValue"),
-        ("SendMessage", {"QueueUrl": ["x"], "MessageBody": "b"}, "MissingParameter"),
-        ("SendMessage", {"QueueUrl": "http://h/123456789012/target", "MessageBody": 7}, "MissingParameter"),
+        ("SendMessage", {"QueueUrl": ["x"], "MessageBody": "b"}, "InvalidParameterValue"),
+        ("SendMessage", {"QueueUrl": "http://h/123456789012/target", "MessageBody": 7}, "InvalidParameterValue"),
         (
             "SendMessage",
             {"QueueUrl": "http://h/123456789012/target", "MessageBody": "b", "MessageAttributes": {"a": "x"}},

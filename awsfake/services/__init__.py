@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -54,6 +54,20 @@ class Call:
     headers: Mapping[str, str]  # case-insensitive
     body: bytes
     params: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """Every field, but the session token (header or presigned query parameter) is never shown."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["headers"] = _redacted(self.headers)
+        shown["query"] = _redacted(self.query)
+        return "Call(" + ", ".join(f"{name}={value!r}" for name, value in shown.items()) + ")"
+
+
+_SECRET_NAMES = frozenset({"x-amz-security-token"})
+
+
+def _redacted(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: ("<redacted>" if k.lower() in _SECRET_NAMES else v) for k, v in mapping.items()}
 
 
 @dataclass

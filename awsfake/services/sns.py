@@ -484,7 +484,7 @@ def _check_message(message: str, subject: Any, structure: Any) -> None:
         raise _invalid("MessageStructure")
     try:
         document = json.loads(message)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise _invalid("Message Structure - JSON message body failed to parse") from None
     if not isinstance(document, dict) or not isinstance(document.get("default"), str):
         raise _invalid("Message Structure - No default entry in JSON message body")

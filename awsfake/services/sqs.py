@@ -21,7 +21,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +91,18 @@ class SQS(Service):
             self.queues = {}
             self.deleted: dict[tuple[str, str, str], float] = {}  # queue key -> when it was deleted
             self._arrival = threading.Condition(self.lock)
+
+    def operation(self, action: str) -> Callable[[Call], Result] | None:
+        """The operation, behind a check that string parameters are strings (JSON can carry any type)."""
+        method = super().operation(action)
+        if method is None:
+            return None
+
+        def checked(call: Call) -> Result:
+            _check_strings(call.params)
+            return method(call)
+
+        return checked
 
     # --- queues --------------------------------------------------------------------------------------------
 
@@ -490,7 +502,28 @@ def _entries(params: Mapping[str, Any]) -> list[dict[str, Any]]:
         )
     if len(set(ids)) != len(ids):
         raise Fault("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
+    for entry in entries:
+        _check_strings(entry)
     return entries
+
+
+# Parameters (top level and in batch entries) that the SQS API models as strings.
+_STRING_PARAMS = frozenset(
+    {
+        *("QueueUrl", "QueueName", "QueueNamePrefix", "QueueOwnerAWSAccountId", "NextToken", "MessageBody"),
+        *("ReceiptHandle", "MessageGroupId", "MessageDeduplicationId", "ReceiveRequestAttemptId", "Id"),
+    }
+)
+
+
+def _check_strings(params: Mapping[str, Any]) -> None:
+    """Refuse a non-string where SQS expects a string, before any handler trusts its type."""
+    for name in _STRING_PARAMS.intersection(params):
+        value = params[name]
+        if value is not None and not isinstance(value, str):
+            raise Fault(
+                "InvalidParameterValue", f"Value {value!r:.100} for parameter {name} is invalid. Reason: not a string."
+            )
 
 
 def _check_name(name: str, fifo: bool) -> None:

@@ -108,7 +108,7 @@ def redrive_policy(value: str | None) -> tuple[str, int] | None:
         policy = json.loads(value)
         target, count = policy["deadLetterTargetArn"], int(policy["maxReceiveCount"])
         valid = isinstance(target, str) and target.startswith("arn:aws:sqs:") and 1 <= count <= 1000
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         valid = False
     if not valid:
         raise Fault(
