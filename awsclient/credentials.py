@@ -164,7 +164,7 @@ def credentials_from_file(path: str | os.PathLike[str] | None = None, profile: s
 def _read_profile(where: Path, name: str) -> configparser.SectionProxy:
     parser = configparser.RawConfigParser(default_section="\0no-defaults")
     try:
-        with where.open(encoding="utf-8") as f:
+        with where.open(encoding="utf-8-sig") as f:  # a BOM (Windows editors) is not part of the text
             parser.read_file(f)
     except FileNotFoundError:
         raise CredentialsError(f"no AWS credentials file at {where}") from None

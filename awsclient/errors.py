@@ -218,16 +218,19 @@ def _from_body(body: Body, fields: Mapping[str, str]) -> Found | None:
         return _from_json(stripped)
     if stripped.startswith(b"<"):
         try:
-            root = parse_xml(stripped)
+            return _from_xml(parse_xml(stripped))
         except (etree.XMLSyntaxError, ValueError):
             return None
-        return _from_xml(root) if root is not None else None
     return None
 
 
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or media.startswith("application/x-amz-json-")
+
+
+_JSON_CODE_KEYS = ("__type", "code", "Code")
+_JSON_MESSAGE_KEYS = ("message", "Message")
 
 
 def _from_json(data: bytes) -> Found | None:
@@ -237,10 +240,10 @@ def _from_json(data: bytes) -> Found | None:
         return None
     if not isinstance(doc, dict):
         return None
-    raw_code = next((doc[k] for k in ("__type", "code", "Code") if isinstance(doc.get(k), str)), "")
-    message = next((doc[k] for k in ("message", "Message") if isinstance(doc.get(k), str)), "")
-    details = {k: v for k, v in doc.items() if isinstance(v, str) and k not in ("__type", "code", "Code", "message")}
-    details.pop("Message", None)
+    raw_code = next((doc[k] for k in _JSON_CODE_KEYS if isinstance(doc.get(k), str)), "")
+    message = next((doc[k] for k in _JSON_MESSAGE_KEYS if isinstance(doc.get(k), str)), "")
+    known = (*_JSON_CODE_KEYS, *_JSON_MESSAGE_KEYS)
+    details = {k: v for k, v in doc.items() if isinstance(v, str) and k not in known}
     return _clean_code(raw_code), message, None, details
 
 
@@ -262,7 +265,8 @@ def _query_compatible(fields: Mapping[str, str], code: str) -> tuple[str, str]:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """`{namespace}Name` -> `Name`; "" for comments, processing instructions and entity references."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _from_xml(root: etree._Element) -> Found | None:
@@ -284,10 +288,10 @@ def _is_leaf(element: etree._Element) -> bool:
 
 
 def _text(element: etree._Element) -> str:
-    """The element's own text, entity references left out (they are never resolved)."""
+    """The element's text as sent (no trimming), entity references left out (they are never resolved)."""
     parts = [element.text or ""]
     for child in element:
         if _local(child.tag):
             parts.append(_text(child))
         parts.append(child.tail or "")
-    return "".join(parts).strip()
+    return "".join(parts)

@@ -14,9 +14,10 @@ an `InstanceCredentials` refresher, which `current_credentials()` consults befor
 The conversation follows botocore's: `PUT /latest/api/token` (TTL 21600), falling back to IMDSv1 when that answers
 403, 404 or 405 or times out (a container behind a hop limit of 1 never sees the token answer); 400 ends the attempt.
 Unlike botocore, a refused connection ends the attempt at once rather than falling back to a v1 read of the same
-unreachable host. Each request has `timeout` seconds and `attempts` tries; connections are pooled (a connection the
-server dropped while idle is re-sent once on a new one, which costs no timeout) and proxies are never used (IMDS is
-link-local).
+unreachable host. Each request has `timeout` seconds and `attempts` tries (a 404 is final: the metadata is not
+there); a request on a pooled connection the server had closed is re-sent once on a new one, which costs no timeout
+(IMDS itself closes every connection); proxies are never used (IMDS is link-local). Settings read the environment
+variables botocore reads (not its config file).
 """
 
 from __future__ import annotations
@@ -125,8 +126,11 @@ retry_interval: Parameter[float] = Parameter("imds_refresh_retry_interval", 10.0
 # --- reading metadata ---------------------------------------------------------------------------------------------
 
 
-# Typed as Any: the installed types-urllib3 stubs describe urllib3 1.26 and would shadow urllib3 2's own types.
-_POOL: Any = urllib3.PoolManager(num_pools=4, maxsize=4)
+_POOL = urllib3.PoolManager(num_pools=4, maxsize=4)
+
+
+class _NotFound(CredentialsError):
+    """IMDS answered 404: there is no such metadata (retrying cannot help)."""
 
 
 class _Reader:
@@ -144,8 +148,8 @@ class _Reader:
                 f"IMDS at {self.base} gave no session token and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)"
             )
 
-    def _send(self, method: str, path: str, headers: dict[str, str]) -> Any:
-        def send() -> Any:
+    def _send(self, method: str, path: str, headers: dict[str, str]) -> urllib3.BaseHTTPResponse:
+        def send() -> urllib3.BaseHTTPResponse:
             return _POOL.request(
                 method,
                 self.base + path,
@@ -172,7 +176,7 @@ class _Reader:
                 problem = _network_problem(exc, self._timeout)
                 continue
             if response.status == 200 and response.data.strip():
-                return str(response.data.decode("utf-8", "replace").strip())
+                return response.data.decode("utf-8", "replace").strip()
             if response.status in (403, 404, 405):
                 return None
             if response.status == 400:
@@ -193,8 +197,10 @@ class _Reader:
                 problem = _network_problem(exc, self._timeout)
                 continue
             if response.status == 200 and response.data:
-                return str(response.data.decode("utf-8", "replace"))
+                return response.data.decode("utf-8", "replace")
             problem = _status_problem(response.status, bool(self.token))
+            if response.status == 404:
+                raise _NotFound(f"IMDS at {self.base}: GET {path} failed: {problem}")
         raise CredentialsError(f"IMDS at {self.base}: GET {path} failed: {problem}")
 
 
@@ -305,12 +311,20 @@ def _parse_time(text: str, where: str) -> float:
 def fetch_role_credentials(role_name: str | None = None) -> RoleCredentials:
     """The role's current credentials (the role attached to the instance when `role_name` is None)."""
     reader = _Reader()
-    if role_name is None:
-        listing = reader.get(CREDENTIALS_PATH).strip().splitlines()
+    try:
+        listing = reader.get(CREDENTIALS_PATH).strip().splitlines() if role_name is None else [role_name]
         if not listing or not listing[0].strip():
-            raise CredentialsError(f"IMDS at {reader.base} lists no role for this instance")
-        role_name = listing[0].strip()
-    creds = parse_role_credentials(reader.get(CREDENTIALS_PATH + role_name), role_name=role_name, source=reader.base)
+            raise _NotFound("empty role listing")
+    except _NotFound:
+        raise CredentialsError(
+            f"IMDS at {reader.base} lists no IAM role: no instance profile is attached to this instance"
+        ) from None
+    role_name = listing[0].strip()
+    try:
+        text = reader.get(CREDENTIALS_PATH + role_name)
+    except _NotFound:
+        raise CredentialsError(f"IMDS at {reader.base} has no credentials for role {role_name!r}") from None
+    creds = parse_role_credentials(text, role_name=role_name, source=reader.base)
     if creds.expiration <= time.time():
         raise CredentialsError(
             f"IMDS at {reader.base} handed out credentials for role {role_name} (access key {creds.access_key_id}) "

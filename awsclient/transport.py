@@ -29,14 +29,23 @@ import time
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from http.client import RemoteDisconnected
+from http.client import IncompleteRead, RemoteDisconnected
 from typing import Any, TypeAlias
 from urllib.parse import quote, urlsplit
 
 import urllib3
+from urllib3._version import __version__ as urllib3_version
 from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import HTTPError, ProtocolError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
 from urllib3.response import HTTPResponse
 
 from awsclient.credentials import current_credentials
@@ -53,6 +62,7 @@ __all__ = [
     "close_pools",
     "connect_timeout",
     "current_pool_timeout",
+    "describe",
     "endpoint_for",
     "is_retryable",
     "max_attempts",
@@ -65,6 +75,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# urllib3 2's name-lookup failure (a NewConnectionError); looked up so the 1.26-era type stubs don't object.
+
 
 def _positive_number(value: Any) -> float:
     number = non_negative_number(value)
@@ -74,7 +86,22 @@ def _positive_number(value: Any) -> float:
 
 
 current_pool_timeout: Parameter[float] = Parameter("current_pool_timeout", 0.0, validate=non_negative_number)
-max_attempts: Parameter[int] = Parameter("max_attempts", 3, validate=positive_int)
+
+
+def _attempts_from_environment() -> int:
+    """`AWS_MAX_ATTEMPTS`, as botocore reads it, else 3 (botocore's standard mode)."""
+    raw = os.environ.get("AWS_MAX_ATTEMPTS", "").strip()
+    if not raw:
+        return 3
+    try:
+        return positive_int(int(raw))
+    except ValueError:
+        raise ValueError(f"AWS_MAX_ATTEMPTS must be a whole number of 1 or more, got {raw!r}") from None
+
+
+max_attempts: Parameter[int] = Parameter(
+    "max_attempts", default_factory=_attempts_from_environment, validate=positive_int
+)
 connect_timeout: Parameter[float] = Parameter("connect_timeout", 10.0, validate=_positive_number)
 read_timeout: Parameter[float] = Parameter("read_timeout", 60.0, validate=_positive_number)
 retry_base_delay: Parameter[float] = Parameter("retry_base_delay", 0.1, validate=non_negative_number)
@@ -108,7 +135,7 @@ POOL_SIZE = 10
 MAX_DRAIN = 64 * 1024
 """An unread rest of a body up to this size is read and dropped so the connection can be reused; more, it's closed."""
 
-USER_AGENT = f"awsclient/0.1.0 python/{platform.python_version()} urllib3/{urllib3.__version__}"
+USER_AGENT = f"awsclient/0.1.0 python/{platform.python_version()} urllib3/{urllib3_version}"
 
 Query: TypeAlias = "Mapping[str, str] | Iterable[tuple[str, str]]"
 
@@ -348,8 +375,9 @@ def request(
             log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, err, attempt, attempts)
         except _ConnectionFailed as failed:
             if attempt == attempts:
+                tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
                 raise TransportError(
-                    f"{method} {_without_query(url)}: {failed.cause} (after {attempts} attempt(s))"
+                    f"{method} {_without_query(url)} failed after {tries}: {describe(failed.cause)}"
                 ) from failed.cause
             log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, failed.cause, attempt, attempts)
         time.sleep(_backoff(attempt))
@@ -363,6 +391,31 @@ def is_retryable(err: AwsError) -> bool:
 def _backoff(attempt: int) -> float:
     """Full jitter: anywhere from 0 to the capped exponential delay, so many clients don't retry in step."""
     return random.uniform(0, min(retry_max_delay(), retry_base_delay() * 2 ** (attempt - 1)))
+
+
+def describe(exc: BaseException) -> str:
+    """A network failure in plain words (urllib3's own text names pool objects and nests tuples)."""
+    cause = exc.args[1] if isinstance(exc, ProtocolError) and len(exc.args) > 1 else exc
+    if isinstance(cause, IncompleteRead):
+        # urllib3's IncompleteRead counts the bytes received; http.client's carries them.
+        got = cause.partial if isinstance(cause.partial, int) else len(cause.partial)
+        expected = got + (cause.expected or 0)
+        return f"the connection closed mid-response ({got} of {expected} body bytes received)"
+    if isinstance(cause, RemoteDisconnected):
+        return "the server closed the connection without answering"
+    if isinstance(cause, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+        return f"the connection was reset ({cause})"
+    if isinstance(cause, ReadTimeoutError):
+        return f"no answer within the read timeout ({read_timeout()} s)"
+    if isinstance(cause, NameResolutionError):  # before NewConnectionError, its base
+        return f"could not resolve the host name ({cause.__cause__ or cause})"
+    if isinstance(cause, NewConnectionError):  # before ConnectTimeoutError, its base
+        return f"could not connect ({cause.__cause__ or cause})"
+    if isinstance(cause, ConnectTimeoutError):
+        return f"could not connect within the connect timeout ({connect_timeout()} s)"
+    if isinstance(cause, SSLError):
+        return f"TLS failed ({cause.__cause__ or cause})"
+    return str(cause)
 
 
 def _without_query(url: str) -> str:

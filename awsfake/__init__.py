@@ -1,7 +1,37 @@
-"""awsfake: a strict fake AWS for tests — verifies every SigV4 signature, answers in AWS's wire formats."""
+"""awsfake: a strict fake AWS for tests — verifies every SigV4 signature, answers in AWS's wire formats.
 
-from awsfake.accounts import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_ACCESS_KEY
-from awsfake.app import FakeAWS
-from awsfake.imds import FakeIMDS
+The public names load on first use: pytest imports `awsfake.pytest_plugin` (and so this package) in every run of
+every project that has awsfake installed, and most of those runs never touch the fake.
+"""
 
-__all__: list[str] = ["DEFAULT_ACCESS_KEY_ID", "DEFAULT_ACCOUNT_ID", "DEFAULT_SECRET_ACCESS_KEY", "FakeAWS", "FakeIMDS"]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from awsfake.accounts import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_ACCESS_KEY
+    from awsfake.app import FakeAWS
+    from awsfake.imds import FakeIMDS
+
+__all__ = ["DEFAULT_ACCESS_KEY_ID", "DEFAULT_ACCOUNT_ID", "DEFAULT_SECRET_ACCESS_KEY", "FakeAWS", "FakeIMDS"]
+
+_HOMES = {
+    "DEFAULT_ACCESS_KEY_ID": "awsfake.accounts",
+    "DEFAULT_ACCOUNT_ID": "awsfake.accounts",
+    "DEFAULT_SECRET_ACCESS_KEY": "awsfake.accounts",
+    "FakeAWS": "awsfake.app",
+    "FakeIMDS": "awsfake.imds",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'awsfake' has no attribute {name!r}")
+    value = getattr(import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -17,7 +17,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from awsfake import auth, protocols
+from awsfake import auth, post_policy, protocols
 from awsfake.accounts import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCOUNT_ID,
@@ -36,7 +36,7 @@ from awsfake.stubs import Stub, Stubs, make_fault
 
 __all__ = ["FakeAWS"]
 
-_CREDENTIAL_KEY = re.compile(r"Credential=([^/,\s&]+)/")
+_CREDENTIAL = re.compile(r"Credential=([^/,\s&]+)/(?:[^/,\s&]*/([^/,\s&]*))?")
 _STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
 
 
@@ -59,7 +59,8 @@ class FakeAWS:
 
     One pair of credentials is always accepted: `DEFAULT_ACCESS_KEY_ID` / `DEFAULT_SECRET_ACCESS_KEY`. S3 answers
     for `region` only (as a regional S3 endpoint does); other services serve whichever region the client signed for.
-    `services` overrides implementations by service name (tests of the machinery use small test services).
+    `services` overrides implementations by service name (tests of the machinery use small test services);
+    `journal_limit` keeps only that many newest records in `requests` (None: all).
     """
 
     def __init__(
@@ -69,6 +70,7 @@ class FakeAWS:
         max_body_size: int = DEFAULT_MAX_BODY,
         services: Mapping[str, type[Service]] | None = None,
         on_request: Callable[[Record], None] | None = None,
+        journal_limit: int | None = None,
     ) -> None:
         self.region = region
         self.url: str | None = None  # set while serving
@@ -78,7 +80,7 @@ class FakeAWS:
         self.accounts.add(
             DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, account_id=DEFAULT_ACCOUNT_ID, arn=DEFAULT_ARN
         )
-        self.requests = Journal()
+        self.requests = Journal(journal_limit)
         self.stubs = Stubs()
         self._overrides = dict(services or {})
         self._services: dict[str, Service | None] = {}
@@ -122,12 +124,15 @@ class FakeAWS:
     ) -> Stub:
         """Answer `service`'s `action` (None: any action) with `body`, an `error`, or `handler(call)`'s result.
 
+        A callable `body` is taken as the handler.
         `error` is a code, (code, message) or (code, message, status), rendered in the service's own family.
         `times=None` answers for good; `times=n` answers n times, then the next stub (or the service) applies.
         `drop=True` cuts the connection mid-answer (headers and half the body sent), as a failing network would.
         """
         if times is not None and times < 1:
             raise ValueError("times must be a positive number of uses, or None for always")
+        if callable(body) and handler is None:
+            body, handler = None, body
         fault = make_fault(error) if error is not None else None
         stub = Stub(service, action, status, body, fault, handler, dict(headers or {}), times, drop=drop)
         return self.stubs.add(stub)
@@ -206,11 +211,15 @@ class FakeAWS:
                 exchange.info = auth.guess_info(exchange.incoming)
             return self._fault(exchange, _in_family(exchange.info, fault))
         exchange.incoming = incoming
+        content_type = incoming.header("content-type") or ""
+        has_auth = incoming.header("authorization") is not None or "X-Amz-Credential=" in incoming.raw_query
+        if post_policy.is_post_upload(incoming.method, incoming.raw_path, content_type, has_auth):
+            return self._post_upload(incoming, exchange)
         try:
             verified = auth.verify(incoming, self.accounts, self.region)
         except Fault as fault:
             exchange.info = getattr(fault, "info", None) or auth.guess_info(incoming)
-            exchange.access_key_id = _presented_key(incoming)
+            exchange.access_key_id, exchange.region = _presented_scope(incoming)
             return self._fault(exchange, fault)
         exchange.info, exchange.region, exchange.verified = verified.info, verified.region, True
         exchange.access_key_id = verified.identity.access_key_id
@@ -220,6 +229,42 @@ class FakeAWS:
         except Fault as fault:
             return self._fault(exchange, fault)
         return protocols.render_result(exchange.info, exchange.action, result, protocols.new_request_id(exchange.info))
+
+    def _post_upload(self, incoming: Incoming, exchange: _Exchange) -> protocols.Response:
+        """A browser upload: the signed policy in the form is the authentication; the object is stored by PutObject."""
+        exchange.info, exchange.region, exchange.action = info_for("s3"), self.region, "PostObject"
+        try:
+            bucket = incoming.path().strip("/")
+            upload = post_policy.parse_upload(bucket, incoming.header("content-type") or "", incoming.body)
+            exchange.access_key_id = upload.fields.get("x-amz-credential", "").split("/")[0]
+            identity = post_policy.verify_upload(upload, self.accounts, self.region)
+        except Fault as fault:
+            return self._fault(exchange, fault)
+        exchange.verified = True
+        try:
+            result = self._store_upload(upload, identity, incoming, exchange)
+        except Fault as fault:
+            return self._fault(exchange, fault)
+        return protocols.render_result(exchange.info, "PostObject", result, protocols.new_request_id(exchange.info))
+
+    def _store_upload(
+        self, upload: post_policy.PostUpload, identity: Identity, incoming: Incoming, exchange: _Exchange
+    ) -> Result:
+        headers = [("host", incoming.host), *post_policy.object_headers(upload)]
+        call = Call(
+            service="s3",
+            action="PutObject",
+            region=self.region,
+            caller=Caller(identity.access_key_id, identity.account_id, identity.arn, identity.user_id),
+            method="PUT",
+            host=incoming.host,
+            path=f"/{upload.bucket}/{upload.key}",
+            query={},
+            headers=HeaderMap(headers),
+            body=upload.file,
+        )
+        stored = self._dispatch(call, exchange)
+        return post_policy.answer(upload, stored.headers.get("ETag", ""), incoming.host)
 
     def _fault(self, exchange: _Exchange, fault: Fault) -> protocols.Response:
         return protocols.render_fault(exchange.info, fault, protocols.new_request_id(exchange.info))
@@ -266,7 +311,7 @@ class FakeAWS:
         service = self.service(call.service)
         operation = service.operation(call.action) if service else None
         if operation is None:
-            raise protocols.unknown_operation(exchange.info, call.action, call.method)
+            raise protocols.unknown_operation(exchange.info, call.action, call.method, call.path)
         return operation(call)
 
     def _record(self, exchange: _Exchange, response: protocols.Response) -> None:
@@ -290,11 +335,11 @@ class FakeAWS:
             self.on_request(record)
 
 
-def _presented_key(incoming: Incoming) -> str:
-    """The access key id a failed request named (key ids are not secret), for the journal."""
+def _presented_scope(incoming: Incoming) -> tuple[str, str]:
+    """The access key id and region a refused request named (key ids are not secret), for the journal."""
     source = incoming.header("authorization") or incoming.raw_query.replace("%2F", "/").replace("%2f", "/")
-    match = _CREDENTIAL_KEY.search(source)
-    return match.group(1) if match else ""
+    match = _CREDENTIAL.search(source)
+    return (match.group(1), match.group(2) or "") if match else ("", "")
 
 
 def _in_family(info: ServiceInfo, fault: Fault) -> Fault:

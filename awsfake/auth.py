@@ -46,7 +46,7 @@ _DENIALS: dict[str, dict[str, tuple[str, int, str]]] = {
         "s3": ("AccessDenied", 403, "Access Denied"),
         "query": ("MissingAuthenticationToken", 403, "Request is missing Authentication Token"),
         "json": ("MissingAuthenticationTokenException", 400, "Request is missing Authentication Token"),
-        "ec2": ("MissingAuthenticationToken", 401, "Request is missing Authentication Token"),
+        "ec2": _EC2_AUTH,
     },
     "unknown_key": {
         "s3": ("InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records."),
@@ -209,7 +209,7 @@ def verify(incoming: Incoming, accounts: Accounts, endpoint_region: str) -> Veri
     elif _has_query_auth(incoming.raw_query):
         presented = _from_query(incoming, info)
     elif "AWSAccessKeyId=" in incoming.raw_query and "Signature=" in incoming.raw_query:
-        raise _unsupported_algorithm(info, "AWS", "")  # a Signature Version 2 presigned URL
+        raise _unsupported_algorithm(info, "AWS")  # a Signature Version 2 presigned URL
     else:
         raise deny(info, "missing")
     info = presented.info
@@ -229,7 +229,7 @@ def verify(incoming: Incoming, accounts: Accounts, endpoint_region: str) -> Veri
 def _from_header(incoming: Incoming, authorization: str, info: ServiceInfo) -> _Presented:
     algorithm, _, rest = authorization.strip().partition(" ")
     if algorithm != sigv4.ALGORITHM:
-        raise _unsupported_algorithm(info, algorithm, authorization)
+        raise _unsupported_algorithm(info, algorithm)
     fields = _auth_fields(rest, authorization, info)
     credential = fields.get("Credential")
     if credential is not None:
@@ -263,7 +263,7 @@ def _from_header(incoming: Incoming, authorization: str, info: ServiceInfo) -> _
     return presented
 
 
-def _unsupported_algorithm(info: ServiceInfo, algorithm: str, authorization: str) -> Fault:
+def _unsupported_algorithm(info: ServiceInfo, algorithm: str) -> Fault:
     if dialect(info) == "s3":
         fault = Fault(
             "InvalidRequest",

@@ -24,6 +24,7 @@ from awsfake.journal import Record
 
 __all__ = ["OPTIONS", "SERVERS", "main"]
 
+JOURNAL_LIMIT = 10_000  # a server left running for days keeps only its recent requests
 Starter = Callable[[argparse.Namespace, ExitStack], dict[str, str]]
 
 
@@ -40,7 +41,11 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _start_endpoint(args: argparse.Namespace, stack: ExitStack) -> dict[str, str]:
-    fake = FakeAWS(args.region, on_request=None if args.quiet else lambda record: _log(record, sys.stderr))
+    fake = FakeAWS(
+        args.region,
+        on_request=None if args.quiet else lambda record: _log(record, sys.stderr),
+        journal_limit=JOURNAL_LIMIT,
+    )
     key, secret = DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
     if args.access_key_id or args.secret_access_key:
         key, secret = args.access_key_id, args.secret_access_key

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal, Protocol
 
+from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
 from awsfake.instance import InstanceValues, Tree, identity_document, imds_json, lookup, metadata_tree, stamp
@@ -412,7 +413,7 @@ class FakeIMDS:
         if failed is not None:
             return _error(failed)
         if request.path == TOKEN_PATH:
-            return self._token_response(request) if request.method == "PUT" else _error(405, allow="PUT")
+            return self._token_response(request) if request.method == "PUT" else _token_path_refusal(request.method)
         if request.method not in ("GET", "HEAD"):
             return _error(405, allow="GET, HEAD")
         remaining = self._token_check(request)
@@ -428,6 +429,10 @@ class FakeIMDS:
         if body is None:
             return _error(404)
         response = _text(body)
+        if request.path == "/latest/user-data":
+            response.content_type = "application/octet-stream"
+            response.headers["Accept-Ranges"] = "bytes"
+        response.headers["Last-Modified"] = http_date(self.instance.launched)
         if remaining > 0:
             response.headers[TTL_ANSWER_HEADER] = str(remaining)
         return response
@@ -455,7 +460,7 @@ class FakeIMDS:
             self._tokens = {t: exp for t, exp in self._tokens.items() if exp > now}
             self._tokens[token] = now + ttl
         response = _text(token)
-        response.headers[TTL_ANSWER_HEADER] = str(ttl)
+        response.headers[TTL_HEADER] = str(ttl)  # the token answer spells it as the request does
         return response
 
     def _token_check(self, request: Request) -> int | None:
@@ -573,8 +578,18 @@ def _token_ttl(raw: str | None) -> int | None:
 
 
 def _headers(response: Response) -> Response:
+    """What every IMDS answer carries. IMDS closes each connection after one answer."""
     response.headers["Server"] = "EC2ws"
     response.headers["Accept-Ranges"] = "none"
+    response.headers["Connection"] = "close"
+    return response
+
+
+def _token_path_refusal(method: str) -> Response:
+    """Other methods on the token path: IMDS answers 405 "Not Allowed" with an empty body (OPTIONS is allowed)."""
+    response = _headers(Response(b"", status="200 OK" if method == "OPTIONS" else "405 Not Allowed"))
+    response.content_type = "text/plain"
+    response.headers["Allow"] = "OPTIONS, PUT"
     return response
 
 

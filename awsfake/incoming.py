@@ -100,12 +100,23 @@ def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
         wire = target.encode("latin-1").decode("utf-8").encode("latin-1")
     except (UnicodeEncodeError, UnicodeDecodeError):
         wire = target.encode("utf-8", "surrogateescape")
-    text = "".join(chr(b) if 0x20 < b < 0x7F else f"%{b:02X}" for b in wire)
+    text = _wire_text(wire)
     split = urlsplit(text) if "://" in text.split("?", 1)[0] else None
     if split is not None:
         return split.path or "/", split.query
     path, _, query = text.partition("?")
     return path or "/", query
+
+
+def _wire_text(wire: bytes) -> str:
+    """The request target as text: UTF-8 kept as sent (the client signed those characters), other bytes %-encoded."""
+    try:
+        text = wire.decode("utf-8")
+    except UnicodeDecodeError:
+        return "".join(chr(b) if 0x20 < b < 0x7F else f"%{b:02X}" for b in wire)
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in text):
+        return "".join(f"%{ord(ch):02X}" if ord(ch) < 0x21 or ord(ch) == 0x7F else ch for ch in text)
+    return text
 
 
 def _header_pairs(environ: dict[str, Any]) -> list[tuple[str, str]]:
@@ -142,14 +153,26 @@ def _read_body(environ: dict[str, Any], incoming: Incoming, max_body: int) -> by
             raise _too_large(incoming, max_body)
         return _read_exact(stream, int(length_text), incoming)
     if chunked:
-        try:
-            data = stream.read(max_body + 1) if stream else b""
-        except (OSError, ValueError, HTTPException):  # werkzeug's de-chunker: a bad chunk header, or the client left
-            raise _bad_framing(incoming, "The chunked transfer encoding of the request body is malformed") from None
-        if len(data) > max_body:
-            raise _too_large(incoming, max_body)
-        return bytes(data)
+        return _read_to_end(stream, incoming, max_body)
     return b""
+
+
+def _read_to_end(stream: Any, incoming: Incoming, max_body: int) -> bytes:
+    """A de-chunked body (werkzeug hands it over a chunk at a time), refused once it passes `max_body`."""
+    parts: list[bytes] = []
+    size = 0
+    while stream is not None:
+        try:
+            part = stream.read(65536)
+        except (OSError, ValueError, HTTPException):
+            raise _fault_with(incoming, Fault("IncompleteBody", "The request body terminated unexpectedly")) from None
+        if not part:
+            break
+        size += len(part)
+        if size > max_body:
+            raise _too_large(incoming, max_body)
+        parts.append(part)
+    return b"".join(parts)
 
 
 def _read_exact(stream: Any, length: int, incoming: Incoming) -> bytes:

@@ -50,6 +50,16 @@ class InstanceValues:
     tags: Mapping[str, str] | None = None
     user_data: str | None = None
 
+    def __post_init__(self) -> None:
+        self.launched  # noqa: B018 -- a pending_time that is not a time fails here, not in a request
+
+    @property
+    def launched(self) -> datetime:
+        try:
+            return datetime.strptime(self.pending_time, TIME_FORMAT).replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise ValueError(f"pending_time must look like 2026-01-01T00:00:00Z, not {self.pending_time!r}") from None
+
     @property
     def zone(self) -> str:
         return self.availability_zone or f"{self.region}a"

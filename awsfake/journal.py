@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Any
@@ -30,11 +30,14 @@ class Record:
 
 
 class Journal:
-    """Thread-safe, append-only (until `clear`) list of `Record`s with filters that read like the assertion."""
+    """Thread-safe, append-only (until `clear`) list of `Record`s with filters that read like the assertion.
 
-    def __init__(self) -> None:
+    `limit` keeps only the newest records (a long-running `awsfake serve` must not grow without bound).
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
         self._lock = threading.Lock()
-        self._records: list[Record] = []
+        self._records: deque[Record] = deque(maxlen=limit)
 
     def append(self, record: Record) -> None:
         with self._lock:
@@ -89,7 +92,3 @@ def _check_names(criteria: dict[str, Any]) -> None:
 def _describe(record: Record) -> str:
     verdict = record.error or "OK"
     return f"{record.method} {record.service} {record.action or '-'} key={record.access_key_id or '-'} -> {verdict}"
-
-
-def now() -> float:
-    return time.time()

@@ -115,19 +115,32 @@ def parse_json(info: ServiceInfo, target: str, body: bytes) -> tuple[str, dict[s
     return action, params
 
 
-def unknown_operation(info: ServiceInfo, action: str, method: str = "POST") -> Fault:
-    """The family's own answer to an action the service does not have."""
+def unknown_operation(info: ServiceInfo, action: str, method: str = "POST", path: str = "/") -> Fault:
+    """The family's own answer to an action the service does not have.
+
+    S3 refuses a method it never accepts with MethodNotAllowed (naming the method and the kind of resource), and
+    anything else it does not implement with NotImplemented.
+    """
     if info.family == "json":
         return Fault("UnknownOperationException", "")
     if info.family == "rest-xml":
-        return Fault(
-            "NotImplemented",
-            "A header you provided implies functionality that is not implemented",
-            501,
-        )
-    if info.family == "ec2":
-        return Fault("InvalidAction", f"The action {action} is not valid for this web service.")
+        if method not in _S3_METHODS:
+            return Fault(
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+                405,
+                extras={"Method": method, "ResourceType": _s3_resource_type(path)},
+            )
+        return Fault("NotImplemented", "A header you provided implies functionality that is not implemented", 501)
     return Fault("InvalidAction", f"The action {action} is not valid for this web service.")
+
+
+_S3_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS"})
+
+
+def _s3_resource_type(path: str) -> str:
+    bucket, _, key = path.lstrip("/").partition("/")
+    return "OBJECT" if key else "BUCKET" if bucket else "SERVICE"
 
 
 def internal_error() -> Fault:
@@ -161,9 +174,7 @@ def _with_request_id(info: ServiceInfo, headers: list[tuple[str, str]], request_
     if info.family == "rest-xml":
         host_id = base64.b64encode(os.urandom(48)).decode()
         return [*headers, ("x-amz-request-id", request_id), ("x-amz-id-2", host_id)]
-    if info.family == "ec2":
-        return headers
-    return [*headers, ("x-amzn-RequestId", request_id)]
+    return [*headers, ("x-amzn-RequestId", request_id)]  # EC2 too (its body also carries the id)
 
 
 def _json_default(value: Any) -> Any:
@@ -329,7 +340,8 @@ def _ec2_error(fault: Fault, request_id: str) -> Response:
     etree.SubElement(error, "Message").text = fault.message
     etree.SubElement(root, "RequestID").text = request_id
     body = XML_DECLARATION + bytes(etree.tostring(root, encoding="utf-8"))
-    return Response(fault.status, [("Content-Type", "text/xml;charset=UTF-8")], body, request_id)
+    headers = [("Content-Type", "text/xml;charset=UTF-8"), ("x-amzn-RequestId", request_id)]
+    return Response(fault.status, headers, body, request_id)
 
 
 def _json_error(info: ServiceInfo, fault: Fault, request_id: str) -> Response:

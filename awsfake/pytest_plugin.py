@@ -14,14 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from freezegun import freeze_time
 
-from awsclient.credentials import reset_credentials
-from awsclient.params import reset_all_parameters
-from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS, FakeIMDS
+if TYPE_CHECKING:  # imported inside the fixtures: every pytest run loads this plugin, few use the fixtures
+    from awsfake import FakeAWS, FakeIMDS
 
 __all__ = ["aws_clock", "aws_env", "aws_fake", "aws_imds"]
 
@@ -68,6 +66,8 @@ def _marker(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def _aws_fake_session(pytestconfig: pytest.Config) -> Iterator[FakeAWS]:
+    from awsfake import FakeAWS
+
     fake = FakeAWS(region=_configured_region(pytestconfig))
     with fake.serve():
         yield fake
@@ -85,6 +85,8 @@ def aws_fake(_aws_fake_session: FakeAWS, request: pytest.FixtureRequest) -> Iter
 
 @pytest.fixture(scope="session")
 def _aws_imds_session(_aws_fake_session: FakeAWS) -> Iterator[FakeIMDS]:
+    from awsfake import FakeIMDS
+
     imds = FakeIMDS(_aws_fake_session)
     with imds.serve():
         yield imds
@@ -111,6 +113,8 @@ def aws_env(
     With `aws_imds` in the same test, no keys are put in the environment, so credential chains (botocore's,
     `awsclient`'s) end at the fake instance metadata, as on EC2.
     """
+    from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+
     home = tmp_path_factory.mktemp("aws-home")
     empty_credentials, empty_config = home / "credentials", home / "config"
     empty_credentials.touch()
@@ -144,6 +148,9 @@ def aws_env(
 @contextmanager
 def _fresh_awsclient_parameters() -> Iterator[None]:
     """Every awsclient parameter back to its default, and no credentials, before and after the test."""
+    from awsclient.credentials import reset_credentials
+    from awsclient.params import reset_all_parameters
+
     reset_all_parameters()
     reset_credentials()
     try:
@@ -160,6 +167,8 @@ def aws_clock(request: pytest.FixtureRequest) -> Iterator[Any]:
     It starts at the real current time (or the marker's `clock=`) and ticks on in real time, so timeouts and
     retries behave; `.tick(seconds)` and `.move_to(when)` jump it, e.g. past a signature's 15 minutes of skew.
     """
+    from freezegun import freeze_time
+
     start = _marker(request).get("clock") or datetime.now(timezone.utc)
     with freeze_time(start, tick=True) as clock:
         yield clock

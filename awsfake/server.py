@@ -140,6 +140,8 @@ class _Handler(WSGIRequestHandler):
         for name, value in headers:
             lower = name.lower()
             if lower in ("connection", "transfer-encoding"):
+                if lower == "connection" and value.strip().lower() == "close":
+                    self.close_connection = True  # the app ends the connection after this answer (as IMDS does)
                 continue
             if lower == "content-length":
                 if method != "HEAD":
@@ -233,7 +235,10 @@ def serve_app(
     bound_port = server.socket.getsockname()[1]
     url_host = f"[{host}]" if ":" in host else host
     running = RunningServer(host, bound_port, f"http://{url_host}:{bound_port}", server.connections, server)  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, name=f"awsfake-server-{bound_port}", daemon=True)
+    # A short poll interval: shutdown() waits up to one interval, and tests start and stop many servers.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"awsfake-server-{bound_port}", daemon=True
+    )
     thread.start()
     try:
         yield running

@@ -15,10 +15,9 @@ from typing import Any
 from awsfake.faults import Fault
 from awsfake.services import Call, Result
 
-__all__ = ["Stub", "Stubs"]
+__all__ = ["Stub", "Stubs", "make_fault"]
 
 Handler = Callable[[Call], Any]
-ErrorSpec = "Fault | str | tuple[str, str] | tuple[str, str, int]"
 
 
 @dataclass
@@ -93,7 +92,7 @@ class Stubs:
             return iter(list(self._stubs))
 
 
-def make_fault(error: Any, service_family: str = "") -> Fault:
+def make_fault(error: Any) -> Fault:
     """A `Fault` from a stub's `error=`: a Fault, a code, (code, message) or (code, message, status)."""
     if isinstance(error, Fault):
         return error

@@ -196,3 +196,51 @@ def test_query_services_serve_the_region_the_client_signed_for() -> None:
         fake.stub("sns", "ListTopics", body={"Topics": []})
         call(url, "sns", region="ap-southeast-2")
         assert fake.requests[0].region == "ap-southeast-2"
+
+
+def test_signature_mismatch_never_shows_the_session_token_or_secret() -> None:
+    with served() as (fake, url):
+        token = "SESSIONTOKEN" + "x" * 40
+        fake.add_credentials("ASIASESSIONSESSION02", "the-real-secret", session_token=token)
+        for service in ("sns", "s3", "dynamodb"):
+            with pytest.raises(ClientError) as excinfo:
+                call(url, service, key="ASIASESSIONSESSION02", secret="a-wrong-secret", token=token)
+            text = str(excinfo.value.response)
+            assert "SignatureDoesNotMatch" in text or "InvalidSignatureException" in text
+            assert token not in text and "the-real-secret" not in text and "a-wrong-secret" not in text
+            assert "x-amz-security-token:<redacted>" in text
+
+
+def test_refused_requests_are_journaled_with_the_key_and_region_they_named() -> None:
+    with served() as (fake, url):
+        with pytest.raises(ClientError):
+            call(url, "sns", secret="nope", region="eu-north-1")
+        (record,) = fake.requests
+        assert (record.access_key_id, record.region, record.verified) == ("AKIDFAKEFAKEFAKE1234", "eu-north-1", False)
+
+
+def test_assumed_role_session_signs_s3_and_presigned_urls() -> None:
+    import urllib3
+    from botocore.config import Config
+
+    with served() as (fake, url):
+        sts = client(url, "sts")
+        creds = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/app", RoleSessionName="s1")["Credentials"]
+        session = {
+            "key": creds["AccessKeyId"],
+            "secret": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+        }
+        assert session["key"].startswith("ASIA")
+        s3 = client(url, "s3", config=Config(signature_version="s3v4"), **session)  # type: ignore[arg-type]
+        s3.create_bucket(Bucket="role-bucket")
+        s3.put_object(Bucket="role-bucket", Key="k", Body=b"by the role")
+        presigned = s3.generate_presigned_url("get_object", Params={"Bucket": "role-bucket", "Key": "k"})
+        assert "X-Amz-Security-Token=" in presigned
+        assert urllib3.request("GET", presigned, retries=False).data == b"by the role"
+        identity = client(url, "sts", **session).get_caller_identity()  # type: ignore[arg-type]
+        assert identity["Arn"].startswith("arn:aws:sts::123456789012:assumed-role/app/s1")
+        fake.reset()  # minted sessions are service state: gone after a reset
+        with pytest.raises(ClientError) as excinfo:
+            client(url, "sts", **session).get_caller_identity()  # type: ignore[arg-type]
+        assert code_of(excinfo) == ("InvalidClientTokenId", 403)

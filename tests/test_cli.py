@@ -17,10 +17,10 @@ pytestmark = pytest.mark.timeout(90)
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _start(*extra: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def _start(*extra: str, module: str = "awsfake.cli") -> tuple[subprocess.Popen[str], dict[str, str]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "awsfake.cli", "serve", "--port", "0", *extra],
+        [sys.executable, "-m", module, "serve", "--port", "0", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -66,7 +66,7 @@ def test_prints_exports_logs_requests_and_stops_on_sigterm(
 
 
 def test_stops_on_sigint() -> None:
-    process, exports = _start()
+    process, exports = _start(module="awsfake")
     assert exports["AWS_ACCESS_KEY_ID"] == "AKIDFAKEFAKEFAKE1234"
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=15) == 0

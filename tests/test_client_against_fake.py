@@ -11,6 +11,7 @@ from awsclient.credentials import private_key, public_key
 from awsclient.transport import close_pools, retry_base_delay, retry_max_delay
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 from awsfake.server import RunningServer
+from tests.transport_helpers import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -34,15 +35,6 @@ def server(fake: FakeAWS, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSe
         yield running
     close_pools()
     fake.check()
-
-
-def wait_until(condition: object, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_readme_sns_example(server: RunningServer, fake: FakeAWS) -> None:
@@ -206,4 +198,12 @@ def test_short_idle_timeout_under_concurrency_never_surfaces_an_error(server: Ru
         for future in futures:
             future.result()
     assert len(fake.requests) == 100 and all(r.status == 200 for r in fake.requests)
+    assert wait_until(lambda: not server.open_connections())
+
+
+def test_an_error_without_pooling_closes_its_connection(server: RunningServer, fake: FakeAWS) -> None:
+    fake.stub("sts", "GetCallerIdentity", error=("AccessDenied", "no", 403))
+    with pytest.raises(AwsError, match='AWS Code="AccessDenied" Message="no"'):
+        sts.get_caller_identity()
+    assert len(server.connections) == 1
     assert wait_until(lambda: not server.open_connections())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -117,3 +118,44 @@ def test_parse_request_obs_fold_and_body() -> None:
     assert (request.method, request.path, request.query) == ("POST", "/a b/", "x=1")
     assert request.headers == [("Host", " h"), ("My-Header", " one two three")]
     assert request.body == b"line1\r\n\r\nline3"
+
+
+def test_committed_vectors_are_what_the_botocore_checked_generator_writes(tmp_path: Path) -> None:
+    copy = tmp_path / "sigv4"
+    shutil.copytree(OURS, copy)
+    artefacts = [p for p in copy.rglob("*") if p.suffix in {".creq", ".sts", ".authz", ".sreq"}]
+    for path in artefacts:
+        path.unlink()
+    result = subprocess.run(
+        [sys.executable, str(copy / "generate.py")],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == f"{case_count(OURS)} cases written, each matching botocore"
+    for path in artefacts:
+        assert path.read_bytes() == (OURS / path.relative_to(copy)).read_bytes(), path
+
+
+def test_benchmark_script_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "sign.py"), "--seconds", "0.01"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].split() == [
+        "request",
+        "awsclient",
+        "us",
+        "botocore",
+        "us",
+        "speed-up",
+        "floor",
+        "us",
+        "ours/floor",
+    ]
+    assert result.stdout.splitlines()[-1].startswith("mean")

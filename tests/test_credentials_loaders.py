@@ -180,6 +180,13 @@ def test_malformed_file_names_the_path_never_the_line(tmp_path: Path, text: str)
     assert_unchanged_after([str(path), "malformed"], lambda: credentials_from_file(path))
 
 
+def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_bytes(b"\xef\xbb\xbf" + CREDENTIALS_FILE.encode())
+    credentials_from_file(path, "dev")
+    assert public_key() == "AKIDDEV"
+
+
 def test_unreadable_file(tmp_path: Path) -> None:
     path = tmp_path / "binary"
     path.write_bytes(b"\xff\xfe[default]\n")

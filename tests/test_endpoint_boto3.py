@@ -164,3 +164,40 @@ def test_reset_forgets_stubs_and_journal_but_keeps_added_keys() -> None:
         with pytest.raises(ClientError) as excinfo:
             client(url, "sns", key="AKIDOTHERKEY00000001", secret="other-secret").list_platform_applications()
         assert error_of(excinfo)[0] == "InvalidAction"
+
+
+def test_callable_body_and_bytes_body_stubs() -> None:
+    with served() as (fake, url):
+        fake.stub("sqs", "GetQueueUrl", body=lambda call: {"QueueUrl": f"http://q/{call.params['QueueName']}"})
+        assert client(url, "sqs").get_queue_url(QueueName="jobs")["QueueUrl"] == "http://q/jobs"
+        fake.stub("s3", "GetObject", body=b"canned bytes", headers={"Content-Type": "text/plain"}, times=1)
+        s3 = client(url, "s3")
+        got = s3.get_object(Bucket="any-bucket", Key="k")
+        assert got["Body"].read() == b"canned bytes" and got["ContentType"] == "text/plain"
+        with pytest.raises(ClientError) as excinfo:  # the stub is used up: the real S3 answers
+            s3.get_object(Bucket="any-bucket", Key="k")
+        assert error_of(excinfo)[:2] == ("NoSuchBucket", 404)
+
+
+def test_journal_limit_keeps_the_newest_records() -> None:
+    with served(journal_limit=3) as (fake, url):
+        fake.stub("sns", "ListTopics", body={"Topics": []})
+        sns = client(url, "sns")
+        for _ in range(5):
+            sns.list_topics()
+        assert len(fake.requests) == 3
+        assert fake.requests[-1].time >= fake.requests[0].time
+
+
+def test_s3_refuses_an_unknown_method_with_method_not_allowed() -> None:
+    from endpoint_helpers import parsed_error, send, signed
+
+    with served() as (_, url):
+        headers = signed(url, "PATCH", "/some-bucket/key", service="s3")
+        error = parsed_error("rest-xml", send(url, "PATCH", "/some-bucket/key", headers))
+        assert (error["Code"], error["status"], error["Method"], error["ResourceType"]) == (
+            "MethodNotAllowed",
+            405,
+            "PATCH",
+            "OBJECT",
+        )

@@ -6,8 +6,10 @@ import datetime
 import time
 
 import pytest
-from endpoint_helpers import creds, parsed_error, send, served, signed
+from endpoint_helpers import creds, parsed_error, send, signed
 from freezegun import freeze_time
+
+from awsfake import FakeAWS
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -66,30 +68,31 @@ def _request(url: str, service: str, failure: str) -> tuple[str, object]:
 @pytest.mark.parametrize(
     "failure", ["missing", "wrong-secret", "unknown-key", "expired", "skewed", "incomplete", "unknown-action"]
 )
-def test_error_bodies_parse_with_botocore(service: str, failure: str) -> None:
-    with served() as (fake, url):
-        fake.add_credentials("ASIAEXPIREDEXPIRED01", "s", session_token="t", expiration=time.time() - 1)
-        if failure == "unknown-action":
-            protocol, method, path, headers, body = REQUESTS[service]
-            if service == "s3":
-                path = "/bucket/key"
-                method = "PATCH"
-            elif protocol == "json":
-                headers = {**headers, "X-Amz-Target": headers["X-Amz-Target"].split(".")[0] + ".NoSuchThing"}
-            else:
-                body = body.replace(b"Action=", b"Action=NoSuch")
-            response = send(
-                url, method, path, signed(url, method, path, service=service, body=body, headers=dict(headers)), body
-            )
+def test_error_bodies_parse_with_botocore(endpoint: tuple[FakeAWS, str], service: str, failure: str) -> None:
+    fake, url = endpoint
+    fake.reset()
+    fake.add_credentials("ASIAEXPIREDEXPIRED01", "s", session_token="t", expiration=time.time() - 1)
+    if failure == "unknown-action":
+        protocol, method, path, headers, body = REQUESTS[service]
+        if service == "s3":
+            path = "/bucket/key"
+            method = "PATCH"
+        elif protocol == "json":
+            headers = {**headers, "X-Amz-Target": headers["X-Amz-Target"].split(".")[0] + ".NoSuchThing"}
         else:
-            protocol, response = _request(url, service, failure)
-        error = parsed_error(protocol, response)  # type: ignore[arg-type]
-        record = fake.requests[-1]
-        assert error["status"] == record.status >= 400
-        assert error["Code"] and error["Code"] in (record.error, _query_code(record.error))
-        assert b"awsfake/secret" not in response.data
-        assert response.headers.get("x-amzn-RequestId") or response.headers.get("x-amz-request-id") or protocol == "ec2"
-        fake.check()
+            body = body.replace(b"Action=", b"Action=NoSuch")
+        response = send(
+            url, method, path, signed(url, method, path, service=service, body=body, headers=dict(headers)), body
+        )
+    else:
+        protocol, response = _request(url, service, failure)
+    error = parsed_error(protocol, response)  # type: ignore[arg-type]
+    record = fake.requests[-1]
+    assert error["status"] == record.status >= 400
+    assert error["Code"] and error["Code"] in (record.error, _query_code(record.error))
+    assert b"awsfake/secret" not in response.data
+    assert response.headers.get("x-amzn-RequestId") or response.headers.get("x-amz-request-id") or protocol == "ec2"
+    fake.check()
 
 
 def _query_code(code: str | None) -> str | None:

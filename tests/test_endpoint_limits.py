@@ -81,3 +81,23 @@ def test_head_error_has_no_body(small: tuple[FakeAWS, str]) -> None:
     _, url = small
     response = send(url, "HEAD", "/b/missing", signed(url, "HEAD", "/b/missing", service="s3"))
     assert response.status == 404 and response.data == b""
+
+
+def test_transfer_encoding_chunked_bodies_are_read_whole(small: tuple[FakeAWS, str]) -> None:
+    import hashlib
+
+    import urllib3
+
+    fake, url = small
+    body = b"0123456789" * 90
+    headers = signed(url, "PUT", "/b/chunked", service="s3", body=body)
+    pieces = (body[i : i + 100] for i in range(0, len(body), 100))
+    response = urllib3.request("PUT", url + "/b/chunked", headers=headers, body=pieces, retries=False)
+    assert response.status == 200, response.data
+    got = send(url, "GET", "/b/chunked", signed(url, "GET", "/b/chunked", service="s3"))
+    assert hashlib.sha256(got.data).hexdigest() == hashlib.sha256(body).hexdigest()
+    too_big = (b"z" * 500 for _ in range(4))
+    headers = signed(url, "PUT", "/b/big", service="s3", body=b"z" * 2000)
+    response = urllib3.request("PUT", url + "/b/big", headers=headers, body=too_big, retries=False)
+    assert parsed_error("rest-xml", response)["Code"] == "EntityTooLarge"
+    assert fake.errors == []

@@ -64,12 +64,12 @@ def test_a_connection_dropped_mid_answer_is_retried(fake: FakeAWS) -> None:
 def test_dropped_on_every_attempt_is_a_transport_error_naming_the_endpoint(fake: FakeAWS) -> None:
     stub = fake.stub("sns", "ListTopics", drop=True)
     started = time.monotonic()
-    with pytest.raises(TransportError, match=r"after 3 attempt\(s\)") as raised:
+    with pytest.raises(TransportError, match=r"after 3 attempts") as raised:
         sns.list_topics()
     assert time.monotonic() - started < 5
     assert fake.url is not None and fake.url.split("//")[1] in str(raised.value)
     assert len(stub.calls) == 3 and _actions(fake, "ListTopics") == 3
-    with parameterize({max_attempts: 1}), pytest.raises(TransportError, match=r"after 1 attempt\(s\)"):
+    with parameterize({max_attempts: 1}), pytest.raises(TransportError, match=r"after 1 attempt\b"):
         sns.list_topics()
     assert len(stub.calls) == 4
 
@@ -125,7 +125,8 @@ def test_a_slow_answer_is_bounded_by_the_clients_read_timeout(fake: FakeAWS) -> 
 
     fake.stub("sns", "ListTopics", handler=slow)
     started = time.monotonic()
-    with parameterize({read_timeout: 0.2, max_attempts: 2}), pytest.raises(TransportError, match="timed out"):
+    timed_out = pytest.raises(TransportError, match="no answer within the read timeout")
+    with parameterize({read_timeout: 0.2, max_attempts: 2}), timed_out:
         sns.list_topics()
     assert time.monotonic() - started < 1.5
 

@@ -436,3 +436,10 @@ def test_public_names() -> None:
         assert all(hasattr(module, name) for name in module.__all__)
     assert "FakeIMDS" in awsfake.__all__
     assert "credentials_from_ec2_instance" in awsclient.credentials.__all__
+
+
+def test_no_role_or_the_wrong_role_is_named(imds: FakeIMDS) -> None:
+    with imds.fail(404, path="/latest/meta-data/iam/"), pytest.raises(CredentialsError, match="no instance profile"):
+        credentials_from_ec2_instance()
+    with pytest.raises(CredentialsError, match="no credentials for role 'other-role'"):
+        credentials_from_ec2_instance("other-role")

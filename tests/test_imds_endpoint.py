@@ -19,7 +19,13 @@ import urllib3
 from freezegun import freeze_time
 
 from awsclient import imds as client
-from awsclient.credentials import credentials_from_ec2_instance, reset_credentials
+from awsclient import sts
+from awsclient.credentials import (
+    CredentialsError,
+    credentials_from_ec2_instance,
+    current_credentials,
+    reset_credentials,
+)
 from awsclient.sigv4 import add_v4_auth_heads
 from awsfake import FakeAWS, FakeIMDS
 
@@ -108,8 +114,31 @@ def test_expired_instance_credentials_get_expired_token(world: tuple[FakeAWS, st
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
+def test_awsclient_keeps_signing_across_rotations(
+    world: tuple[FakeAWS, str, FakeIMDS], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """awsclient's own stack (sts helper, transport, signer) on instance credentials, across four rotations."""
+    _, endpoint_url, imds = world
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint_url)
+    with freeze_time(START, tick=True) as clock:
+        refresher = credentials_from_ec2_instance()
+        used = []
+        for _ in range(4):
+            assert sts.get_caller_identity(region="us-east-1")["Arn"].endswith(
+                f"assumed-role/{ROLE}/{imds.instance.instance_id}"
+            )
+            used.append(current_credentials().access_key_id)
+            expiring = imds.issued[-1].expiration
+            clock.move_to(datetime.fromtimestamp(expiring - 240, timezone.utc))  # inside the 5-minute window
+        assert len(set(used)) == 4 and imds.credential_fetches == 4
+        clock.move_to(datetime.fromtimestamp(imds.issued[-1].expiration + 60, timezone.utc))
+        with imds.go_down(), pytest.raises(CredentialsError, match="expired"):
+            sts.get_caller_identity(region="us-east-1")
+    assert "ASIA" in repr(refresher)
+
+
 def caller_arn(endpoint_url: str) -> tuple[int, bytes]:
-    """GetCallerIdentity signed by awsclient with the current credential parameters."""
+    """GetCallerIdentity signed by `add_v4_auth_heads` with the current credential parameters."""
     heads = add_v4_auth_heads(
         {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
         method="POST",
@@ -126,11 +155,11 @@ def caller_arn(endpoint_url: str) -> tuple[int, bytes]:
         pool.clear()
 
 
-def test_awsclient_keeps_signing_across_rotations(world: tuple[FakeAWS, str, FakeIMDS]) -> None:
+def test_signing_through_expiry_refreshes_before_the_endpoint_sees_it(world: tuple[FakeAWS, str, FakeIMDS]) -> None:
     _, endpoint_url, imds = world
     with freeze_time(START, tick=True) as clock:
         credentials_from_ec2_instance()
-        for hours in range(0, 25, 3):  # a day of signing: refreshed whenever inside the window
+        for hours in range(0, 25, 3):  # a day, jumping past whole lifetimes: never an ExpiredToken
             clock.move_to(START + timedelta(hours=hours, minutes=57))
             status, body = caller_arn(endpoint_url)
             assert status == 200, body

@@ -121,7 +121,19 @@ def test_token_put_through_a_proxy_is_403(http: urllib3.PoolManager, running: Ru
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "HEAD"])
 def test_other_methods_on_the_token_path_are_405(http: urllib3.PoolManager, running: RunningIMDS, method: str) -> None:
     response = http.request(method, running.url + "/latest/api/token", headers={TTL: "60"}, retries=False)
-    assert response.status == 405
+    assert (response.status, response.reason) == (405, "Not Allowed")
+    assert response.headers["Allow"] == "OPTIONS, PUT" and response.data == b""
+
+
+def test_imds_closes_each_connection(imds: FakeIMDS, http: urllib3.PoolManager, running: RunningIMDS) -> None:
+    server = running.servers[-1]
+    before = len(server.connections)
+    for _ in range(3):
+        response = call(http, running, "GET", "/latest/meta-data/instance-id")
+        assert response.headers["Connection"] == "close"
+        assert response.headers["Last-Modified"] == "Thu, 01 Jan 2026 00:00:00 GMT"
+    assert len(server.connections) - before == 3
+    assert all(c.requests == 1 for c in server.connections[before:])
 
 
 def test_writes_to_metadata_are_405(http: urllib3.PoolManager, running: RunningIMDS) -> None:
@@ -159,6 +171,8 @@ def test_tokens_required_from_the_constructor(registry: Registry, http: urllib3.
         assert call(http, running, "GET", "/latest/meta-data/").status == 401
     with pytest.raises(ValueError, match="optional"):
         FakeIMDS(registry, tokens="sometimes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="pending_time"):
+        InstanceValues(pending_time="yesterday")
 
 
 # --- the metadata tree -------------------------------------------------------------------------------------------
@@ -420,7 +434,9 @@ def test_optional_parts_appear_only_when_set(registry: Registry, http: urllib3.P
         assert seen[f"/latest/meta-data/network/interfaces/macs/{mac}/subnet-id"] == values.subnet_id.encode()
         assert seen[f"/latest/meta-data/network/interfaces/macs/{mac}/vpc-id"] == values.vpc_id.encode()
         assert seen["/latest/meta-data/placement/availability-zone-id"] == b"use1-az1"
-        assert call(http, running, "GET", "/latest/user-data").data == b"#!/bin/sh\necho hi\n"
+        user_data = call(http, running, "GET", "/latest/user-data")
+        assert user_data.data == b"#!/bin/sh\necho hi\n"
+        assert user_data.headers["Content-Type"] == "application/octet-stream"
         assert b"user-data" in call(http, running, "GET", "/latest/").data.split(b"\n")
     with FakeIMDS(registry).serve() as running:
         listing = call(http, running, "GET", "/latest/meta-data/").data.split(b"\n")

@@ -208,3 +208,16 @@ def test_readme_example_passes(pytester: pytest.Pytester) -> None:
     section = readme.split("## Use it in your tests", 1)[1]
     example = section.split("```python\n", 1)[1].split("```", 1)[0]
     run(pytester, example).assert_outcomes(passed=2)
+
+
+def test_loading_the_plugin_leaves_the_fake_unloaded() -> None:
+    """Every pytest run of every project with awsfake installed loads the plugin; only users pay for the fake."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, awsfake.pytest_plugin;"
+        "print(sorted(m for m in ('awsfake.app', 'werkzeug', 'lxml') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

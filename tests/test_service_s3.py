@@ -10,10 +10,10 @@ import subprocess
 import sys
 import threading
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import urllib3
 from boto3.s3.transfer import TransferConfig
@@ -25,24 +25,6 @@ from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 
 pytestmark = pytest.mark.timeout(120)
 MiB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[tuple[FakeAWS, str]]:
-    with served() as pair:
-        yield pair
-
-
-@pytest.fixture
-def fake(endpoint: tuple[FakeAWS, str]) -> Iterator[FakeAWS]:
-    endpoint[0].reset()
-    yield endpoint[0]
-    endpoint[0].check()
-
-
-@pytest.fixture
-def url(endpoint: tuple[FakeAWS, str], fake: FakeAWS) -> str:
-    return endpoint[1]
 
 
 @pytest.fixture
@@ -499,3 +481,123 @@ def test_managed_copy_of_a_large_object_uses_upload_part_copy(
             CopySourceRange=f"bytes=0-{len(data)}",
         )
     assert error(outside) == ("InvalidRequest", 400)
+
+
+def test_delete_objects_requires_an_integrity_check(url: str, s3: Any, bucket: str) -> None:
+    body = b"<Delete><Object><Key>k</Key></Object></Delete>"
+    response = send(url, "POST", "/bucket?delete", signed(url, "POST", "/bucket?delete", service="s3", body=body), body)
+    assert response.status == 400 and b"<Code>InvalidRequest</Code>" in response.data
+    digest = base64.b64encode(hashlib.md5(body).digest()).decode()
+    headers = signed(url, "POST", "/bucket?delete", service="s3", body=body, headers={"Content-MD5": digest})
+    assert send(url, "POST", "/bucket?delete", headers, body).status == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "code"),
+    [
+        ("POST", "/bucket?delete", b"<Delete><Object></Object></Delete>", {}, "MalformedXML"),
+        ("POST", "/bucket?delete", b"not xml at all", {}, "MalformedXML"),
+        ("POST", "/bucket?delete", b"<Delete/>", {}, "MalformedXML"),
+        (
+            "POST",
+            "/bucket?delete",
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><Delete>&b;</Delete>',
+            {},
+            "MalformedXML",
+        ),
+        ("PUT", "/bucket", b"<CreateBucketConfiguration><Location", {}, "MalformedXML"),
+        ("GET", "/bucket?list-type=2&max-keys=-1", b"", {}, "InvalidArgument"),
+        ("GET", "/bucket?list-type=2&max-keys=abc", b"", {}, "InvalidArgument"),
+        ("GET", "/bucket?list-type=2&encoding-type=base64", b"", {}, "InvalidArgument"),
+        ("GET", "/?max-buckets=0", b"", {}, "InvalidArgument"),
+        ("PUT", "/bucket/k", b"", {"x-amz-copy-source": "onlybucket"}, "InvalidArgument"),
+        (
+            "PUT",
+            "/bucket/k",
+            b"",
+            {"x-amz-copy-source": "/bucket/k", "x-amz-metadata-directive": "X"},
+            "InvalidArgument",
+        ),
+        ("PUT", "/bucket/k?partNumber=1&uploadId=nope", b"x", {}, "NoSuchUpload"),
+        ("PUT", "/bucket/k?partNumber=abc&uploadId=nope", b"x", {}, "InvalidArgument"),
+        ("GET", "/bucket/k?acl", b"", {}, "NotImplemented"),
+        (
+            "PUT",
+            "/bucket/k?tagging",
+            b"<Tagging><TagSet><Tag><Key>k</Key></Tag></TagSet></Tagging>",
+            {},
+            "MalformedXML",
+        ),
+        ("PATCH", "/bucket/k", b"", {}, "MethodNotAllowed"),
+    ],
+)
+def test_hostile_requests_get_s3_errors(
+    fake: FakeAWS,
+    url: str,
+    s3: Any,
+    bucket: str,
+    method: str,
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    code: str,
+) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"data")
+    if path.endswith("?delete"):
+        headers = {**headers, "Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()}
+    response = send(url, method, path, signed(url, method, path, service="s3", body=body, headers=headers), body)
+    assert 400 <= response.status < 600 and response.status != 500
+    assert f"<Code>{code}</Code>".encode() in response.data, response.data
+    assert not fake.errors
+
+
+def test_object_tagging(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="t", Body=b"x", Tagging="team=data&tier=gold")
+    assert s3.get_object(Bucket=bucket, Key="t")["TagCount"] == 2
+    tags = s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"]
+    assert tags == [{"Key": "team", "Value": "data"}, {"Key": "tier", "Value": "gold"}]
+    s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": "only", "Value": "one"}]})
+    assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == [{"Key": "only", "Value": "one"}]
+    s3.copy_object(Bucket=bucket, Key="t2", CopySource={"Bucket": bucket, "Key": "t"})
+    assert s3.get_object_tagging(Bucket=bucket, Key="t2")["TagSet"] == [{"Key": "only", "Value": "one"}]
+    s3.delete_object_tagging(Bucket=bucket, Key="t")
+    assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == []
+    too_many = {"TagSet": [{"Key": f"k{i}", "Value": "v"} for i in range(11)]}
+    with pytest.raises(ClientError) as rejected:
+        s3.put_object_tagging(Bucket=bucket, Key="t", Tagging=too_many)
+    assert error(rejected) == ("BadRequest", 400)
+    with pytest.raises(ClientError) as missing:
+        s3.get_object_tagging(Bucket=bucket, Key="nope")
+    assert error(missing) == ("NoSuchKey", 404)
+
+
+def test_list_multipart_uploads(s3: Any, bucket: str) -> None:
+    ids = [s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"] for key in ("a", "b", "c")]
+    listed = s3.list_multipart_uploads(Bucket=bucket)
+    assert [(u["Key"], u["UploadId"]) for u in listed["Uploads"]] == list(zip("abc", ids, strict=True))
+    first = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=2)
+    assert first["IsTruncated"] and [u["Key"] for u in first["Uploads"]] == ["a", "b"]
+    rest = s3.list_multipart_uploads(
+        Bucket=bucket, MaxUploads=2, KeyMarker=first["NextKeyMarker"], UploadIdMarker=first["NextUploadIdMarker"]
+    )
+    assert [u["Key"] for u in rest["Uploads"]] == ["c"] and not rest["IsTruncated"]
+    s3.abort_multipart_upload(Bucket=bucket, Key="a", UploadId=ids[0])
+    assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket, Prefix="a").get("Uploads", [])] == []
+
+
+def test_boto3_resource_api(url: str, bucket: str) -> None:
+    resource = boto3.resource(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
+        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
+    )
+    target = resource.Bucket(bucket)
+    for i in range(5):
+        target.put_object(Key=f"logs/{i}", Body=str(i).encode())
+    target.put_object(Key="keep", Body=b"k")
+    assert sorted(o.key for o in target.objects.filter(Prefix="logs/")) == [f"logs/{i}" for i in range(5)]
+    target.objects.filter(Prefix="logs/").delete()  # DeleteObjects
+    assert [o.key for o in target.objects.all()] == ["keep"]
+    assert resource.Object(bucket, "keep").get()["Body"].read() == b"k"

@@ -59,7 +59,9 @@ def test_route_names_actions_from_method_path_and_subresources(s3: S3) -> None:
     assert route(s3, "PUT", "/b/k", partNumber=1, uploadId="u") == "UploadPart"
     assert route(s3, "POST", "/b/k", uploadId="u") == "CompleteMultipartUpload"
     assert route(s3, "DELETE", "/b/k", uploadId="u") == "AbortMultipartUpload"
-    assert route(s3, "GET", "/b/k", tagging="") == "NotImplemented"
+    assert route(s3, "GET", "/b/k", tagging="") == "GetObjectTagging"
+    assert route(s3, "GET", "/b/k", acl="") == "NotImplemented"
+    assert route(s3, "GET", "/b", uploads="") == "ListMultipartUploads"
     assert route(s3, "HEAD", "/b/k") == "HeadObject"
     assert route(s3, "GET", "/", host="b.localhost:1") == "ListObjects"
 

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from endpoint_helpers import NO_RETRY, client, served
+from endpoint_helpers import NO_RETRY, client, send, signed
 from freezegun import freeze_time
 
-from awsfake import DEFAULT_ACCESS_KEY_ID, FakeAWS
+from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 from awsfake.services.sns import SNS
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[tuple[FakeAWS, str]]:
-    with served() as pair:
-        yield pair
-
-
-@pytest.fixture
-def fake(endpoint: tuple[FakeAWS, str]) -> Iterator[FakeAWS]:
-    endpoint[0].reset()
-    yield endpoint[0]
-    endpoint[0].check()
-
-
-@pytest.fixture
-def url(endpoint: tuple[FakeAWS, str], fake: FakeAWS) -> str:
-    return endpoint[1]
 
 
 def error(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
@@ -232,3 +216,129 @@ def test_another_account_cannot_publish(fake: FakeAWS, url: str) -> None:
     with pytest.raises(other.exceptions.AuthorizationErrorException):
         other.delete_topic(TopicArn=arn)
     assert other.list_topics()["Topics"] == []
+
+
+def test_sqs_subscriptions_receive_published_messages(fake: FakeAWS, url: str) -> None:
+    sns, sqs = client(url, "sns"), client(url, "sqs")
+    topic = sns.create_topic(Name="orders")["TopicArn"]
+    queues = {}
+    for name in ("wrapped", "raw", "filtered"):
+        queue = sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queues[name] = (queue, sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"])
+    sns.set_subscription_attributes(
+        SubscriptionArn=queues["raw"][1], AttributeName="RawMessageDelivery", AttributeValue="true"
+    )
+    sns.set_subscription_attributes(
+        SubscriptionArn=queues["filtered"][1],
+        AttributeName="FilterPolicy",
+        AttributeValue=json.dumps({"kind": ["refund"], "amount": [{"numeric": [">", 100]}]}),
+    )
+    kind = {"kind": {"DataType": "String", "StringValue": "order"}}
+    message_id = sns.publish(TopicArn=topic, Message="order 1", Subject="new", MessageAttributes=kind)["MessageId"]
+    refund = {
+        "kind": {"DataType": "String", "StringValue": "refund"},
+        "amount": {"DataType": "Number", "StringValue": "250"},
+    }
+    sns.publish(TopicArn=topic, Message="refund 1", MessageAttributes=refund)
+
+    wrapped = [
+        json.loads(m["Body"])
+        for m in sqs.receive_message(QueueUrl=queues["wrapped"][0], MaxNumberOfMessages=10)["Messages"]
+    ]
+    assert [(w["Type"], w["TopicArn"], w["Message"]) for w in wrapped] == [
+        ("Notification", topic, "order 1"),
+        ("Notification", topic, "refund 1"),
+    ]
+    assert wrapped[0]["MessageId"] == message_id and wrapped[0]["Subject"] == "new"
+    assert wrapped[0]["MessageAttributes"] == {"kind": {"Type": "String", "Value": "order"}}
+    raw = sqs.receive_message(QueueUrl=queues["raw"][0], MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    assert [m["Body"] for m in raw["Messages"]] == ["order 1", "refund 1"]
+    assert raw["Messages"][0]["MessageAttributes"] == kind
+    filtered = sqs.receive_message(QueueUrl=queues["filtered"][0], MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(m["Body"])["Message"] for m in filtered] == ["refund 1"]
+    attributes = sns.get_subscription_attributes(SubscriptionArn=queues["raw"][1])["Attributes"]
+    assert attributes["RawMessageDelivery"] == "true" and attributes["Protocol"] == "sqs"
+    with pytest.raises(sns.exceptions.InvalidParameterException):
+        sns.set_subscription_attributes(
+            SubscriptionArn=queues["raw"][1], AttributeName="FilterPolicy", AttributeValue="{not json"
+        )
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"Action": "CreateTopic"}, "InvalidParameter"),
+        (
+            {"Action": "CreateTopic", "Name": "t", "Attributes.entry.1.key": "Bogus", "Attributes.entry.1.value": "x"},
+            "InvalidParameter",
+        ),
+        ({"Action": "Publish", "Message": "x"}, "InvalidParameter"),
+        ({"Action": "Publish", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t"}, "ValidationError"),
+        (
+            {
+                "Action": "Publish",
+                "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+                "Message": "x",
+                "MessageAttributes.entry.1.Name": "a",
+                "MessageAttributes.entry.1.Value.DataType": "String",
+            },
+            "ParameterValueInvalid",
+        ),
+        (
+            {
+                "Action": "Publish",
+                "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+                "Message": "x",
+                "MessageStructure": "json",
+            },
+            "InvalidParameter",
+        ),
+        (
+            {
+                "Action": "Subscribe",
+                "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+                "Protocol": "sqs",
+                "Endpoint": "x",
+            },
+            "InvalidParameter",
+        ),
+        ({"Action": "ListTopics", "NextToken": "-5"}, "InvalidParameter"),
+        (
+            {
+                "Action": "AssumeRole",
+                "RoleArn": "arn:aws:iam::123456789012:role/R",
+                "RoleSessionName": "s",
+                "DurationSeconds": "x",
+            },
+            "ValidationError",
+        ),
+    ],
+)
+def test_hostile_query_requests_get_errors(fake: FakeAWS, url: str, fields: dict[str, str], code: str) -> None:
+    client(url, "sns").create_topic(Name="t")
+    service = "sts" if fields["Action"] == "AssumeRole" else "sns"
+    body = urlencode({**fields, "Version": "2011-06-15" if service == "sts" else "2010-03-31"}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = send(url, "POST", "/", signed(url, "POST", "/", service=service, body=body, headers=headers), body)
+    assert response.status == 400, response.data
+    assert f"<Code>{code}</Code>".encode() in response.data, response.data
+    assert not fake.errors
+
+
+def test_botocore_assume_role_profile(fake: FakeAWS, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's own assume-role credential provider (role_arn + source_profile) gets its session from the fake."""
+    config = tmp_path / "config"
+    config.write_text(
+        f"[profile base]\naws_access_key_id = {DEFAULT_ACCESS_KEY_ID}\n"
+        f"aws_secret_access_key = {DEFAULT_SECRET_ACCESS_KEY}\nregion = us-east-1\nendpoint_url = {url}\n\n"
+        "[profile deployer]\nrole_arn = arn:aws:iam::123456789012:role/Deployer\nsource_profile = base\n"
+        f"role_session_name = ci\nregion = us-east-1\nendpoint_url = {url}\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    session = boto3.Session(profile_name="deployer")
+    assert session.client("sts").get_caller_identity()["Arn"] == "arn:aws:sts::123456789012:assumed-role/Deployer/ci"
+    assume, identity = fake.requests.filter(service="sts")
+    assert (assume.action, assume.access_key_id) == ("AssumeRole", DEFAULT_ACCESS_KEY_ID)
+    assert identity.action == "GetCallerIdentity" and identity.access_key_id.startswith("ASIA") and identity.verified

@@ -9,6 +9,7 @@ from service_calls import OTHER, call, new
 
 from awsfake.faults import Fault
 from awsfake.services.sns import SNS, flat_map, message_attributes
+from awsfake.services.sns_delivery import check_filter_policy, matches
 
 ARN = "arn:aws:sns:us-east-1:123456789012:"
 
@@ -132,3 +133,47 @@ def test_subscriptions(sns: SNS) -> None:
     assert {s["Protocol"] for s in listed} == {"sqs", "https"}
     sns_call(sns, "Unsubscribe", SubscriptionArn=sub)
     assert fault(sns, "Unsubscribe", SubscriptionArn=sub).code == "NotFound"
+
+
+@pytest.mark.parametrize(
+    ("policy", "values", "expected"),
+    [
+        ({"kind": ["a", "b"]}, {"kind": "b"}, True),
+        ({"kind": ["a"]}, {"kind": "c"}, False),
+        ({"kind": ["a"]}, {}, False),
+        ({"kind": [{"exists": False}]}, {}, True),
+        ({"kind": [{"exists": True}]}, {}, False),
+        ({"kind": [{"prefix": "ord"}]}, {"kind": "order"}, True),
+        ({"kind": [{"suffix": "er"}]}, {"kind": "order"}, True),
+        ({"kind": [{"equals-ignore-case": "ORDER"}]}, {"kind": "order"}, True),
+        ({"kind": [{"anything-but": ["a", "b"]}]}, {"kind": "c"}, True),
+        ({"kind": [{"anything-but": "c"}]}, {"kind": "c"}, False),
+        ({"kind": [{"anything-but": {"prefix": "x"}}]}, {"kind": "xy"}, False),
+        ({"n": [{"numeric": [">", 0, "<=", 5]}]}, {"n": 5.0}, True),
+        ({"n": [{"numeric": [">", 0, "<=", 5]}]}, {"n": 6.0}, False),
+        ({"n": [10]}, {"n": 10.0}, True),
+        ({"tags": ["b"]}, {"tags": ["a", "b"]}, True),
+        ({"a": ["x"], "b": ["y"]}, {"a": "x", "b": "z"}, False),
+        ({"outer": {"inner": ["v"]}}, {"outer": {"inner": "v"}}, True),
+        ({"kind": [{"anything-but": {}}]}, {"kind": "x"}, True),
+        ({"n": [{"numeric": "x"}]}, {"n": 1.0}, False),
+    ],
+)
+def test_filter_policies(policy: dict[str, Any], values: dict[str, Any], expected: bool) -> None:
+    assert matches(policy, values) is expected
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        '{"a": [{}]}',
+        '{"a": []}',
+        '{"a": "x"}',
+        '{"a": [{"regex": "x"}]}',
+        '{"a": [{"prefix": "x", "suffix": "y"}]}',
+        "[]",
+    ],
+)
+def test_invalid_filter_policies(policy: str) -> None:
+    with pytest.raises(Fault, match="InvalidParameter"):
+        check_filter_policy(policy)

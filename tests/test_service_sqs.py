@@ -6,29 +6,16 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
-from endpoint_helpers import client, served
+from endpoint_helpers import client, send, signed
 
-from awsfake import FakeAWS
+from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[tuple[FakeAWS, str]]:
-    with served() as pair:
-        yield pair
-
-
-@pytest.fixture
-def url(endpoint: tuple[FakeAWS, str]) -> Iterator[str]:
-    endpoint[0].reset()
-    yield endpoint[1]
-    endpoint[0].check()
 
 
 @pytest.fixture
@@ -58,6 +45,9 @@ def test_create_get_list_delete_queue(sqs: Any, url: str) -> None:
     assert attributes["QueueArn"] == "arn:aws:sqs:us-east-1:123456789012:orders"
     sqs.delete_queue(QueueUrl=created)
     assert sqs.list_queues()["QueueUrls"] == [f"{url}/123456789012/other"]
+    with pytest.raises(sqs.exceptions.QueueDeletedRecently) as recently:
+        sqs.create_queue(QueueName="orders")  # as on AWS, a name is reusable 60 s after deletion
+    assert error(recently) == ("AWS.SimpleQueueService.QueueDeletedRecently", 400, "QueueDeletedRecently")
 
 
 def test_queue_errors_carry_query_codes(sqs: Any) -> None:
@@ -238,3 +228,86 @@ def test_redrive_policy_moves_messages_to_the_dead_letter_queue(sqs: Any) -> Non
     with pytest.raises(ClientError) as malformed:
         sqs.set_queue_attributes(QueueUrl=queue, Attributes={"RedrivePolicy": "{not json"})
     assert error(malformed)[:2] == ("InvalidParameterValue", 400)
+
+
+@pytest.mark.parametrize(
+    ("action", "params", "code"),
+    [
+        ("CreateQueue", {"QueueName": 5}, "InvalidParameterValue"),
+        ("CreateQueue", {"QueueName": "q", "Attributes": ["x"]}, "InvalidParameterValue"),
+        ("CreateQueue", {"QueueName": "q", "Attributes": {"VisibilityTimeout": 5}}, "InvalidParameterValue"),
+        ("SendMessage", {"QueueUrl": ["x"], "MessageBody": "b"}, "InvalidParameterValue"),
+        ("SendMessage", {"QueueUrl": "http://h/123456789012/target", "MessageBody": 7}, "InvalidParameterValue"),
+        (
+            "SendMessage",
+            {"QueueUrl": "http://h/123456789012/target", "MessageBody": "b", "MessageAttributes": {"a": "x"}},
+            "InvalidParameterValue",
+        ),
+        (
+            "SendMessage",
+            {
+                "QueueUrl": "http://h/123456789012/target",
+                "MessageBody": "b",
+                "MessageAttributes": {"a": {"DataType": "Binary", "BinaryValue": "%%%"}},
+            },
+            "InvalidParameterValue",
+        ),
+        (
+            "SendMessage",
+            {"QueueUrl": "http://h/123456789012/target", "MessageBody": "b", "DelaySeconds": "x"},
+            "InvalidParameterValue",
+        ),
+        ("SendMessageBatch", {"QueueUrl": "http://h/123456789012/target", "Entries": "x"}, "EmptyBatchRequest"),
+        ("SendMessageBatch", {"QueueUrl": "http://h/123456789012/target", "Entries": [1, 2]}, "InvalidBatchEntryId"),
+        (
+            "SendMessageBatch",
+            {"QueueUrl": "http://h/123456789012/target", "Entries": [{"Id": "a"}] * 11},
+            "TooManyEntriesInBatchRequest",
+        ),
+        (
+            "ReceiveMessage",
+            {"QueueUrl": "http://h/123456789012/target", "MessageAttributeNames": 5},
+            "InvalidParameterValue",
+        ),
+        (
+            "ReceiveMessage",
+            {"QueueUrl": "http://h/123456789012/target", "MaxNumberOfMessages": True},
+            "InvalidParameterValue",
+        ),
+        ("ListQueues", {"NextToken": "!!!"}, "InvalidParameterValue"),
+        ("ListQueues", {"MaxResults": "__INFINITY__"}, "InvalidParameterValue"),
+        (
+            "DeleteMessage",
+            {"QueueUrl": "http://h/123456789012/target", "ReceiptHandle": "YSBiIGM="},
+            "ReceiptHandleIsInvalid",
+        ),
+    ],
+)
+def test_hostile_json_gets_sqs_errors(
+    url: str, sqs: Any, endpoint: tuple[FakeAWS, str], action: str, params: dict[str, Any], code: str
+) -> None:
+    sqs.create_queue(QueueName="target")
+    body = json.dumps(params).replace('"__INFINITY__"', "1e400").encode()
+    headers = {"X-Amz-Target": f"AmazonSQS.{action}", "Content-Type": "application/x-amz-json-1.0"}
+    response = send(url, "POST", "/", signed(url, "POST", "/", service="sqs", body=body, headers=headers), body)
+    assert response.status == 400, response.data
+    assert json.loads(response.data)["__type"] == f"com.amazonaws.sqs#{code}"
+    assert not endpoint[0].errors
+
+
+def test_boto3_resource_api(url: str, sqs: Any) -> None:
+    resource = boto3.resource(
+        "sqs",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
+        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
+    )
+    resource.create_queue(QueueName="res")
+    queue = resource.get_queue_by_name(QueueName="res")
+    queue.send_messages(Entries=[{"Id": "1", "MessageBody": "one"}, {"Id": "2", "MessageBody": "two"}])
+    messages = queue.receive_messages(MaxNumberOfMessages=10)
+    assert sorted(m.body for m in messages) == ["one", "two"]
+    for message in messages:
+        message.delete()
+    assert queue.attributes["ApproximateNumberOfMessages"] == "0"

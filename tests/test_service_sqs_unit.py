@@ -12,7 +12,8 @@ from freezegun import freeze_time
 from service_calls import call, new
 
 from awsfake.faults import Fault
-from awsfake.services.sqs import SQS, attributes_md5
+from awsfake.services.sqs import SQS
+from awsfake.services.sqs_messages import attributes_md5
 
 HOST = "localhost:4566"
 
@@ -139,6 +140,8 @@ def test_fifo_groups_and_deduplication(sqs: SQS) -> None:
     url = make_queue(sqs, "jobs.fifo", FifoQueue="true")
     assert fault(sqs, "SendMessage", QueueUrl=url, MessageBody="a").code == "MissingParameter"
     assert fault(sqs, "SendMessage", QueueUrl=url, MessageBody="a", MessageGroupId="g").code == "InvalidParameterValue"
+    delayed = fault(sqs, "SendMessage", QueueUrl=url, MessageBody="a", MessageGroupId="g", DelaySeconds=5)
+    assert delayed.code == "InvalidParameterValue" and "DelaySeconds" in delayed.message
     one = sqs_call(sqs, "SendMessage", QueueUrl=url, MessageBody="a", MessageGroupId="g", MessageDeduplicationId="1")
     dup = sqs_call(sqs, "SendMessage", QueueUrl=url, MessageBody="a", MessageGroupId="g", MessageDeduplicationId="1")
     two = sqs_call(sqs, "SendMessage", QueueUrl=url, MessageBody="b", MessageGroupId="g", MessageDeduplicationId="2")
@@ -170,3 +173,13 @@ def test_list_and_delete_queues(sqs: SQS) -> None:
     assert sqs_call(sqs, "ListQueues", MaxResults=2, NextToken=first["NextToken"])["QueueUrls"] == urls[1:]
     sqs_call(sqs, "DeleteQueue", QueueUrl=urls[0])
     assert fault(sqs, "DeleteQueue", QueueUrl=urls[0]).code == "QueueDoesNotExist"
+
+
+def test_a_deleted_queue_name_is_free_again_after_60_seconds(sqs: SQS) -> None:
+    with freeze_time("2024-01-01 00:00:00") as clock:
+        url = make_queue(sqs)
+        sqs_call(sqs, "DeleteQueue", QueueUrl=url)
+        assert fault(sqs, "CreateQueue", QueueName="q").code == "QueueDeletedRecently"
+        assert make_queue(sqs, "other")  # other names are free
+        clock.tick(60)
+        assert make_queue(sqs) == url

@@ -23,7 +23,15 @@ from awsclient.transport import (
     retry_max_delay,
 )
 from awsfake.server import RunningServer, serve_app
-from tests.transport_helpers import RawServer, ScriptedApp, ok, raw_server, read_request, signature_verifies
+from tests.transport_helpers import (
+    RawServer,
+    ScriptedApp,
+    ok,
+    raw_server,
+    read_request,
+    signature_verifies,
+    wait_until,
+)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -58,15 +66,6 @@ def app() -> ScriptedApp:
 def server(app: ScriptedApp) -> Iterator[RunningServer]:
     with serve_app(app) as running:
         yield running
-
-
-def wait_until(condition: object, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def get(server: RunningServer | RawServer, path: str = "/", **kw: object) -> awsclient.transport.Response:
@@ -195,7 +194,8 @@ def test_connection_dropped_mid_response_is_retried_then_reported() -> None:
         state.requests += 1
         sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
 
-    with raw_server(handle) as srv, pytest.raises(TransportError, match=r"after 3 attempt\(s\)") as info:
+    dropped = r"failed after 3 attempts: the connection closed mid-response \(7 of 100 body bytes received\)"
+    with raw_server(handle) as srv, pytest.raises(TransportError, match=dropped) as info:
         get(srv)
     assert srv.requests == 3 and srv.url.split("//")[1] in str(info.value)
 
@@ -218,7 +218,8 @@ def test_a_silent_server_times_out_instead_of_hanging() -> None:
         sock.recv(1)  # never answers; returns when the client gives up and closes
 
     started = time.monotonic()
-    with raw_server(handle) as srv, parameterize({read_timeout: 0.2}), pytest.raises(TransportError):
+    timed_out = r"failed after 3 attempts: no answer within the read timeout \(0.2 s\)"
+    with raw_server(handle) as srv, parameterize({read_timeout: 0.2}), pytest.raises(TransportError, match=timed_out):
         get(srv)
     assert srv.requests == 3 and time.monotonic() - started < 5
 
@@ -227,7 +228,8 @@ def test_refused_connection_is_a_transport_error() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with parameterize({max_attempts: 2}), pytest.raises(TransportError, match="after 2 attempt"):
+    refused = "failed after 2 attempts: could not connect .*refused"
+    with parameterize({max_attempts: 2}), pytest.raises(TransportError, match=refused):
         request("GET", "/", service="sns", region="us-east-1", endpoint=f"http://127.0.0.1:{port}")
 
 
@@ -319,7 +321,11 @@ def test_method_case_does_not_break_the_signature(server: RunningServer, app: Sc
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    import shutil
     import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command makes the test certificate")
 
     folder = tmp_path_factory.mktemp("tls")
     cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
@@ -355,3 +361,15 @@ def test_tls_verifies_against_aws_ca_bundle(tls_files: tuple[str, str], monkeypa
         monkeypatch.setenv("AWS_CA_BUNDLE", cert)
         assert request("GET", "/", service="sns", region="us-east-1", endpoint=url).body == b"secure"
         close_pools()
+
+
+def test_max_attempts_defaults_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    assert max_attempts() == 3
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "5")
+    assert max_attempts() == 5
+    with parameterize({max_attempts: 2}):
+        assert max_attempts() == 2
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "zero")
+    with pytest.raises(ValueError, match="AWS_MAX_ATTEMPTS"):
+        max_attempts()

@@ -152,3 +152,12 @@ def raw_server(handle: Callable[[socket.socket, int, RawServer], None]) -> Itera
                 sock.shutdown(socket.SHUT_RDWR)
         for thread in threads:
             thread.join(6)
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False

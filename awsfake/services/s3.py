@@ -17,14 +17,16 @@ from urllib.parse import quote
 from awsfake.faults import Fault
 from awsfake.services import Call, Result, Service
 from awsfake.services.s3_addressing import action_for, check_bucket_name, locate
-from awsfake.services.s3_bodies import location_constraint, parse_complete, parse_delete
+from awsfake.services.s3_bodies import location_constraint, parse_complete, parse_delete, parse_tagging
 from awsfake.services.s3_headers import (
     SSE,
     check_conditions,
     check_content_md5,
     check_copy_conditions,
+    check_tags,
     check_write_conditions,
     copy_range,
+    header_tags,
     object_checksum,
     object_fields,
     object_headers,
@@ -60,6 +62,7 @@ class _Upload:
     metadata: dict[str, str]
     headers: dict[str, str]
     initiated: datetime
+    tags: dict[str, str] = field(default_factory=dict)
     parts: dict[int, tuple[str, bytes]] = field(default_factory=dict)  # number -> (quoted etag, data)
 
 
@@ -188,6 +191,7 @@ class S3(Service):
         check_content_md5(call.headers, call.body)
         content_type, metadata, headers = object_fields(call.headers)
         obj = S3Object(key, call.body, etag_of(call.body), now(), content_type, metadata, headers)
+        obj.tags = header_tags(call.headers)
         obj.checksum = object_checksum(call.headers, call.body)
         with self.lock:
             bucket = self._bucket(call)
@@ -209,7 +213,10 @@ class S3(Service):
         return Result(None, status=204)
 
     def delete_objects(self, call: Call) -> Result:
+        """Multi-object delete; the body must carry an integrity check (Content-MD5 or a flexible checksum)."""
         check_content_md5(call.headers, call.body)
+        if call.headers.get("Content-MD5") is None and object_checksum(call.headers, call.body) is None:
+            raise Fault("InvalidRequest", "Missing required header for this request: Content-MD5")
         keys, quiet = parse_delete(call.body)
         deleted: list[dict[str, Any]] = []
         with self.lock:
@@ -235,6 +242,12 @@ class S3(Service):
             content_type, metadata, headers = object_fields(call.headers)
         else:
             content_type, metadata, headers = source.content_type, dict(source.metadata), dict(source.headers)
+        tagging = (call.headers.get("x-amz-tagging-directive") or "COPY").upper()
+        if tagging not in ("COPY", "REPLACE"):
+            raise Fault(
+                "InvalidArgument", "Unknown tagging directive.", extras=argument("x-amz-tagging-directive", tagging)
+            )
+        tags = header_tags(call.headers) if tagging == "REPLACE" else dict(source.tags)
         with self.lock:
             bucket = self._bucket(call)
             if bucket.objects.get(key) is source and directive == "COPY":
@@ -245,9 +258,28 @@ class S3(Service):
                 )
             copy = S3Object(key, source.data, etag_of(source.data), now(), content_type, metadata, headers)
             copy.checksum = source.checksum
+            copy.tags = tags
             bucket.objects[key] = copy
         result = {"ETag": copy.etag, "LastModified": copy.last_modified}
         return Result({**result}, root="CopyObjectResult")
+
+    # --- tags ----------------------------------------------------------------------------------------------
+
+    def get_object_tagging(self, call: Call) -> Result:
+        obj = self._object(call)
+        tags = [{"Key": k, "Value": v} for k, v in obj.tags.items()]
+        return Result({"TagSet": {"Tag": tags}}, root="Tagging")
+
+    def put_object_tagging(self, call: Call) -> Result:
+        tags = check_tags(parse_tagging(call.body))
+        with self.lock:
+            self._object(call).tags = tags
+        return Result(None)
+
+    def delete_object_tagging(self, call: Call) -> Result:
+        with self.lock:
+            self._object(call).tags = {}
+        return Result(None, status=204)
 
     # --- listings ------------------------------------------------------------------------------------------
 
@@ -303,12 +335,48 @@ class S3(Service):
         bucket_name, key = self._object_address(call)
         content_type, metadata, headers = object_fields(call.headers)
         upload = _Upload(secrets.token_urlsafe(48), bucket_name, key, content_type, metadata, headers, now())
+        upload.tags = header_tags(call.headers)
         with self.lock:
             self._bucket(call)
             self.uploads[upload.upload_id] = upload
         return Result(
             {"Bucket": bucket_name, "Key": key, "UploadId": upload.upload_id}, root="InitiateMultipartUploadResult"
         )
+
+    def list_multipart_uploads(self, call: Call) -> Result:
+        prefix = first(call.query, "prefix") or ""
+        limit = _max_uploads(first(call.query, "max-uploads"))
+        key_marker = first(call.query, "key-marker") or ""
+        id_marker = first(call.query, "upload-id-marker") or ""
+        with self.lock:
+            bucket = self._bucket(call)
+            uploads = sorted(
+                (u for u in self.uploads.values() if u.bucket == bucket.name and u.key.startswith(prefix)),
+                key=lambda u: (u.key, u.initiated, u.upload_id),
+            )
+        uploads = _after_markers(uploads, key_marker, id_marker)
+        page = uploads[:limit]
+        owner = owner_of(bucket.owner)
+        body: dict[str, Any] = {
+            "Bucket": bucket.name,
+            "KeyMarker": key_marker,
+            "UploadIdMarker": id_marker,
+        }
+        if len(uploads) > len(page):
+            body["NextKeyMarker"], body["NextUploadIdMarker"] = page[-1].key, page[-1].upload_id
+        body.update({"Prefix": prefix, "MaxUploads": limit, "IsTruncated": len(uploads) > len(page)})
+        body["Upload"] = [
+            {
+                "UploadId": u.upload_id,
+                "Key": u.key,
+                "Initiated": u.initiated,
+                "StorageClass": "STANDARD",
+                "Owner": owner,
+                "Initiator": owner,
+            }
+            for u in page
+        ]
+        return Result(body, root="ListMultipartUploadsResult")
 
     def upload_part(self, call: Call) -> Result:
         number = _part_number(first(call.query, "partNumber"))
@@ -340,6 +408,7 @@ class S3(Service):
             digest = hashlib.md5(b"".join(bytes.fromhex(upload.parts[n][0].strip('"')) for n, _ in requested))
             etag = f'"{digest.hexdigest()}-{len(requested)}"'
             obj = S3Object(upload.key, data, etag, now(), upload.content_type, upload.metadata, upload.headers)
+            obj.tags = dict(upload.tags)
             self._bucket(call).objects[upload.key] = obj
             del self.uploads[upload.upload_id]
         location = f"http://{call.host}/{quote(upload.bucket)}/{quote(upload.key)}"
@@ -451,13 +520,36 @@ class S3(Service):
 def _max_buckets(raw: str | None) -> int:
     if raw is None:
         return 10000
-    if not raw.isdigit() or not 1 <= int(raw) <= 10000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10000:
         raise Fault(
             "InvalidArgument",
             "Argument max-buckets must be an integer between 1 and 10000.",
             extras=argument("max-buckets", raw),
         )
     return int(raw)
+
+
+def _max_uploads(raw: str | None) -> int:
+    if raw is None:
+        return 1000
+    if not (raw.isascii() and raw.isdigit()):
+        raise Fault(
+            "InvalidArgument",
+            "Provided max-uploads not an integer or within integer range",
+            extras=argument("max-uploads", raw),
+        )
+    return max(min(int(raw), 1000), 1)
+
+
+def _after_markers(uploads: list[_Upload], key_marker: str, id_marker: str) -> list[_Upload]:
+    """Uploads after the key marker; with an upload-id marker, after that upload of the marker key."""
+    if not key_marker:
+        return uploads
+    if id_marker:
+        index = next((i for i, u in enumerate(uploads) if u.upload_id == id_marker and u.key == key_marker), None)
+        if index is not None:
+            return uploads[index + 1 :]
+    return [u for u in uploads if u.key > key_marker]
 
 
 def _part_number(raw: str | None) -> int:

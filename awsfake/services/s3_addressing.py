@@ -31,12 +31,17 @@ _SUBRESOURCES = frozenset(
 )
 
 
+_TAGGING = {"GET": "GetObjectTagging", "PUT": "PutObjectTagging", "DELETE": "DeleteObjectTagging"}
+
+
 def action_for(method: str, host: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str]) -> str:
     """The S3 action a request names; NotImplemented for subresources we do not emulate."""
     bucket, key = locate(host, path)
     method = method.upper()
     if not bucket:
         return "ListBuckets" if method == "GET" else "MethodNotAllowed"
+    if key is not None and "tagging" in query:
+        return _TAGGING.get(method, "MethodNotAllowed")
     if any(name in _SUBRESOURCES for name in query):
         return "NotImplemented"
     if key is None:
@@ -70,7 +75,7 @@ def _bucket_action(method: str, query: Mapping[str, list[str]]) -> str:
         if "location" in query:
             return "GetBucketLocation"
         if "uploads" in query:
-            return "NotImplemented"
+            return "ListMultipartUploads"
         return "ListObjectsV2" if first(query, "list-type") == "2" else "ListObjects"
     if method == "POST" and "delete" in query:
         return "DeleteObjects"

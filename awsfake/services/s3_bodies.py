@@ -12,7 +12,7 @@ from lxml import etree
 from awsfake.faults import Fault
 from awsfake.services import Call
 
-__all__ = ["MAX_DELETE_OBJECTS", "location_constraint", "parse_complete", "parse_delete"]
+__all__ = ["MAX_DELETE_OBJECTS", "location_constraint", "parse_complete", "parse_delete", "parse_tagging"]
 
 
 MAX_DELETE_OBJECTS = 1000
@@ -75,7 +75,7 @@ def parse_complete(body: bytes) -> list[tuple[int, str]]:
     parts = []
     for part in _children(root, "Part"):
         number, etag = _child(part, "PartNumber"), _child(part, "ETag")
-        if number is None or etag is None or not (number.text or "").strip().isdigit():
+        if number is None or etag is None or not _ascii_digits((number.text or "").strip()):
             raise Fault("MalformedXML", _MALFORMED_XML)
         parts.append((int((number.text or "").strip()), (etag.text or "").strip().strip('"')))
     if not parts:
@@ -104,3 +104,25 @@ def location_constraint(call: Call) -> str:
             "endpoint this request was sent to.",
         )
     return region
+
+
+def parse_tagging(body: bytes) -> list[tuple[str, str]]:
+    """The (key, value) pairs of a PutObjectTagging body: `<Tagging><TagSet><Tag><Key/><Value/>`."""
+    root = _parse_xml(body) if body.strip() else None
+    tag_set = _child(root, "TagSet") if root is not None and _local(root) == "Tagging" else None
+    if tag_set is None:
+        raise Fault("MalformedXML", _MALFORMED_XML)
+    pairs = []
+    for tag in _children(tag_set, "Tag"):
+        key, value = _child(tag, "Key"), _child(tag, "Value")
+        if key is None or value is None:
+            raise Fault("MalformedXML", _MALFORMED_XML)
+        pairs.append((key.text or "", value.text or ""))
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise Fault("InvalidTag", "Cannot provide multiple Tags with the same key")
+    return pairs
+
+
+def _ascii_digits(text: str) -> bool:
+    """0-9 only: str.isdigit also accepts characters such as superscripts that int() refuses."""
+    return text.isascii() and text.isdigit()

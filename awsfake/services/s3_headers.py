@@ -8,7 +8,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from werkzeug.http import http_date, parse_date
 
@@ -18,13 +18,16 @@ from awsfake.services.s3_model import DEFAULT_CONTENT_TYPE, S3Object, argument
 
 __all__ = [
     "MAX_METADATA_BYTES",
+    "MAX_TAGS",
     "SSE",
     "STORED_HEADERS",
     "check_conditions",
     "check_content_md5",
     "check_copy_conditions",
+    "check_tags",
     "check_write_conditions",
     "copy_range",
+    "header_tags",
     "object_checksum",
     "object_fields",
     "object_headers",
@@ -211,6 +214,32 @@ def response_overrides(query: Mapping[str, list[str]]) -> dict[str, str]:
     return {header: values[0] for name, header in _OVERRIDES.items() if (values := query.get(name))}
 
 
+MAX_TAGS = 10
+
+
+def header_tags(headers: Mapping[str, str]) -> dict[str, str]:
+    """The `x-amz-tagging` header (a URL-encoded query string, `k1=v1&k2=v2`) as checked tags."""
+    raw = headers.get("x-amz-tagging")
+    if not raw:
+        return {}
+    pairs = parse_qsl(raw, keep_blank_values=True)
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise Fault("InvalidTag", "Cannot provide multiple Tags with the same key", extras={"TagKey": pairs[0][0]})
+    return check_tags(pairs)
+
+
+def check_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """S3's object tag limits: at most 10, keys 1..128 characters, values up to 256."""
+    if len(pairs) > MAX_TAGS:
+        raise Fault("BadRequest", "Object tags cannot be greater than 10")
+    for key, value in pairs:
+        if not 1 <= len(key) <= 128:
+            raise Fault("InvalidTag", "The TagKey you have provided is invalid", extras={"TagKey": key})
+        if len(value) > 256:
+            raise Fault("InvalidTag", "The TagValue you have provided is invalid", extras={"TagKey": key})
+    return dict(pairs)
+
+
 def object_fields(headers: Mapping[str, str]) -> tuple[str, dict[str, str], dict[str, str]]:
     """Content-Type, x-amz-meta-* and the other stored headers of a PutObject/CreateMultipartUpload request."""
     metadata = {
@@ -249,6 +278,8 @@ def object_headers(obj: S3Object) -> dict[str, str]:
     }
     for name, value in obj.metadata.items():
         headers[f"x-amz-meta-{name}"] = value
+    if obj.tags:
+        headers["x-amz-tagging-count"] = str(len(obj.tags))
     return headers
 
 

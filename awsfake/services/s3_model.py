@@ -25,6 +25,7 @@ class S3Object:
     content_type: str = DEFAULT_CONTENT_TYPE
     metadata: dict[str, str] = field(default_factory=dict)  # x-amz-meta-* names without the prefix, lowercased
     headers: dict[str, str] = field(default_factory=dict)  # STORED_HEADERS that were sent
+    tags: dict[str, str] = field(default_factory=dict)
     checksum: tuple[str, str] | None = None  # (x-amz-checksum-ALGORITHM header, base64 value) of the whole object
 
     @property

@@ -1,8 +1,9 @@
 """Amazon SNS: topics, their attributes, subscriptions, and publishing.
 
-Nothing is delivered anywhere: every accepted Publish is appended to `SNS.published` (a list of `Published`, in
-order) so a test can assert on what its code sent. Topics are per region and account, named by their ARN
-`arn:aws:sns:REGION:ACCOUNT:NAME`.
+Every accepted Publish is appended to `SNS.published` (a list of `Published`, in order) so a test can assert on
+what its code sent. Confirmed `sqs` subscriptions are delivered to the same endpoint's SQS queues (found through
+`siblings`, or `SNS.sqs` when set), honouring RawMessageDelivery and FilterPolicy; no other protocol is
+delivered. Topics are per region and account, named by their ARN `arn:aws:sns:REGION:ACCOUNT:NAME`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,18 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from awsfake.faults import Fault
-from awsfake.services import Call, Map, Result, Service
+from awsfake.services import Call, Map, Result, Service, siblings
+from awsfake.services.sns_delivery import (
+    QueueSink,
+    attribute_values,
+    check_filter_policy,
+    envelope,
+    matches,
+    sqs_attributes,
+)
 
 __all__ = ["SNS", "Published", "Subscription", "Topic"]
 
@@ -101,6 +110,7 @@ class SNS(Service):
     """SNS's topic operations. `topics` maps ARN to `Topic`; `published` lists every accepted Publish."""
 
     name = "sns"
+    sqs: QueueSink | None = None
     topics: dict[str, Topic]
     subscriptions: dict[str, Subscription]
     published: list[Published]
@@ -194,6 +204,8 @@ class SNS(Service):
         endpoint = call.params.get("Endpoint") or ""
         _check_endpoint(protocol, endpoint)
         attributes = flat_map(call.params, "Attributes", "key", "value")
+        for name, value in attributes.items():
+            _check_subscription_attribute(name, value)
         with self.lock:
             self._topic(arn, call)
             sub = next(
@@ -214,6 +226,30 @@ class SNS(Service):
             sub.arn if sub.confirmed or call.params.get("ReturnSubscriptionArn") == "true" else "pending confirmation"
         )
         return Result({"SubscriptionArn": shown})
+
+    def get_subscription_attributes(self, call: Call) -> Result:
+        with self.lock:
+            sub = self._subscription(_required(call.params, "SubscriptionArn"))
+            attributes = {
+                "Owner": sub.owner,
+                "RawMessageDelivery": "false",
+                "TopicArn": sub.topic_arn,
+                "Endpoint": sub.endpoint,
+                "Protocol": sub.protocol,
+                "PendingConfirmation": "false" if sub.confirmed else "true",
+                "ConfirmationWasAuthenticated": "true" if sub.confirmed else "false",
+                "SubscriptionArn": sub.arn,
+                **sub.attributes,
+            }
+        return Result({"Attributes": Map(attributes)})
+
+    def set_subscription_attributes(self, call: Call) -> Result:
+        name = _required(call.params, "AttributeName")
+        value = str(call.params.get("AttributeValue") or "")
+        _check_subscription_attribute(name, value)
+        with self.lock:
+            self._subscription(_required(call.params, "SubscriptionArn")).attributes[name] = value
+        return Result({})
 
     def unsubscribe(self, call: Call) -> Result:
         arn = _required(call.params, "SubscriptionArn")
@@ -269,12 +305,44 @@ class SNS(Service):
             if dedup:
                 topic.dedup[dedup] = (record.timestamp, record.message_id)
             self.published.append(record)
+            targets = [s for s in self.subscriptions.values() if s.topic_arn == arn and s.protocol == "sqs"]
+        self._deliver(record, targets)
         body = {"MessageId": record.message_id}
         if sequence:
             body["SequenceNumber"] = sequence
         return Result(body)
 
     # --- internals -----------------------------------------------------------------------------------------
+
+    def _deliver(self, record: Published, targets: list[Subscription]) -> None:
+        """Hand the message to each matching SQS subscription (outside SNS's lock: SQS takes its own)."""
+        sink = self.sqs or cast("QueueSink | None", siblings.find(self, "sqs"))
+        if sink is None:
+            return
+        for sub in targets:
+            message = _for_protocol(record, "sqs")
+            if not _passes_filter(sub, record, message):
+                continue
+            if sub.attributes.get("RawMessageDelivery") == "true":
+                body, attributes = message, sqs_attributes(record.attributes)
+            else:
+                body, attributes = (
+                    envelope(
+                        message_id=record.message_id, topic_arn=record.topic_arn, subscription_arn=sub.arn,
+                        message=message, subject=record.subject, attributes=record.attributes,
+                        timestamp=record.timestamp,
+                    ),
+                    {},
+                )  # fmt: skip
+            sink.deliver(
+                sub.endpoint, body, attributes, group_id=record.group_id, deduplication_id=record.deduplication_id
+            )
+
+    def _subscription(self, arn: str) -> Subscription:
+        sub = self.subscriptions.get(arn)
+        if sub is None:
+            raise Fault("NotFound", "Subscription does not exist", 404)
+        return sub
 
     def _topic(self, arn: str, call: Call) -> Topic:
         """The topic, if the caller's account owns it: there are no topic policies to grant others access."""
@@ -440,6 +508,39 @@ def _fifo_ids(topic: Topic, params: Mapping[str, Any], message: str) -> tuple[st
             )
         dedup = hashlib.sha256(message.encode()).hexdigest()
     return str(group), str(dedup)
+
+
+def _check_subscription_attribute(name: str, value: str) -> None:
+    if name not in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "DeliveryPolicy", "RedrivePolicy"):
+        raise _invalid("AttributeName")
+    if name == "RawMessageDelivery" and value not in ("true", "false"):
+        raise _invalid("Attributes Reason: RawMessageDelivery: Invalid value [" + value + "]. Must be true or false.")
+    if name == "FilterPolicy" and value:
+        check_filter_policy(value)
+    if name == "FilterPolicyScope" and value not in ("MessageAttributes", "MessageBody"):
+        raise _invalid("Attributes Reason: FilterPolicyScope: Invalid value [" + value + "].")
+
+
+def _for_protocol(record: Published, protocol: str) -> str:
+    """With MessageStructure json, each protocol gets its own entry, or the default one."""
+    if record.message_structure != "json":
+        return record.message
+    document = json.loads(record.message)
+    return str(document.get(protocol, document["default"]))
+
+
+def _passes_filter(sub: Subscription, record: Published, message: str) -> bool:
+    text = sub.attributes.get("FilterPolicy")
+    if not text:
+        return True
+    policy = check_filter_policy(text)
+    if sub.attributes.get("FilterPolicyScope") == "MessageBody":
+        try:
+            values = json.loads(message)
+        except ValueError:
+            return False
+        return isinstance(values, dict) and matches(policy, values)
+    return matches(policy, attribute_values(record.attributes))
 
 
 def _check_endpoint(protocol: str, endpoint: str) -> None:

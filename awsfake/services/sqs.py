@@ -8,7 +8,8 @@ Errors carry the JSON shape name as their code (`QueueDoesNotExist`); the endpoi
 query-era code SQS also sends (`x-amzn-query-error: AWS.SimpleQueueService.NonExistentQueue;Sender`).
 
 Long polling (`WaitTimeSeconds`) waits for a message at most `max_wait_seconds` (1 s by default, not AWS's 20) so
-a test never stalls; a message sent meanwhile wakes the waiter at once.
+a test never stalls; a message sent meanwhile wakes the waiter at once. Queue attributes are checked in
+`sqs_attributes`, message bodies and attributes in `sqs_messages`.
 """
 
 from __future__ import annotations
@@ -16,83 +17,40 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import re
-import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from awsfake.accounts import Accounts
 from awsfake.faults import Fault
-from awsfake.services import Call, Map, Result, Service
+from awsfake.services import Call, Map, Result, Service, siblings
+from awsfake.services.sqs_attributes import (
+    all_attributes,
+    check_same_attributes,
+    known_attribute,
+    redrive_policy,
+    validated_attributes,
+)
+from awsfake.services.sqs_messages import (
+    Message,
+    check_body,
+    message_attributes,
+    received,
+    sent,
+    wanted,
+)
 
 __all__ = ["SQS", "Message", "Queue"]
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
-_VALID_BODY = re.compile("^[\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
 DEDUP_WINDOW = 300.0
+RECREATE_AFTER = 60.0  # seconds before a deleted queue's name may be used again
 POLL_SLICE = 0.05
-
-# Settable attributes: name -> (default, minimum, maximum) for the numeric ones, default only for the others.
-_NUMERIC = {
-    "DelaySeconds": ("0", 0, 900),
-    "MaximumMessageSize": ("262144", 1024, 262144),
-    "MessageRetentionPeriod": ("345600", 60, 1209600),
-    "ReceiveMessageWaitTimeSeconds": ("0", 0, 20),
-    "VisibilityTimeout": ("30", 0, 43200),
-    "KmsDataKeyReusePeriodSeconds": ("300", 60, 86400),
-}
-_OTHER = {
-    "Policy": None,
-    "RedrivePolicy": None,
-    "RedriveAllowPolicy": None,
-    "KmsMasterKeyId": None,
-    "SqsManagedSseEnabled": "true",
-    "FifoQueue": None,
-    "ContentBasedDeduplication": None,
-    "DeduplicationScope": None,
-    "FifoThroughputLimit": None,
-}
-_READ_ONLY = (
-    "ApproximateNumberOfMessages",
-    "ApproximateNumberOfMessagesNotVisible",
-    "ApproximateNumberOfMessagesDelayed",
-    "CreatedTimestamp",
-    "LastModifiedTimestamp",
-    "QueueArn",
-)
-_FIFO_ONLY = ("FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit")
-_SYSTEM_ATTRIBUTES = (
-    "SenderId",
-    "SentTimestamp",
-    "ApproximateReceiveCount",
-    "ApproximateFirstReceiveTimestamp",
-    "MessageDeduplicationId",
-    "MessageGroupId",
-    "SequenceNumber",
-)
-
-
-@dataclass
-class Message:
-    """One message as the queue holds it."""
-
-    message_id: str
-    body: str
-    attributes: dict[str, dict[str, str]]  # name -> {"DataType", "StringValue" | "BinaryValue" (base64)}
-    sender_id: str
-    sent_at: float
-    visible_at: float
-    group_id: str | None = None
-    dedup_id: str | None = None
-    sequence_number: str | None = None
-    receive_count: int = 0
-    first_received_at: float | None = None
-    receipt_handle: str | None = None  # the latest one; older handles no longer delete the message
 
 
 @dataclass
@@ -124,9 +82,14 @@ class SQS(Service):
     max_wait_seconds: float = 1.0
     queues: dict[tuple[str, str, str], Queue]
 
+    def __init__(self, accounts: Accounts) -> None:
+        super().__init__(accounts)
+        siblings.register(self)  # SNS delivers to this endpoint's queues
+
     def reset(self) -> None:
         with self.lock:
             self.queues = {}
+            self.deleted: dict[tuple[str, str, str], float] = {}  # queue key -> when it was deleted
             self._arrival = threading.Condition(self.lock)
 
     def operation(self, action: str) -> Callable[[Call], Result] | None:
@@ -148,34 +111,39 @@ class SQS(Service):
         requested = _string_map(call.params.get("Attributes"), "Attributes")
         fifo = requested.get("FifoQueue", "false").lower() == "true"
         _check_name(name, fifo)
-        attributes = _validated_attributes(requested, fifo=fifo, creating=True)
+        attributes = validated_attributes(requested, fifo=fifo, creating=True)
         key = (call.region, call.caller.account_id, name)
         now = time.time()
         with self.lock:
             self._check_redrive_target(attributes)
             existing = self.queues.get(key)
+            if existing is None and now - self.deleted.get(key, -RECREATE_AFTER) < RECREATE_AFTER:
+                raise Fault(
+                    "QueueDeletedRecently",
+                    "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
+                )
             if existing is None:
                 queue = Queue(name, call.caller.account_id, call.region, attributes, now, now)
                 queue.tags = _string_map(call.params.get("tags"), "tags")
                 self.queues[key] = queue
             else:
-                _check_same_attributes(existing, requested)
+                check_same_attributes(existing, requested)
         return Result({"QueueUrl": _url(call.host, call.caller.account_id, name)})
 
     def get_queue_url(self, call: Call) -> Result:
         name = _required(call.params, "QueueName")
-        account = call.params.get("QueueOwnerAWSAccountId") or call.caller.account_id
+        account = _optional(call.params, "QueueOwnerAWSAccountId") or call.caller.account_id
         with self.lock:
             if (call.region, account, name) not in self.queues:
                 raise _no_queue()
         if account != call.caller.account_id:
-            raise _sqs_fault("AccessDenied", "Access to the resource is denied.", 403)
+            raise Fault("AccessDenied", "Access to the resource is denied.", 403)
         return Result({"QueueUrl": _url(call.host, account, name)})
 
     def list_queues(self, call: Call) -> Result:
-        prefix = call.params.get("QueueNamePrefix") or ""
+        prefix = _optional(call.params, "QueueNamePrefix") or ""
         limit = _int_param(call.params, "MaxResults", 1000, 1, 1000)
-        after = _decode_token(call.params.get("NextToken"))
+        after = _decode_token(_optional(call.params, "NextToken"))
         with self.lock:
             names = sorted(
                 name
@@ -194,7 +162,9 @@ class SQS(Service):
     def delete_queue(self, call: Call) -> Result:
         with self.lock:
             queue = self._queue(call)
-            del self.queues[(queue.region, queue.account_id, queue.name)]
+            key = (queue.region, queue.account_id, queue.name)
+            del self.queues[key]
+            self.deleted[key] = time.time()
         return Result({})
 
     def purge_queue(self, call: Call) -> Result:
@@ -206,13 +176,13 @@ class SQS(Service):
         names = _string_list(call.params.get("AttributeNames"), "AttributeNames")
         with self.lock:
             queue = self._queue(call)
-            everything = _all_attributes(queue, time.time())
+            everything = all_attributes(queue, time.time())
         if "All" in names:
             wanted = list(everything)
         else:
-            unknown = [n for n in names if n not in everything and n not in _NUMERIC and n not in _OTHER]
+            unknown = [n for n in names if n not in everything and not known_attribute(n)]
             if unknown:
-                raise _sqs_fault("InvalidAttributeName", f"Unknown Attribute {unknown[0]}.")
+                raise Fault("InvalidAttributeName", f"Unknown Attribute {unknown[0]}.")
             wanted = [n for n in names if n in everything]
         body: dict[str, Any] = {}
         if wanted:
@@ -223,7 +193,7 @@ class SQS(Service):
         requested = _string_map(call.params.get("Attributes"), "Attributes")
         with self.lock:
             queue = self._queue(call)
-            changes = _validated_attributes(requested, fifo=queue.fifo, creating=False)
+            changes = validated_attributes(requested, fifo=queue.fifo, creating=False)
             self._check_redrive_target(changes)
             queue.attributes.update(changes)
             queue.modified_at = time.time()
@@ -254,7 +224,7 @@ class SQS(Service):
         with self.lock:
             queue = self._queue(call)
             message = self._enqueue(queue, call.params, call.caller.account_id)
-        return Result(_sent(message))
+        return Result(sent(message))
 
     def send_message_batch(self, call: Call) -> Result:
         entries = _entries(call.params)
@@ -267,7 +237,7 @@ class SQS(Service):
                 except Fault as fault:
                     failed.append(_batch_failure(entry["Id"], fault))
                 else:
-                    successful.append({"Id": entry["Id"], **_sent(message)})
+                    successful.append({"Id": entry["Id"], **sent(message)})
         return Result({"Successful": successful, "Failed": failed})
 
     def receive_message(self, call: Call) -> Result:
@@ -275,6 +245,8 @@ class SQS(Service):
         count = _int_param(params, "MaxNumberOfMessages", 1, 1, 10, reason="Must be between 1 and 10, if provided.")
         wait = _int_param(params, "WaitTimeSeconds", -1, 0, 20, reason="Must be >= 0 and <= 20, if provided.")
         timeout = _int_param(params, "VisibilityTimeout", -1, 0, 43200)
+        system = wanted(params.get("MessageSystemAttributeNames"), params.get("AttributeNames"))
+        custom = _string_list(params.get("MessageAttributeNames"), "MessageAttributeNames")
         with self.lock:
             queue = self._queue(call)
             if wait < 0:
@@ -289,9 +261,7 @@ class SQS(Service):
                 taken = self._take(queue, count, timeout)
             if not taken:
                 return Result({})
-            system = _wanted(params.get("MessageSystemAttributeNames"), params.get("AttributeNames"))
-            custom = _string_list(params.get("MessageAttributeNames"), "MessageAttributeNames")
-            return Result({"Messages": [_received(m, system, custom) for m in taken]})
+            return Result({"Messages": [received(m, system, custom) for m in taken]})
 
     def delete_message(self, call: Call) -> Result:
         handle = _required(call.params, "ReceiptHandle")
@@ -323,13 +293,38 @@ class SQS(Service):
             message_id = _parse_handle(handle, queue)
             message = next((m for m in queue.messages if m.message_id == message_id), None)
             if message is None or message.receipt_handle != handle or message.visible_at <= now:
-                raise _sqs_fault(
+                raise Fault(
                     "InvalidParameterValue",
                     f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is "
                     "not available for visibility timeout change.",
                 )
             message.visible_at = now + timeout
         return Result({})
+
+    def deliver(
+        self,
+        queue_arn: str,
+        body: str,
+        attributes: dict[str, dict[str, str]],
+        *,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+    ) -> bool:
+        """Enqueue a message from another service (SNS); False when the queue is missing or refuses it."""
+        params: dict[str, Any] = {"MessageBody": body, "MessageAttributes": attributes or None}
+        if group_id is not None:
+            params["MessageGroupId"] = group_id
+        if deduplication_id is not None:
+            params["MessageDeduplicationId"] = deduplication_id
+        with self.lock:
+            queue = self.queues.get(_arn_key(queue_arn))
+            if queue is None:
+                return False
+            try:
+                self._enqueue(queue, params, "sns.amazonaws.com")
+            except Fault:
+                return False
+        return True
 
     # --- internals (call with the lock held) ---------------------------------------------------------------
 
@@ -340,16 +335,22 @@ class SQS(Service):
         if queue is None:
             raise _no_queue()
         if account != call.caller.account_id:  # no queue policies: only the owner's account may use a queue
-            raise _sqs_fault("AccessDenied", f"Access to the resource {url} is denied.", 403)
+            raise Fault("AccessDenied", f"Access to the resource {url} is denied.", 403)
         return queue
 
     def _enqueue(self, queue: Queue, params: Mapping[str, Any], sender: str) -> Message:
         body = params.get("MessageBody")
         if not isinstance(body, str) or body == "":
-            raise _sqs_fault("MissingParameter", "The request must contain the parameter MessageBody.")
-        _check_body(body, queue)
-        attributes = _message_attributes(params.get("MessageAttributes"))
+            raise Fault("MissingParameter", "The request must contain the parameter MessageBody.")
+        check_body(body, queue)
+        attributes = message_attributes(params.get("MessageAttributes"))
         now = time.time()
+        if queue.fifo and params.get("DelaySeconds") is not None:  # FIFO queues delay only queue-wide
+            raise Fault(
+                "InvalidParameterValue",
+                f"Value {params['DelaySeconds']} for parameter DelaySeconds is invalid. Reason: The request include "
+                "parameter that is not valid for this queue type.",
+            )
         delay = _int_param(params, "DelaySeconds", int(queue.attributes["DelaySeconds"]), 0, 900)
         group, dedup = _fifo_ids(queue, params, body)
         if queue.fifo and dedup is not None:
@@ -406,7 +407,7 @@ class SQS(Service):
     def _check_redrive_target(self, attributes: Mapping[str, str]) -> None:
         policy = redrive_policy(attributes.get("RedrivePolicy"))
         if policy is not None and _arn_key(policy[0]) not in self.queues:
-            raise _sqs_fault(
+            raise Fault(
                 "InvalidParameterValue",
                 f"Value {attributes['RedrivePolicy']} for parameter RedrivePolicy is invalid. Reason: Dead letter "
                 "target does not exist.",
@@ -426,13 +427,8 @@ class SQS(Service):
 _QUERY_CODES = {"QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue", "QueueNameExists": "QueueAlreadyExists"}
 
 
-def _sqs_fault(code: str, message: str, status: int = 400) -> Fault:
-    """A fault named by SQS's JSON shape; the endpoint adds the query-era code (x-amzn-query-error) itself."""
-    return Fault(code, message, status)
-
-
 def _no_queue() -> Fault:
-    return _sqs_fault("QueueDoesNotExist", "The specified queue does not exist.")
+    return Fault("QueueDoesNotExist", "The specified queue does not exist.")
 
 
 def _batch_failure(entry_id: str, fault: Fault) -> dict[str, Any]:
@@ -446,7 +442,14 @@ def _batch_failure(entry_id: str, fault: Fault) -> dict[str, Any]:
 def _required(params: Mapping[str, Any], name: str) -> str:
     value = params.get(name)
     if not isinstance(value, str) or not value:
-        raise _sqs_fault("MissingParameter", f"The request must contain the parameter {name}.")
+        raise Fault("MissingParameter", f"The request must contain the parameter {name}.")
+    return value
+
+
+def _optional(params: Mapping[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if value is not None and not isinstance(value, str):
+        raise Fault("InvalidParameterValue", f"The parameter {name} is invalid.")
     return value
 
 
@@ -457,11 +460,11 @@ def _int_param(params: Mapping[str, Any], name: str, default: int, low: int, hig
     try:
         value = int(raw)
         valid = low <= value <= high and not isinstance(raw, bool)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         value, valid = 0, False
     if not valid:
         why = reason or f"Must be between {low} and {high}, if provided."
-        raise _sqs_fault("InvalidParameterValue", f"Value {raw} for parameter {name} is invalid. Reason: {why}")
+        raise Fault("InvalidParameterValue", f"Value {raw} for parameter {name} is invalid. Reason: {why}")
     return value
 
 
@@ -469,7 +472,7 @@ def _string_map(value: Any, name: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise _sqs_fault("InvalidParameterValue", f"The parameter {name} is invalid.")
+        raise Fault("InvalidParameterValue", f"The parameter {name} is invalid.")
     return {str(k): v for k, v in value.items()}
 
 
@@ -477,30 +480,28 @@ def _string_list(value: Any, name: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _sqs_fault("InvalidParameterValue", f"The parameter {name} is invalid.")
+        raise Fault("InvalidParameterValue", f"The parameter {name} is invalid.")
     return value
 
 
 def _entries(params: Mapping[str, Any]) -> list[dict[str, Any]]:
     entries = params.get("Entries")
     if not isinstance(entries, list) or not entries:
-        raise _sqs_fault(
-            "EmptyBatchRequest", "There should be at least one SendMessageBatchRequestEntry in the request."
-        )
+        raise Fault("EmptyBatchRequest", "There should be at least one SendMessageBatchRequestEntry in the request.")
     if len(entries) > 10:
-        raise _sqs_fault(
+        raise Fault(
             "TooManyEntriesInBatchRequest",
             f"Maximum number of entries per request are 10. You have sent {len(entries)}.",
         )
     ids = [e.get("Id") if isinstance(e, dict) else None for e in entries]
     if any(not isinstance(i, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", i) for i in ids):
-        raise _sqs_fault(
+        raise Fault(
             "InvalidBatchEntryId",
             "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most "
             "80 letters long.",
         )
     if len(set(ids)) != len(ids):
-        raise _sqs_fault("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
+        raise Fault("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
     for entry in entries:
         _check_strings(entry)
     return entries
@@ -520,162 +521,46 @@ def _check_strings(params: Mapping[str, Any]) -> None:
     for name in _STRING_PARAMS.intersection(params):
         value = params[name]
         if value is not None and not isinstance(value, str):
-            raise _sqs_fault(
+            raise Fault(
                 "InvalidParameterValue", f"Value {value!r:.100} for parameter {name} is invalid. Reason: not a string."
             )
 
 
 def _check_name(name: str, fifo: bool) -> None:
     if fifo and not _FIFO_NAME.match(name):
-        raise _sqs_fault(
+        raise Fault(
             "InvalidParameterValue",
             "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end "
             "with .fifo suffix and be 1 to 80 in length.",
         )
     if not fifo and not _NAME.match(name):
-        raise _sqs_fault(
+        raise Fault(
             "InvalidParameterValue",
             "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
         )
 
 
-def _validated_attributes(requested: Mapping[str, str], *, fifo: bool, creating: bool) -> dict[str, str]:
-    """The queue's attributes: defaults (when creating) overlaid with the requested ones, each checked."""
-    out: dict[str, str] = {}
-    if creating:
-        out = {n: d for n, (d, _, _) in _NUMERIC.items()}
-        out.update({n: d for n, d in _OTHER.items() if d is not None})
-        if fifo:
-            out.update(
-                {
-                    "FifoQueue": "true",
-                    "ContentBasedDeduplication": "false",
-                    "DeduplicationScope": "queue",
-                    "FifoThroughputLimit": "perQueue",
-                }
-            )
-    for name, value in requested.items():
-        if name not in _NUMERIC and name not in _OTHER:
-            raise _sqs_fault("InvalidAttributeName", f"Unknown Attribute {name}.")
-        if name in _NUMERIC:
-            _, low, high = _NUMERIC[name]
-            if not value.strip().lstrip("-").isdigit() or not low <= int(value) <= high:
-                raise _sqs_fault("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
-            value = str(int(value))
-        if name in _FIFO_ONLY and not fifo and not (name == "FifoQueue" and value.lower() == "false" and creating):
-            raise _sqs_fault("InvalidAttributeName", f"Unknown Attribute {name}.")
-        if name == "FifoQueue" and not creating:
-            raise _sqs_fault("InvalidAttributeValue", "Invalid value for the parameter FifoQueue.")
-        if name in ("ContentBasedDeduplication", "SqsManagedSseEnabled", "FifoQueue"):
-            value = value.lower()
-            if value not in ("true", "false"):
-                raise _sqs_fault("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
-        if name == "FifoQueue" and value == "false":
-            continue
-        if name == "RedrivePolicy" and value:
-            redrive_policy(value)
-        out[name] = value
-    return out
-
-
-def _check_same_attributes(queue: Queue, requested: Mapping[str, str]) -> None:
-    for name, value in requested.items():
-        current = queue.attributes.get(name)
-        if name == "FifoQueue" and value.lower() == "false" and current is None:
-            continue
-        if current is None or current.lower() != str(value).strip().lower():
-            raise _sqs_fault(
-                "QueueNameExists",
-                f"A queue already exists with the same name and a different value for attribute {name}",
-            )
-
-
-def _check_body(body: str, queue: Queue) -> None:
-    if not _VALID_BODY.match(body):
-        raise _sqs_fault(
-            "InvalidMessageContents",
-            "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to "
-            "#xFFFD | #x10000 to #x10FFFF",
-        )
-    limit = int(queue.attributes["MaximumMessageSize"])
-    if len(body.encode()) > limit:
-        raise _sqs_fault(
-            "InvalidParameterValue",
-            f"One or more parameters are invalid. Reason: Message must be shorter than {limit} bytes.",
-        )
-
-
-def _message_attributes(value: Any) -> dict[str, dict[str, str]]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or len(value) > 10:
-        raise _sqs_fault("InvalidParameterValue", "Number of message attributes cannot exceed 10.")
-    out = {}
-    for name, attribute in value.items():
-        if not isinstance(attribute, dict) or not isinstance(attribute.get("DataType"), str):
-            raise _sqs_fault(
-                "InvalidParameterValue", f"The message attribute '{name}' must contain a non-empty data type."
-            )
-        data_type = attribute["DataType"]
-        kind = data_type.split(".", 1)[0]
-        field_name = "BinaryValue" if kind == "Binary" else "StringValue"
-        if kind not in ("String", "Number", "Binary") or not isinstance(attribute.get(field_name), str):
-            raise _sqs_fault(
-                "InvalidParameterValue",
-                f"The message attribute '{name}' must contain a non-empty message attribute value for message "
-                f"attribute type '{kind}'.",
-            )
-        if kind == "Binary":
-            try:
-                base64.b64decode(attribute[field_name], validate=True)
-            except (binascii.Error, ValueError):
-                raise _sqs_fault(
-                    "InvalidParameterValue", f"The message attribute '{name}' has an invalid binary value."
-                ) from None
-        out[name] = {"DataType": data_type, field_name: attribute[field_name]}
-    return out
-
-
 def _fifo_ids(queue: Queue, params: Mapping[str, Any], body: str) -> tuple[str | None, str | None]:
-    group, dedup = params.get("MessageGroupId"), params.get("MessageDeduplicationId")
+    group, dedup = _optional(params, "MessageGroupId"), _optional(params, "MessageDeduplicationId")
     if not queue.fifo:
         if dedup is not None:
-            raise _sqs_fault(
+            raise Fault(
                 "InvalidParameterValue",
                 f"Value {dedup} for parameter MessageDeduplicationId is invalid. Reason: The request includes a "
                 "parameter that is not valid for this queue type.",
             )
         return (str(group) if group else None), None
     if not group:
-        raise _sqs_fault("MissingParameter", "The request must contain the parameter MessageGroupId.")
+        raise Fault("MissingParameter", "The request must contain the parameter MessageGroupId.")
     if dedup is None:
         if queue.attributes.get("ContentBasedDeduplication") != "true":
-            raise _sqs_fault(
+            raise Fault(
                 "InvalidParameterValue",
                 "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided "
                 "explicitly",
             )
         dedup = hashlib.sha256(body.encode()).hexdigest()
     return str(group), str(dedup)
-
-
-def redrive_policy(value: str | None) -> tuple[str, int] | None:
-    """(dead-letter queue ARN, maxReceiveCount) of a RedrivePolicy attribute; a malformed one is refused."""
-    if not value:
-        return None
-    try:
-        policy = json.loads(value)
-        target, count = policy["deadLetterTargetArn"], int(policy["maxReceiveCount"])
-        valid = isinstance(target, str) and target.startswith("arn:aws:sqs:") and 1 <= count <= 1000
-    except (ValueError, TypeError, KeyError, RecursionError):
-        valid = False
-    if not valid:
-        raise _sqs_fault(
-            "InvalidParameterValue",
-            f"Value {value} for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid JSON map "
-            "with deadLetterTargetArn and a maxReceiveCount between 1 and 1000.",
-        )
-    return str(target), count
 
 
 def _arn_key(arn: str) -> tuple[str, str, str]:
@@ -711,9 +596,7 @@ def _parse_handle(handle: str, queue: Queue) -> str:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         arn, message_id = "", ""
     if arn != queue.arn or not message_id:
-        raise _sqs_fault(
-            "ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.'
-        )
+        raise Fault("ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.')
     return message_id
 
 
@@ -723,101 +606,10 @@ def _decode_token(token: Any) -> str:
     try:
         return base64.b64decode(str(token), validate=True).decode()
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise _sqs_fault("InvalidParameterValue", "Invalid NextToken value.") from None
+        raise Fault("InvalidParameterValue", "Invalid NextToken value.") from None
 
 
 # --- results -----------------------------------------------------------------------------------------------
-
-
-def _all_attributes(queue: Queue, now: float) -> dict[str, str]:
-    visible = sum(1 for m in queue.messages if m.visible_at <= now)
-    in_flight = sum(1 for m in queue.messages if m.visible_at > now and m.receive_count)
-    delayed = sum(1 for m in queue.messages if m.visible_at > now and not m.receive_count)
-    values = {
-        **queue.attributes,
-        "ApproximateNumberOfMessages": str(visible),
-        "ApproximateNumberOfMessagesNotVisible": str(in_flight),
-        "ApproximateNumberOfMessagesDelayed": str(delayed),
-        "CreatedTimestamp": str(int(queue.created_at)),
-        "LastModifiedTimestamp": str(int(queue.modified_at)),
-        "QueueArn": queue.arn,
-    }
-    return {n: values[n] for n in [*_READ_ONLY, *sorted(queue.attributes)] if n in values}
-
-
-def _sent(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {"MD5OfMessageBody": _md5(message.body.encode())}
-    if message.attributes:
-        out["MD5OfMessageAttributes"] = attributes_md5(message.attributes)
-    out["MessageId"] = message.message_id
-    if message.sequence_number:
-        out["SequenceNumber"] = message.sequence_number
-    return out
-
-
-def _wanted(*lists: Any) -> set[str]:
-    names = {n for values in lists if isinstance(values, list) for n in values if isinstance(n, str)}
-    return set(_SYSTEM_ATTRIBUTES) if "All" in names else names & set(_SYSTEM_ATTRIBUTES)
-
-
-def _received(message: Message, system: set[str], custom: Iterable[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "MessageId": message.message_id,
-        "ReceiptHandle": message.receipt_handle,
-        "MD5OfBody": _md5(message.body.encode()),
-        "Body": message.body,
-    }
-    values = {
-        "SenderId": message.sender_id,
-        "SentTimestamp": str(int(message.sent_at * 1000)),
-        "ApproximateReceiveCount": str(message.receive_count),
-        "ApproximateFirstReceiveTimestamp": str(int((message.first_received_at or 0) * 1000)),
-        "MessageGroupId": message.group_id,
-        "MessageDeduplicationId": message.dedup_id,
-        "SequenceNumber": message.sequence_number,
-    }
-    chosen = {n: v for n, v in values.items() if n in system and v is not None}
-    if chosen:
-        out["Attributes"] = Map(chosen)
-    selected = {n: a for n, a in message.attributes.items() if _selected(n, custom)}
-    if selected:
-        out["MD5OfMessageAttributes"] = attributes_md5(selected)
-        out["MessageAttributes"] = Map(selected)
-    return out
-
-
-def _selected(name: str, patterns: Iterable[str]) -> bool:
-    for pattern in patterns:
-        if pattern in ("All", ".*") or pattern == name:
-            return True
-        if pattern.endswith(".*") and name.startswith(pattern[:-1]):
-            return True
-    return False
-
-
-def _md5(data: bytes) -> str:
-    return hashlib.md5(data).hexdigest()
-
-
-def attributes_md5(attributes: Mapping[str, Mapping[str, str]]) -> str:
-    """MD5OfMessageAttributes as SQS computes it: names sorted, each field length-prefixed, a transport type byte."""
-    digest = hashlib.md5()
-    for name in sorted(attributes):
-        attribute = attributes[name]
-        _length_prefixed(digest, name.encode())
-        _length_prefixed(digest, attribute["DataType"].encode())
-        if "BinaryValue" in attribute:
-            digest.update(b"\x02")
-            _length_prefixed(digest, base64.b64decode(attribute["BinaryValue"]))
-        else:
-            digest.update(b"\x01")
-            _length_prefixed(digest, attribute["StringValue"].encode())
-    return digest.hexdigest()
-
-
-def _length_prefixed(digest: Any, data: bytes) -> None:
-    digest.update(struct.pack(">I", len(data)))
-    digest.update(data)
 
 
 def _expire_messages(queue: Queue, now: float) -> None:

@@ -20,7 +20,9 @@ from awsfake.services import Call, Result, Service
 
 __all__ = ["STS"]
 
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?:[\x21-\x7e]*/)?(?P<name>[\w+=,.@-]{1,64})$")
+_ROLE_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):role/(?:[\x21-\x7e]*/)?(?P<name>[\w+=,.@-]{1,64})$"
+)
 _SESSION_NAME = re.compile(r"^[\w+=,.@-]*$")
 _SOURCE_IDENTITY = re.compile(r"^[\w+=,.@-]*$")
 ASSUME_ROLE_RANGE = (900, 43200)
@@ -46,7 +48,7 @@ class STS(Service):
         _check_length(role_arn, "roleArn", 20, 2048)
         match = _ROLE_ARN.match(role_arn)
         if match is None:
-            raise Fault("ValidationError", f"{role_arn} is invalid")
+            raise Fault("ValidationError", "Request ARN is invalid")  # as STS says it for AssumeRoleWithSAML
         duration = _duration(params, ASSUME_ROLE_RANGE, default=3600)
         if _is_session(call) and duration > CHAINED_MAXIMUM:
             raise Fault(
@@ -55,7 +57,7 @@ class STS(Service):
             )
         account, role_name = match.group("account"), match.group("name")
         assumed_id = f"{_role_id(role_arn)}:{session}"
-        assumed_arn = f"arn:aws:sts::{account}:assumed-role/{role_name}/{session}"
+        assumed_arn = f"arn:{match.group('partition')}:sts::{account}:assumed-role/{role_name}/{session}"
         identity = self.accounts.mint_session(
             account_id=account, arn=assumed_arn, user_id=assumed_id, duration_seconds=duration
         )

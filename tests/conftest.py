@@ -1,0 +1,30 @@
+"""Fixtures shared by the endpoint and service tests: one served FakeAWS per module, reset before each test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from endpoint_helpers import served
+
+from awsfake import FakeAWS
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[tuple[FakeAWS, str]]:
+    """A FakeAWS and its URL for the whole module; a module that needs test services overrides this."""
+    with served() as pair:
+        yield pair
+
+
+@pytest.fixture
+def fake(endpoint: tuple[FakeAWS, str]) -> Iterator[FakeAWS]:
+    """The module's fake, reset before the test; a handler's exception is re-raised after it."""
+    endpoint[0].reset()
+    yield endpoint[0]
+    endpoint[0].check()
+
+
+@pytest.fixture
+def url(endpoint: tuple[FakeAWS, str], fake: FakeAWS) -> str:
+    return endpoint[1]

@@ -1,0 +1,48 @@
+"""The endpoint's public surface: every module lists its exports once, and every listed name exists."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+MODULES = [
+    "awsfake",
+    "awsfake.accounts",
+    "awsfake.app",
+    "awsfake.auth",
+    "awsfake.catalog",
+    "awsfake.chunked",
+    "awsfake.cli",
+    "awsfake.incoming",
+    "awsfake.journal",
+    "awsfake.post_policy",
+    "awsfake.protocols",
+    "awsfake.stubs",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_exports_exist(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = module.__all__
+    assert len(set(exported)) == len(exported)
+    for item in exported:
+        assert hasattr(module, item), f"{name}.{item}"
+
+
+def test_the_package_exports_the_endpoint_and_its_default_credentials() -> None:
+    import awsfake
+
+    assert {"FakeAWS", "DEFAULT_ACCESS_KEY_ID", "DEFAULT_SECRET_ACCESS_KEY", "DEFAULT_ACCOUNT_ID"} <= set(
+        awsfake.__all__
+    )
+    assert len(awsfake.DEFAULT_ACCESS_KEY_ID) == 20 and len(awsfake.DEFAULT_SECRET_ACCESS_KEY) == 40
+
+
+def test_identity_repr_hides_secret_and_token() -> None:
+    from awsfake.accounts import Accounts
+
+    identity = Accounts().add("AKIDREPRREPRREPR0001", "top-secret-value", session_token="token-value")
+    assert "top-secret-value" not in repr(identity) and "token-value" not in repr(identity)
+    assert "AKIDREPRREPRREPR0001" in repr(identity)
