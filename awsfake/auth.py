@@ -437,7 +437,7 @@ def _check_query_params(params: dict[str, str], info: ServiceInfo) -> None:
 
 
 def _check_expires(expires: str, info: ServiceInfo) -> None:
-    if not expires.isdigit():
+    if not (expires.isascii() and expires.isdigit()):  # isdigit() alone takes "²", which int() refuses
         raise deny(
             info, "query_params", detail="X-Amz-Expires must be a number.", s3detail="X-Amz-Expires should be a number"
         )
@@ -643,7 +643,7 @@ def _decode_chunked(incoming: Incoming, presented: _Presented, key: bytes, mode:
         fault.info = presented.info  # type: ignore[attr-defined]
         raise
     declared = incoming.header("x-amz-decoded-content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) != len(decoded.body)):
+    if declared is not None and (not (declared.isascii() and declared.isdigit()) or int(declared) != len(decoded.body)):
         raise _s3_fault(
             presented.info,
             "IncompleteBody",

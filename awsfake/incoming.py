@@ -147,7 +147,7 @@ def _read_body(environ: dict[str, Any], incoming: Incoming, max_body: int) -> by
             ),
         )
     if length_text:
-        if not length_text.isdigit():
+        if not (length_text.isascii() and length_text.isdigit()):  # "²" is a digit to isdigit(), not to int()
             raise _bad_framing(incoming, "The Content-Length header is not a valid number")
         if int(length_text) > max_body:
             raise _too_large(incoming, max_body)
