@@ -97,6 +97,7 @@ HEADER_LINES = st.lists(
                 b"Content-Length: 99999999999999999999",
                 b"Content-Length: 5",
                 b"Content-Length: 5, 6",
+                b"Content-Length: \xb2",
                 b"Transfer-Encoding: chunked",
                 b"Transfer-Encoding: gzip, chunked",
                 b"Transfer-Encoding: identity",
@@ -241,7 +242,9 @@ def test_a_signed_request_is_answered_in_its_scopes_family(ep: Endpoint, service
 
 # ---------------------------------------------------------------- presigned URLs
 
-QUERY_VALUES = st.one_of(st.text(max_size=30), st.sampled_from(["", "AWS4-HMAC-SHA256", "604801", "-1", "0", "1e9"]))
+QUERY_VALUES = st.one_of(
+    st.text(max_size=30), st.sampled_from(["", "AWS4-HMAC-SHA256", "604801", "-1", "0", "1e9", "²", "١٢٣"])
+)
 
 
 @fuzz_settings(200)
@@ -314,7 +317,7 @@ CHUNK_MUTATIONS = st.sampled_from(
     mutation=CHUNK_MUTATIONS,
     cut=st.integers(0, 400),
     junk=st.binary(max_size=20),
-    decoded=st.one_of(st.none(), st.text("0123456789-x", max_size=8)),
+    decoded=st.one_of(st.none(), st.text("0123456789-x²١", max_size=8)),
     mode=st.sampled_from(
         [STREAMING, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"]
     ),
@@ -509,3 +512,25 @@ def test_an_http_date_with_an_offset_is_read_as_its_utc_instant(ep: Endpoint) ->
     headers = signed_raw(ep.port, "GET", target, service="sns", headers={"Date": date})
     answers = parse_answers(exchange(ep.port, raw_request("GET", target, headers)))
     assert [a.status for a in answers] == [200], answers[0].body
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("Content-Length", "\u00b2"), ("X-Amz-Expires", "\u00b2"), ("x-amz-decoded-content-length", "\u00b2")],
+)
+def test_digits_that_int_refuses_are_client_errors(ep: Endpoint, name: str, value: str) -> None:
+    """str.isdigit() takes "²"; int() does not. Each such number is refused as malformed, never a 500."""
+    if name == "X-Amz-Expires":
+        url = sigv4.presign_url(
+            "GET", f"http://127.0.0.1:{ep.port}/fuzz/key", region="us-east-1", service="s3", credentials=DEFAULT_CREDS
+        )
+        target = "/fuzz/key?" + url.split("?", 1)[1].replace("X-Amz-Expires=3600", "X-Amz-Expires=%C2%B2")
+        ep.send(raw_request("GET", target, [("Host", f"127.0.0.1:{ep.port}")]))
+        return
+    heads = {"Content-Encoding": "aws-chunked", name: value} if name.startswith("x-amz") else {}
+    mode = STREAMING if heads else None
+    headers = signed_raw(ep.port, "PUT", "/fuzz/digits", service="s3", headers=heads, payload_hash=mode)
+    if name == "Content-Length":
+        headers = [(n, value if n == "Content-Length" else v) for n, v in headers]
+    encoded = [(n.encode(), v.encode("latin-1")) for n, v in headers]
+    ep.send(raw_request("PUT", "/fuzz/digits", encoded, b"0;chunk-signature=" + b"0" * 64 + b"\r\n\r\n"), "PUT")

@@ -236,10 +236,10 @@ def test_signed_s3_requests_with_odd_query_parameters(
 def test_a_key_xml_cannot_carry_is_listed_readably(s3: tuple[FakeAWS, int, Any]) -> None:
     """Without encoding-type=url, a control character in a key becomes U+FFFD: the listing still parses."""
     fake, port, client = s3
-    client.put_object(Bucket=BUCKET, Key="ctl\x01key", Body=b"x")
-    target = f"/{BUCKET}?list-type=2&prefix=ctl"
+    client.create_bucket(Bucket="ctl-keys")  # its own bucket: the fuzz tests may have deleted the shared one
+    client.put_object(Bucket="ctl-keys", Key="ctl\x01key", Body=b"x")
+    target = "/ctl-keys?list-type=2&prefix=ctl"
     raw = exchange(port, raw_request("GET", target, signed_raw(port, "GET", target, service="s3")))
     answer = assert_endpoint_answer(fake, len(list(fake.requests)), raw)[0]
     assert answer.status == 200 and "ctl\ufffdkey".encode() in answer.body
-    assert client.list_objects_v2(Bucket=BUCKET, Prefix="ctl")["Contents"][0]["Key"] == "ctl\x01key"  # url-encoded
-    client.delete_object(Bucket=BUCKET, Key="ctl\x01key")
+    assert client.list_objects_v2(Bucket="ctl-keys", Prefix="ctl")["Contents"][0]["Key"] == "ctl\x01key"  # url-encoded
