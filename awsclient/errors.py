@@ -197,7 +197,7 @@ def _read_head(headers: Head, status: int | None) -> tuple[int, str, dict[str, s
 
 
 def _status_from(parts: list[str]) -> int | None:
-    if len(parts) >= 2 and parts[0].upper().startswith("HTTP/") and parts[1].isdigit():
+    if len(parts) >= 2 and parts[0].upper().startswith("HTTP/") and parts[1].isascii() and parts[1].isdigit():
         return int(parts[1])
     return None
 

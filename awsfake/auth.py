@@ -397,7 +397,7 @@ def _from_query(incoming: Incoming, info: ServiceInfo) -> _Presented:
         params["X-Amz-Signature"],
         params["X-Amz-Date"],
         presigned=True,
-        expires=int(params["X-Amz-Expires"]),
+        expires=int(params["X-Amz-Expires"].lstrip("0") or "0"),  # checked: a few significant digits
         token=params.get("X-Amz-Security-Token"),
     )
     _check_scope_date(presented)
@@ -437,11 +437,13 @@ def _check_query_params(params: dict[str, str], info: ServiceInfo) -> None:
 
 
 def _check_expires(expires: str, info: ServiceInfo) -> None:
-    if not expires.isdigit():
+    if not (expires.isascii() and expires.isdigit()):  # isdigit() alone takes "²", which int() refuses
         raise deny(
             info, "query_params", detail="X-Amz-Expires must be a number.", s3detail="X-Amz-Expires should be a number"
         )
-    if int(expires) > sigv4.MAX_PRESIGN_EXPIRES:
+    significant = expires.lstrip("0") or "0"  # int() refuses more than 4300 digits
+    seconds = int(significant) if len(significant) <= 19 else sigv4.MAX_PRESIGN_EXPIRES + 1
+    if seconds > sigv4.MAX_PRESIGN_EXPIRES:
         raise deny(
             info,
             "query_params",
@@ -450,7 +452,7 @@ def _check_expires(expires: str, info: ServiceInfo) -> None:
             s3detail="X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must "
             "be less than 604800 seconds",
         )
-    if int(expires) < 1:
+    if seconds < 1:
         raise deny(
             info,
             "query_params",
@@ -643,7 +645,8 @@ def _decode_chunked(incoming: Incoming, presented: _Presented, key: bytes, mode:
         fault.info = presented.info  # type: ignore[attr-defined]
         raise
     declared = incoming.header("x-amz-decoded-content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) != len(decoded.body)):
+    valid = declared is None or (declared.isascii() and declared.isdigit() and len(declared) < 20)
+    if not valid or (declared is not None and int(declared) != len(decoded.body)):
         raise _s3_fault(
             presented.info,
             "IncompleteBody",

@@ -147,11 +147,12 @@ def _read_body(environ: dict[str, Any], incoming: Incoming, max_body: int) -> by
             ),
         )
     if length_text:
-        if not length_text.isdigit():
+        if not (length_text.isascii() and length_text.isdigit()):  # "²" is a digit to isdigit(), not to int()
             raise _bad_framing(incoming, "The Content-Length header is not a valid number")
-        if int(length_text) > max_body:
+        digits = length_text.lstrip("0") or "0"  # int() refuses more than 4300 digits
+        if len(digits) > 19 or int(digits) > max_body:
             raise _too_large(incoming, max_body)
-        return _read_exact(stream, int(length_text), incoming)
+        return _read_exact(stream, int(digits), incoming)
     if chunked:
         return _read_to_end(stream, incoming, max_body)
     return b""

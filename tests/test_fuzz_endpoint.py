@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
 from fuzz_helpers import (
@@ -97,6 +98,7 @@ HEADER_LINES = st.lists(
                 b"Content-Length: 99999999999999999999",
                 b"Content-Length: 5",
                 b"Content-Length: 5, 6",
+                b"Content-Length: \xb2",
                 b"Transfer-Encoding: chunked",
                 b"Transfer-Encoding: gzip, chunked",
                 b"Transfer-Encoding: identity",
@@ -241,7 +243,9 @@ def test_a_signed_request_is_answered_in_its_scopes_family(ep: Endpoint, service
 
 # ---------------------------------------------------------------- presigned URLs
 
-QUERY_VALUES = st.one_of(st.text(max_size=30), st.sampled_from(["", "AWS4-HMAC-SHA256", "604801", "-1", "0", "1e9"]))
+QUERY_VALUES = st.one_of(
+    st.text(max_size=30), st.sampled_from(["", "AWS4-HMAC-SHA256", "604801", "-1", "0", "1e9", "²", "١٢٣"])
+)
 
 
 @fuzz_settings(200)
@@ -314,7 +318,7 @@ CHUNK_MUTATIONS = st.sampled_from(
     mutation=CHUNK_MUTATIONS,
     cut=st.integers(0, 400),
     junk=st.binary(max_size=20),
-    decoded=st.one_of(st.none(), st.text("0123456789-x", max_size=8)),
+    decoded=st.one_of(st.none(), st.text("0123456789-x²١", max_size=8)),
     mode=st.sampled_from(
         [STREAMING, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"]
     ),
@@ -509,3 +513,29 @@ def test_an_http_date_with_an_offset_is_read_as_its_utc_instant(ep: Endpoint) ->
     headers = signed_raw(ep.port, "GET", target, service="sns", headers={"Date": date})
     answers = parse_answers(exchange(ep.port, raw_request("GET", target, headers)))
     assert [a.status for a in answers] == [200], answers[0].body
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        (name, value)
+        for name in ("Content-Length", "X-Amz-Expires", "x-amz-decoded-content-length")
+        for value in ("\u00b2", "9" * 5000, "0" * 5000 + "1")
+    ],
+)
+def test_digits_that_int_refuses_are_client_errors(ep: Endpoint, name: str, value: str) -> None:
+    """str.isdigit() takes "²" and int() refuses more than 4300 digits: never a 500."""
+    if name == "X-Amz-Expires":
+        url = sigv4.presign_url(
+            "GET", f"http://127.0.0.1:{ep.port}/fuzz/key", region="us-east-1", service="s3", credentials=DEFAULT_CREDS
+        )
+        target = "/fuzz/key?" + url.split("?", 1)[1].replace("X-Amz-Expires=3600", "X-Amz-Expires=" + quote(value))
+        ep.send(raw_request("GET", target, [("Host", f"127.0.0.1:{ep.port}")]))
+        return
+    heads = {"Content-Encoding": "aws-chunked", name: value} if name.startswith("x-amz") else {}
+    mode = STREAMING if heads else None
+    headers = signed_raw(ep.port, "PUT", "/fuzz/digits", service="s3", headers=heads, payload_hash=mode)
+    if name == "Content-Length":
+        headers = [(n, value if n == "Content-Length" else v) for n, v in headers]
+    encoded = [(n.encode(), v.encode("latin-1")) for n, v in headers]
+    ep.send(raw_request("PUT", "/fuzz/digits", encoded, b"0;chunk-signature=" + b"0" * 64 + b"\r\n\r\n"), "PUT")

@@ -140,6 +140,8 @@ SQS_VALUES = st.one_of(
             ["All"],
             "-1",
             "99999999999999999999",
+            {"DelaySeconds": "9" * 5000},
+            {"VisibilityTimeout": "-" + "9" * 5000},
         ]
     ),
 )
@@ -253,3 +255,9 @@ def test_sns_parameters_of_any_text(ep: Endpoint, action: str, fields: dict[str,
 )
 def test_sts_parameters_of_any_text(ep: Endpoint, action: str, fields: dict[str, str]) -> None:
     ep.query_call("sts", {"Action": action, "Version": "2011-06-15", **fields})
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "-" + "9" * 5000, "²"])
+def test_numeric_queue_attributes_int_cannot_read_are_invalid(ep: Endpoint, value: str) -> None:
+    ep.json_call("SetQueueAttributes", {"QueueUrl": ep.queue_url, "Attributes": {"DelaySeconds": value}})
+    assert list(ep.fake.requests)[-1].error == "InvalidAttributeValue"

@@ -337,13 +337,17 @@ def _failing_verifications(url: str, fake: FakeAWS) -> list[str]:
             attempt()
         seen += [str(raised.value), repr(raised.value), repr(raised.value.response)]
     port = int(url.rsplit(":", 1)[1])
-    creds = Credentials("ASIAEXPIREDEXPIRED01", SESSION_SECRET, SESSION_TOKEN)
+    creds = Credentials("ASIAVALIDSESSION0001", SESSION_SECRET, SESSION_TOKEN)  # valid: the chunk is what fails
     heads = {"Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": "5"}
     mode = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
     headers = signed_raw(port, "PUT", "/b/k", service="s3", headers=heads, payload_hash=mode, credentials=creds)
     body = b"5;chunk-signature=" + b"0" * 64 + b"\r\nhello\r\n0;chunk-signature=" + b"0" * 64 + b"\r\n\r\n"
     headers = [(n, str(len(body)) if n == "Content-Length" else v) for n, v in headers]
-    seen.append(exchange(port, raw_request("PUT", "/b/k", headers, body)).decode("latin-1"))
+    chunk_answer = exchange(port, raw_request("PUT", "/b/k", headers, body)).decode("latin-1")
+    assert (
+        "<Code>SignatureDoesNotMatch</Code>" in chunk_answer and "<CanonicalRequest>" not in chunk_answer
+    )  # the chunk's
+    seen.append(chunk_answer)
     set_credentials(DEFAULT_ACCESS_KEY_ID, WRONG_SECRET, SESSION_TOKEN)
     try:
         with parameterize({max_attempts: 1}), pytest.raises(AwsError) as raised_aws:
@@ -362,11 +366,15 @@ def test_failing_verifications_leave_no_secret_in_logs_messages_or_reprs(caplog:
     identity = fake.add_credentials(
         "ASIAEXPIREDEXPIRED01", SESSION_SECRET, session_token=SESSION_TOKEN, expiration=time.time() - 60
     )
+    fake.add_credentials("ASIAVALIDSESSION0001", SESSION_SECRET, session_token=SESSION_TOKEN)
     with fake.serve() as running:
         seen = _failing_verifications(running.url, fake)
     fake.check()
-    codes = [r.error for r in fake.requests]
-    assert {"SignatureDoesNotMatch", "ExpiredToken"} <= set(codes), codes
+    failures = [(r.access_key_id, r.service, r.error) for r in fake.requests]
+    assert (DEFAULT_ACCESS_KEY_ID, "s3", "SignatureDoesNotMatch") in failures  # wrong secret
+    assert ("ASIAEXPIREDEXPIRED01", "sns", "ExpiredToken") in failures
+    assert ("ASIAVALIDSESSION0001", "s3", "SignatureDoesNotMatch") in failures  # the bad chunk signature
+    assert all(error for _, _, error in failures), failures
     # botocore's own DEBUG lines print the canonical request, token included: that is botocore, not us.
     ours = [r for r in caplog.records if not r.name.startswith("botocore")]
     assert any(r.name.startswith("urllib3") for r in ours)  # the capture did see the HTTP traffic

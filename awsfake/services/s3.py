@@ -35,7 +35,7 @@ from awsfake.services.s3_headers import (
     response_overrides,
 )
 from awsfake.services.s3_listing import ListQuery, decode_token, encode_token, list_page, listed
-from awsfake.services.s3_model import S3Object, argument, bucket_arn, etag_of, first, now, owner_of
+from awsfake.services.s3_model import S3Object, argument, big_int, bucket_arn, etag_of, first, now, owner_of
 
 __all__ = ["S3", "S3Object"]
 
@@ -520,7 +520,7 @@ class S3(Service):
 def _max_buckets(raw: str | None) -> int:
     if raw is None:
         return 10000
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= big_int(raw) <= 10000:
         raise Fault(
             "InvalidArgument",
             "Argument max-buckets must be an integer between 1 and 10000.",
@@ -538,7 +538,7 @@ def _max_uploads(raw: str | None) -> int:
             "Provided max-uploads not an integer or within integer range",
             extras=argument("max-uploads", raw),
         )
-    return max(min(int(raw), 1000), 1)
+    return max(min(big_int(raw), 1000), 1)
 
 
 def _after_markers(uploads: list[_Upload], key_marker: str, id_marker: str) -> list[_Upload]:

@@ -14,7 +14,7 @@ from werkzeug.http import http_date, parse_date
 
 from awsfake.chunked import CHECKSUMS, check_checksum
 from awsfake.faults import Fault
-from awsfake.services.s3_model import DEFAULT_CONTENT_TYPE, S3Object, argument
+from awsfake.services.s3_model import DEFAULT_CONTENT_TYPE, S3Object, argument, big_int
 
 __all__ = [
     "MAX_METADATA_BYTES",
@@ -90,16 +90,16 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     first_s, last_s = match.groups()
     if first_s == "":
-        suffix = int(last_s)
+        suffix = big_int(last_s)
         if suffix == 0 or size == 0:
             raise _invalid_range(header, size)
         return max(size - suffix, 0), size - 1
-    first = int(first_s)
-    if last_s and int(last_s) < first:
+    first = big_int(first_s)
+    if last_s and big_int(last_s) < first:
         return None  # syntactically invalid: ignored
     if first >= size:
         raise _invalid_range(header, size)
-    return first, min(int(last_s), size - 1) if last_s else size - 1
+    return first, min(big_int(last_s), size - 1) if last_s else size - 1
 
 
 def _invalid_range(header: str, size: int) -> Fault:
@@ -179,14 +179,14 @@ def copy_range(header: str | None, size: int) -> tuple[int, int]:
     if header is None:
         return 0, size - 1
     match = _RANGE.match(header.strip())
-    if not match or not match.group(1) or not match.group(2) or int(match.group(2)) < int(match.group(1)):
+    if not match or not match.group(1) or not match.group(2) or big_int(match.group(2)) < big_int(match.group(1)):
         raise Fault(
             "InvalidArgument",
             "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the "
             "zero-based offsets of the first and last bytes to copy",
             extras=argument("x-amz-copy-source-range", header),
         )
-    first_byte, last_byte = int(match.group(1)), int(match.group(2))
+    first_byte, last_byte = big_int(match.group(1)), big_int(match.group(2))
     if last_byte >= size:
         raise Fault(
             "InvalidRequest",

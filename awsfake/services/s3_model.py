@@ -8,7 +8,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-__all__ = ["DEFAULT_CONTENT_TYPE", "S3Object", "argument", "bucket_arn", "etag_of", "first", "now", "owner_of"]
+__all__ = [
+    "DEFAULT_CONTENT_TYPE",
+    "S3Object",
+    "argument",
+    "big_int",
+    "bucket_arn",
+    "etag_of",
+    "first",
+    "now",
+    "owner_of",
+]
 
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
@@ -54,6 +64,13 @@ def bucket_arn(name: str) -> str:
 def first(query: Mapping[str, list[str]], name: str) -> str | None:
     values = query.get(name)
     return values[0] if values else None
+
+
+def big_int(digits: str) -> int:
+    """int() of a digit string of any length: Python refuses more than 4300 digits, and past 19 digits every
+    limit we compare with is exceeded anyway, so such a number reads as 10**19."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= 19 else 10**19
 
 
 def argument(name: str, value: str) -> dict[str, str]:

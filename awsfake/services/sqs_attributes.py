@@ -69,7 +69,8 @@ def validated_attributes(requested: Mapping[str, str], *, fifo: bool, creating: 
         if name in _NUMERIC:
             _, low, high = _NUMERIC[name]
             digits = value.strip().removeprefix("-")
-            if not (digits.isascii() and digits.isdigit()) or not low <= int(value) <= high:
+            # ASCII digits only, and few enough for int() (it refuses more than 4300); every bound has < 20.
+            if not (digits.isascii() and digits.isdigit() and len(digits) < 20) or not low <= int(value) <= high:
                 raise Fault("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
             value = str(int(value))
         if name in _FIFO_ONLY and not fifo and not (name == "FifoQueue" and value.lower() == "false" and creating):
