@@ -56,6 +56,10 @@ def served() -> Iterator[tuple[FakeAWS, int, Any]]:
 
 @pytest.fixture
 def s3(served: tuple[FakeAWS, int, Any]) -> Iterator[tuple[FakeAWS, int, Any]]:
+    """The module's server with its bucket and object in place: fuzzed DELETEs may have removed them."""
+    client = served[2]
+    client.create_bucket(Bucket=BUCKET)  # us-east-1: 200 again for a bucket you own
+    client.put_object(Bucket=BUCKET, Key="existing", Body=b"0123456789")
     yield served
     fake, port, _ = served
     assert_still_serving(fake, port)

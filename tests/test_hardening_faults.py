@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.parsers import ResponseParserError
 
 from awsclient import imds as imds_client
 from awsclient import parameterize, request, s3, sns
@@ -88,8 +89,10 @@ def test_an_error_answer_dropped_mid_way_is_a_connection_failure_not_a_parse_err
         sns.list_topics()
 
 
-def test_boto3_retries_a_dropped_connection_too(fake: FakeAWS) -> None:
-    """botocore's standard retry mode treats the cut as a connection error and retries it."""
+def test_boto3_never_takes_a_cut_answer_for_a_whole_one(fake: FakeAWS) -> None:
+    """botocore up to 1.43 has urllib3 enforce Content-Length: the cut is a connection error, retried. From 1.44 it
+    turns that check off, so the truncated XML reaches the parser: ResponseParserError, not retried. Both are
+    what AWS over a failing network would give; a silent success on half a body would be the bug."""
     fake.stub("sns", "ListTopics", drop=True, times=1)
     client = boto3.client(
         "sns",
@@ -99,8 +102,13 @@ def test_boto3_retries_a_dropped_connection_too(fake: FakeAWS) -> None:
         aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
         config=Config(retries={"mode": "standard", "total_max_attempts": 3}),
     )
-    assert client.list_topics()["Topics"] == []
-    assert _actions(fake, "ListTopics") == 2
+    try:
+        topics = client.list_topics()["Topics"]
+    except ResponseParserError:
+        assert _actions(fake, "ListTopics") == 1
+    else:
+        assert topics == []
+        assert _actions(fake, "ListTopics") == 2
 
 
 def test_a_dropped_answer_is_journaled_and_the_server_keeps_serving(
