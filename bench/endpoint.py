@@ -7,9 +7,6 @@ concurrent ones. Run: python bench/endpoint.py [seconds-per-measurement]
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -17,42 +14,15 @@ from pathlib import Path
 
 import urllib3
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peers import port_of, start_awsfake, start_moto
+
 from awsclient import sigv4
 from awsclient.credentials import Credentials
 
 ROOT = Path(__file__).resolve().parents[1]
 BODY = b"Action=ListTopics&Version=2010-03-31"
-KEY, SECRET = "AKIDFAKEFAKEFAKE1234", "awsfake/secret/key/for/tests/only/000000"
-
-
-def start_awsfake() -> tuple[subprocess.Popen[bytes], int]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "awsfake.cli", "serve", "--port", "0", "--quiet"]
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith(b"export AWS_ENDPOINT_URL="):
-            return process, int(line.strip().rsplit(b":", 1)[1])
-    raise RuntimeError("awsfake serve did not start")
-
-
-def start_moto() -> tuple[subprocess.Popen[bytes], int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    code = (
-        "import time\nfrom moto.server import ThreadedMotoServer\n"
-        f"ThreadedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False).start()\ntime.sleep(1e9)\n"
-    )
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, port
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("moto did not start")
+KEY, SECRET = "AKIDFAKEFAKEFAKE1234", "awsfake/secret/key/for/tests/only/000000"  # moto takes any keys
 
 
 def signed_headers(port: int) -> dict[str, str]:
@@ -97,7 +67,8 @@ def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
     results: dict[str, dict[int, float]] = {}
     for name, start in (("awsfake", start_awsfake), ("moto", start_moto)):
-        process, port = start()
+        process, env = start()
+        port = port_of(env)
         try:
             results[name] = {n: measure(port, n, seconds) for n in (1, 8)}
         finally:

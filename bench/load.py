@@ -13,10 +13,7 @@ comparison) each run in their own process, so the clients' work does not share a
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -26,6 +23,9 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peers import start_awsfake, start_moto
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "load"
@@ -137,41 +137,6 @@ def run_load(
 # ---------------------------------------------------------------- servers in their own processes
 
 
-def _start_awsfake() -> tuple[subprocess.Popen[bytes], dict[str, str]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "awsfake.cli", "serve", "--port", "0", "--quiet"]
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    assert process.stdout is not None
-    exports: dict[str, str] = {}
-    for line in process.stdout:
-        name, _, value = line.decode().removeprefix("export ").strip().partition("=")
-        exports[name] = value.strip("'")
-        if {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= exports.keys():
-            return process, exports
-    raise RuntimeError("awsfake serve did not start")
-
-
-def _start_moto() -> tuple[subprocess.Popen[bytes], dict[str, str]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    code = (
-        "import time\nfrom moto.server import ThreadedMotoServer\n"
-        f"ThreadedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False).start()\ntime.sleep(1e9)\n"
-    )
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            url = f"http://127.0.0.1:{port}"
-            return process, {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "x"}
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("moto did not start")
-
-
 def _measure(name: str, start: Any, threads: int, calls: int) -> LoadResult:
     process, exports = start()
     try:
@@ -203,10 +168,10 @@ def main() -> None:
     parser.add_argument("--no-moto", action="store_true", help="skip the comparison with moto")
     args = parser.parse_args()
     print(f"{args.threads} threads x {args.calls} mixed S3 put/get/list + SNS publish calls through boto3")
-    ours = _measure("awsfake", _start_awsfake, args.threads, args.calls)
+    ours = _measure("awsfake", start_awsfake, args.threads, args.calls)
     _report("awsfake", ours)
     if not args.no_moto:
-        theirs = _measure("moto", _start_moto, args.threads, args.calls)
+        theirs = _measure("moto", start_moto, args.threads, args.calls)
         _report("moto", theirs)
         print(f"  ratio    awsfake/moto requests per second: {ours.per_second / theirs.per_second:.2f}x")
     sys.exit(1 if ours.errors else 0)

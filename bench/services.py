@@ -21,7 +21,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from endpoint import KEY, SECRET, start_awsfake, start_moto
+from endpoint import KEY, SECRET
+from peers import port_of, start_awsfake, start_moto
 
 MiB = 1024 * 1024
 
@@ -84,7 +85,8 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, start in (("awsfake", start_awsfake), ("moto", start_moto)):
-            process, port = start()
+            process, env = start()
+            port = port_of(env)
             try:
                 ops = operations(clients(port), Path(tmp))
                 results[name] = {label: rate(op, seconds) for label, op in ops.items()}
