@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,12 +22,14 @@ import pytest
 if TYPE_CHECKING:  # imported inside the fixtures: every pytest run loads this plugin, few use the fixtures
     from awsfake import FakeAWS, FakeIMDS
 
-__all__ = ["aws_clock", "aws_env", "aws_fake", "aws_imds"]
+__all__ = ["aws_clock", "aws_env", "aws_fake", "aws_imds", "without_credential_sources"]
 
 DEFAULT_REGION = "us-east-1"
 
 # Variables that could lead a client elsewhere than the fake, or to real credentials.
 _CLEARED_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
     "AWS_SESSION_TOKEN",
@@ -37,6 +40,7 @@ _CLEARED_ENV = (
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+    "AWS_EC2_METADATA_DISABLED",
     "AWS_EC2_METADATA_V1_DISABLED",
 )
 
@@ -115,25 +119,11 @@ def aws_env(
     """
     from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 
-    home = tmp_path_factory.mktemp("aws-home")
-    empty_credentials, empty_config = home / "credentials", home / "config"
-    empty_credentials.touch()
-    empty_config.touch()
-    for name in _CLEARED_ENV:
-        monkeypatch.delenv(name, raising=False)
+    env = without_credential_sources(monkeypatch, tmp_path_factory.mktemp("aws-home"))
     assert aws_fake.url, "aws_fake is served for the whole session"
-    env = {
-        "AWS_ENDPOINT_URL": aws_fake.url,
-        "AWS_DEFAULT_REGION": aws_fake.region,
-        "AWS_REGION": aws_fake.region,
-        "AWS_SHARED_CREDENTIALS_FILE": str(empty_credentials),
-        "AWS_CONFIG_FILE": str(empty_config),
-    }
+    env.update(AWS_ENDPOINT_URL=aws_fake.url, AWS_DEFAULT_REGION=aws_fake.region, AWS_REGION=aws_fake.region)
     if "aws_imds" in request.fixturenames:
         imds: FakeIMDS = request.getfixturevalue("aws_imds")
-        monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
-        monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
-        monkeypatch.delenv("AWS_EC2_METADATA_DISABLED", raising=False)
         env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imds.url
     else:
         env["AWS_ACCESS_KEY_ID"] = DEFAULT_ACCESS_KEY_ID
@@ -143,6 +133,21 @@ def aws_env(
         monkeypatch.setenv(name, value)
     with _fresh_awsclient_parameters():
         yield env
+
+
+def without_credential_sources(monkeypatch: pytest.MonkeyPatch, home: Path) -> dict[str, str]:
+    """Unset every variable that names credentials, a profile or another credential provider, and point the AWS
+    CLI's credentials and config files at empty files under `home`. Only instance metadata is left to a credential
+    chain (at its default address unless the caller sets one). Returns the variables it set."""
+    for name in _CLEARED_ENV:
+        monkeypatch.delenv(name, raising=False)
+    env = {}
+    for name, file in (("AWS_SHARED_CREDENTIALS_FILE", "credentials"), ("AWS_CONFIG_FILE", "config")):
+        empty = home / file
+        empty.write_text("")
+        env[name] = str(empty)
+        monkeypatch.setenv(name, str(empty))
+    return env
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from awsclient.credentials import (
 from awsclient.sigv4 import add_v4_auth_heads
 from awsfake import FakeIMDS
 from awsfake.imds import RunningIMDS
+from awsfake.pytest_plugin import without_credential_sources
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -373,24 +374,8 @@ def test_other_credentials_replace_the_refresher(imds: FakeIMDS) -> None:
 @pytest.fixture
 def bare_environment(imds: FakeIMDS, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No credentials anywhere but the instance: botocore's chain must reach its IMDS provider."""
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_ROLE_ARN",
-        "AWS_CREDENTIAL_PROCESS",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
-        empty = tmp_path / name.lower()
-        empty.write_text("")
-        monkeypatch.setenv(name, str(empty))
+    without_credential_sources(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url)
 
 
 @pytest.mark.parametrize("tokens", ["optional", "required"])

@@ -28,6 +28,7 @@ from awsclient.credentials import (
 )
 from awsclient.sigv4 import add_v4_auth_heads
 from awsfake import FakeAWS, FakeIMDS
+from awsfake.pytest_plugin import without_credential_sources
 
 boto3 = pytest.importorskip("boto3")
 botocore_exceptions = pytest.importorskip("botocore.exceptions")
@@ -54,25 +55,7 @@ def world(
     """Only the instance has credentials: botocore's chain must reach its IMDS provider."""
     fake, endpoint_url, imds, metadata_url = servers
     imds.reset()
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_ROLE_ARN",
-        "AWS_EC2_METADATA_DISABLED",
-        "AWS_EC2_METADATA_V1_DISABLED",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
-        empty = tmp_path / name.lower()
-        empty.write_text("")
-        monkeypatch.setenv(name, str(empty))
+    without_credential_sources(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata_url)
     yield fake, endpoint_url, imds
     reset_credentials()
