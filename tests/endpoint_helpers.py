@@ -77,6 +77,22 @@ def signed(
     )
 
 
+def aws_chunked(seed: str, amz_date: str, chunks: list[bytes], region: str = "us-east-1") -> tuple[bytes, str]:
+    """`chunks` framed as an SDK frames an aws-chunked upload, each (and the closing empty one) signed in a chain
+    from `seed`, the request's own signature. Returns the body and the last signature (a signed trailer chains on
+    from it). Written out here rather than taken from awsfake.chunked, so the tests check the verifier against an
+    independent framing."""
+    scope = sigv4.credential_scope(amz_date, region, "s3")
+    key = sigv4.signing_key(DEFAULT_SECRET_ACCESS_KEY, amz_date, region, "s3")
+    previous, body = seed, b""
+    for chunk in [*chunks, b""]:
+        digest = hashlib.sha256(chunk).hexdigest()
+        sts = f"AWS4-HMAC-SHA256-PAYLOAD\n{amz_date}\n{scope}\n{previous}\n{sigv4.EMPTY_SHA256}\n{digest}"
+        previous = sigv4.signature(key, sts)
+        body += f"{len(chunk):x};chunk-signature={previous}\r\n".encode() + chunk + b"\r\n"
+    return body, previous
+
+
 def send(url: str, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> urllib3.BaseHTTPResponse:
     return urllib3.request(method, url + path, headers=headers, body=body or None, retries=False, timeout=10)
 

@@ -7,7 +7,6 @@ the server still serving a normal signed request afterwards.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import socket
 from dataclasses import dataclass, field
@@ -15,8 +14,8 @@ from http.client import HTTPException, HTTPResponse
 from typing import Any
 
 from botocore.parsers import create_parser
+from endpoint_helpers import signed
 
-from awsclient import sigv4
 from awsclient.credentials import Credentials
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 from awsfake.catalog import info_for
@@ -129,16 +128,18 @@ def signed_raw(
     credentials: Credentials = DEFAULT_CREDS,
 ) -> list[tuple[str, str]]:
     """Header pairs (Content-Length included) signed with awsclient.sigv4 for a raw request to the fake."""
-    signed = sigv4.add_v4_auth_heads(
-        {"Host": f"127.0.0.1:{port}", **(headers or {})},
-        method=method,
-        uri=target,
-        sha256=payload_hash or hashlib.sha256(body).hexdigest(),
-        region=region,
+    heads = signed(
+        f"http://127.0.0.1:{port}",
+        method,
+        target,
         service=service,
+        body=body,
+        headers=headers,
+        region=region,
         credentials=credentials,
+        payload_hash=payload_hash,
     )
-    return [*signed.items(), ("Content-Length", str(len(body)))]
+    return [*heads.items(), ("Content-Length", str(len(body)))]
 
 
 def _family_of(answer: Answer, records: list[Any]) -> str:

@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Iterator
 
 import pytest
-from endpoint_helpers import MiniS3, creds, parsed_error, send, served, signed
+from endpoint_helpers import MiniS3, aws_chunked, creds, parsed_error, send, served, signed
 
 from awsclient import sigv4
 from awsfake import DEFAULT_SECRET_ACCESS_KEY, FakeAWS
@@ -35,21 +35,8 @@ def _signed_upload(
     amz_date = headers["X-Amz-Date"]
     scope = sigv4.credential_scope(amz_date, "us-east-1", "s3")
     key = sigv4.signing_key(DEFAULT_SECRET_ACCESS_KEY, amz_date, "us-east-1", "s3")
-    previous = headers["Authorization"].rsplit("Signature=", 1)[1]
-    body = b""
-    for chunk in [*chunks, b""]:
-        sts = "\n".join(
-            [
-                "AWS4-HMAC-SHA256-PAYLOAD",
-                amz_date,
-                scope,
-                previous,
-                sigv4.EMPTY_SHA256,
-                hashlib.sha256(chunk).hexdigest(),
-            ]
-        )
-        previous = sigv4.signature(key, sts)
-        body += f"{len(chunk):x};chunk-signature={previous}\r\n".encode() + chunk + b"\r\n"
+    seed = headers["Authorization"].rsplit("Signature=", 1)[1]
+    body, previous = aws_chunked(seed, amz_date, chunks)
     if trailer:
         sts = "\n".join(
             ["AWS4-HMAC-SHA256-TRAILER", amz_date, scope, previous, hashlib.sha256(trailer + b"\n").hexdigest()]

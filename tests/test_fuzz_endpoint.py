@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
+from endpoint_helpers import aws_chunked
 from fuzz_helpers import (
     DEFAULT_CREDS,
     assert_endpoint_answer,
@@ -28,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from awsclient import sigv4
-from awsfake import DEFAULT_SECRET_ACCESS_KEY, FakeAWS
+from awsfake import FakeAWS
 from awsfake.catalog import info_for
 
 pytestmark = pytest.mark.timeout(300)
@@ -287,26 +288,6 @@ def test_presigned_query_variants(ep: Endpoint, params: dict[str, str], service:
 STREAMING = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 
 
-def _chunked_body(seed: str, amz_date: str, chunks: list[bytes]) -> bytes:
-    scope = sigv4.credential_scope(amz_date, "us-east-1", "s3")
-    key = sigv4.signing_key(DEFAULT_SECRET_ACCESS_KEY, amz_date, "us-east-1", "s3")
-    previous, body = seed, b""
-    for chunk in [*chunks, b""]:
-        sts = "\n".join(
-            [
-                "AWS4-HMAC-SHA256-PAYLOAD",
-                amz_date,
-                scope,
-                previous,
-                sigv4.EMPTY_SHA256,
-                hashlib.sha256(chunk).hexdigest(),
-            ]
-        )
-        previous = sigv4.signature(key, sts)
-        body += f"{len(chunk):x};chunk-signature={previous}\r\n".encode() + chunk + b"\r\n"
-    return body
-
-
 CHUNK_MUTATIONS = st.sampled_from(
     ["none", "truncate", "bad-size", "huge-size", "negative-size", "no-signature", "bad-signature", "no-crlf", "extra"]
 )
@@ -329,7 +310,7 @@ def test_chunk_framing(
     total = sum(len(c) for c in chunks)
     heads = {"Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": decoded or str(total)}
     headers = dict(signed_raw(ep.port, "PUT", "/fuzz/chunked", service="s3", headers=heads, payload_hash=mode))
-    body = _chunked_body(headers["Authorization"].rsplit("Signature=", 1)[1], headers["X-Amz-Date"], chunks)
+    body, _ = aws_chunked(headers["Authorization"].rsplit("Signature=", 1)[1], headers["X-Amz-Date"], chunks)
     body = _mutate_chunks(body, mutation, cut, junk)
     headers["Content-Length"] = str(len(body))
     ep.send(raw_request("PUT", "/fuzz/chunked", list(headers.items()), body), "PUT")
