@@ -221,3 +221,20 @@ def test_loading_the_plugin_leaves_the_fake_unloaded() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_without_credential_sources_leaves_botocore_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The README's isolation helper: with it, botocore finds no credentials at all (metadata switched off here)."""
+    import botocore.session
+
+    from awsfake.pytest_plugin import without_credential_sources
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDREAL")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+    monkeypatch.setenv("AWS_PROFILE", "production")
+    env = without_credential_sources(monkeypatch, tmp_path_factory.mktemp("home"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert set(env) == {"AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"}
+    assert botocore.session.Session().get_credentials() is None
