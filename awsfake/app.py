@@ -17,7 +17,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from awsfake import auth, post_policy, protocols
+from awsfake import auth, expect, post_policy, protocols
 from awsfake.accounts import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCOUNT_ID,
@@ -28,15 +28,16 @@ from awsfake.accounts import (
 )
 from awsfake.catalog import ServiceInfo, info_for, service_class
 from awsfake.faults import Fault
-from awsfake.incoming import DEFAULT_MAX_BODY, HeaderMap, Incoming, read_incoming
+from awsfake.incoming import DEFAULT_MAX_BODY, HeaderMap, Incoming, read_head, read_incoming
 from awsfake.journal import Journal, Record
-from awsfake.server import DROP_CONNECTION, RunningServer, serve_app
+from awsfake.server import DROP_CONNECTION, Answer, RunningServer, serve_app
 from awsfake.services import Call, Caller, Result, Service
 from awsfake.stubs import Stub, Stubs, make_fault
 
 __all__ = ["FakeAWS"]
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s&]+)/(?:[^/,\s&]*/([^/,\s&]*))?")
+_QUERY_DATE = re.compile(r"X-Amz-Date=([0-9TZ]{16})")
 _STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
 
 
@@ -52,6 +53,7 @@ class _Exchange:
     access_key_id: str = ""
     verified: bool = False
     drop: bool = False  # a stub asked for the connection to be cut mid-answer
+    fault: Fault | None = None  # the refusal answered, if any
 
 
 class FakeAWS:
@@ -173,12 +175,37 @@ class FakeAWS:
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False) -> Iterator[RunningServer]:
         """Serve on a background thread until the block ends; `.url`, `.port`, `.connections` on the yielded object."""
-        with serve_app(self, host, port, allow_remote=allow_remote) as running:
+        served = serve_app(
+            self, host, port, allow_remote=allow_remote, early_error=self.early_error, before_body=self.before_body
+        )
+        with served as running:
             self.url = running.url
             try:
                 yield running
             finally:
                 self.url = None
+
+    # ------------------------------------------------------------ the server's hooks (awsfake.server)
+
+    def early_error(self, status: int) -> Answer:
+        """A request the server could not parse: S3's answer (400 and an `<Error>`), as AWS's endpoints give."""
+        info = info_for("s3")
+        return _answer(protocols.render_fault(info, _early_fault(status), protocols.new_request_id(info)))
+
+    def before_body(self, environ: dict[str, Any]) -> Answer | None:
+        """`Expect: 100-continue`: the refusal the head alone decides (see `awsfake.expect`), journaled as usual."""
+        exchange = _Exchange(time.time(), incoming=read_head(environ))
+        assert exchange.incoming is not None
+        exchange.info = auth.guess_info(exchange.incoming)
+        exchange.access_key_id, exchange.region = _presented_scope(exchange.incoming)
+        fault = expect.refusal(
+            environ, exchange.incoming, exchange.info, self.accounts, self.region, self.max_body_size
+        )
+        if fault is None:
+            return None
+        response = self._fault(exchange, _in_family(exchange.info, fault))
+        self._record(exchange, response)
+        return _answer(response)
 
     # ------------------------------------------------------------ WSGI
 
@@ -267,6 +294,7 @@ class FakeAWS:
         return post_policy.answer(upload, stored.headers.get("ETag", ""), incoming.host)
 
     def _fault(self, exchange: _Exchange, fault: Fault) -> protocols.Response:
+        exchange.fault = fault
         return protocols.render_fault(exchange.info, fault, protocols.new_request_id(exchange.info))
 
     def _call(self, incoming: Incoming, verified: auth.Verified, exchange: _Exchange) -> Call:
@@ -329,10 +357,26 @@ class FakeAWS:
             connection_id=incoming.connection_id if incoming else None,
             request_id=response.request_id,
             time=exchange.started,
+            message=exchange.fault.message if exchange.fault is not None else "",
+            details=_details(exchange),
         )
         self.requests.append(record)
         if self.on_request is not None:
             self.on_request(record)
+
+
+_DEBUGGER_DETAILS = ("CanonicalRequest", "StringToSign", "AWSAccessKeyId", "Region", "HeadersNotSigned")
+
+
+def _details(exchange: _Exchange) -> dict[str, str]:
+    """A refusal's details for the journal (and the console's signature debugger); a listed few, never a secret."""
+    if exchange.fault is None or exchange.verified or exchange.incoming is None:
+        return {}
+    details = {k: v for k, v in exchange.fault.extras.items() if k in _DEBUGGER_DETAILS}
+    date = exchange.incoming.header("x-amz-date") or _QUERY_DATE.search(exchange.incoming.raw_query)
+    if date:
+        details["X-Amz-Date"] = date if isinstance(date, str) else date.group(1)
+    return details
 
 
 def _presented_scope(incoming: Incoming) -> tuple[str, str]:
@@ -340,6 +384,18 @@ def _presented_scope(incoming: Incoming) -> tuple[str, str]:
     source = incoming.header("authorization") or incoming.raw_query.replace("%2F", "/").replace("%2f", "/")
     match = _CREDENTIAL.search(source)
     return (match.group(1), match.group(2) or "") if match else ("", "")
+
+
+def _early_fault(status: int) -> Fault:
+    if status == 431:
+        return Fault("RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size.")
+    if status == 414:
+        return Fault("KeyTooLongError", "Your key is too long")
+    return Fault("BadRequest", "An error occurred when parsing the HTTP request.")
+
+
+def _answer(response: protocols.Response) -> Answer:
+    return Answer(response.status, response.headers, response.body)
 
 
 def _in_family(info: ServiceInfo, fault: Fault) -> Fault:

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from awsfake.faults import Fault
 
-__all__ = ["DEFAULT_MAX_BODY", "HeaderMap", "Incoming", "read_incoming"]
+__all__ = ["DEFAULT_MAX_BODY", "HeaderMap", "Incoming", "read_head", "read_incoming"]
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 _NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
@@ -77,16 +77,21 @@ def read_incoming(environ: dict[str, Any], max_body: int) -> Incoming:
 
     A `Fault` raised here (framing or size) still has an `Incoming` without body available as `fault.incoming`.
     """
+    incoming = read_head(environ)
+    incoming.body = _read_body(environ, incoming, max_body)
+    return incoming
+
+
+def read_head(environ: dict[str, Any]) -> Incoming:
+    """The request without its body (for what can be decided before the body is sent: `Expect: 100-continue`)."""
     raw_path, raw_query = _raw_target(environ)
-    incoming = Incoming(
+    return Incoming(
         environ.get("REQUEST_METHOD", "GET").upper(),
         raw_path,
         raw_query,
         _header_pairs(environ),
         connection_id=environ.get("awsfake.connection_id"),
     )
-    incoming.body = _read_body(environ, incoming, max_body)
-    return incoming
 
 
 def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 __all__ = ["Journal", "Record"]
@@ -27,6 +27,10 @@ class Record:
     connection_id: int | None
     request_id: str
     time: float
+    message: str = ""  # the error message answered (AWS's text, never a secret)
+    # What a refusal revealed, for the console's signature debugger: the expected CanonicalRequest (session token
+    # redacted) and StringToSign of a SignatureDoesNotMatch, the X-Amz-Date presented. Never a signature or secret.
+    details: Mapping[str, str] = field(default_factory=dict)
 
 
 class Journal:
