@@ -39,7 +39,7 @@ def test_health_is_json_and_needs_no_signature(console: tuple[FakeAWS, RunningSe
 
 
 def test_state_lists_what_the_services_hold_and_reset_forgets_it(console: tuple[FakeAWS, RunningServer]) -> None:
-    fake, running = console
+    _fake, running = console
     s3, sqs, sns = (client(running.url, name) for name in ("s3", "sqs", "sns"))
     s3.create_bucket(Bucket="reports")
     s3.put_object(Bucket="reports", Key="2026/11.csv", Body=b"total,42\n")
@@ -65,7 +65,7 @@ def test_state_lists_what_the_services_hold_and_reset_forgets_it(console: tuple[
 
 
 def test_requests_newest_first_and_filtered(console: tuple[FakeAWS, RunningServer]) -> None:
-    fake, running = console
+    _fake, running = console
     sns = client(running.url, "sns")
     sns.create_topic(Name="a")
     sns.list_topics()
