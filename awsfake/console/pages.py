@@ -32,7 +32,7 @@ _FILTERS = (("service", "service"), ("operation", "operation"), ("status", "stat
 def _page(fake: FakeAWS, title: str, body: str) -> Response:
     html = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>awsfake · {escape(title)}</title>
-<link rel="stylesheet" href="/_awsfake/static/console.css"></head>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/_awsfake/static/console.css"></head>
 <body><header><strong>awsfake</strong>
 <nav><a href="/_awsfake/">Requests</a><a href="/_awsfake/browse">State</a><a href="/_awsfake/health">Health</a></nav>
 <span class="where">{escape(fake.url or "")} · {escape(fake.region)}</span></header>
