@@ -15,7 +15,7 @@ MODULES = [
     "awsfake.chunked",
     "awsfake.cli",
     "awsfake.incoming",
-    "awsfake.journal",
+    "awsfake.doubles.journal",
     "awsfake.post_policy",
     "awsfake.protocols",
     "awsfake.stubs",
