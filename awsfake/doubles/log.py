@@ -66,4 +66,4 @@ class BoundedLog(Generic[T]):
 
     def __repr__(self) -> str:
         bound = "" if self.limit is None else f", limit={self.limit}, dropped={self.dropped}"
-        return f"<{type(self).__name__} of {len(self)}{bound}>"
+        return f"{type(self).__name__}({self.snapshot()!r}{bound})"
