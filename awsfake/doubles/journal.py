@@ -125,7 +125,7 @@ class Journal(BoundedLog[R]):
         expected = "at least once" if times is None else f"{times} time(s)"
         asked = ", ".join(f"{k}={_short(v)}" for k, v in wanted.items())
         records = self.snapshot()
-        hidden = len(records) - _SHOWN + self.dropped
+        hidden = max(0, len(records) - _SHOWN) + self.dropped
         lines = [f"  {r.describe()}" for r in records[-_SHOWN:]] or ["  (no requests)"]
         if hidden > 0:
             lines.insert(0, f"  ... {hidden} older request(s) not shown")

@@ -286,7 +286,10 @@ class FakeIMDS:
             self._in_flight -= 1
             self._idle.notify_all()
         if self.on_request is not None:
-            self.on_request(record)
+            try:
+                self.on_request(record)
+            except Exception as exc:  # a failing hook must not cost the client its answer, as in FakeAWS
+                self._errors.record(exc)
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
