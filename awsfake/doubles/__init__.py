@@ -5,4 +5,5 @@
 - `error_log`: exceptions raised on server threads, re-raised in the test thread by `check()`.
 - `rules`: ordered rules used a counted number of times (FakeAWS's stubs, FakeIMDS's `fail(times=)`).
 - `credentials`: temporary credentials minted the way AWS shapes them (STS sessions, instance-role keys).
+- `redact`: session tokens and signatures out of whatever is kept (journal headers, parameters and bodies).
 """
