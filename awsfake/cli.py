@@ -25,8 +25,8 @@ from awsfake.accounts import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 from awsfake.app import FakeAWS
 from awsfake.catalog import CATALOG
 from awsfake.console import Console
+from awsfake.doubles.journal import Record
 from awsfake.imds import FakeIMDS, IMDSRequest, InstanceValues
-from awsfake.journal import Record
 from awsfake.server import Limits, serve_app
 
 __all__ = ["DEFAULT_PORT", "OPTIONS", "SERVERS", "main"]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from awsfake.console.state import snapshot
-from awsfake.journal import Record
+from awsfake.doubles.journal import Record
 
 if TYPE_CHECKING:
     from awsfake.app import FakeAWS

@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from awsfake.journal import Record
+from awsfake.doubles.journal import Record
 
 __all__ = ["Diagnosis", "diagnose", "expected_signing", "split_canonical"]
 

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Request, Response
 from awsfake.console import api
 from awsfake.console.debugger import diagnose, expected_signing
 from awsfake.console.state import snapshot, stored_object
-from awsfake.journal import Record
+from awsfake.doubles.journal import Record
 
 if TYPE_CHECKING:
     from awsfake.app import FakeAWS
