@@ -5,7 +5,7 @@ body. This handler bounds the body itself and drains what the app left, so it ca
 does. Reads go through `_DeadlineReader`: waiting for a request is bounded by the idle timeout, and once its first
 byte arrives the head must be complete within `head_deadline` and the body within `request_deadline` — a client
 trickling a byte every few seconds is cut off however patient each single read is. `Expect: 100-continue` is answered
-only when the body is first read, after the app's `before_body` check let the request through.
+only once the app's `before_body` check let the request through: with its refusal otherwise, the body unread.
 """
 
 from __future__ import annotations
@@ -62,7 +62,6 @@ class Handler(WSGIRequestHandler):
     record: Connection
     deadline: float | None = None  # None while waiting for a request; then when its head or body must be in
     busy = False  # a request is being read or answered
-    continue_pending = False  # `100 Continue` is owed at the first read of the body
     expecting = False  # the request asked `Expect: 100-continue`
 
     def setup(self) -> None:
@@ -84,7 +83,7 @@ class Handler(WSGIRequestHandler):
             self.close_connection = True
 
     def handle_one_request(self) -> None:
-        self.deadline, self.expecting, self.continue_pending = None, False, False
+        self.deadline, self.expecting = None, False
         try:
             super().handle_one_request()
         finally:
@@ -93,9 +92,6 @@ class Handler(WSGIRequestHandler):
 
     def receive_into(self, buffer: Any) -> int:
         """One read from the socket, bounded by the idle timeout and the current request's deadline."""
-        if self.continue_pending:
-            self.continue_pending = False
-            self.wfile.write(_CONTINUE)
         limits = self.server.limits
         if self.deadline is None:
             if not self.server.waiting(self):
@@ -135,7 +131,7 @@ class Handler(WSGIRequestHandler):
         return environ
 
     def handle_expect_100(self) -> bool:
-        """Not now: `100 Continue` goes out when the app first reads the body (see `run_wsgi`)."""
+        """Not yet: `100 Continue` goes out once the app's `before_body` check passed (see `run_wsgi`)."""
         self.expecting = True
         return True
 
@@ -156,7 +152,9 @@ class Handler(WSGIRequestHandler):
                 self.close_connection = True  # the body, if the client sends it anyway, is never read
                 self._send(method, refusal)
                 return
-            self.continue_pending = True
+            # At once, not at the body's first read: botocore stops waiting after 1 s, and a final answer seen
+            # while it waits leaves its connection expecting that status line again (a desync on the next request).
+            self.wfile.write(_CONTINUE)
         started: list[Any] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -169,23 +167,13 @@ class Handler(WSGIRequestHandler):
         finally:
             if hasattr(result, "close"):
                 result.close()
-        self._finish_body()
+        self._drain()
         code, _, reason = started[0].partition(" ")
         answer = Answer(int(code), list(started[1]), body, reason)
         if environ.get(DROP_CONNECTION):
             self._send_and_drop(method, answer)
         else:
             self._send(method, answer)
-
-    def _finish_body(self) -> None:
-        """Read what the app left of the body, unless the client is still waiting for `100 Continue`."""
-        if self.continue_pending:
-            self.continue_pending = False
-            exhausted = isinstance(self.body_stream, LimitedStream) and self.body_stream.is_exhausted
-            if not exhausted:
-                self.close_connection = True  # the body was never asked for: the connection cannot go on
-            return
-        self._drain()
 
     def _send_and_drop(self, method: str, answer: Answer) -> None:
         """A network failure mid-answer: the status line, the headers and half the body, then the connection ends.

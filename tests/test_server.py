@@ -4,6 +4,7 @@ import ssl
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import urllib3
@@ -243,3 +244,28 @@ def test_stopping_lets_an_in_flight_request_finish_and_closes_idle_connections()
     assert results and isinstance(results[0], dict), "the in-flight request was answered"
     assert 0.5 < stopped < 1.5, stopped  # the long poll's remaining 0.7 s, not more
     assert not server.open_connections()
+
+
+def test_boto3_keeps_its_connection_in_step_when_an_answer_takes_longer_than_its_continue_wait() -> None:
+    """botocore waits 1 s for an interim answer; a final answer seen while it waits stays on its connection as the
+    next answer's status line. So `100 Continue` goes out as soon as the head passed, never a bare final answer."""
+    import io
+
+    fake = FakeAWS()
+    slow_puts: list[str] = []
+    with fake.serve() as server:
+        s3 = client(server.url, "s3")
+        s3.create_bucket(Bucket="steady")
+        s3.put_object(Bucket="steady", Key="empty", Body=b"")
+        real = fake.service("s3")
+        assert real is not None
+
+        def slow(call: Any) -> Any:
+            time.sleep(1.3)
+            slow_puts.append(call.path)
+            return real.put_object(call)  # type: ignore[attr-defined]
+
+        fake.stub("s3", "PutObject", handler=slow, times=1)
+        s3.put_object(Bucket="steady", Key="slow", Body=io.BytesIO(b"s" * 1000))
+        assert s3.get_object(Bucket="steady", Key="slow")["Body"].read() == b"s" * 1000
+    assert slow_puts == ["/steady/slow"]
