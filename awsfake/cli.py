@@ -210,8 +210,9 @@ def _serve(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             print(f"awsfake: {exc}", file=sys.stderr)
             return 1
-        for name, value in exports.items():
-            print(f"export {name}={shlex.quote(value)}")
+        per_service = [name for name in exports if name.startswith("AWS_ENDPOINT_URL_")]
+        for name in [*(n for n in exports if n not in per_service), *per_service]:  # the long tail last
+            print(f"export {name}={shlex.quote(exports[name])}")
         sys.stdout.flush()
         stop.wait()  # the signal handler runs in this thread and wakes it at once
     return 0
