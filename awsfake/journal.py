@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 __all__ = ["Journal", "Record"]
@@ -27,6 +27,9 @@ class Record:
     connection_id: int | None
     request_id: str
     time: float
+    params: Mapping[str, Any] = field(default_factory=dict)  # decoded parameters, as the service saw them
+    headers: tuple[tuple[str, str], ...] = ()  # signature and session token redacted
+    body: bytes = b""  # the first 64 KiB
 
 
 class Journal:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from awsfake.faults import Fault
+from awsfake.errors import Fault
 from awsfake.services import Call, Result
 
 __all__ = ["Stub", "Stubs", "make_fault"]

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from service_calls import OTHER, call, new
 
-from awsfake.faults import Fault
+from awsfake.errors import Fault
 from awsfake.services.sns import SNS, flat_map, message_attributes
-from awsfake.services.sns_delivery import check_filter_policy, matches
+from awsfake.services.sns.delivery import check_filter_policy, matches
 
 ARN = "arn:aws:sns:us-east-1:123456789012:"
 

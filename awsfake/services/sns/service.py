@@ -2,7 +2,7 @@
 
 Every accepted Publish is appended to `SNS.published` (a list of `Published`, in order) so a test can assert on
 what its code sent. Confirmed `sqs` subscriptions are delivered to the same endpoint's SQS queues (found through
-`siblings`, or `SNS.sqs` when set), honouring RawMessageDelivery and FilterPolicy; no other protocol is
+`peers`, or `SNS.sqs` when set), honouring RawMessageDelivery and FilterPolicy; no other protocol is
 delivered. Topics are per region and account, named by their ARN `arn:aws:sns:REGION:ACCOUNT:NAME`.
 """
 
@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from awsfake.faults import Fault
-from awsfake.services import Call, Map, Result, Service, siblings
-from awsfake.services.sns_delivery import (
+from awsfake.errors import Fault
+from awsfake.services import Call, Map, Result, Service
+from awsfake.services.sns.delivery import (
     QueueSink,
     attribute_values,
     check_filter_policy,
@@ -316,7 +316,7 @@ class SNS(Service):
 
     def _deliver(self, record: Published, targets: list[Subscription]) -> None:
         """Hand the message to each matching SQS subscription (outside SNS's lock: SQS takes its own)."""
-        sink = self.sqs or cast("QueueSink | None", siblings.find(self, "sqs"))
+        sink = self.sqs or cast("QueueSink | None", self.peers("sqs"))
         if sink is None:
             return
         for sub in targets:

@@ -9,7 +9,7 @@ query-era code SQS also sends (`x-amzn-query-error: AWS.SimpleQueueService.NonEx
 
 Long polling (`WaitTimeSeconds`) waits for a message at most `max_wait_seconds` (1 s by default, not AWS's 20) so
 a test never stalls; a message sent meanwhile wakes the waiter at once. Queue attributes are checked in
-`sqs_attributes`, message bodies and attributes in `sqs_messages`.
+`attributes`, message bodies and attributes in `messages`.
 """
 
 from __future__ import annotations
@@ -22,29 +22,28 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from awsfake.accounts import Accounts
-from awsfake.faults import Fault
-from awsfake.services import Call, Map, Result, Service, siblings
-from awsfake.services.sqs_attributes import (
+from awsfake.errors import Fault
+from awsfake.services import Call, Map, Result, Service
+from awsfake.services.sqs.attributes import (
     all_attributes,
     check_same_attributes,
     known_attribute,
     redrive_policy,
     validated_attributes,
 )
-from awsfake.services.sqs_messages import (
-    Message,
+from awsfake.services.sqs.codes import BATCH_CODES
+from awsfake.services.sqs.messages import (
     check_body,
     message_attributes,
     received,
     sent,
     wanted,
 )
+from awsfake.services.sqs.queue import Message, Queue
 
-__all__ = ["SQS", "Message", "Queue"]
+__all__ = ["SQS"]
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
@@ -53,38 +52,12 @@ RECREATE_AFTER = 60.0  # seconds before a deleted queue's name may be used again
 POLL_SLICE = 0.05
 
 
-@dataclass
-class Queue:
-    name: str
-    account_id: str
-    region: str
-    attributes: dict[str, str]
-    created_at: float
-    modified_at: float
-    messages: list[Message] = field(default_factory=list)
-    tags: dict[str, str] = field(default_factory=dict)
-    sequence: int = 0
-    dedup: dict[str, tuple[float, str]] = field(default_factory=dict)  # dedup id -> (sent at, message id)
-
-    @property
-    def fifo(self) -> bool:
-        return self.attributes.get("FifoQueue") == "true"
-
-    @property
-    def arn(self) -> str:
-        return f"arn:aws:sqs:{self.region}:{self.account_id}:{self.name}"
-
-
 class SQS(Service):
     """SQS's queue and message operations. `queues` maps (region, account, name) to a `Queue` (read it in tests)."""
 
     name = "sqs"
     max_wait_seconds: float = 1.0
     queues: dict[tuple[str, str, str], Queue]
-
-    def __init__(self, accounts: Accounts) -> None:
-        super().__init__(accounts)
-        siblings.register(self)  # SNS delivers to this endpoint's queues
 
     def reset(self) -> None:
         with self.lock:
@@ -423,16 +396,13 @@ class SQS(Service):
 
 # --- faults ------------------------------------------------------------------------------------------------
 
-# JSON shape name -> the query-era code SQS reports in a batch entry's failure.
-_QUERY_CODES = {"QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue", "QueueNameExists": "QueueAlreadyExists"}
-
 
 def _no_queue() -> Fault:
     return Fault("QueueDoesNotExist", "The specified queue does not exist.")
 
 
 def _batch_failure(entry_id: str, fault: Fault) -> dict[str, Any]:
-    code = _QUERY_CODES.get(fault.code, fault.code)
+    code = BATCH_CODES.get(fault.code, fault.code)
     return {"Id": entry_id, "SenderFault": fault.sender, "Code": code, "Message": fault.message}
 
 

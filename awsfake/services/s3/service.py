@@ -14,11 +14,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from awsfake.faults import Fault
+from awsfake.errors import Fault, method_not_allowed, no_such_key, not_implemented
 from awsfake.services import Call, Result, Service
-from awsfake.services.s3_addressing import action_for, check_bucket_name, locate
-from awsfake.services.s3_bodies import location_constraint, parse_complete, parse_delete, parse_tagging
-from awsfake.services.s3_headers import (
+from awsfake.services.s3 import post_object
+from awsfake.services.s3.addressing import action_for, check_bucket_name, locate
+from awsfake.services.s3.bodies import location_constraint, parse_complete, parse_delete, parse_tagging
+from awsfake.services.s3.headers import (
     SSE,
     check_conditions,
     check_content_md5,
@@ -34,8 +35,8 @@ from awsfake.services.s3_headers import (
     parse_range,
     response_overrides,
 )
-from awsfake.services.s3_listing import ListQuery, decode_token, encode_token, list_page, listed
-from awsfake.services.s3_model import S3Object, argument, big_int, bucket_arn, etag_of, first, now, owner_of
+from awsfake.services.s3.listing import ListQuery, decode_token, encode_token, list_page, listed
+from awsfake.services.s3.model import S3Object, argument, big_int, bucket_arn, etag_of, first, now, owner_of
 
 __all__ = ["S3", "S3Object"]
 
@@ -81,22 +82,22 @@ class S3(Service):
     # --- routing -------------------------------------------------------------------------------------------
 
     def route(self, call: Call) -> str:
+        if post_object.is_browser_upload(call):
+            return "PostObject"
         return action_for(call.method, call.host, call.path, call.query, call.headers)
 
     def not_implemented(self, call: Call) -> Result:
         """Subresources we do not emulate are refused plainly rather than answered as if they were something else."""
-        raise Fault("NotImplemented", "A header you provided implies functionality that is not implemented", 501)
+        raise not_implemented()
+
+    def post_object(self, call: Call) -> Result:
+        """A browser upload (its form already verified by auth): stored as PutObject stores it."""
+        upload = post_object.upload_of(call)
+        stored = self.put_object(post_object.store_call(call, upload))
+        return post_object.answer(upload, stored.headers.get("ETag", ""), call.host)
 
     def method_not_allowed(self, call: Call) -> Result:
-        raise Fault(
-            "MethodNotAllowed",
-            "The specified method is not allowed against this resource.",
-            405,
-            extras={
-                "Method": call.method.upper(),
-                "ResourceType": "OBJECT" if locate(call.host, call.path)[1] else "BUCKET",
-            },
-        )
+        raise method_not_allowed(call.method.upper(), "OBJECT" if locate(call.host, call.path)[1] else "BUCKET")
 
     # --- buckets -------------------------------------------------------------------------------------------
 
@@ -470,7 +471,7 @@ class S3(Service):
         with self.lock:
             obj = self._bucket(call).objects.get(key)
         if obj is None:
-            raise Fault("NoSuchKey", "The specified key does not exist.", 404, extras={"Key": key})
+            raise no_such_key(key)
         return obj
 
     def _upload(self, call: Call) -> _Upload:
@@ -494,7 +495,7 @@ class S3(Service):
         with self.lock:
             obj = self._owned(bucket_name, call).objects.get(key)
         if obj is None:
-            raise Fault("NoSuchKey", "The specified key does not exist.", 404, extras={"Key": key})
+            raise no_such_key(key)
         return obj
 
     def _read_object(self, call: Call, *, with_body: bool) -> Result:

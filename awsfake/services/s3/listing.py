@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from awsfake.faults import Fault
-from awsfake.services.s3_model import S3Object, argument, first, owner_of
+from awsfake.errors import Fault
+from awsfake.services.s3.model import S3Object, argument, first, owner_of
 
 __all__ = ["MAX_KEYS", "ListPage", "ListQuery", "decode_token", "encode_token", "list_page", "listed"]
 

@@ -1,0 +1,104 @@
+"""The query family (SNS, STS, IAM, ...): `Action` and fields from the form body or the query string; results are
+`<XResponse><XResult>…</XResult><ResponseMetadata>…` (lists are `<member>`s, maps `<entry><key/><value/>`);
+errors are `<ErrorResponse><Error><Type/><Code/><Message/>`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qsl
+
+from lxml import etree
+
+from awsfake.errors import Fault, invalid_action
+from awsfake.families.base import Denial, Family, Response, new_uuid_id, xml_safe
+from awsfake.families.xml import document, fill, nsmap
+
+if TYPE_CHECKING:
+    from awsfake.catalog import ServiceInfo
+    from awsfake.request import Request
+    from awsfake.services import Call, Result, Service
+
+__all__ = ["QUERY_DENIALS", "Query", "form_fields"]
+
+_INVALID_TOKEN = "The security token included in the request is invalid."
+_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key"
+    " and signing method. Consult the service documentation for details."
+)
+_SIGNATURE = Denial("SignatureDoesNotMatch", 403, "{detail}")
+_INCOMPLETE = Denial("IncompleteSignature", 400, "{detail}")
+
+QUERY_DENIALS = {
+    "missing": Denial("MissingAuthenticationToken", 403, "Request is missing Authentication Token"),
+    "unknown_key": Denial("InvalidClientTokenId", 403, _INVALID_TOKEN),
+    "bad_token": Denial("InvalidClientTokenId", 403, _INVALID_TOKEN),
+    "expired_token": Denial("ExpiredToken", 403, "The security token included in the request is expired"),
+    "mismatch": Denial("SignatureDoesNotMatch", 403, _MISMATCH + "{detail}"),
+    "skewed": _SIGNATURE,
+    "scope": _SIGNATURE,
+    "incomplete": _INCOMPLETE,
+    "query_params": _INCOMPLETE,
+    "no_date": _INCOMPLETE,
+    "unsigned_headers": _INCOMPLETE,
+    "presign_expired": _SIGNATURE,
+    "presign_future": _SIGNATURE,
+}
+
+
+def form_fields(request: Request, body: bytes) -> dict[str, str]:
+    """The query family's fields: a form-encoded POST body, else the URL's query string (last value wins)."""
+    content_type = request.header("content-type") or ""
+    if request.method == "POST" and content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        text = body.decode("latin-1")
+    else:
+        text = request.raw_query
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+class Query(Family):
+    name = "query"
+    denials: ClassVar[Mapping[str, Denial]] = QUERY_DENIALS
+
+    def new_request_id(self) -> str:
+        return new_uuid_id()
+
+    def operation(
+        self, info: ServiceInfo, request: Request, call: Call, service: Service | None
+    ) -> tuple[str, dict[str, Any]]:
+        params = form_fields(request, call.body)
+        action = params.get("Action", "")
+        if not action:
+            raise Fault("MissingAction", "Missing Action")
+        return action, params
+
+    def render_result(self, info: ServiceInfo, action: str, result: Result, request_id: str) -> Response:
+        headers = list(result.headers.items())
+        if isinstance(result.body, (bytes, bytearray)):
+            body = bytes(result.body)
+        else:
+            root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
+            if result.body is not None:
+                fill(etree.SubElement(root, f"{action}Result"), result.body, "member")
+            metadata = etree.SubElement(root, "ResponseMetadata")
+            etree.SubElement(metadata, "RequestId").text = request_id
+            body = document(root, declaration=False)
+            headers.append(("Content-Type", "text/xml"))
+        return Response(result.status, [*headers, ("x-amzn-RequestId", request_id)], body, request_id)
+
+    def render_error(self, info: ServiceInfo, fault: Fault, request_id: str) -> Response:
+        fault = xml_safe(fault)
+        root = etree.Element("ErrorResponse", nsmap=nsmap(info.namespace))
+        error = etree.SubElement(root, "Error")
+        etree.SubElement(error, "Type").text = "Sender" if fault.sender else "Receiver"
+        etree.SubElement(error, "Code").text = fault.code
+        etree.SubElement(error, "Message").text = fault.message
+        etree.SubElement(root, "RequestId").text = request_id
+        headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+        return Response(fault.status, headers, document(root, declaration=False), request_id)
+
+    def unknown_operation(self, info: ServiceInfo, action: str, method: str, path: str) -> Fault:
+        return invalid_action(action)
+
+    def body_too_large(self, max_size: int) -> Fault:
+        return Fault("RequestEntityTooLarge", "Request body is too large", 413)
