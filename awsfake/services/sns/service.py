@@ -8,7 +8,6 @@ delivered. Topics are per region and account, named by their ARN `arn:aws:sns:RE
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -19,6 +18,7 @@ from typing import Any, cast
 
 from awsfake.errors import Fault
 from awsfake.services import Call, Map, Result, Service
+from awsfake.services.fifo import FifoErrors, message_ids
 from awsfake.services.sns.delivery import (
     QueueSink,
     attribute_values,
@@ -490,24 +490,21 @@ def _check_message(message: str, subject: Any, structure: Any) -> None:
         raise _invalid("Message Structure - No default entry in JSON message body")
 
 
+_FIFO_ERRORS = FifoErrors(
+    dedup_not_allowed=lambda _: _invalid(
+        "MessageDeduplicationId Reason: The request includes a parameter that is not valid for this topic type"
+    ),
+    group_required=lambda: _invalid("The MessageGroupId parameter is required for FIFO topics"),
+    dedup_required=lambda: _invalid(
+        "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+    ),
+)
+
+
 def _fifo_ids(topic: Topic, params: Mapping[str, Any], message: str) -> tuple[str | None, str | None]:
     group, dedup = params.get("MessageGroupId"), params.get("MessageDeduplicationId")
-    if not topic.fifo:
-        if dedup:
-            raise _invalid(
-                "MessageDeduplicationId Reason: The request includes a parameter that is not valid for this topic type"
-            )
-        return (str(group) if group else None), None
-    if not group:
-        raise _invalid("The MessageGroupId parameter is required for FIFO topics")
-    if not dedup:
-        if topic.attributes.get("ContentBasedDeduplication") != "true":
-            raise _invalid(
-                "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided "
-                "explicitly"
-            )
-        dedup = hashlib.sha256(message.encode()).hexdigest()
-    return str(group), str(dedup)
+    content_based = topic.attributes.get("ContentBasedDeduplication") == "true"
+    return message_ids(topic.fifo, content_based, group, str(dedup) if dedup else None, message, _FIFO_ERRORS)
 
 
 def _check_subscription_attribute(name: str, value: str) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 import threading
 import time
@@ -26,6 +25,7 @@ from typing import Any
 
 from awsfake.errors import Fault
 from awsfake.services import Call, Map, Result, Service
+from awsfake.services.fifo import FifoErrors, message_ids
 from awsfake.services.sqs.attributes import (
     all_attributes,
     check_same_attributes,
@@ -510,27 +510,24 @@ def _check_name(name: str, fifo: bool) -> None:
         )
 
 
+_FIFO_ERRORS = FifoErrors(
+    dedup_not_allowed=lambda dedup: Fault(
+        "InvalidParameterValue",
+        f"Value {dedup} for parameter MessageDeduplicationId is invalid. Reason: The request includes a "
+        "parameter that is not valid for this queue type.",
+    ),
+    group_required=lambda: Fault("MissingParameter", "The request must contain the parameter MessageGroupId."),
+    dedup_required=lambda: Fault(
+        "InvalidParameterValue",
+        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+    ),
+)
+
+
 def _fifo_ids(queue: Queue, params: Mapping[str, Any], body: str) -> tuple[str | None, str | None]:
     group, dedup = _optional(params, "MessageGroupId"), _optional(params, "MessageDeduplicationId")
-    if not queue.fifo:
-        if dedup is not None:
-            raise Fault(
-                "InvalidParameterValue",
-                f"Value {dedup} for parameter MessageDeduplicationId is invalid. Reason: The request includes a "
-                "parameter that is not valid for this queue type.",
-            )
-        return (str(group) if group else None), None
-    if not group:
-        raise Fault("MissingParameter", "The request must contain the parameter MessageGroupId.")
-    if dedup is None:
-        if queue.attributes.get("ContentBasedDeduplication") != "true":
-            raise Fault(
-                "InvalidParameterValue",
-                "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided "
-                "explicitly",
-            )
-        dedup = hashlib.sha256(body.encode()).hexdigest()
-    return str(group), str(dedup)
+    content_based = queue.attributes.get("ContentBasedDeduplication") == "true"
+    return message_ids(queue.fifo, content_based, group, dedup, body, _FIFO_ERRORS)
 
 
 def _arn_key(arn: str) -> tuple[str, str, str]:
