@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
-__all__ = ["QUERY_DENIALS", "Query", "form_fields"]
+__all__ = ["QUERY_DENIALS", "Query", "form_fields", "nest"]
 
 _INVALID_TOKEN = "The security token included in the request is invalid."
 _MISMATCH = (
@@ -46,6 +46,58 @@ QUERY_DENIALS = {
 }
 
 
+def nest(fields: Mapping[str, str]) -> dict[str, Any]:
+    """Flat wire fields as plain nested values: `X.member.N` and `X.N` become lists, `X.entry.N.key/value` (or
+    `.Name/.Value`) dicts, other dotted names nested dicts. Numbering starts at 1 and stops at the first gap.
+
+    A name sent both as a value and as a prefix (`A=1&A.b=2`) keeps the structure; nothing here raises."""
+    tree: dict[str, Any] = {}
+    for name, value in fields.items():
+        *path, last = name.split(".")
+        node = tree
+        for part in path:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        if not isinstance(node.get(last), dict):
+            node[last] = value
+    return {name: _shape(value) for name, value in tree.items()}
+
+
+_MAP_KEYS = ("key", "Name", "Key")
+_MAP_VALUES = ("value", "Value")
+
+
+def _shape(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"entry"} and isinstance(node["entry"], dict):
+        return _entries(node["entry"])
+    if set(node) == {"member"} and isinstance(node["member"], dict):
+        return _numbered(node["member"])
+    if node and all(name.isdigit() for name in node):
+        return _numbered(node)
+    return {name: _shape(value) for name, value in node.items()}
+
+
+def _numbered(node: dict[str, Any]) -> list[Any]:
+    items: list[Any] = []
+    while str(len(items) + 1) in node:
+        items.append(_shape(node[str(len(items) + 1)]))
+    return items
+
+
+def _entries(node: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for entry in _numbered(node):
+        key = next((entry[k] for k in _MAP_KEYS if isinstance(entry, dict) and isinstance(entry.get(k), str)), None)
+        if key is None:
+            break
+        out[key] = next((entry[v] for v in _MAP_VALUES if v in entry), "")
+    return out
+
+
 def form_fields(request: Request, body: bytes) -> dict[str, str]:
     """The query family's fields: a form-encoded POST body, else the URL's query string (last value wins)."""
     content_type = request.header("content-type") or ""
@@ -66,9 +118,9 @@ class Query(Family):
     def operation(
         self, info: ServiceInfo, request: Request, call: Call, service: Service | None
     ) -> tuple[str, dict[str, Any]]:
-        params = form_fields(request, call.body)
+        params = nest(form_fields(request, call.body))
         action = params.get("Action", "")
-        if not action:
+        if not action or not isinstance(action, str):
             raise Fault("MissingAction", "Missing Action")
         return action, params
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from awsfake.services.sns.service import SNS, flat_map, message_attributes
+from awsfake.services.sns.service import SNS, message_attributes, string_map, structures
 
-__all__ = ["SNS", "flat_map", "message_attributes"]
+__all__ = ["SNS", "message_attributes", "string_map", "structures"]

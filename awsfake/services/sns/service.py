@@ -125,7 +125,7 @@ class SNS(Service):
 
     def create_topic(self, call: Call) -> Result:
         name = _required(call.params, "Name")
-        requested = flat_map(call.params, "Attributes", "key", "value")
+        requested = string_map(call.params, "Attributes")
         fifo = requested.get("FifoTopic", "false").lower() == "true"
         _check_topic_name(name, fifo)
         for attribute in requested:
@@ -135,7 +135,7 @@ class SNS(Service):
         attributes = {k: v for k, v in requested.items() if k != "FifoTopic"}
         if fifo:
             attributes = {"FifoTopic": "true", "ContentBasedDeduplication": "false", **attributes}
-        tags = flat_list(call.params, "Tags")
+        tags = structures(call.params, "Tags")
         with self.lock:
             existing = self.topics.get(arn)
             if existing is None:
@@ -149,7 +149,7 @@ class SNS(Service):
         prefix = f"arn:aws:sns:{call.region}:{call.caller.account_id}:"
         with self.lock:
             arns = sorted(a for a in self.topics if a.startswith(prefix))
-        page, token = _page(arns, call.params.get("NextToken"))
+        page, token = _page(arns, _text(call.params, "NextToken"))
         body: dict[str, Any] = {"Topics": [{"TopicArn": a} for a in page]}
         if token:
             body["NextToken"] = token
@@ -186,7 +186,7 @@ class SNS(Service):
     def set_topic_attributes(self, call: Call) -> Result:
         arn = _topic_arn(call.params, "TopicArn")
         name = _required(call.params, "AttributeName")
-        value = call.params.get("AttributeValue") or ""
+        value = _text(call.params, "AttributeValue") or ""
         if name not in _SETTABLE and name not in _FEEDBACK:
             raise _invalid("AttributeName")
         with self.lock:
@@ -201,9 +201,9 @@ class SNS(Service):
     def subscribe(self, call: Call) -> Result:
         arn = _topic_arn(call.params, "TopicArn")
         protocol = _required(call.params, "Protocol").lower()
-        endpoint = call.params.get("Endpoint") or ""
+        endpoint = _text(call.params, "Endpoint") or ""
         _check_endpoint(protocol, endpoint)
-        attributes = flat_map(call.params, "Attributes", "key", "value")
+        attributes = string_map(call.params, "Attributes")
         for name, value in attributes.items():
             _check_subscription_attribute(name, value)
         with self.lock:
@@ -223,7 +223,9 @@ class SNS(Service):
                 )  # fmt: skip
                 self.subscriptions[sub.arn] = sub
         shown = (
-            sub.arn if sub.confirmed or call.params.get("ReturnSubscriptionArn") == "true" else "pending confirmation"
+            sub.arn
+            if sub.confirmed or _text(call.params, "ReturnSubscriptionArn") == "true"
+            else "pending confirmation"
         )
         return Result({"SubscriptionArn": shown})
 
@@ -245,7 +247,7 @@ class SNS(Service):
 
     def set_subscription_attributes(self, call: Call) -> Result:
         name = _required(call.params, "AttributeName")
-        value = str(call.params.get("AttributeValue") or "")
+        value = str(_text(call.params, "AttributeValue") or "")
         _check_subscription_attribute(name, value)
         with self.lock:
             self._subscription(_required(call.params, "SubscriptionArn")).attributes[name] = value
@@ -265,28 +267,28 @@ class SNS(Service):
             subs = sorted(
                 (s for s in self.subscriptions.values() if s.owner == call.caller.account_id), key=lambda s: s.arn
             )
-        return self._subscription_page(subs, call.params.get("NextToken"))
+        return self._subscription_page(subs, _text(call.params, "NextToken"))
 
     def list_subscriptions_by_topic(self, call: Call) -> Result:
         arn = _topic_arn(call.params, "TopicArn")
         with self.lock:
             self._topic(arn, call)
             subs = sorted((s for s in self.subscriptions.values() if s.topic_arn == arn), key=lambda s: s.arn)
-        return self._subscription_page(subs, call.params.get("NextToken"))
+        return self._subscription_page(subs, _text(call.params, "NextToken"))
 
     # --- publishing ----------------------------------------------------------------------------------------
 
     def publish(self, call: Call) -> Result:
         params = call.params
         arn = _publish_target(params)
-        message = params.get("Message")
+        message = _text(params, "Message")
         if message is None:
             raise Fault(
                 "ValidationError",
                 "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not "
                 "be null",
             )
-        _check_message(message, params.get("Subject"), params.get("MessageStructure"))
+        _check_message(message, _text(params, "Subject"), _text(params, "MessageStructure"))
         attributes = message_attributes(params)
         with self.lock:
             topic = self._topic(arn, call)
@@ -299,7 +301,7 @@ class SNS(Service):
                 topic.sequence += 1
                 sequence = f"{topic.sequence:020d}"
             record = Published(
-                str(uuid.uuid4()), arn, message, params.get("Subject"), params.get("MessageStructure"),
+                str(uuid.uuid4()), arn, message, _text(params, "Subject"), _text(params, "MessageStructure"),
                 attributes, group, dedup, sequence, time.time(),
             )  # fmt: skip
             if dedup:
@@ -376,40 +378,32 @@ class SNS(Service):
         return Result(body)
 
 
-# --- query-family parameters -------------------------------------------------------------------------------
+# --- parameters (nested values, as the query family decodes them) -----------------------------------------
 
 
-def flat_map(params: Mapping[str, Any], name: str, key: str, value: str) -> dict[str, str]:
-    """A query-family map (`Name.entry.N.key` / `Name.entry.N.value`) as a dict, in entry order."""
-    out: dict[str, str] = {}
-    index = 1
-    while f"{name}.entry.{index}.{key}" in params:
-        out[str(params[f"{name}.entry.{index}.{key}"])] = str(params.get(f"{name}.entry.{index}.{value}", ""))
-        index += 1
-    return out
+def string_map(params: Mapping[str, Any], name: str) -> dict[str, str]:
+    """A map parameter (`Attributes`) as str -> str; what is not a map of strings counts as absent."""
+    value = params.get(name)
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): (v if isinstance(v, str) else "") for k, v in value.items()}
 
 
-def flat_list(params: Mapping[str, Any], name: str) -> list[dict[str, str]]:
-    """A query-family list of structures (`Name.member.N.Field`) as a list of dicts."""
-    out: list[dict[str, str]] = []
-    index = 1
-    while True:
-        head = f"{name}.member.{index}."
-        item = {k[len(head) :]: str(v) for k, v in params.items() if k.startswith(head)}
-        if not item:
-            return out
-        out.append(item)
-        index += 1
+def structures(params: Mapping[str, Any], name: str) -> list[dict[str, str]]:
+    """A list of structures (`Tags`) with their string fields."""
+    value = params.get(name)
+    if not isinstance(value, list):
+        return []
+    return [{k: v for k, v in item.items() if isinstance(v, str)} for item in value if isinstance(item, dict)]
 
 
 def message_attributes(params: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """Publish's MessageAttributes (`MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue`)."""
+    """Publish's MessageAttributes (name -> DataType and StringValue or BinaryValue), each checked."""
+    value = params.get("MessageAttributes")
     out: dict[str, dict[str, str]] = {}
-    index = 1
-    while f"MessageAttributes.entry.{index}.Name" in params:
-        head = f"MessageAttributes.entry.{index}."
-        name = str(params[head + "Name"])
-        data_type = str(params.get(head + "Value.DataType") or "")
+    for name, attribute in value.items() if isinstance(value, dict) else ():
+        fields = attribute if isinstance(attribute, dict) else {}
+        data_type = _text(fields, "DataType") or ""
         kind = data_type.split(".", 1)[0]
         field_name = "BinaryValue" if kind == "Binary" else "StringValue"
         if kind not in ("String", "Number", "Binary"):
@@ -418,20 +412,25 @@ def message_attributes(params: Mapping[str, Any]) -> dict[str, dict[str, str]]:
                 f"The message attribute '{name}' has an invalid message attribute type, the set of supported type "
                 "prefixes is Binary, Number, and String.",
             )
-        value = params.get(head + "Value." + field_name)
-        if value is None or value == "":
+        text = _text(fields, field_name)
+        if not text:
             raise Fault(
                 "ParameterValueInvalid",
                 f"The message attribute '{name}' must contain non-empty message attribute value for message "
                 f"attribute type '{kind}'.",
             )
-        out[name] = {"DataType": data_type, field_name: str(value)}
-        index += 1
+        out[name] = {"DataType": data_type, field_name: text}
     return out
 
 
-def _required(params: Mapping[str, Any], name: str) -> str:
+def _text(params: Mapping[str, Any], name: str) -> str | None:
+    """A scalar parameter; a structure sent where text belongs counts as absent."""
     value = params.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _required(params: Mapping[str, Any], name: str) -> str:
+    value = _text(params, name)
     if value is None or value == "":
         raise _invalid(name)
     return str(value)
@@ -502,7 +501,7 @@ _FIFO_ERRORS = FifoErrors(
 
 
 def _fifo_ids(topic: Topic, params: Mapping[str, Any], message: str) -> tuple[str | None, str | None]:
-    group, dedup = params.get("MessageGroupId"), params.get("MessageDeduplicationId")
+    group, dedup = _text(params, "MessageGroupId"), _text(params, "MessageDeduplicationId")
     content_based = topic.attributes.get("ContentBasedDeduplication") == "true"
     return message_ids(topic.fifo, content_based, group, str(dedup) if dedup else None, message, _FIFO_ERRORS)
 
