@@ -15,8 +15,6 @@ a test never stalls; a message sent meanwhile wakes the waiter at once. Queue at
 from __future__ import annotations
 
 import base64
-import binascii
-import re
 import threading
 import time
 import uuid
@@ -25,7 +23,6 @@ from typing import Any
 
 from awsfake.errors import Fault
 from awsfake.services import Call, Map, Result, Service
-from awsfake.services.fifo import FifoErrors, message_ids
 from awsfake.services.sqs.attributes import (
     all_attributes,
     check_same_attributes,
@@ -33,7 +30,6 @@ from awsfake.services.sqs.attributes import (
     redrive_policy,
     validated_attributes,
 )
-from awsfake.services.sqs.codes import BATCH_CODES
 from awsfake.services.sqs.messages import (
     check_body,
     message_attributes,
@@ -41,13 +37,31 @@ from awsfake.services.sqs.messages import (
     sent,
     wanted,
 )
+from awsfake.services.sqs.params import (
+    arn_key,
+    batch_entries,
+    batch_failure,
+    check_name,
+    check_strings,
+    decode_token,
+    expire_dedup,
+    expire_messages,
+    fifo_ids,
+    int_param,
+    make_handle,
+    no_queue,
+    optional,
+    parse_handle,
+    parse_url,
+    required,
+    string_list,
+    string_map,
+    url,
+)
 from awsfake.services.sqs.queue import Message, Queue
 
 __all__ = ["SQS"]
 
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
-_FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
-DEDUP_WINDOW = 300.0
 RECREATE_AFTER = 60.0  # seconds before a deleted queue's name may be used again
 POLL_SLICE = 0.05
 
@@ -72,7 +86,7 @@ class SQS(Service):
             return None
 
         def checked(call: Call) -> Result:
-            _check_strings(call.params)
+            check_strings(call.params)
             return method(call)
 
         return checked
@@ -80,10 +94,10 @@ class SQS(Service):
     # --- queues --------------------------------------------------------------------------------------------
 
     def create_queue(self, call: Call) -> Result:
-        name = _required(call.params, "QueueName")
-        requested = _string_map(call.params.get("Attributes"), "Attributes")
+        name = required(call.params, "QueueName")
+        requested = string_map(call.params.get("Attributes"), "Attributes")
         fifo = requested.get("FifoQueue", "false").lower() == "true"
-        _check_name(name, fifo)
+        check_name(name, fifo)
         attributes = validated_attributes(requested, fifo=fifo, creating=True)
         key = (call.region, call.caller.account_id, name)
         now = time.time()
@@ -97,26 +111,26 @@ class SQS(Service):
                 )
             if existing is None:
                 queue = Queue(name, call.caller.account_id, call.region, attributes, now, now)
-                queue.tags = _string_map(call.params.get("tags"), "tags")
+                queue.tags = string_map(call.params.get("tags"), "tags")
                 self.queues[key] = queue
             else:
                 check_same_attributes(existing, requested)
-        return Result({"QueueUrl": _url(call.host, call.caller.account_id, name)})
+        return Result({"QueueUrl": url(call.host, call.caller.account_id, name)})
 
     def get_queue_url(self, call: Call) -> Result:
-        name = _required(call.params, "QueueName")
-        account = _optional(call.params, "QueueOwnerAWSAccountId") or call.caller.account_id
+        name = required(call.params, "QueueName")
+        account = optional(call.params, "QueueOwnerAWSAccountId") or call.caller.account_id
         with self.lock:
             if (call.region, account, name) not in self.queues:
-                raise _no_queue()
+                raise no_queue()
         if account != call.caller.account_id:
             raise Fault("AccessDenied", "Access to the resource is denied.", 403)
-        return Result({"QueueUrl": _url(call.host, account, name)})
+        return Result({"QueueUrl": url(call.host, account, name)})
 
     def list_queues(self, call: Call) -> Result:
-        prefix = _optional(call.params, "QueueNamePrefix") or ""
-        limit = _int_param(call.params, "MaxResults", 1000, 1, 1000)
-        after = _decode_token(_optional(call.params, "NextToken"))
+        prefix = optional(call.params, "QueueNamePrefix") or ""
+        limit = int_param(call.params, "MaxResults", 1000, 1, 1000)
+        after = decode_token(optional(call.params, "NextToken"))
         with self.lock:
             names = sorted(
                 name
@@ -127,7 +141,7 @@ class SQS(Service):
         page = names[:limit] if "MaxResults" in call.params else names[:1000]
         body: dict[str, Any] = {}
         if page:
-            body["QueueUrls"] = [_url(call.host, call.caller.account_id, n) for n in page]
+            body["QueueUrls"] = [url(call.host, call.caller.account_id, n) for n in page]
         if "MaxResults" in call.params and len(names) > len(page):
             body["NextToken"] = base64.b64encode(page[-1].encode()).decode()
         return Result(body)
@@ -146,7 +160,7 @@ class SQS(Service):
         return Result({})
 
     def get_queue_attributes(self, call: Call) -> Result:
-        names = _string_list(call.params.get("AttributeNames"), "AttributeNames")
+        names = string_list(call.params.get("AttributeNames"), "AttributeNames")
         with self.lock:
             queue = self._queue(call)
             everything = all_attributes(queue, time.time())
@@ -163,7 +177,7 @@ class SQS(Service):
         return Result(body)
 
     def set_queue_attributes(self, call: Call) -> Result:
-        requested = _string_map(call.params.get("Attributes"), "Attributes")
+        requested = string_map(call.params.get("Attributes"), "Attributes")
         with self.lock:
             queue = self._queue(call)
             changes = validated_attributes(requested, fifo=queue.fifo, creating=False)
@@ -173,13 +187,13 @@ class SQS(Service):
         return Result({})
 
     def tag_queue(self, call: Call) -> Result:
-        tags = _string_map(call.params.get("Tags"), "Tags")
+        tags = string_map(call.params.get("Tags"), "Tags")
         with self.lock:
             self._queue(call).tags.update(tags)
         return Result({})
 
     def untag_queue(self, call: Call) -> Result:
-        keys = _string_list(call.params.get("TagKeys"), "TagKeys")
+        keys = string_list(call.params.get("TagKeys"), "TagKeys")
         with self.lock:
             queue = self._queue(call)
             for key in keys:
@@ -200,7 +214,7 @@ class SQS(Service):
         return Result(sent(message))
 
     def send_message_batch(self, call: Call) -> Result:
-        entries = _entries(call.params)
+        entries = batch_entries(call.params)
         successful, failed = [], []
         with self.lock:
             queue = self._queue(call)
@@ -208,18 +222,18 @@ class SQS(Service):
                 try:
                     message = self._enqueue(queue, entry, call.caller.account_id)
                 except Fault as fault:
-                    failed.append(_batch_failure(entry["Id"], fault))
+                    failed.append(batch_failure(entry["Id"], fault))
                 else:
                     successful.append({"Id": entry["Id"], **sent(message)})
         return Result({"Successful": successful, "Failed": failed})
 
     def receive_message(self, call: Call) -> Result:
         params = call.params
-        count = _int_param(params, "MaxNumberOfMessages", 1, 1, 10, reason="Must be between 1 and 10, if provided.")
-        wait = _int_param(params, "WaitTimeSeconds", -1, 0, 20, reason="Must be >= 0 and <= 20, if provided.")
-        timeout = _int_param(params, "VisibilityTimeout", -1, 0, 43200)
+        count = int_param(params, "MaxNumberOfMessages", 1, 1, 10, reason="Must be between 1 and 10, if provided.")
+        wait = int_param(params, "WaitTimeSeconds", -1, 0, 20, reason="Must be >= 0 and <= 20, if provided.")
+        timeout = int_param(params, "VisibilityTimeout", -1, 0, 43200)
         system = wanted(params.get("MessageSystemAttributeNames"), params.get("AttributeNames"))
-        custom = _string_list(params.get("MessageAttributeNames"), "MessageAttributeNames")
+        custom = string_list(params.get("MessageAttributeNames"), "MessageAttributeNames")
         with self.lock:
             queue = self._queue(call)
             if wait < 0:
@@ -237,14 +251,14 @@ class SQS(Service):
             return Result({"Messages": [received(m, system, custom) for m in taken]})
 
     def delete_message(self, call: Call) -> Result:
-        handle = _required(call.params, "ReceiptHandle")
+        handle = required(call.params, "ReceiptHandle")
         with self.lock:
             queue = self._queue(call)
             self._delete(queue, handle)
         return Result({})
 
     def delete_message_batch(self, call: Call) -> Result:
-        entries = _entries(call.params)
+        entries = batch_entries(call.params)
         successful, failed = [], []
         with self.lock:
             queue = self._queue(call)
@@ -252,18 +266,18 @@ class SQS(Service):
                 try:
                     self._delete(queue, str(entry.get("ReceiptHandle") or ""))
                 except Fault as fault:
-                    failed.append(_batch_failure(entry["Id"], fault))
+                    failed.append(batch_failure(entry["Id"], fault))
                 else:
                     successful.append({"Id": entry["Id"]})
         return Result({"Successful": successful, "Failed": failed})
 
     def change_message_visibility(self, call: Call) -> Result:
-        handle = _required(call.params, "ReceiptHandle")
-        timeout = _int_param(call.params, "VisibilityTimeout", 0, 0, 43200)
+        handle = required(call.params, "ReceiptHandle")
+        timeout = int_param(call.params, "VisibilityTimeout", 0, 0, 43200)
         now = time.time()
         with self.lock:
             queue = self._queue(call)
-            message_id = _parse_handle(handle, queue)
+            message_id = parse_handle(handle, queue)
             message = next((m for m in queue.messages if m.message_id == message_id), None)
             if message is None or message.receipt_handle != handle or message.visible_at <= now:
                 raise Fault(
@@ -290,7 +304,7 @@ class SQS(Service):
         if deduplication_id is not None:
             params["MessageDeduplicationId"] = deduplication_id
         with self.lock:
-            queue = self.queues.get(_arn_key(queue_arn))
+            queue = self.queues.get(arn_key(queue_arn))
             if queue is None:
                 return False
             try:
@@ -302,11 +316,11 @@ class SQS(Service):
     # --- internals (call with the lock held) ---------------------------------------------------------------
 
     def _queue(self, call: Call) -> Queue:
-        url = _required(call.params, "QueueUrl")
-        account, name = _parse_url(url)
+        url = required(call.params, "QueueUrl")
+        account, name = parse_url(url)
         queue = self.queues.get((call.region, account, name))
         if queue is None:
-            raise _no_queue()
+            raise no_queue()
         if account != call.caller.account_id:  # no queue policies: only the owner's account may use a queue
             raise Fault("AccessDenied", f"Access to the resource {url} is denied.", 403)
         return queue
@@ -324,10 +338,10 @@ class SQS(Service):
                 f"Value {params['DelaySeconds']} for parameter DelaySeconds is invalid. Reason: The request include "
                 "parameter that is not valid for this queue type.",
             )
-        delay = _int_param(params, "DelaySeconds", int(queue.attributes["DelaySeconds"]), 0, 900)
-        group, dedup = _fifo_ids(queue, params, body)
+        delay = int_param(params, "DelaySeconds", int(queue.attributes["DelaySeconds"]), 0, 900)
+        group, dedup = fifo_ids(queue, params, body)
         if queue.fifo and dedup is not None:
-            _expire_dedup(queue, now)
+            expire_dedup(queue, now)
             seen = queue.dedup.get(dedup)
             if seen is not None:
                 return next((m for m in queue.messages if m.message_id == seen[1]), None) or Message(
@@ -345,7 +359,7 @@ class SQS(Service):
 
     def _take(self, queue: Queue, count: int, timeout: int) -> list[Message]:
         now = time.time()
-        _expire_messages(queue, now)
+        expire_messages(queue, now)
         busy_groups = {m.group_id for m in queue.messages if queue.fifo and m.visible_at > now and m.receive_count}
         redrive = redrive_policy(queue.attributes.get("RedrivePolicy"))
         taken: list[Message] = []
@@ -363,13 +377,13 @@ class SQS(Service):
             message.receive_count += 1
             message.first_received_at = message.first_received_at or now
             message.visible_at = now + timeout
-            message.receipt_handle = _make_handle(queue, message)
+            message.receipt_handle = make_handle(queue, message)
             taken.append(message)
         return taken
 
     def _dead_letter(self, queue: Queue, message: Message, target_arn: str) -> bool:
         """Move a message received maxReceiveCount times to its dead-letter queue (if that queue still exists)."""
-        target = self.queues.get(_arn_key(target_arn))
+        target = self.queues.get(arn_key(target_arn))
         if target is None:
             return False
         queue.messages.remove(message)
@@ -379,7 +393,7 @@ class SQS(Service):
 
     def _check_redrive_target(self, attributes: Mapping[str, str]) -> None:
         policy = redrive_policy(attributes.get("RedrivePolicy"))
-        if policy is not None and _arn_key(policy[0]) not in self.queues:
+        if policy is not None and arn_key(policy[0]) not in self.queues:
             raise Fault(
                 "InvalidParameterValue",
                 f"Value {attributes['RedrivePolicy']} for parameter RedrivePolicy is invalid. Reason: Dead letter "
@@ -387,203 +401,8 @@ class SQS(Service):
             )
 
     def _delete(self, queue: Queue, handle: str) -> None:
-        message_id = _parse_handle(handle, queue)
+        message_id = parse_handle(handle, queue)
         for index, message in enumerate(queue.messages):
             if message.message_id == message_id and message.receipt_handle == handle:
                 del queue.messages[index]
                 return
-
-
-# --- faults ------------------------------------------------------------------------------------------------
-
-
-def _no_queue() -> Fault:
-    return Fault("QueueDoesNotExist", "The specified queue does not exist.")
-
-
-def _batch_failure(entry_id: str, fault: Fault) -> dict[str, Any]:
-    code = BATCH_CODES.get(fault.code, fault.code)
-    return {"Id": entry_id, "SenderFault": fault.sender, "Code": code, "Message": fault.message}
-
-
-# --- parameters --------------------------------------------------------------------------------------------
-
-
-def _required(params: Mapping[str, Any], name: str) -> str:
-    value = params.get(name)
-    if not isinstance(value, str) or not value:
-        raise Fault("MissingParameter", f"The request must contain the parameter {name}.")
-    return value
-
-
-def _optional(params: Mapping[str, Any], name: str) -> str | None:
-    value = params.get(name)
-    if value is not None and not isinstance(value, str):
-        raise Fault("InvalidParameterValue", f"The parameter {name} is invalid.")
-    return value
-
-
-def _int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int, *, reason: str = "") -> int:
-    raw = params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-        valid = low <= value <= high and not isinstance(raw, bool)
-    except (TypeError, ValueError, OverflowError):
-        value, valid = 0, False
-    if not valid:
-        why = reason or f"Must be between {low} and {high}, if provided."
-        raise Fault("InvalidParameterValue", f"Value {raw} for parameter {name} is invalid. Reason: {why}")
-    return value
-
-
-def _string_map(value: Any, name: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise Fault("InvalidParameterValue", f"The parameter {name} is invalid.")
-    return {str(k): v for k, v in value.items()}
-
-
-def _string_list(value: Any, name: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise Fault("InvalidParameterValue", f"The parameter {name} is invalid.")
-    return value
-
-
-def _entries(params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    entries = params.get("Entries")
-    if not isinstance(entries, list) or not entries:
-        raise Fault("EmptyBatchRequest", "There should be at least one SendMessageBatchRequestEntry in the request.")
-    if len(entries) > 10:
-        raise Fault(
-            "TooManyEntriesInBatchRequest",
-            f"Maximum number of entries per request are 10. You have sent {len(entries)}.",
-        )
-    ids = [e.get("Id") if isinstance(e, dict) else None for e in entries]
-    if any(not isinstance(i, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", i) for i in ids):
-        raise Fault(
-            "InvalidBatchEntryId",
-            "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most "
-            "80 letters long.",
-        )
-    if len(set(ids)) != len(ids):
-        raise Fault("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
-    for entry in entries:
-        _check_strings(entry)
-    return entries
-
-
-# Parameters (top level and in batch entries) that the SQS API models as strings.
-_STRING_PARAMS = frozenset(
-    {
-        *("QueueUrl", "QueueName", "QueueNamePrefix", "QueueOwnerAWSAccountId", "NextToken", "MessageBody"),
-        *("ReceiptHandle", "MessageGroupId", "MessageDeduplicationId", "ReceiveRequestAttemptId", "Id"),
-    }
-)
-
-
-def _check_strings(params: Mapping[str, Any]) -> None:
-    """Refuse a non-string where SQS expects a string, before any handler trusts its type."""
-    for name in _STRING_PARAMS.intersection(params):
-        value = params[name]
-        if value is not None and not isinstance(value, str):
-            raise Fault(
-                "InvalidParameterValue", f"Value {value!r:.100} for parameter {name} is invalid. Reason: not a string."
-            )
-
-
-def _check_name(name: str, fifo: bool) -> None:
-    if fifo and not _FIFO_NAME.match(name):
-        raise Fault(
-            "InvalidParameterValue",
-            "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end "
-            "with .fifo suffix and be 1 to 80 in length.",
-        )
-    if not fifo and not _NAME.match(name):
-        raise Fault(
-            "InvalidParameterValue",
-            "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
-        )
-
-
-_FIFO_ERRORS = FifoErrors(
-    dedup_not_allowed=lambda dedup: Fault(
-        "InvalidParameterValue",
-        f"Value {dedup} for parameter MessageDeduplicationId is invalid. Reason: The request includes a "
-        "parameter that is not valid for this queue type.",
-    ),
-    group_required=lambda: Fault("MissingParameter", "The request must contain the parameter MessageGroupId."),
-    dedup_required=lambda: Fault(
-        "InvalidParameterValue",
-        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
-    ),
-)
-
-
-def _fifo_ids(queue: Queue, params: Mapping[str, Any], body: str) -> tuple[str | None, str | None]:
-    group, dedup = _optional(params, "MessageGroupId"), _optional(params, "MessageDeduplicationId")
-    content_based = queue.attributes.get("ContentBasedDeduplication") == "true"
-    return message_ids(queue.fifo, content_based, group, dedup, body, _FIFO_ERRORS)
-
-
-def _arn_key(arn: str) -> tuple[str, str, str]:
-    parts = arn.split(":")
-    return (parts[3], parts[4], parts[5]) if len(parts) == 6 else ("", "", "")
-
-
-# --- urls, handles, tokens ---------------------------------------------------------------------------------
-
-
-def _url(host: str, account: str, name: str) -> str:
-    return f"http://{host}/{account}/{name}"
-
-
-def _parse_url(url: str) -> tuple[str, str]:
-    """(account, name) from a queue URL (any host); a URL that names no queue is QueueDoesNotExist."""
-    path = url.split("://", 1)[-1].partition("/")[2].split("?", 1)[0]
-    parts = [p for p in path.split("/") if p]
-    if len(parts) != 2:
-        raise _no_queue()
-    return parts[0], parts[1]
-
-
-def _make_handle(queue: Queue, message: Message) -> str:
-    raw = f"{queue.arn} {message.message_id} {uuid.uuid4().hex}".encode()
-    return base64.b64encode(raw).decode()
-
-
-def _parse_handle(handle: str, queue: Queue) -> str:
-    """The message id inside a receipt handle we issued for this queue; anything else is ReceiptHandleIsInvalid."""
-    try:
-        arn, message_id, _ = base64.b64decode(handle, validate=True).decode().split(" ")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        arn, message_id = "", ""
-    if arn != queue.arn or not message_id:
-        raise Fault("ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.')
-    return message_id
-
-
-def _decode_token(token: Any) -> str:
-    if token is None:
-        return ""
-    try:
-        return base64.b64decode(str(token), validate=True).decode()
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise Fault("InvalidParameterValue", "Invalid NextToken value.") from None
-
-
-# --- results -----------------------------------------------------------------------------------------------
-
-
-def _expire_messages(queue: Queue, now: float) -> None:
-    retention = int(queue.attributes["MessageRetentionPeriod"])
-    queue.messages[:] = [m for m in queue.messages if m.sent_at + retention > now]
-
-
-def _expire_dedup(queue: Queue, now: float) -> None:
-    for key in [k for k, (at, _) in queue.dedup.items() if at + DEDUP_WINDOW <= now]:
-        del queue.dedup[key]
