@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
-from awsfake.services.sns.service import SNS, message_attributes, string_map, structures
+from awsfake.services.sns.model import Published, Subscription, Topic
+from awsfake.services.sns.params import message_attributes, string_map, structures
+from awsfake.services.sns.service import SNS
 
-__all__ = ["SNS", "message_attributes", "string_map", "structures"]
+__all__ = ["SNS", "Published", "Subscription", "Topic", "message_attributes", "string_map", "structures"]

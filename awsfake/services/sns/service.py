@@ -9,32 +9,41 @@ delivered. Topics are per region and account, named by their ARN `arn:aws:sns:RE
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from awsfake.errors import Fault
 from awsfake.services import Call, Map, Result, Service
-from awsfake.services.fifo import FifoErrors, message_ids
 from awsfake.services.sns.delivery import (
     QueueSink,
-    attribute_values,
-    check_filter_policy,
     envelope,
-    matches,
     sqs_attributes,
+)
+from awsfake.services.sns.model import Published, Subscription, Topic
+from awsfake.services.sns.params import (
+    TOPIC_ARN,
+    check_endpoint,
+    check_message,
+    check_subscription_attribute,
+    check_topic_name,
+    default_policy,
+    fifo_ids,
+    for_protocol,
+    invalid,
+    message_attributes,
+    page_of,
+    passes_filter,
+    publish_target,
+    required,
+    string_map,
+    structures,
+    text_param,
+    topic_arn,
 )
 
 __all__ = ["SNS", "Published", "Subscription", "Topic"]
 
-PAGE_SIZE = 100
-MAX_MESSAGE_BYTES = 256 * 1024
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,251}\.fifo$")
-_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):(?P<name>[A-Za-z0-9_.-]+)$")
 _SETTABLE = frozenset(
     {
         *("DisplayName", "Policy", "DeliveryPolicy", "KmsMasterKeyId", "SignatureVersion", "TracingConfig"),
@@ -46,7 +55,6 @@ _FEEDBACK = frozenset(
     for protocol in ("HTTP", "Firehose", "Lambda", "SQS", "Application")
     for suffix in ("SuccessFeedbackRoleArn", "SuccessFeedbackSampleRate", "FailureFeedbackRoleArn")
 )
-_PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
 _CONFIRMED_AT_ONCE = ("sqs", "lambda", "application", "sms", "firehose")
 _DELIVERY_POLICY = {
     "http": {
@@ -63,47 +71,6 @@ _DELIVERY_POLICY = {
         "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"},
     }
 }
-
-
-@dataclass
-class Topic:
-    arn: str
-    owner: str
-    attributes: dict[str, str]
-    tags: dict[str, str] = field(default_factory=dict)
-    sequence: int = 0
-    dedup: dict[str, tuple[float, str]] = field(default_factory=dict)
-
-    @property
-    def fifo(self) -> bool:
-        return self.attributes.get("FifoTopic") == "true"
-
-
-@dataclass
-class Subscription:
-    arn: str
-    topic_arn: str
-    protocol: str
-    endpoint: str
-    owner: str
-    confirmed: bool
-    attributes: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Published:
-    """One accepted Publish, as the caller sent it."""
-
-    message_id: str
-    topic_arn: str
-    message: str
-    subject: str | None
-    message_structure: str | None
-    attributes: dict[str, dict[str, str]]
-    group_id: str | None
-    deduplication_id: str | None
-    sequence_number: str | None
-    timestamp: float
 
 
 class SNS(Service):
@@ -124,13 +91,13 @@ class SNS(Service):
     # --- topics --------------------------------------------------------------------------------------------
 
     def create_topic(self, call: Call) -> Result:
-        name = _required(call.params, "Name")
+        name = required(call.params, "Name")
         requested = string_map(call.params, "Attributes")
         fifo = requested.get("FifoTopic", "false").lower() == "true"
-        _check_topic_name(name, fifo)
+        check_topic_name(name, fifo)
         for attribute in requested:
             if attribute not in _SETTABLE and attribute not in _FEEDBACK and attribute != "FifoTopic":
-                raise _invalid("Attributes Reason: Unknown attribute " + attribute)
+                raise invalid("Attributes Reason: Unknown attribute " + attribute)
         arn = f"arn:aws:sns:{call.region}:{call.caller.account_id}:{name}"
         attributes = {k: v for k, v in requested.items() if k != "FifoTopic"}
         if fifo:
@@ -142,21 +109,21 @@ class SNS(Service):
                 tag_map = {t.get("Key", ""): t.get("Value", "") for t in tags}
                 self.topics[arn] = Topic(arn, call.caller.account_id, attributes, tag_map)
             elif any(existing.attributes.get(k) != v for k, v in attributes.items()):
-                raise _invalid("Attributes Reason: Topic already exists with different attributes")
+                raise invalid("Attributes Reason: Topic already exists with different attributes")
         return Result({"TopicArn": arn})
 
     def list_topics(self, call: Call) -> Result:
         prefix = f"arn:aws:sns:{call.region}:{call.caller.account_id}:"
         with self.lock:
             arns = sorted(a for a in self.topics if a.startswith(prefix))
-        page, token = _page(arns, _text(call.params, "NextToken"))
+        page, token = page_of(arns, text_param(call.params, "NextToken"))
         body: dict[str, Any] = {"Topics": [{"TopicArn": a} for a in page]}
         if token:
             body["NextToken"] = token
         return Result(body)
 
     def delete_topic(self, call: Call) -> Result:
-        arn = _topic_arn(call.params, "TopicArn")
+        arn = topic_arn(call.params, "TopicArn")
         with self.lock:
             if arn in self.topics:
                 self._topic(arn, call)  # another account's topic is not ours to delete
@@ -166,12 +133,12 @@ class SNS(Service):
         return Result({})
 
     def get_topic_attributes(self, call: Call) -> Result:
-        arn = _topic_arn(call.params, "TopicArn")
+        arn = topic_arn(call.params, "TopicArn")
         with self.lock:
             topic = self._topic(arn, call)
             subs = [s for s in self.subscriptions.values() if s.topic_arn == arn]
             attributes = {
-                "Policy": topic.attributes.get("Policy") or _default_policy(topic),
+                "Policy": topic.attributes.get("Policy") or default_policy(topic),
                 "Owner": topic.owner,
                 "SubscriptionsPending": str(sum(1 for s in subs if not s.confirmed)),
                 "TopicArn": topic.arn,
@@ -184,28 +151,28 @@ class SNS(Service):
         return Result({"Attributes": Map(attributes)})
 
     def set_topic_attributes(self, call: Call) -> Result:
-        arn = _topic_arn(call.params, "TopicArn")
-        name = _required(call.params, "AttributeName")
-        value = _text(call.params, "AttributeValue") or ""
+        arn = topic_arn(call.params, "TopicArn")
+        name = required(call.params, "AttributeName")
+        value = text_param(call.params, "AttributeValue") or ""
         if name not in _SETTABLE and name not in _FEEDBACK:
-            raise _invalid("AttributeName")
+            raise invalid("AttributeName")
         with self.lock:
             topic = self._topic(arn, call)
             if name in ("ContentBasedDeduplication", "FifoThroughputScope") and not topic.fifo:
-                raise _invalid(f"AttributeName Reason: {name} is only valid for FIFO topics")
+                raise invalid(f"AttributeName Reason: {name} is only valid for FIFO topics")
             topic.attributes[name] = value
         return Result({})
 
     # --- subscriptions -------------------------------------------------------------------------------------
 
     def subscribe(self, call: Call) -> Result:
-        arn = _topic_arn(call.params, "TopicArn")
-        protocol = _required(call.params, "Protocol").lower()
-        endpoint = _text(call.params, "Endpoint") or ""
-        _check_endpoint(protocol, endpoint)
+        arn = topic_arn(call.params, "TopicArn")
+        protocol = required(call.params, "Protocol").lower()
+        endpoint = text_param(call.params, "Endpoint") or ""
+        check_endpoint(protocol, endpoint)
         attributes = string_map(call.params, "Attributes")
         for name, value in attributes.items():
-            _check_subscription_attribute(name, value)
+            check_subscription_attribute(name, value)
         with self.lock:
             self._topic(arn, call)
             sub = next(
@@ -224,14 +191,14 @@ class SNS(Service):
                 self.subscriptions[sub.arn] = sub
         shown = (
             sub.arn
-            if sub.confirmed or _text(call.params, "ReturnSubscriptionArn") == "true"
+            if sub.confirmed or text_param(call.params, "ReturnSubscriptionArn") == "true"
             else "pending confirmation"
         )
         return Result({"SubscriptionArn": shown})
 
     def get_subscription_attributes(self, call: Call) -> Result:
         with self.lock:
-            sub = self._subscription(_required(call.params, "SubscriptionArn"))
+            sub = self._subscription(required(call.params, "SubscriptionArn"))
             attributes = {
                 "Owner": sub.owner,
                 "RawMessageDelivery": "false",
@@ -246,17 +213,17 @@ class SNS(Service):
         return Result({"Attributes": Map(attributes)})
 
     def set_subscription_attributes(self, call: Call) -> Result:
-        name = _required(call.params, "AttributeName")
-        value = str(_text(call.params, "AttributeValue") or "")
-        _check_subscription_attribute(name, value)
+        name = required(call.params, "AttributeName")
+        value = str(text_param(call.params, "AttributeValue") or "")
+        check_subscription_attribute(name, value)
         with self.lock:
-            self._subscription(_required(call.params, "SubscriptionArn")).attributes[name] = value
+            self._subscription(required(call.params, "SubscriptionArn")).attributes[name] = value
         return Result({})
 
     def unsubscribe(self, call: Call) -> Result:
-        arn = _required(call.params, "SubscriptionArn")
-        if not _TOPIC_ARN.match(arn.rsplit(":", 1)[0]):
-            raise _invalid("SubscriptionArn")
+        arn = required(call.params, "SubscriptionArn")
+        if not TOPIC_ARN.match(arn.rsplit(":", 1)[0]):
+            raise invalid("SubscriptionArn")
         with self.lock:
             if self.subscriptions.pop(arn, None) is None:
                 raise Fault("NotFound", "Subscription does not exist", 404)
@@ -267,32 +234,32 @@ class SNS(Service):
             subs = sorted(
                 (s for s in self.subscriptions.values() if s.owner == call.caller.account_id), key=lambda s: s.arn
             )
-        return self._subscription_page(subs, _text(call.params, "NextToken"))
+        return self._subscription_page(subs, text_param(call.params, "NextToken"))
 
     def list_subscriptions_by_topic(self, call: Call) -> Result:
-        arn = _topic_arn(call.params, "TopicArn")
+        arn = topic_arn(call.params, "TopicArn")
         with self.lock:
             self._topic(arn, call)
             subs = sorted((s for s in self.subscriptions.values() if s.topic_arn == arn), key=lambda s: s.arn)
-        return self._subscription_page(subs, _text(call.params, "NextToken"))
+        return self._subscription_page(subs, text_param(call.params, "NextToken"))
 
     # --- publishing ----------------------------------------------------------------------------------------
 
     def publish(self, call: Call) -> Result:
         params = call.params
-        arn = _publish_target(params)
-        message = _text(params, "Message")
+        arn = publish_target(params)
+        message = text_param(params, "Message")
         if message is None:
             raise Fault(
                 "ValidationError",
                 "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not "
                 "be null",
             )
-        _check_message(message, _text(params, "Subject"), _text(params, "MessageStructure"))
+        check_message(message, text_param(params, "Subject"), text_param(params, "MessageStructure"))
         attributes = message_attributes(params)
         with self.lock:
             topic = self._topic(arn, call)
-            group, dedup = _fifo_ids(topic, params, message)
+            group, dedup = fifo_ids(topic, params, message)
             duplicate = topic.dedup.get(dedup) if dedup else None
             if duplicate is not None and duplicate[0] + 300 > time.time():
                 return Result({"MessageId": duplicate[1]})
@@ -301,7 +268,7 @@ class SNS(Service):
                 topic.sequence += 1
                 sequence = f"{topic.sequence:020d}"
             record = Published(
-                str(uuid.uuid4()), arn, message, _text(params, "Subject"), _text(params, "MessageStructure"),
+                str(uuid.uuid4()), arn, message, text_param(params, "Subject"), text_param(params, "MessageStructure"),
                 attributes, group, dedup, sequence, time.time(),
             )  # fmt: skip
             if dedup:
@@ -322,8 +289,8 @@ class SNS(Service):
         if sink is None:
             return
         for sub in targets:
-            message = _for_protocol(record, "sqs")
-            if not _passes_filter(sub, record, message):
+            message = for_protocol(record, "sqs")
+            if not passes_filter(sub, record, message):
                 continue
             if sub.attributes.get("RawMessageDelivery") == "true":
                 body, attributes = message, sqs_attributes(record.attributes)
@@ -361,7 +328,7 @@ class SNS(Service):
         return topic
 
     def _subscription_page(self, subs: list[Subscription], token: Any) -> Result:
-        page, next_token = _page(subs, token)
+        page, next_token = page_of(subs, token)
         entries = [
             {
                 "SubscriptionArn": s.arn if s.confirmed else "PendingConfirmation",
@@ -376,209 +343,3 @@ class SNS(Service):
         if next_token:
             body["NextToken"] = next_token
         return Result(body)
-
-
-# --- parameters (nested values, as the query family decodes them) -----------------------------------------
-
-
-def string_map(params: Mapping[str, Any], name: str) -> dict[str, str]:
-    """A map parameter (`Attributes`) as str -> str; what is not a map of strings counts as absent."""
-    value = params.get(name)
-    if not isinstance(value, dict):
-        return {}
-    return {str(k): (v if isinstance(v, str) else "") for k, v in value.items()}
-
-
-def structures(params: Mapping[str, Any], name: str) -> list[dict[str, str]]:
-    """A list of structures (`Tags`) with their string fields."""
-    value = params.get(name)
-    if not isinstance(value, list):
-        return []
-    return [{k: v for k, v in item.items() if isinstance(v, str)} for item in value if isinstance(item, dict)]
-
-
-def message_attributes(params: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """Publish's MessageAttributes (name -> DataType and StringValue or BinaryValue), each checked."""
-    value = params.get("MessageAttributes")
-    out: dict[str, dict[str, str]] = {}
-    for name, attribute in value.items() if isinstance(value, dict) else ():
-        fields = attribute if isinstance(attribute, dict) else {}
-        data_type = _text(fields, "DataType") or ""
-        kind = data_type.split(".", 1)[0]
-        field_name = "BinaryValue" if kind == "Binary" else "StringValue"
-        if kind not in ("String", "Number", "Binary"):
-            raise Fault(
-                "ParameterValueInvalid",
-                f"The message attribute '{name}' has an invalid message attribute type, the set of supported type "
-                "prefixes is Binary, Number, and String.",
-            )
-        text = _text(fields, field_name)
-        if not text:
-            raise Fault(
-                "ParameterValueInvalid",
-                f"The message attribute '{name}' must contain non-empty message attribute value for message "
-                f"attribute type '{kind}'.",
-            )
-        out[name] = {"DataType": data_type, field_name: text}
-    return out
-
-
-def _text(params: Mapping[str, Any], name: str) -> str | None:
-    """A scalar parameter; a structure sent where text belongs counts as absent."""
-    value = params.get(name)
-    return value if isinstance(value, str) else None
-
-
-def _required(params: Mapping[str, Any], name: str) -> str:
-    value = _text(params, name)
-    if value is None or value == "":
-        raise _invalid(name)
-    return str(value)
-
-
-def _invalid(what: str) -> Fault:
-    return Fault("InvalidParameter", f"Invalid parameter: {what}")
-
-
-def _topic_arn(params: Mapping[str, Any], name: str) -> str:
-    arn = _required(params, name)
-    if not _TOPIC_ARN.match(arn):
-        raise _invalid(name)
-    return arn
-
-
-def _publish_target(params: Mapping[str, Any]) -> str:
-    targets = [n for n in ("TopicArn", "TargetArn", "PhoneNumber") if params.get(n)]
-    if not targets:
-        raise _invalid("TopicArn or TargetArn Reason: no value for required parameter")
-    if len(targets) > 1:
-        raise _invalid("TopicArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be specified")
-    if targets[0] == "PhoneNumber":
-        raise _invalid("PhoneNumber Reason: SMS is not emulated")
-    return _topic_arn(params, targets[0])
-
-
-def _check_topic_name(name: str, fifo: bool) -> None:
-    if fifo and not _FIFO_NAME.match(name):
-        raise _invalid(
-            "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, "
-            "numbers, underscores, and hyphens, and must be between 1 and 256 characters long."
-        )
-    if not fifo and not _NAME.match(name):
-        raise _invalid("Topic Name")
-
-
-def _check_message(message: str, subject: Any, structure: Any) -> None:
-    if message == "":
-        raise _invalid("Empty message")
-    if len(message.encode()) > MAX_MESSAGE_BYTES:
-        raise _invalid("Message too long")
-    if subject is not None and (
-        subject == "" or len(subject) > 100 or any(ord(c) < 32 for c in subject) or not subject.isascii()
-    ):
-        raise _invalid("Subject")
-    if structure is None:
-        return
-    if structure != "json":
-        raise _invalid("MessageStructure")
-    try:
-        document = json.loads(message)
-    except (ValueError, RecursionError):
-        raise _invalid("Message Structure - JSON message body failed to parse") from None
-    if not isinstance(document, dict) or not isinstance(document.get("default"), str):
-        raise _invalid("Message Structure - No default entry in JSON message body")
-
-
-_FIFO_ERRORS = FifoErrors(
-    dedup_not_allowed=lambda _: _invalid(
-        "MessageDeduplicationId Reason: The request includes a parameter that is not valid for this topic type"
-    ),
-    group_required=lambda: _invalid("The MessageGroupId parameter is required for FIFO topics"),
-    dedup_required=lambda: _invalid(
-        "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
-    ),
-)
-
-
-def _fifo_ids(topic: Topic, params: Mapping[str, Any], message: str) -> tuple[str | None, str | None]:
-    group, dedup = _text(params, "MessageGroupId"), _text(params, "MessageDeduplicationId")
-    content_based = topic.attributes.get("ContentBasedDeduplication") == "true"
-    return message_ids(topic.fifo, content_based, group, str(dedup) if dedup else None, message, _FIFO_ERRORS)
-
-
-def _check_subscription_attribute(name: str, value: str) -> None:
-    if name not in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "DeliveryPolicy", "RedrivePolicy"):
-        raise _invalid("AttributeName")
-    if name == "RawMessageDelivery" and value not in ("true", "false"):
-        raise _invalid("Attributes Reason: RawMessageDelivery: Invalid value [" + value + "]. Must be true or false.")
-    if name == "FilterPolicy" and value:
-        check_filter_policy(value)
-    if name == "FilterPolicyScope" and value not in ("MessageAttributes", "MessageBody"):
-        raise _invalid("Attributes Reason: FilterPolicyScope: Invalid value [" + value + "].")
-
-
-def _for_protocol(record: Published, protocol: str) -> str:
-    """With MessageStructure json, each protocol gets its own entry, or the default one."""
-    if record.message_structure != "json":
-        return record.message
-    document = json.loads(record.message)
-    return str(document.get(protocol, document["default"]))
-
-
-def _passes_filter(sub: Subscription, record: Published, message: str) -> bool:
-    text = sub.attributes.get("FilterPolicy")
-    if not text:
-        return True
-    policy = check_filter_policy(text)
-    if sub.attributes.get("FilterPolicyScope") == "MessageBody":
-        try:
-            values = json.loads(message)
-        except ValueError:
-            return False
-        return isinstance(values, dict) and matches(policy, values)
-    return matches(policy, attribute_values(record.attributes))
-
-
-def _check_endpoint(protocol: str, endpoint: str) -> None:
-    if protocol not in _PROTOCOLS:
-        raise _invalid(f"Amazon SNS does not support this protocol string: {protocol}")
-    if protocol in ("http", "https") and not endpoint.lower().startswith(protocol + "://"):
-        raise _invalid("Endpoint must match the specified protocol")
-    if protocol == "sqs" and not endpoint.startswith("arn:aws:sqs:"):
-        raise _invalid("SQS endpoint ARN")
-    if protocol in ("email", "email-json") and "@" not in endpoint:
-        raise _invalid("Email address")
-
-
-def _page(items: list[Any], token: Any) -> tuple[list[Any], str | None]:
-    """One page of at most PAGE_SIZE items; the token is the offset of the next page."""
-    try:
-        start = int(token) if token else 0
-    except ValueError:
-        raise _invalid("NextToken") from None
-    if start < 0 or start > len(items):
-        raise _invalid("NextToken")
-    page = items[start : start + PAGE_SIZE]
-    return page, str(start + PAGE_SIZE) if start + PAGE_SIZE < len(items) else None
-
-
-def _default_policy(topic: Topic) -> str:
-    actions = [
-        "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission", "SNS:RemovePermission",
-        "SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish",
-    ]  # fmt: skip
-    policy = {
-        "Version": "2008-10-17",
-        "Id": "__default_policy_ID",
-        "Statement": [
-            {
-                "Sid": "__default_statement_ID",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": actions,
-                "Resource": topic.arn,
-                "Condition": {"StringEquals": {"AWS:SourceOwner": topic.owner}},
-            }
-        ],
-    }
-    return json.dumps(policy, separators=(",", ":"))
