@@ -2,16 +2,11 @@
 
 A `Fault` is raised by the request reader, auth and services, and rendered only by a protocol family
 (`awsfake.families`). Each shared AWS text is written once, here; an error only one service raises is written
-where that service raises it. `Fault.service` names the service whose family renders the fault when it was
-raised before the pipeline knew the service (auth learns it from the credential scope).
+where that service raises it. `Fault.service` names the service (its catalogue name) whose family renders the
+fault, when it was raised before the pipeline knew the service (auth learns it from the credential scope).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from awsfake.catalog import ServiceInfo
 
 __all__ = [
     "SECRET_HEADERS",
@@ -55,7 +50,7 @@ class Fault(Exception):
         extras: dict[str, str] | None = None,
         sender: bool = True,
         headers: dict[str, str] | None = None,
-        service: ServiceInfo | None = None,
+        service: str | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
@@ -149,11 +144,11 @@ def invalid_uri() -> Fault:
     return Fault("InvalidURI", "Couldn't parse the specified URI.")
 
 
-def invalid_request(message: str, service: ServiceInfo | None = None) -> Fault:
+def invalid_request(message: str, service: str | None = None) -> Fault:
     return Fault("InvalidRequest", message, service=service)
 
 
-def invalid_argument(message: str, name: str, value: str, service: ServiceInfo | None = None) -> Fault:
+def invalid_argument(message: str, name: str, value: str, service: str | None = None) -> Fault:
     return Fault("InvalidArgument", message, extras={"ArgumentName": name, "ArgumentValue": value}, service=service)
 
 
@@ -168,7 +163,7 @@ def malformed_xml() -> Fault:
     )
 
 
-def unsupported_auth_mechanism(service: ServiceInfo | None = None) -> Fault:
+def unsupported_auth_mechanism(service: str | None = None) -> Fault:
     return invalid_request(
         "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.", service
     )
@@ -179,5 +174,5 @@ S3_MISMATCH = (
 )
 
 
-def s3_signature_mismatch(extras: dict[str, str] | None = None, service: ServiceInfo | None = None) -> Fault:
+def s3_signature_mismatch(extras: dict[str, str] | None = None, service: str | None = None) -> Fault:
     return Fault("SignatureDoesNotMatch", S3_MISMATCH, 403, extras=extras, service=service)

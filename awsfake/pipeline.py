@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
 from awsfake import auth
@@ -22,11 +22,24 @@ from awsfake.request import HeaderMap, Request, Unreadable, read_request, redact
 from awsfake.services import Call, Caller, Result
 
 if TYPE_CHECKING:
-    from awsfake.endpoint import FakeAWS
+    from awsfake.accounts import Accounts
+    from awsfake.services import Service
+    from awsfake.stubs import Stubs
 
-__all__ = ["Exchange", "record_of", "respond"]
+__all__ = ["Endpoint", "Exchange", "record_of", "respond"]
 
 JOURNAL_BODY_LIMIT = 64 * 1024
+
+
+class Endpoint(Protocol):
+    """What the pipeline reads of the endpoint it runs for (`awsfake.endpoint.FakeAWS`)."""
+
+    region: str
+    max_body_size: int
+    accounts: Accounts
+    stubs: Stubs
+
+    def service(self, name: str) -> Service | None: ...
 
 
 @dataclass
@@ -46,11 +59,11 @@ class Exchange:
 
     def error(self, fault: Fault) -> Response:
         """`fault` in the family of the service it names, else of the service this exchange is for."""
-        info = fault.service or self.info
+        info = info_for(fault.service) if fault.service else self.info
         return info.family.answer(info, fault)
 
 
-def respond(fake: FakeAWS, environ: dict[str, Any], exchange: Exchange) -> Response:
+def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Response:
     """The answer to one request; every failure AWS would report is rendered here, in the service's family."""
     try:
         request = read_request(environ, fake.max_body_size)
@@ -63,7 +76,7 @@ def respond(fake: FakeAWS, environ: dict[str, Any], exchange: Exchange) -> Respo
     try:
         verified = auth.verify(request, fake.accounts, fake.region)
     except Fault as fault:
-        exchange.info = fault.service or auth.guess_info(request)
+        exchange.info = info_for(fault.service) if fault.service else auth.guess_info(request)
         exchange.access_key_id, exchange.region = auth.presented_scope(request, fake.region)
         return exchange.error(fault)
     identity = verified.identity
@@ -78,7 +91,7 @@ def respond(fake: FakeAWS, environ: dict[str, Any], exchange: Exchange) -> Respo
     return family.render_result(exchange.info, exchange.action, result, family.new_request_id())
 
 
-def _call(fake: FakeAWS, request: Request, verified: auth.Verified, exchange: Exchange) -> Call:
+def _call(fake: Endpoint, request: Request, verified: auth.Verified, exchange: Exchange) -> Call:
     """The service's view of the request: plain values, the operation and its parameters parsed by the family."""
     identity = verified.identity
     info = verified.info
@@ -99,7 +112,7 @@ def _call(fake: FakeAWS, request: Request, verified: auth.Verified, exchange: Ex
     return call
 
 
-def _dispatch(fake: FakeAWS, call: Call, exchange: Exchange) -> Result:
+def _dispatch(fake: Endpoint, call: Call, exchange: Exchange) -> Result:
     stub = fake.stubs.take(call.service, call.action)
     if stub is not None:
         stub.calls.append(call)

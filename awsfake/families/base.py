@@ -14,16 +14,15 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from awsfake.errors import Fault, internal_error
 
 if TYPE_CHECKING:
-    from awsfake.catalog import ServiceInfo
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
-__all__ = ["DENIAL_KINDS", "Denial", "Family", "Response", "new_uuid_id", "xml_safe", "xml_text"]
+__all__ = ["DENIAL_KINDS", "Denial", "Family", "Response", "Spoken", "new_uuid_id", "xml_safe", "xml_text"]
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -47,6 +46,25 @@ DENIAL_KINDS = frozenset(
 )
 
 
+class Spoken(Protocol):
+    """What a family reads of a service's catalogue row (`awsfake.catalog.ServiceInfo` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def target_prefix(self) -> str: ...
+
+    @property
+    def json_content_type(self) -> str: ...
+
+    @property
+    def query_errors(self) -> Mapping[str, str] | None: ...
+
+
 @dataclass(frozen=True)
 class Denial:
     """One auth failure as a family reports it. `message` may hold `{detail}` (the query/JSON explanation) or
@@ -67,7 +85,7 @@ class Response:
 
 
 class Family(ABC):
-    """One wire format. Instances are stateless; the service's catalogue row (`ServiceInfo`) is passed in."""
+    """One wire format. Instances are stateless; the service's catalogue row (`Spoken`) is passed in."""
 
     name: ClassVar[str]
     # kind (one of DENIAL_KINDS) -> the family's code, status and message
@@ -75,7 +93,7 @@ class Family(ABC):
     # whether denials carry S3's extra elements (AWSAccessKeyId, StringToSign, ...)
     denial_extras: ClassVar[bool] = False
 
-    def denial(self, info: ServiceInfo, kind: str) -> Denial:
+    def denial(self, info: Spoken, kind: str) -> Denial:
         """How this family reports `kind` of auth failure for `info`'s service."""
         return self.denials[kind]
 
@@ -85,31 +103,31 @@ class Family(ABC):
 
     @abstractmethod
     def operation(
-        self, info: ServiceInfo, request: Request, call: Call, service: Service | None
+        self, info: Spoken, request: Request, call: Call, service: Service | None
     ) -> tuple[str, dict[str, Any]]:
         """(operation name, parameters as plain nested values) of a verified request; `call.body` is its payload."""
 
     @abstractmethod
-    def render_result(self, info: ServiceInfo, action: str, result: Result, request_id: str) -> Response: ...
+    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response: ...
 
     @abstractmethod
-    def render_error(self, info: ServiceInfo, fault: Fault, request_id: str) -> Response: ...
+    def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response: ...
 
     @abstractmethod
-    def unknown_operation(self, info: ServiceInfo, action: str, method: str, path: str) -> Fault:
+    def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
         """The family's answer to an operation the service does not have."""
 
     @abstractmethod
     def body_too_large(self, max_size: int) -> Fault:
         """The family's answer to a body over the endpoint's limit."""
 
-    def unsupported_algorithm(self, info: ServiceInfo, algorithm: str) -> Fault:
+    def unsupported_algorithm(self, info: Spoken, algorithm: str) -> Fault:
         """An Authorization header with another scheme than SigV4 (SigV2, say)."""
         return self.deny(info, "incomplete", detail=f"Unsupported AWS 'algorithm': '{algorithm}'")
 
     def deny(
         self,
-        info: ServiceInfo,
+        info: Spoken,
         kind: str,
         *,
         detail: str = "",
@@ -120,12 +138,12 @@ class Family(ABC):
         denial = self.denial(info, kind)
         message = denial.message.replace("{detail}", detail).replace("{s3detail}", s3detail)
         shown = extras if self.denial_extras else None
-        return Fault(denial.code, message, denial.status, extras=shown, service=info)
+        return Fault(denial.code, message, denial.status, extras=shown, service=info.name)
 
     def internal_error(self) -> Fault:
         return internal_error()
 
-    def answer(self, info: ServiceInfo, fault: Fault) -> Response:
+    def answer(self, info: Spoken, fault: Fault) -> Response:
         """Render `fault` with a fresh request id (the pipeline's one call for errors)."""
         response = self.render_error(info, fault, self.new_request_id())
         response.headers.extend(fault.headers.items())

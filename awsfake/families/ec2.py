@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from lxml import etree
 
-from awsfake.families.base import Denial, Response, xml_safe
+from awsfake.families.base import Denial, Response, Spoken, xml_safe
 from awsfake.families.query import Query
 from awsfake.families.xml import document, fill, nsmap
 
 if TYPE_CHECKING:
-    from awsfake.catalog import ServiceInfo
     from awsfake.errors import Fault
     from awsfake.services import Result
 
@@ -30,7 +29,7 @@ class Ec2(Query):
         kind: _EXPIRED if kind in _EXPIRY_KINDS else _AUTH_FAILURE for kind in Query.denials
     }
 
-    def render_result(self, info: ServiceInfo, action: str, result: Result, request_id: str) -> Response:
+    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
         headers = list(result.headers.items())
         if isinstance(result.body, (bytes, bytearray)):
             body = bytes(result.body)
@@ -43,7 +42,7 @@ class Ec2(Query):
             headers.append(("Content-Type", "text/xml;charset=UTF-8"))
         return Response(result.status, [*headers, ("x-amzn-RequestId", request_id)], body, request_id)
 
-    def render_error(self, info: ServiceInfo, fault: Fault, request_id: str) -> Response:
+    def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         fault = xml_safe(fault)
         root = etree.Element("Response")
         error = etree.SubElement(etree.SubElement(root, "Errors"), "Error")

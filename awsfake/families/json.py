@@ -12,12 +12,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from awsfake.errors import Fault
-from awsfake.families.base import Denial, Family, Response, new_uuid_id
+from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id
 from awsfake.families.query import QUERY_DENIALS
 from awsfake.families.xml import aware
 
 if TYPE_CHECKING:
-    from awsfake.catalog import ServiceInfo
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
@@ -47,14 +46,14 @@ class Json(Family):
         "presign_future": _SIGNATURE,
     }
 
-    def denial(self, info: ServiceInfo, kind: str) -> Denial:
+    def denial(self, info: Spoken, kind: str) -> Denial:
         return QUERY_DENIALS[kind] if info.query_errors is not None else self.denials[kind]
 
     def new_request_id(self) -> str:
         return new_uuid_id()
 
     def operation(
-        self, info: ServiceInfo, request: Request, call: Call, service: Service | None
+        self, info: Spoken, request: Request, call: Call, service: Service | None
     ) -> tuple[str, dict[str, Any]]:
         """(operation, params); the target must carry the service's own prefix."""
         prefix, dot, action = (request.header("x-amz-target") or "").partition(".")
@@ -70,7 +69,7 @@ class Json(Family):
             raise Fault("SerializationException", "Start of structure or map found where not expected.")
         return action, params
 
-    def render_result(self, info: ServiceInfo, action: str, result: Result, request_id: str) -> Response:
+    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
         headers = list(result.headers.items())
         if isinstance(result.body, (bytes, bytearray)):
             body = bytes(result.body)
@@ -79,7 +78,7 @@ class Json(Family):
             body = json.dumps({} if result.body is None else result.body, default=_json_default).encode()
         return Response(result.status, [*headers, ("x-amzn-RequestId", request_id)], body, request_id)
 
-    def render_error(self, info: ServiceInfo, fault: Fault, request_id: str) -> Response:
+    def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         headers = [("Content-Type", info.json_content_type), ("x-amzn-RequestId", request_id)]
         error_type = fault.code
         if info.query_errors is not None:
@@ -90,7 +89,7 @@ class Json(Family):
         body = json.dumps({"__type": error_type, "message": fault.message}).encode()
         return Response(fault.status, headers, body, request_id)
 
-    def unknown_operation(self, info: ServiceInfo, action: str, method: str, path: str) -> Fault:
+    def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
         return Fault("UnknownOperationException", "")
 
     def body_too_large(self, max_size: int) -> Fault:

@@ -11,11 +11,10 @@ from urllib.parse import parse_qsl
 from lxml import etree
 
 from awsfake.errors import Fault, invalid_action
-from awsfake.families.base import Denial, Family, Response, new_uuid_id, xml_safe
+from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id, xml_safe
 from awsfake.families.xml import document, fill, nsmap
 
 if TYPE_CHECKING:
-    from awsfake.catalog import ServiceInfo
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
@@ -116,7 +115,7 @@ class Query(Family):
         return new_uuid_id()
 
     def operation(
-        self, info: ServiceInfo, request: Request, call: Call, service: Service | None
+        self, info: Spoken, request: Request, call: Call, service: Service | None
     ) -> tuple[str, dict[str, Any]]:
         params = nest(form_fields(request, call.body))
         action = params.get("Action", "")
@@ -124,7 +123,7 @@ class Query(Family):
             raise Fault("MissingAction", "Missing Action")
         return action, params
 
-    def render_result(self, info: ServiceInfo, action: str, result: Result, request_id: str) -> Response:
+    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
         headers = list(result.headers.items())
         if isinstance(result.body, (bytes, bytearray)):
             body = bytes(result.body)
@@ -138,7 +137,7 @@ class Query(Family):
             headers.append(("Content-Type", "text/xml"))
         return Response(result.status, [*headers, ("x-amzn-RequestId", request_id)], body, request_id)
 
-    def render_error(self, info: ServiceInfo, fault: Fault, request_id: str) -> Response:
+    def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         fault = xml_safe(fault)
         root = etree.Element("ErrorResponse", nsmap=nsmap(info.namespace))
         error = etree.SubElement(root, "Error")
@@ -149,7 +148,7 @@ class Query(Family):
         headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
         return Response(fault.status, headers, document(root, declaration=False), request_id)
 
-    def unknown_operation(self, info: ServiceInfo, action: str, method: str, path: str) -> Fault:
+    def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
         return invalid_action(action)
 
     def body_too_large(self, max_size: int) -> Fault:

@@ -18,11 +18,10 @@ from awsfake.errors import (
     not_implemented,
     unsupported_auth_mechanism,
 )
-from awsfake.families.base import Denial, Family, Response, xml_safe
+from awsfake.families.base import Denial, Family, Response, Spoken, xml_safe
 from awsfake.families.xml import document, fill, nsmap
 
 if TYPE_CHECKING:
-    from awsfake.catalog import ServiceInfo
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
@@ -63,12 +62,12 @@ class RestXml(Family):
         return os.urandom(8).hex().upper()
 
     def operation(
-        self, info: ServiceInfo, request: Request, call: Call, service: Service | None
+        self, info: Spoken, request: Request, call: Call, service: Service | None
     ) -> tuple[str, dict[str, Any]]:
         """REST operations are found by the service (method, path, query, headers): see `Service.route`."""
         return (service.route(call) if service else ""), {}
 
-    def render_result(self, info: ServiceInfo, action: str, result: Result, request_id: str) -> Response:
+    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
         headers = list(result.headers.items())
         if isinstance(result.body, (bytes, bytearray)):
             body = bytes(result.body)
@@ -78,7 +77,7 @@ class RestXml(Family):
                 headers.append(("Content-Type", "application/xml"))
         return Response(result.status, _with_ids(headers, request_id), body, request_id)
 
-    def render_error(self, info: ServiceInfo, fault: Fault, request_id: str) -> Response:
+    def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         fault = xml_safe(fault)
         root = etree.Element("Error")
         etree.SubElement(root, "Code").text = fault.code
@@ -90,7 +89,7 @@ class RestXml(Family):
         etree.SubElement(root, "HostId").text = headers[-1][1]
         return Response(fault.status, headers, document(root), request_id)
 
-    def unknown_operation(self, info: ServiceInfo, action: str, method: str, path: str) -> Fault:
+    def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
         """A method S3 never accepts is MethodNotAllowed (naming the kind of resource); else NotImplemented."""
         if method not in _METHODS:
             return method_not_allowed(method, _resource_type(path))
@@ -99,8 +98,8 @@ class RestXml(Family):
     def body_too_large(self, max_size: int) -> Fault:
         return entity_too_large(max_size)
 
-    def unsupported_algorithm(self, info: ServiceInfo, algorithm: str) -> Fault:
-        return unsupported_auth_mechanism(info)
+    def unsupported_algorithm(self, info: Spoken, algorithm: str) -> Fault:
+        return unsupported_auth_mechanism(info.name)
 
 
 def _resource_type(path: str) -> str:
@@ -113,7 +112,7 @@ def _with_ids(headers: list[tuple[str, str]], request_id: str) -> list[tuple[str
     return [*headers, ("x-amz-request-id", request_id), ("x-amz-id-2", host_id)]
 
 
-def _document(info: ServiceInfo, result: Result) -> bytes:
+def _document(info: Spoken, result: Result) -> bytes:
     tree = result.body
     root_name = result.root
     if tree is None:

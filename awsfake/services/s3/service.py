@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 from awsfake.errors import Fault, method_not_allowed, no_such_key, not_implemented
 from awsfake.services import Call, Result, Service
-from awsfake.services.s3 import post_object
 from awsfake.services.s3.addressing import action_for, check_bucket_name, locate
 from awsfake.services.s3.bodies import location_constraint, parse_complete, parse_delete, parse_tagging
 from awsfake.services.s3.headers import (
@@ -37,6 +36,7 @@ from awsfake.services.s3.headers import (
 )
 from awsfake.services.s3.listing import ListQuery, decode_token, encode_token, list_page, listed
 from awsfake.services.s3.model import S3Object, argument, big_int, bucket_arn, etag_of, first, now, owner_of
+from awsfake.services.s3.post_object import answer, is_browser_upload, store_call, upload_of
 
 __all__ = ["S3", "S3Object"]
 
@@ -82,7 +82,7 @@ class S3(Service):
     # --- routing -------------------------------------------------------------------------------------------
 
     def route(self, call: Call) -> str:
-        if post_object.is_browser_upload(call):
+        if is_browser_upload(call):
             return "PostObject"
         return action_for(call.method, call.host, call.path, call.query, call.headers)
 
@@ -92,9 +92,9 @@ class S3(Service):
 
     def post_object(self, call: Call) -> Result:
         """A browser upload (its form already verified by auth): stored as PutObject stores it."""
-        upload = post_object.upload_of(call)
-        stored = self.put_object(post_object.store_call(call, upload))
-        return post_object.answer(upload, stored.headers.get("ETag", ""), call.host)
+        upload = upload_of(call)
+        stored = self.put_object(store_call(call, upload))
+        return answer(upload, stored.headers.get("ETag", ""), call.host)
 
     def method_not_allowed(self, call: Call) -> Result:
         raise method_not_allowed(call.method.upper(), "OBJECT" if locate(call.host, call.path)[1] else "BUCKET")
