@@ -61,19 +61,19 @@ class Fault(Exception):
         self.headers = dict(headers or {})
         self.service = service
 
-    def replace(self, **changes: object) -> Fault:
+    def replace(
+        self, *, message: str | None = None, extras: dict[str, str] | None = None, service: str | None = None
+    ) -> Fault:
         """A copy with some fields changed (faults are shared values: a renderer never edits one in place)."""
-        fields: dict[str, object] = {
-            "code": self.code,
-            "message": self.message,
-            "status": self.status,
-            "extras": self.extras,
-            "sender": self.sender,
-            "headers": self.headers,
-            "service": self.service,
-        }
-        fields.update(changes)
-        return Fault(**fields)  # type: ignore[arg-type]
+        return Fault(
+            self.code,
+            self.message if message is None else message,
+            self.status,
+            extras=self.extras if extras is None else extras,
+            sender=self.sender,
+            headers=self.headers,
+            service=self.service if service is None else service,
+        )
 
 
 def redact(text: str, secret: str | None) -> str:
