@@ -4,7 +4,7 @@ are `<item>`s); errors are `<Response><Errors><Error>` with `<RequestID>`; most 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from lxml import etree
 
@@ -14,7 +14,6 @@ from awsfake.families.xml import document, fill, nsmap
 
 if TYPE_CHECKING:
     from awsfake.errors import Fault
-    from awsfake.services import Result
 
 __all__ = ["Ec2"]
 
@@ -29,18 +28,13 @@ class Ec2(Query):
         kind: _EXPIRED if kind in _EXPIRY_KINDS else _AUTH_FAILURE for kind in Query.denials
     }
 
-    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        headers = list(result.headers.items())
-        if isinstance(result.body, (bytes, bytearray)):
-            body = bytes(result.body)
-        else:
-            root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
-            etree.SubElement(root, "requestId").text = request_id
-            if result.body is not None:
-                fill(root, result.body, "item")
-            body = document(root)
-            headers.append(("Content-Type", "text/xml;charset=UTF-8"))
-        return Response(result.status, [*headers, ("x-amzn-RequestId", request_id)], body, request_id)
+    def document(self, info: Spoken, action: str, tree: Any, request_id: str) -> tuple[bytes, str]:
+        """A result tree as `<XResponse><requestId/>…` (lists are `<item>`s), and its content type."""
+        root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
+        etree.SubElement(root, "requestId").text = request_id
+        if tree is not None:
+            fill(root, tree, "item")
+        return document(root), "text/xml;charset=UTF-8"
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         fault = xml_safe(fault)

@@ -128,14 +128,18 @@ class Query(Family):
         if isinstance(result.body, (bytes, bytearray)):
             body = bytes(result.body)
         else:
-            root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
-            if result.body is not None:
-                fill(etree.SubElement(root, f"{action}Result"), result.body, "member")
-            metadata = etree.SubElement(root, "ResponseMetadata")
-            etree.SubElement(metadata, "RequestId").text = request_id
-            body = document(root, declaration=False)
-            headers.append(("Content-Type", "text/xml"))
+            body, content_type = self.document(info, action, result.body, request_id)
+            headers.append(("Content-Type", content_type))
         return Response(result.status, [*headers, ("x-amzn-RequestId", request_id)], body, request_id)
+
+    def document(self, info: Spoken, action: str, tree: Any, request_id: str) -> tuple[bytes, str]:
+        """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…`, and its content type."""
+        root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
+        if tree is not None:
+            fill(etree.SubElement(root, f"{action}Result"), tree, "member")
+        metadata = etree.SubElement(root, "ResponseMetadata")
+        etree.SubElement(metadata, "RequestId").text = request_id
+        return document(root, declaration=False), "text/xml"
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         fault = xml_safe(fault)
