@@ -9,7 +9,6 @@ fault, when it was raised before the pipeline knew the service (auth learns it f
 from __future__ import annotations
 
 __all__ = [
-    "SECRET_HEADERS",
     "Fault",
     "access_denied",
     "entity_too_large",
@@ -29,9 +28,7 @@ __all__ = [
     "unsupported_auth_mechanism",
 ]
 
-# Headers whose values are secrets: never shown in a repr, a journal or an error message.
-SECRET_HEADERS = frozenset({"x-amz-security-token"})
-REDACTED = "<redacted>"
+from awsfake.doubles.redact import REDACTED
 
 
 class Fault(Exception):
