@@ -42,7 +42,8 @@ class Caller:
 
 @dataclass
 class Call:
-    """One verified request. `params` holds the query family's form fields or the JSON body, already decoded."""
+    """One verified request. `params` holds the parameters as plain nested values, whatever the wire format: the
+    JSON body, or the query family's fields decoded (`Tags.member.1.Key` -> `{"Tags": [{"Key": ...}]}`)."""
 
     service: str
     action: str
