@@ -4,7 +4,7 @@ are `<item>`s); errors are `<Response><Errors><Error>` with `<RequestID>`; most 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from lxml import etree
 
@@ -14,6 +14,7 @@ from awsfake.families.xml import document, fill, nsmap
 
 if TYPE_CHECKING:
     from awsfake.errors import Fault
+    from awsfake.services import Result
 
 __all__ = ["Ec2"]
 
@@ -28,12 +29,12 @@ class Ec2(Query):
         kind: _EXPIRED if kind in _EXPIRY_KINDS else _AUTH_FAILURE for kind in Query.denials
     }
 
-    def document(self, info: Spoken, action: str, tree: Any, request_id: str) -> tuple[bytes, str]:
-        """A result tree as `<XResponse><requestId/>…` (lists are `<item>`s), and its content type."""
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        """A result tree as `<XResponse><requestId/>…` (lists are `<item>`s)."""
         root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
         etree.SubElement(root, "requestId").text = request_id
-        if tree is not None:
-            fill(root, tree, "item")
+        if result.body is not None:
+            fill(root, result.body, "item")
         return document(root), "text/xml;charset=UTF-8"
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
@@ -43,5 +44,5 @@ class Ec2(Query):
         etree.SubElement(error, "Code").text = fault.code
         etree.SubElement(error, "Message").text = fault.message
         etree.SubElement(root, "RequestID").text = request_id
-        headers = [("Content-Type", "text/xml;charset=UTF-8"), ("x-amzn-RequestId", request_id)]
+        headers = [("Content-Type", "text/xml;charset=UTF-8"), *self.id_headers(request_id)]
         return Response(fault.status, headers, document(root), request_id)

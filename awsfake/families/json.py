@@ -61,17 +61,12 @@ class Json(Family):
             raise Fault("SerializationException", "Start of structure or map found where not expected.")
         return action, params
 
-    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        headers = list(result.headers.items())
-        if isinstance(result.body, (bytes, bytearray)):
-            body = bytes(result.body)
-        else:
-            headers.append(("Content-Type", info.json_content_type))
-            body = json.dumps({} if result.body is None else result.body, default=_json_default).encode()
-        return Response(result.status, [*headers, ("x-amzn-RequestId", request_id)], body, request_id)
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        body = json.dumps({} if result.body is None else result.body, default=_json_default).encode()
+        return body, info.json_content_type
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
-        headers = [("Content-Type", info.json_content_type), ("x-amzn-RequestId", request_id)]
+        headers = [("Content-Type", info.json_content_type), *self.id_headers(request_id)]
         error_type = fault.code
         if info.query_errors is not None:
             query_code = info.query_errors.get(fault.code, fault.code)
