@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from awsfake.errors import Fault
@@ -60,18 +60,7 @@ class Messaging:
         return Result(sent(message))
 
     def send_message_batch(self, call: Call) -> Result:
-        entries = batch_entries(call.params)
-        successful, failed = [], []
-        with self.lock:
-            queue = self._queue(call)
-            for entry in entries:
-                try:
-                    message = self._enqueue(queue, entry, call.caller.account_id)
-                except Fault as fault:
-                    failed.append(batch_failure(entry["Id"], fault))
-                else:
-                    successful.append({"Id": entry["Id"], **sent(message)})
-        return Result({"Successful": successful, "Failed": failed})
+        return self._batch(call, lambda queue, entry: sent(self._enqueue(queue, entry, call.caller.account_id)))
 
     def receive_message(self, call: Call) -> Result:
         params = call.params
@@ -104,17 +93,25 @@ class Messaging:
         return Result({})
 
     def delete_message_batch(self, call: Call) -> Result:
+        def delete(queue: Queue, entry: dict[str, Any]) -> dict[str, Any]:
+            self._delete(queue, str(entry.get("ReceiptHandle") or ""))
+            return {}
+
+        return self._batch(call, delete)
+
+    def _batch(self, call: Call, each: Callable[[Queue, dict[str, Any]], dict[str, Any]]) -> Result:
+        """A batch operation: `each` entry in order, under the lock; an entry's fault fails only that entry."""
         entries = batch_entries(call.params)
         successful, failed = [], []
         with self.lock:
             queue = self._queue(call)
             for entry in entries:
                 try:
-                    self._delete(queue, str(entry.get("ReceiptHandle") or ""))
+                    done = each(queue, entry)
                 except Fault as fault:
                     failed.append(batch_failure(entry["Id"], fault))
                 else:
-                    successful.append({"Id": entry["Id"]})
+                    successful.append({"Id": entry["Id"], **done})
         return Result({"Successful": successful, "Failed": failed})
 
     def change_message_visibility(self, call: Call) -> Result:
