@@ -22,12 +22,12 @@ from contextlib import ExitStack
 from types import FrameType
 
 from awsfake.accounts import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
-from awsfake.app import FakeAWS
-from awsfake.catalog import CATALOG
 from awsfake.console import Console
 from awsfake.doubles.journal import Record
+from awsfake.endpoint import FakeAWS
 from awsfake.imds import FakeIMDS, IMDSRequest, InstanceValues
 from awsfake.server import Limits, serve_app
+from awsfake.services.native import NATIVE
 
 __all__ = ["DEFAULT_PORT", "OPTIONS", "SERVERS", "main"]
 
@@ -114,7 +114,7 @@ def _per_service(url: str) -> dict[str, str]:
     """`AWS_ENDPOINT_URL_<SERVICE>` for the services the fake implements: these win over a `services` section in
     ~/.aws/config that points elsewhere. (AWS CLI v1 pins sqs, rds and a few others to their AWS hosts whatever
     the environment says: give those commands `--endpoint-url "$AWS_ENDPOINT_URL"`.)"""
-    return {f"AWS_ENDPOINT_URL_{name.upper()}": url for name, info in CATALOG.items() if info.implementation}
+    return {f"AWS_ENDPOINT_URL_{name.upper()}": url for name in NATIVE}
 
 
 def _imds_options(parser: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from awsfake.server import Answer
 
 if TYPE_CHECKING:
-    from awsfake.app import FakeAWS
+    from awsfake.endpoint import FakeAWS
 
 __all__ = ["PREFIX", "Console"]
 

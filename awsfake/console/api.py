@@ -14,7 +14,7 @@ from awsfake.console.state import snapshot
 from awsfake.doubles.journal import Record
 
 if TYPE_CHECKING:
-    from awsfake.app import FakeAWS
+    from awsfake.endpoint import FakeAWS
 
 __all__ = ["health", "record_json", "records", "requests", "reset", "state"]
 

@@ -21,7 +21,7 @@ from awsfake.console.state import snapshot, stored_object
 from awsfake.doubles.journal import Record
 
 if TYPE_CHECKING:
-    from awsfake.app import FakeAWS
+    from awsfake.endpoint import FakeAWS
 
 __all__ = ["browse", "dashboard", "download", "request_detail", "static"]
 

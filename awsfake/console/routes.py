@@ -13,7 +13,7 @@ from werkzeug.wrappers import Request, Response
 from awsfake.console import api, pages
 
 if TYPE_CHECKING:
-    from awsfake.app import FakeAWS
+    from awsfake.endpoint import FakeAWS
 
 __all__ = ["ConsoleApp"]
 

@@ -11,14 +11,14 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from awsfake.catalog import CATALOG
 from awsfake.services import Service
+from awsfake.services.native import NATIVE
 from awsfake.services.s3 import S3
 from awsfake.services.sns import SNS
 from awsfake.services.sqs import SQS
 
 if TYPE_CHECKING:
-    from awsfake.app import FakeAWS
+    from awsfake.endpoint import FakeAWS
 
 __all__ = ["MESSAGE_PREVIEW", "snapshot", "stored_object"]
 
@@ -28,9 +28,7 @@ MESSAGE_PREVIEW = 4096  # characters of a message body shown; the dashboard is f
 def snapshot(fake: FakeAWS) -> dict[str, Any]:
     """Every implemented service's state: `{"s3": {"buckets": [...]}, "sqs": {...}, "sts": {}, ...}`."""
     state: dict[str, Any] = {}
-    for name, info in CATALOG.items():
-        if info.implementation is None:
-            continue
+    for name in NATIVE:
         service = fake.service(name)
         dump = _DUMPERS.get(name)
         if service is None:
