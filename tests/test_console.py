@@ -81,6 +81,9 @@ def test_requests_newest_first_and_filtered(console: tuple[FakeAWS, RunningServe
     assert len(created) == 1
     assert _get(running.url, "/_awsfake/requests?status=abc")[0] == 400
     assert _get(running.url, "/_awsfake/requests?limit=1")[1][0]["verdict"] == "SignatureDoesNotMatch"
+    _, rows = _get(running.url, "/_awsfake/?rows=1&verified=false")  # the dashboard's table, as its script polls it
+    assert rows.count("<tr") == 1 and "SignatureDoesNotMatch" in rows
+    assert '<i title="named by the refused request">ListTopics</i>' in rows  # Action= in its body, unverified
 
 
 def test_a_refusal_keeps_what_the_debugger_needs_and_no_secret(console: tuple[FakeAWS, RunningServer]) -> None:

@@ -99,6 +99,7 @@ def test_dashboard_requests_live_and_the_signature_debugger(
     browser.get(running.url + "/_awsfake/")
     rows = _text(browser, "#rows")
     assert "CreateBucket" in rows and "SignatureDoesNotMatch" in rows and "AKIDFAKEFAKEFAKE1234" in rows
+    assert "POST sqs ListQueues AKIDFAKEFAKEFAKE1234 403" in rows  # the operation it named, though refused
     assert "a-wrong-secret" not in browser.page_source
     assert [r.path for r in fake.requests] == ["/photos", "/"]  # the browser's own requests are not AWS requests
     _shot(browser, tmp_path, "1-requests")

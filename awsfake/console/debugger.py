@@ -12,10 +12,11 @@ import calendar
 import re
 import time
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 from awsfake.doubles.journal import Record
 
-__all__ = ["Diagnosis", "diagnose", "expected_signing", "split_canonical"]
+__all__ = ["Diagnosis", "diagnose", "expected_signing", "named_operation", "split_canonical"]
 
 SKEW_LIMIT = 15 * 60
 _PROXIED = ("content-type", "content-length", "content-md5", "user-agent", "accept-encoding", "expect")
@@ -56,6 +57,16 @@ def split_canonical(text: str) -> Canonical | None:
     if len(rest) < 2:
         return None
     return Canonical(lines[0], lines[1], lines[2], tuple(lines[3:blank]), rest[0], rest[1])
+
+
+def named_operation(record: Record) -> str:
+    """The operation a refused request asked for, read from what it sent (`X-Amz-Target`, `Action=`): the fake
+    refused it before parsing, so the journal's `action` is empty. '' when the request does not say."""
+    for name, value in record.headers:
+        if name.lower() == "x-amz-target":
+            return value.rpartition(".")[2]
+    form = parse_qs(record.body[:4096].decode("utf-8", "replace")) if b"Action=" in record.body[:4096] else {}
+    return form.get("Action", [""])[0]
 
 
 def expected_signing(record: Record) -> tuple[str, str] | None:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from werkzeug.wrappers import Request, Response
 
 from awsfake.console import api
-from awsfake.console.debugger import diagnose, expected_signing
+from awsfake.console.debugger import diagnose, expected_signing, named_operation
 from awsfake.console.state import snapshot, stored_object
 from awsfake.doubles.journal import Record
 
@@ -55,9 +55,12 @@ def _rows(records: list[Record]) -> str:
         refused = r.error is not None
         verdict = escape(r.error or "OK")
         link = f'<a href="/_awsfake/requests/{quote(r.request_id)}">{"why?" if refused else "details"}</a>'
+        named = "" if r.action or not refused else named_operation(r)
+        operation = escape(r.action) if r.action else f'<i title="named by the refused request">{escape(named)}</i>'
         out.append(
             f'<tr class="{"refused" if refused else "ok"}"><td>{_clock(r.time)}</td><td>{escape(r.method)}</td>'
-            f"<td>{escape(r.service)}</td><td>{escape(r.action or '-')}</td><td>{escape(r.access_key_id or '-')}</td>"
+            f"<td>{escape(r.service)}</td><td>{operation if r.action or named else '-'}</td>"
+            f"<td>{escape(r.access_key_id or '-')}</td>"
             f'<td>{r.status}</td><td class="verdict">{verdict}</td><td>{link}</td></tr>'
         )
     return "\n".join(out)
