@@ -210,10 +210,12 @@ class FakeAWSIsolation(AbstractContextManager["FakeAWS"]):
     def start(self) -> FakeAWS:
         """Enter without a `with` block (e.g. at the top of a test module, before the code under test is
         imported, so clients it makes at import time use the fake); `stop()` ends it."""
+        _started.append(self)  # an isolation nobody holds would be undone when it is garbage-collected
         return self.__enter__()
 
     def stop(self) -> None:
         self.__exit__(None, None, None)
+        _started.remove(self)
 
     def __call__(self, target: T) -> T:
         if inspect.isclass(target):
@@ -253,6 +255,9 @@ class FakeAWSIsolation(AbstractContextManager["FakeAWS"]):
             if name.startswith("test") and inspect.isfunction(member):
                 setattr(cls, name, self._decorate_function(member))
         return cls
+
+
+_started: list[FakeAWSIsolation] = []
 
 
 @overload
