@@ -207,6 +207,11 @@ class FakeAWSIsolation(AbstractContextManager["FakeAWS"]):
         if fake is not None and exc_info[0] is None:
             fake.check()
 
+    @property
+    def fake(self) -> FakeAWS:
+        """The fake these isolations use (one per process), e.g. for `.stub` and `.requests` in a decorated test."""
+        return process_fake(self.region or DEFAULT_REGION)
+
     def start(self) -> FakeAWS:
         """Enter without a `with` block (e.g. at the top of a test module, before the code under test is
         imported, so clients it makes at import time use the fake); `stop()` ends it."""
