@@ -201,15 +201,6 @@ def test_works_under_xdist(pytester: pytest.Pytester, monkeypatch: pytest.Monkey
     assert len(set(ports.read_text().split())) == 2
 
 
-def test_readme_example_passes(pytester: pytest.Pytester) -> None:
-    from pathlib import Path
-
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    section = readme.split("## Use it in your tests", 1)[1]
-    example = section.split("```python\n", 1)[1].split("```", 1)[0]
-    run(pytester, example).assert_outcomes(passed=2)
-
-
 def test_loading_the_plugin_leaves_the_fake_unloaded() -> None:
     """Every pytest run of every project with awsfake installed loads the plugin; only users pay for the fake."""
     import subprocess
