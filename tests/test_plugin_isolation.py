@@ -88,6 +88,18 @@ def test_instance_role_after_static_keys(aws_env, aws_imds):
     assert ":assumed-role/awsfake-instance-role/" in arn
 
 
+class TestClassSharesAQueue:
+    @pytest.fixture(scope="class")
+    def queue(self, aws_class):
+        return boto3.client("sqs").create_queue(QueueName="shared")["QueueUrl"]
+
+    def test_queue_made_once(self, queue, aws_fake):
+        assert boto3.client("sqs").list_queues()["QueueUrls"] == [queue]
+
+    def test_and_still_there(self, queue, aws_fake):
+        assert boto3.client("sqs").get_queue_url(QueueName="shared")["QueueUrl"] == queue
+
+
 @pytest.mark.xfail(strict=True, reason="awsclient's default credential chain comes with the client work")
 def test_awsclient_with_no_arguments(aws_env):
     import awsclient.s3
@@ -194,7 +206,7 @@ def downstream(pytester: pytest.Pytester, developer_shell: Path) -> pytest.Pytes
 @pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_downstream_suite_never_uses_the_developers_keys(downstream: pytest.Pytester, workers: tuple[str, ...]):
     result = downstream.runpytest_subprocess("-p", "no:cacheprovider", "-q", *workers)
-    result.assert_outcomes(passed=12, xfailed=2)
+    result.assert_outcomes(passed=14, xfailed=2)
 
 
 def test_downstream_unittest_suite(downstream: pytest.Pytester) -> None:
