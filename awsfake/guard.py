@@ -57,10 +57,6 @@ def armed() -> Iterator[None]:
             _state.armed -= 1
 
 
-def is_armed() -> bool:
-    return _state.armed > 0
-
-
 def is_loopback(host: str) -> bool:
     """`localhost` (and names under it) or an address in 127.0.0.0/8 or ::1: the only hosts a test may reach."""
     host = host.strip("[]").rstrip(".").lower()

@@ -214,6 +214,23 @@ def test_loading_the_plugin_leaves_the_fake_unloaded() -> None:
     assert out.strip() == "[]"
 
 
+HEAVY = ("awsfake.app", "awsfake.isolation", "awsfake.guard", "werkzeug", "lxml", "botocore", "awsclient")
+NOT_USING_THE_PLUGIN = f"""
+import sys
+
+def test_plain():
+    assert 1 + 1 == 2
+
+def test_nothing_heavy_was_loaded():
+    assert [m for m in {HEAVY!r} if m in sys.modules] == []
+"""
+
+
+def test_a_suite_not_using_the_fixtures_loads_nothing_heavy(pytester: pytest.Pytester) -> None:
+    """Through configuration, collection and the run: the plugin's hooks import nothing of the fake either."""
+    run(pytester, NOT_USING_THE_PLUGIN).assert_outcomes(passed=2)
+
+
 def test_without_credential_sources_leaves_botocore_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
