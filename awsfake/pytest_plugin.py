@@ -192,12 +192,14 @@ def aws_env(_aws_isolation: _Isolation) -> dict[str, str]:
 
 
 @pytest.fixture
-def aws_imds(_aws_imds_session: FakeIMDS, aws_fake: FakeAWS, request: pytest.FixtureRequest) -> FakeIMDS:
-    """The running fake instance metadata, bound to `aws_fake`; the environment's credential chain ends at it."""
+def aws_imds(_aws_imds_session: FakeIMDS, aws_fake: FakeAWS, request: pytest.FixtureRequest) -> Iterator[FakeIMDS]:
+    """The running fake instance metadata, bound to `aws_fake`; the environment's credential chain ends at it.
+    A bug in it during the test is re-raised after the test (`imds.check()`)."""
     imds = _aws_imds_session
     imds.reset()
     imds.tokens = _marker(request).get("imds_tokens") or "optional"
-    return imds
+    yield imds
+    imds.check()
 
 
 def _shared_isolation(fake: FakeAWS, region: str) -> Iterator[FakeAWS]:

@@ -107,7 +107,6 @@ def test_awsclient_with_no_arguments(aws_env):
     assert awsclient.s3.list_buckets() == ["plain"]
 
 
-@pytest.mark.xfail(strict=True, reason="matching on request parameters comes with the journal work")
 def test_assert_on_a_request_parameter(aws_fake):
     sqs = boto3.client("sqs")
     url = sqs.create_queue(QueueName="orders")["QueueUrl"]
@@ -206,7 +205,7 @@ def downstream(pytester: pytest.Pytester, developer_shell: Path) -> pytest.Pytes
 @pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_downstream_suite_never_uses_the_developers_keys(downstream: pytest.Pytester, workers: tuple[str, ...]):
     result = downstream.runpytest_subprocess("-p", "no:cacheprovider", "-q", *workers)
-    result.assert_outcomes(passed=14, xfailed=2)
+    result.assert_outcomes(passed=15, xfailed=1)
 
 
 def test_downstream_unittest_suite(downstream: pytest.Pytester) -> None:
@@ -272,3 +271,37 @@ def test_region_rules(pytester: pytest.Pytester, developer_shell: Path, monkeypa
 def test_marker_help_lists_every_argument(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--markers")
     result.stdout.fnmatch_lines(["*@pytest.mark.aws(region=None, imds_tokens=None, clock=None)*"])
+
+
+BUG_IN_THE_FAKES = """
+import boto3, pytest
+from botocore.exceptions import ClientError
+
+def test_a_bug_in_the_metadata_fake(aws_imds):
+    def broken(record):
+        raise ZeroDivisionError("a bug in the metadata fake")
+    aws_imds.on_request = broken
+    try:
+        assert boto3.Session().get_credentials().method == "iam-role"
+    finally:
+        aws_imds.on_request = None
+
+def test_a_bug_in_the_endpoint(aws_fake):
+    aws_fake.stub("sts", "GetCallerIdentity", handler=lambda call: 1 / 0)
+    with pytest.raises(ClientError):  # answered as AWS's InternalError...
+        boto3.client("sts", config=boto3.session.Config(retries={"max_attempts": 1})).get_caller_identity()
+"""
+
+
+def test_both_fakes_are_checked_after_each_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_bugs=BUG_IN_THE_FAKES)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", "-q")
+    result.assert_outcomes(passed=2, errors=2)  # ...and re-raised after the test
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_a_bug_in_the_metadata_fake*",
+            "*ZeroDivisionError: a bug in the metadata fake",
+            "*ERROR at teardown of test_a_bug_in_the_endpoint*",
+            "*ZeroDivisionError: division by zero",
+        ]
+    )
