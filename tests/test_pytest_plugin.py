@@ -214,7 +214,16 @@ def test_loading_the_plugin_leaves_the_fake_unloaded() -> None:
     assert out.strip() == "[]"
 
 
-HEAVY = ("awsfake.app", "awsfake.isolation", "awsfake.guard", "werkzeug", "lxml", "botocore", "awsclient")
+HEAVY = (
+    "awsfake.app",
+    "awsfake.endpoint",
+    "awsfake.isolation",
+    "awsfake.guard",
+    "werkzeug",
+    "lxml",
+    "botocore",
+    "awsclient",
+)
 NOT_USING_THE_PLUGIN = f"""
 import sys
 
