@@ -189,9 +189,13 @@ class FakeAWSIsolation(AbstractContextManager["FakeAWS"]):
         self._lock = threading.Lock()
 
     def __enter__(self) -> FakeAWS:
+        return self._enter(reset=True)
+
+    def _enter(self, *, reset: bool) -> FakeAWS:
         region = self.region or DEFAULT_REGION
         fake = process_fake(region)
-        fake.reset()
+        if reset:
+            fake.reset()
         fake.region = region
         stack = ExitStack()
         stack.enter_context(isolated(fake, region))
@@ -237,24 +241,38 @@ class FakeAWSIsolation(AbstractContextManager["FakeAWS"]):
 
         return isolated_call
 
-    def _isolating_set_up(self, set_up: Callable[[Any], None]) -> Any:
+    def _isolating_set_up(self, set_up: Callable[[Any], None], *, reset: bool) -> Any:
         @functools.wraps(set_up)
         def isolating_set_up(case: Any) -> None:
-            self.__enter__()
+            self._enter(reset=reset)
             case.addCleanup(self.__exit__, None, None, None)
             set_up(case)
 
         return isolating_set_up
 
+    def _isolating_set_up_class(self, set_up_class: Callable[[Any], None]) -> Any:
+        @functools.wraps(set_up_class)
+        def isolating_set_up_class(case_class: Any) -> None:
+            self._enter(reset=True)
+            case_class.addClassCleanup(self.__exit__, None, None, None)
+            set_up_class(case_class)
+
+        return classmethod(isolating_set_up_class)
+
     def _decorate_class(self, cls: type[Any]) -> Any:
         """A `unittest.TestCase`: each test runs isolated from the start of its `setUp` to the end of its cleanups,
-        and a handler error in the fake is reported as the test's error.
+        and a handler error in the fake is reported as the test's error. With a `setUpClass` of its own, the fake
+        is reset once, before it, and the class's tests share what it made.
         Any other class: each method named `test...` runs isolated."""
         import unittest
 
         if issubclass(cls, unittest.TestCase):
-            members = {"setUp": self._isolating_set_up(cls.setUp), "__doc__": cls.__doc__}
-            members.update(__module__=cls.__module__, __qualname__=cls.__qualname__)
+            own_set_up_class = vars(cls).get("setUpClass")
+            members: dict[str, Any] = {"__doc__": cls.__doc__, "__module__": cls.__module__}
+            members.update(__qualname__=cls.__qualname__, setUp=self._isolating_set_up(cls.setUp, reset=True))
+            if isinstance(own_set_up_class, classmethod):
+                members["setUpClass"] = self._isolating_set_up_class(own_set_up_class.__func__)
+                members["setUp"] = self._isolating_set_up(cls.setUp, reset=False)
             return type(cls.__name__, (cls,), members)
         for name, member in list(vars(cls).items()):
             if name.startswith("test") and inspect.isfunction(member):

@@ -95,3 +95,27 @@ def test_testcase_decorator_isolates_set_up_and_reports_handler_errors(developer
     assert [case.id().rsplit(".", 1)[1] for case, _ in result.errors] == ["test_handler_error"]
     assert "ZeroDivisionError" in result.errors[0][1]
     assert os.environ["AWS_PROFILE"] == "dev"
+
+
+def test_testcase_with_set_up_class_shares_its_state() -> None:
+    @fake_aws
+    class Shared(unittest.TestCase):
+        @classmethod
+        def setUpClass(cls) -> None:
+            cls.url = boto3.client("sqs").create_queue(QueueName="shared")["QueueUrl"]
+
+        def test_made_once(self) -> None:
+            self.assertEqual(boto3.client("sqs").list_queues()["QueueUrls"], [self.url])
+
+        def test_still_there(self) -> None:
+            self.assertEqual(boto3.client("sqs").get_queue_url(QueueName="shared")["QueueUrl"], self.url)
+
+    @fake_aws
+    class Clean(unittest.TestCase):
+        def test_clean(self) -> None:
+            self.assertNotIn("QueueUrls", boto3.client("sqs").list_queues())
+
+    suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(c) for c in (Shared, Clean))
+    result = unittest.TextTestRunner(stream=io.StringIO()).run(suite)
+    assert (result.testsRun, result.errors, result.failures) == (3, [], [])
+    assert "AWS_ENDPOINT_URL" not in os.environ or not os.environ["AWS_ENDPOINT_URL"].startswith("http://127.")
