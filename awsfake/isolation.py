@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
@@ -86,7 +86,7 @@ def empty_credential_files(home: Path) -> dict[str, str]:
 
 
 @contextmanager
-def patched_environ(env: Mapping[str, str], unset: tuple[str, ...] = CLEARED_ENV) -> Iterator[None]:
+def patched_environ(env: dict[str, str], unset: tuple[str, ...] = CLEARED_ENV) -> Iterator[dict[str, str]]:
     """`os.environ` with `unset` removed and `env` set, as it was again when the block ends."""
     names = {*unset, *env}
     saved = {name: os.environ.get(name) for name in names}
@@ -94,7 +94,7 @@ def patched_environ(env: Mapping[str, str], unset: tuple[str, ...] = CLEARED_ENV
         os.environ.pop(name, None)
     os.environ.update(env)
     try:
-        yield
+        yield env
     finally:
         for name, value in saved.items():
             if value is None:
@@ -171,13 +171,40 @@ def stop_process_fake() -> None:
 def isolated(fake: FakeAWS, region: str, *, imds_url: str | None = None) -> Iterator[dict[str, str]]:
     """The environment, fresh sessions and the guard for a fake that is already served; yields the variables set."""
     assert fake.url, "the fake must be served"
-    home = Path(tempfile.mkdtemp(prefix="awsfake-home-"))
-    try:
-        env = environment(fake.url, region, home, imds_url=imds_url)
-        with patched_environ(env), fresh(), guard.armed():
-            yield env
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    with ExitStack() as stack:
+        home = stack.enter_context(_homes.borrow())
+        env = stack.enter_context(patched_environ(environment(fake.url, region, home, imds_url=imds_url)))
+        stack.enter_context(fresh())
+        stack.enter_context(guard.armed())
+        yield env
+
+
+class _Homes:
+    """Directories for the empty CLI files, one per nesting depth, made once per process (emptied on each use):
+    a new temporary directory per test costs milliseconds to remove on some file systems."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.root: Path | None = None
+        self.depth = 0
+
+    @contextmanager
+    def borrow(self) -> Iterator[Path]:
+        with self.lock:
+            if self.root is None:
+                self.root = Path(tempfile.mkdtemp(prefix="awsfake-home-"))
+                atexit.register(shutil.rmtree, self.root, ignore_errors=True)
+            home = self.root / str(self.depth)
+            self.depth += 1
+        home.mkdir(exist_ok=True)
+        try:
+            yield home
+        finally:
+            with self.lock:
+                self.depth -= 1
+
+
+_homes = _Homes()
 
 
 class FakeAWSIsolation(AbstractContextManager["FakeAWS"]):
