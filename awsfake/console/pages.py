@@ -105,7 +105,7 @@ def request_detail(fake: FakeAWS, request: Request, request_id: str) -> Response
         ("caller (access key id)", record.access_key_id or "-"),
         ("status", str(record.status)),
         ("verdict", record.error or "OK"),
-        ("message", record.message or "-"),
+        ("message", _message(record)),
         ("request id", record.request_id),
     ]
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts)
@@ -113,6 +113,13 @@ def request_detail(fake: FakeAWS, request: Request, request_id: str) -> Response
     if record.error is not None:
         body += _debugger(record)
     return _page(fake, f"{record.service} {record.action or record.method} — {record.error or 'OK'}", body)
+
+
+def _message(record: Record) -> str:
+    """The error message; its canonical request and string to sign, when it quotes them, are in the debugger."""
+    if expected_signing(record) is not None and "\n\n" in record.message:
+        return record.message.split("\n\n", 1)[0] + " (the expected signing strings are below)"
+    return record.message or "-"
 
 
 def _debugger(record: Record) -> str:
