@@ -5,13 +5,13 @@ from collections.abc import Iterator
 
 import pytest
 from freezegun import freeze_time
+from transport_helpers import wait_until
 
 from awsclient import AwsError, current_pool_timeout, max_attempts, parameterize, request, s3, sns, sts
 from awsclient.credentials import private_key, public_key
 from awsclient.transport import close_pools, retry_base_delay, retry_max_delay
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 from awsfake.server import RunningServer
-from tests.transport_helpers import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,7 +12,7 @@ import pytest
 
 from awsclient.conformance import parse_request
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 AWS_SUITE = REPO / "fixtures" / "aws4_testsuite"
 OURS = REPO / "fixtures" / "sigv4"
 

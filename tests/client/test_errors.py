@@ -14,7 +14,7 @@ from lxml import etree
 
 from awsclient.errors import AwsError, check_response, header_and_response_to_exn, safe_xml_parser
 
-FIXTURES = Path(__file__).parent / "fixtures" / "errors"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "errors"
 CASES = json.loads((FIXTURES / "cases.json").read_text())
 
 

@@ -55,15 +55,15 @@ class Registry:
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[FakeIMDS, RunningIMDS]]:
+def imds_server() -> Iterator[tuple[FakeIMDS, RunningIMDS]]:
     imds = FakeIMDS(Registry(), role_name=ROLE)
     with imds.serve() as running:
         yield imds, running
 
 
 @pytest.fixture
-def imds(served: tuple[FakeIMDS, RunningIMDS], monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIMDS]:
-    imds, running = served
+def imds(imds_server: tuple[FakeIMDS, RunningIMDS], monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIMDS]:
+    imds, running = imds_server
     imds.reset()
     monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", running.url)
     for name in ("AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_V1_DISABLED", "AWS_METADATA_SERVICE_TIMEOUT"):

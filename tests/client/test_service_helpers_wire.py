@@ -4,12 +4,12 @@ from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
 import pytest
+from transport_helpers import ScriptedApp, signature_verifies
 
 from awsclient import AwsError, parameterize, s3, sns, sts
 from awsclient.credentials import private_key, public_key
 from awsclient.transport import close_pools
 from awsfake.server import serve_app
-from tests.transport_helpers import ScriptedApp, signature_verifies
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -7,6 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from freezegun import freeze_time
+from transport_helpers import (
+    RawServer,
+    ScriptedApp,
+    ok,
+    raw_server,
+    read_request,
+    signature_verifies,
+    wait_until,
+)
 
 import awsclient
 from awsclient import AwsError, current_pool_timeout, parameterize, request
@@ -23,15 +32,6 @@ from awsclient.transport import (
     retry_max_delay,
 )
 from awsfake.server import RunningServer, serve_app
-from tests.transport_helpers import (
-    RawServer,
-    ScriptedApp,
-    ok,
-    raw_server,
-    read_request,
-    signature_verifies,
-    wait_until,
-)
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -1,12 +1,25 @@
-"""The endpoint's public surface: every module lists its exports once, and every listed name exists."""
+"""The public surface of both packages (httpx's manner): every public module lists its exports once in `__all__`,
+every listed name exists; the client package's own public names are all listed, sorted."""
 
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 
 import pytest
 
+import awsclient
+
 MODULES = [
+    "awsclient",
+    "awsclient.conformance",
+    "awsclient.credentials",
+    "awsclient.errors",
+    "awsclient.s3",
+    "awsclient.sigv4",
+    "awsclient.sns",
+    "awsclient.sts",
+    "awsclient.transport",
     "awsfake",
     "awsfake.accounts",
     "awsfake.auth",
@@ -54,6 +67,20 @@ def test_module_exports_exist(name: str) -> None:
     assert len(set(exported)) == len(exported)
     for item in exported:
         assert hasattr(module, item), f"{name}.{item}"
+
+
+def test_client_package_exports_are_sorted_and_complete() -> None:
+    assert awsclient.__all__ == sorted(awsclient.__all__)
+    public = {n for n, v in vars(awsclient).items() if not n.startswith("_") and not isinstance(v, ModuleType)}
+    assert public <= set(awsclient.__all__)
+    for name in ("AwsError", "TransportError", "current_pool_timeout", "max_attempts", "request"):
+        assert name in awsclient.__all__ and hasattr(awsclient, name)
+
+
+def test_client_package_reaches_the_modules() -> None:
+    assert awsclient.sigv4.add_v4_auth_heads is importlib.import_module("awsclient.sigv4").add_v4_auth_heads
+    assert awsclient.credentials.credentials_from_file is not None
+    assert issubclass(awsclient.CredentialsError, ValueError)
 
 
 def test_the_package_exports_the_endpoint_and_its_default_credentials() -> None:

@@ -17,7 +17,7 @@ from freezegun import freeze_time
 
 from awsfake import FakeAWS
 
-SUITE = Path(__file__).resolve().parents[1] / "fixtures" / "aws4_testsuite"
+SUITE = Path(__file__).resolve().parents[2] / "fixtures" / "aws4_testsuite"
 CASES = sorted(SUITE.rglob("*.sreq"))
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 INVALID_HTTP = {"get-space"}

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from endpoint_helpers import client
 
 pytestmark = pytest.mark.timeout(90)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start(*extra: str, module: str = "awsfake.cli") -> tuple[subprocess.Popen[str], dict[str, str]]:

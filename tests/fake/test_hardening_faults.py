@@ -29,15 +29,15 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[FakeAWS, RunningServer]]:
+def fake_server() -> Iterator[tuple[FakeAWS, RunningServer]]:
     fake = FakeAWS()
     with fake.serve() as running:
         yield fake, running
 
 
 @pytest.fixture
-def fake(served: tuple[FakeAWS, RunningServer], monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAWS]:
-    fake, running = served
+def fake(fake_server: tuple[FakeAWS, RunningServer], monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAWS]:
+    fake, running = fake_server
     fake.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL", running.url)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -112,9 +112,9 @@ def test_boto3_never_takes_a_cut_answer_for_a_whole_one(fake: FakeAWS) -> None:
 
 
 def test_a_dropped_answer_is_journaled_and_the_server_keeps_serving(
-    fake: FakeAWS, served: tuple[FakeAWS, RunningServer]
+    fake: FakeAWS, fake_server: tuple[FakeAWS, RunningServer]
 ) -> None:
-    _, running = served
+    _, running = fake_server
     fake.stub("sns", "CreateTopic", drop=True, times=1)
     with parameterize({max_attempts: 1}), pytest.raises(TransportError):
         sns.create_topic("cut")

@@ -32,7 +32,7 @@ from awsfake.request import DEFAULT_MAX_BODY
 from awsfake.services import Result
 
 pytestmark = pytest.mark.timeout(90)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 MARKER = "TOP-SECRET-FILE-CONTENT-4242"
 

@@ -14,7 +14,7 @@ import pytest
 boto3 = pytest.importorskip("boto3")
 
 pytestmark = pytest.mark.timeout(90)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start(*extra: str) -> subprocess.Popen[str]:
@@ -41,7 +41,7 @@ def read_exports(process: subprocess.Popen[str], count: int) -> dict[str, str]:
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
+def served_cli() -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
     process = start("--imds-port", "0", "--imds-tokens", "required", "--imds-role", "cli-role")
     try:
         yield process, read_exports(process, 5)
@@ -52,9 +52,9 @@ def served() -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
 
 
 def test_imds_port_serves_credentials_the_endpoint_accepts(
-    served: tuple[subprocess.Popen[str], dict[str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    served_cli: tuple[subprocess.Popen[str], dict[str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    process, exports = served
+    process, exports = served_cli
     metadata_url = exports["AWS_EC2_METADATA_SERVICE_ENDPOINT"]
     assert metadata_url.startswith("http://127.0.0.1:") and metadata_url != exports["AWS_ENDPOINT_URL"]
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.timeout(120)
-TARGET = Path(__file__).resolve().parents[1] / "fuzz" / "endpoint_atheris.py"
+TARGET = Path(__file__).resolve().parents[2] / "fuzz" / "endpoint_atheris.py"
 
 
 def test_the_atheris_target_runs_on_random_inputs() -> None:

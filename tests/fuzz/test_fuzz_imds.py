@@ -72,7 +72,7 @@ def _read_credentials(port: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[Metadata]:
+def imds_endpoint() -> Iterator[Metadata]:
     imds = FakeIMDS(role_name=ROLE)
     with imds.serve() as running:
         yield Metadata(imds, running.port)
@@ -80,10 +80,10 @@ def served() -> Iterator[Metadata]:
 
 
 @pytest.fixture
-def md(served: Metadata) -> Iterator[Metadata]:
-    yield served
-    assert _read_credentials(served.port) == 200
-    served.imds.reset()
+def md(imds_endpoint: Metadata) -> Iterator[Metadata]:
+    yield imds_endpoint
+    assert _read_credentials(imds_endpoint.port) == 200
+    imds_endpoint.imds.reset()
 
 
 TOKEN_VALUES = st.one_of(

@@ -37,7 +37,7 @@ def fuzz_settings(examples: int) -> settings:
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[FakeAWS, int, Any]]:
+def s3_endpoint() -> Iterator[tuple[FakeAWS, int, Any]]:
     fake = FakeAWS()
     with fake.serve() as running:
         s3 = boto3.client(
@@ -55,13 +55,13 @@ def served() -> Iterator[tuple[FakeAWS, int, Any]]:
 
 
 @pytest.fixture
-def s3(served: tuple[FakeAWS, int, Any]) -> Iterator[tuple[FakeAWS, int, Any]]:
+def s3(s3_endpoint: tuple[FakeAWS, int, Any]) -> Iterator[tuple[FakeAWS, int, Any]]:
     """The module's server with its bucket and object in place: fuzzed DELETEs may have removed them."""
-    client = served[2]
+    client = s3_endpoint[2]
     client.create_bucket(Bucket=BUCKET)  # us-east-1: 200 again for a bucket you own
     client.put_object(Bucket=BUCKET, Key="existing", Body=b"0123456789")
-    yield served
-    fake, port, _ = served
+    yield s3_endpoint
+    fake, port, _ = s3_endpoint
     assert_still_serving(fake, port)
     fake.requests.clear()
 

@@ -59,7 +59,7 @@ class Endpoint:
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[Endpoint]:
+def services_endpoint() -> Iterator[Endpoint]:
     fake = FakeAWS()
     with fake.serve() as running:
         ep = Endpoint(fake, running.port)
@@ -73,10 +73,10 @@ def served() -> Iterator[Endpoint]:
 
 
 @pytest.fixture
-def ep(served: Endpoint) -> Iterator[Endpoint]:
-    yield served
-    assert_still_serving(served.fake, served.port)
-    served.fake.requests.clear()
+def ep(services_endpoint: Endpoint) -> Iterator[Endpoint]:
+    yield services_endpoint
+    assert_still_serving(services_endpoint.fake, services_endpoint.port)
+    services_endpoint.fake.requests.clear()
 
 
 ANY_JSON = st.recursive(

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from transport_helpers import RawServer, raw_server, read_request
 
 from awsclient import AwsError, parameterize, request
 from awsclient.credentials import private_key, public_key
 from awsclient.transport import TransportError, close_pools, max_attempts, read_timeout, retry_base_delay
-from tests.transport_helpers import RawServer, raw_server, read_request
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -20,6 +20,7 @@ NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 @contextmanager
 def served(**kwargs: Any) -> Iterator[tuple[FakeAWS, str]]:
+    """The one served shape: a FakeAWS and its URL, checked after (the `endpoint` fixture is this per module)."""
     fake = FakeAWS(**kwargs)
     with fake.serve() as running:
         yield fake, running.url

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.timeout(180)
 def _bench_load() -> Any:
     """bench/load.py, imported by path (bench/ is scripts, not a package on sys.path)."""
     spec = importlib.util.spec_from_file_location(
-        "bench_load", Path(__file__).resolve().parents[1] / "bench" / "load.py"
+        "bench_load", Path(__file__).resolve().parents[2] / "bench" / "load.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -202,11 +202,9 @@ def test_works_under_xdist(pytester: pytest.Pytester, monkeypatch: pytest.Monkey
 
 
 def test_readme_example_passes(pytester: pytest.Pytester) -> None:
-    from pathlib import Path
+    from readme import python_blocks
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    section = readme.split("## Use it in your tests", 1)[1]
-    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    example = python_blocks("use it in your tests")[0]
     run(pytester, example).assert_outcomes(passed=2)
 
 
