@@ -191,6 +191,7 @@ def test_errors_pickle_and_redact() -> None:
     assert err.redacted(None) is err
 
 
+@pytest.mark.fuzz
 @settings(max_examples=300, deadline=None)
 @given(
     status=st.integers(100, 599),

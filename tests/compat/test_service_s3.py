@@ -291,6 +291,7 @@ def aws_cli(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess
     )
 
 
+@pytest.mark.slow
 def test_aws_cli_cp_large_file_ls_and_back(url: str, s3: Any, bucket: str, tmp_path: Path) -> None:
     data = os.urandom(9 * MiB + 7)
     source, back = tmp_path / "big.bin", tmp_path / "back.bin"
@@ -458,6 +459,7 @@ def test_wrong_checksum_header_is_bad_digest(s3: Any, bucket: str) -> None:
     assert error(bad) == ("BadDigest", 400)
 
 
+@pytest.mark.slow
 def test_managed_copy_of_a_large_object_uses_upload_part_copy(
     fake: FakeAWS, url: str, s3: Any, bucket: str, tmp_path: Path
 ) -> None:

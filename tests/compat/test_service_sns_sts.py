@@ -171,6 +171,7 @@ def test_assume_role_validation(url: str) -> None:
     assert error(missing)[:2] == ("ValidationError", 400)
 
 
+@pytest.mark.slow
 def test_get_session_token_and_boto3_session(url: str) -> None:
     token = client(url, "sts").get_session_token(DurationSeconds=900)["Credentials"]
     session = boto3.Session(

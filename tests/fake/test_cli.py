@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from endpoint_helpers import client
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.slow]  # `awsfake serve` subprocesses
 ROOT = Path(__file__).resolve().parents[2]
 
 

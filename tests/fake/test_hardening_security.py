@@ -420,6 +420,7 @@ def test_calls_seen_by_stubs_do_not_show_the_session_token() -> None:
         _secrets_absent(repr(call.headers))
 
 
+@pytest.mark.slow
 def test_the_cli_log_shows_no_secret(tmp_path: Path) -> None:
     secret = "cli/secret/do-not-log/22222222222222222222"
     process = subprocess.Popen(
@@ -486,6 +487,7 @@ def test_the_cli_log_shows_no_secret(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- loopback only
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.1.2.3"])
 def test_the_cli_refuses_a_non_loopback_address_without_allow_remote(host: str) -> None:
     result = subprocess.run(

@@ -13,7 +13,7 @@ import pytest
 
 boto3 = pytest.importorskip("boto3")
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.slow]  # `awsfake serve` subprocesses
 ROOT = Path(__file__).resolve().parents[2]
 
 

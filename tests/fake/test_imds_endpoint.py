@@ -167,6 +167,7 @@ def test_botocore_refreshes_from_the_fake_when_its_credentials_near_expiry(
     assert imds.credential_fetches >= 2
 
 
+@pytest.mark.slow
 def test_aws_cli_on_the_instance(world: tuple[FakeAWS, str, FakeIMDS]) -> None:
     """The AWS CLI, in its own process, finds the instance credentials and the endpoint accepts them."""
     _, endpoint_url, imds = world
