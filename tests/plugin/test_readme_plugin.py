@@ -10,22 +10,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from readme import section
 
 pytest_plugins = ["pytester"]
 
 pytestmark = pytest.mark.timeout(300)
 
-README = Path(__file__).resolve().parents[1] / "README.md"
 SECTION = "use it in your tests"
 
 
 def subsections() -> list[tuple[str, dict[str, str]]]:
     """(heading, {file name: content}) for each subsection holding named code blocks."""
-    text = README.read_text()
-    start = text.index(f"<!-- section: {SECTION} -->")
-    section = text[start : text.index("<!-- section:", start + 1)]
     found = []
-    for part in re.split(r"^### ", section, flags=re.M):
+    for part in re.split(r"^### ", section(SECTION), flags=re.M):
         files = {}
         for block in re.findall(r"```(?:python|ini)\n(.*?)```", part, re.S):
             first, _, _ = block.partition("\n")
