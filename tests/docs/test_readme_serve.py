@@ -15,9 +15,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from readme import section
 
-ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
 
 CHECK = textwrap.dedent(
     """
@@ -40,10 +40,7 @@ CHECK = textwrap.dedent(
 
 
 def _walkthrough() -> str:
-    text = README.read_text()
-    start = text.index("<!-- section: awsfake serve -->")
-    end = text.index("<!-- section:", start + 1)
-    blocks = re.findall(r"```sh\n(.*?)```", text[start:end], re.S)
+    blocks = re.findall(r"```sh\n(.*?)```", section("awsfake serve"), re.S)
     assert len(blocks) == 1
     return str(blocks[0])
 
@@ -55,6 +52,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.timeout(180)
+@pytest.mark.slow  # a server and several AWS CLI processes
 def test_the_serve_walkthrough_runs_as_written(tmp_path: Path) -> None:
     port = _free_port()
     script = _walkthrough().replace("awsfake serve >", "awsfake serve --port 4566 >", 1).replace("4566", str(port))

@@ -26,6 +26,7 @@ pytestmark = [
         not (CHROMIUM and DRIVER), reason="no chromium/chromedriver (apt-get install chromium chromium-driver)"
     ),
     pytest.mark.timeout(120),
+    pytest.mark.slow,  # a browser per test
 ]
 FLAGS = (
     "--headless",
