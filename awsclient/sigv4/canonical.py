@@ -14,9 +14,9 @@ Canonicalisation follows AWS's published test suite (and botocore, checked by a 
   `X-Amzn-Trace-Id` are left unsigned, as botocore does, because proxies and clients change them in flight.
 
 Speed comes from recognising text that is canonical already: what clients send has been percent-encoded the way
-the canonical request wants it (unreserved characters raw, every other byte as upper-case `%XX`), so a pattern
-match tells that decoding and encoding again would give the same text, and `urllib.parse.quote` runs only for the
-rest. Results of that slow path are cached for short strings.
+the canonical request wants it (unreserved characters raw, every other byte as upper-case `%XX`), so one pattern
+search tells that decoding and encoding again would give the same text, and `urllib.parse.quote` runs only for
+the rest. Results of that slow path are cached for short strings.
 """
 
 from __future__ import annotations
@@ -61,16 +61,14 @@ Headers: TypeAlias = "Mapping[str, str] | HeaderPairs"
 Query: TypeAlias = "str | Iterable[tuple[str, str]]"
 
 _UNRESERVED = r"A-Za-z0-9\-._~"
-# `%XX` of a byte that is not unreserved, in upper-case hex: the one spelling canonical encoding gives that byte.
-# (`%41` is not canonical, because `A` is unreserved and is written raw; `%2d` is not, because of its case.)
-_RESERVED_ESCAPE = r"%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]|[89A-F][0-9A-F])"
-_COMPONENT = rf"(?:[{_UNRESERVED}]|{_RESERVED_ESCAPE})*"
-_CANONICAL_COMPONENT = re.compile(_COMPONENT).fullmatch
-# A raw query whose every name and value is canonical already (at most one `=` in each pair).
-_CANONICAL_QUERY = re.compile(rf"{_COMPONENT}(?:={_COMPONENT})?(?:&{_COMPONENT}(?:={_COMPONENT})?)*").fullmatch
+# A raw query is canonical already (decoding and encoding it again would not change it) when it has only characters
+# canonical encoding leaves alone, no `%` but those starting an escape canonical encoding writes (two upper-case hex
+# digits, not the escape of an unreserved character, which it writes raw) and no second `=` in a pair (it escapes it).
+_QUERY_CHARS = re.compile(rf"[{_UNRESERVED}%=&]*").fullmatch
+_NOT_CANONICAL_ESCAPE = re.compile(r"%(?:(?![0-9A-F]{2})|2[DE]|3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE])").search
+_SECOND_EQUALS = re.compile(r"=[^&]*=").search
 _PLAIN_TEXT = re.compile(rf"[{_UNRESERVED}]*").fullmatch
-# Paths that need neither dot-segment removal nor encoding other than `%` -> `%25` (services other than S3).
-_PLAIN_PATH = re.compile(rf"/(?![/.])(?:[{_UNRESERVED}%]|/(?![/.]))*").fullmatch
+_PATH_CHARS = re.compile(rf"[{_UNRESERVED}%/]*").fullmatch
 # Everything that may stand raw in a URL path (RFC 3986 pchar, `/` and an existing `%XX`) is signed as sent.
 _S3_PATH_SAFE = "/~%!$&'()*+,;=:@"
 _S3_PATH_AS_SENT = re.compile(rf"[{_UNRESERVED}/%!$&'()*+,;=:@]*").fullmatch
@@ -98,8 +96,9 @@ def canonical_path(path: str, service: str) -> str:
         return "/"
     if service == "s3":
         return path if _S3_PATH_AS_SENT(path) else _encode_s3_path(path)
-    if _PLAIN_PATH(path):
-        return path.replace("%", "%25")  # what encoding it again does to a path with nothing else to encode
+    if path[0] == "/" and _PATH_CHARS(path) and "//" not in path and "/." not in path:
+        # no dot segment or empty segment to remove, and nothing to encode again but `%`
+        return path.replace("%", "%25")
     return _encode_normalised_path(path)
 
 
@@ -132,7 +131,7 @@ def canonical_query(query: Query) -> str:
     if isinstance(query, str):
         if not query:
             return ""
-        if _CANONICAL_QUERY(query):
+        if _QUERY_CHARS(query) and not _NOT_CANONICAL_ESCAPE(query) and not _SECOND_EQUALS(query):
             return _sorted_query(split_query(query))
         return _canonical_raw_query(query)
     return _sorted_query([(_encode(k), _encode(v)) for k, v in query])
@@ -157,7 +156,7 @@ def split_query(query: str) -> list[tuple[str, str]]:
 
 def _recode(raw: str) -> str:
     """A raw (percent-encoded as sent) query component in canonical encoding."""
-    return raw if _CANONICAL_COMPONENT(raw) else quote(unquote_to_bytes(raw), safe="~")
+    return raw if _PLAIN_TEXT(raw) else quote(unquote_to_bytes(raw), safe="~")
 
 
 def _encode(text: str | bytes) -> str:
@@ -180,7 +179,8 @@ def canonical_headers(headers: Headers, signed: Sequence[str]) -> str:
     for name, value in _pairs(headers):
         lower = name.lower()
         trimmed = " ".join(value.split())
-        values[lower] = f"{values[lower]},{trimmed}" if lower in values else trimmed
+        before = values.get(lower)
+        values[lower] = trimmed if before is None else f"{before},{trimmed}"
     return "".join([f"{name}:{values.get(name, '')}\n" for name in signed])
 
 

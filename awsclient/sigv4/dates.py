@@ -56,10 +56,13 @@ def signing_date(x_amz_date: str | None, date: str | None) -> str | None:
     value = (x_amz_date or "").strip() or (date or "").strip()
     if not value:
         return None
-    found = value if _AMZ_DATE(value) else _from_http_date(value)
-    if _amz_date_fields(found) is None:  # no such day, or a year strftime cannot write in four digits
+    found = _AMZ_DATE(value)
+    if found is not None and found[3] <= "28" and found[1] != "0000":
+        return value  # a day every month has: no calendar needed
+    converted = value if found is not None else _from_http_date(value)
+    if _amz_date_fields(converted) is None:  # no such day, or a year strftime cannot write in four digits
         raise ValueError(f"date is neither basic ISO 8601 nor an HTTP-date: {value!r}")
-    return found
+    return converted
 
 
 def _from_http_date(value: str) -> str:

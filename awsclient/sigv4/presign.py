@@ -72,7 +72,7 @@ def presign_url(
         ("X-Amz-Expires", str(expires)),
         ("X-Amz-SignedHeaders", "host"),
     ]
-    unsigned = []
+    unsigned: list[tuple[str, str]] = []
     if creds.session_token:
         (auth if sign_token else unsigned).append(("X-Amz-Security-Token", creds.session_token))
     query = "&".join([*_own_query(split.query), *(f"{k}={quote(v, safe='~')}" for k, v in auth)])

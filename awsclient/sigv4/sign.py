@@ -37,9 +37,10 @@ UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
-# An absolute http(s) URL with a plain ASCII authority (no user info, no IPv6 brackets) and no whitespace: the common
-# case, split without `urlsplit`. Anything else goes to `urlsplit`.
-_PLAIN_URL = re.compile(r"(?i:(https?))://([A-Za-z0-9.\-_~%!$&'()*+,;=:]+)((?:/[^?#\s]*)?)(?:\?([^#\s]*))?(?:#\S*)?").fullmatch
+# An http(s) URL whose authority is a plain ASCII host and port (no user info, no IPv6 brackets) and whose rest has
+# none of the characters `urlsplit` removes is split by hand; any other goes to `urlsplit`.
+_PLAIN_AUTHORITY = re.compile(r"[A-Za-z0-9.\-_~%!$&'()*+,;=:]+").fullmatch
+
 _Hash: TypeAlias = "hashlib._Hash"
 
 
@@ -126,13 +127,13 @@ def add_v4_auth_heads(
     if "host" not in lower:
         if host is None:
             raise ValueError(f"no Host header and no host in uri {uri!r}")
-        _put(out, lower, "host", "Host", host)
+        out["Host"], lower["host"] = host, "Host"
     amz_date = _date_of(out, lower)
     if service == "s3":
         _put(out, lower, "x-amz-content-sha256", "x-amz-content-sha256", sha256)
     if creds.session_token:
         _put(out, lower, "x-amz-security-token", "X-Amz-Security-Token", creds.session_token)
-    signed = sorted(name for name in lower if name not in UNSIGNED_HEADERS)
+    signed = sorted(lower.keys() - UNSIGNED_HEADERS)
     canonical = canonical_request(method, path, query, out, signed, sha256, service=service)
     scope = credential_scope(amz_date, region, service)
     to_sign = string_to_sign(amz_date, scope, canonical)
@@ -172,12 +173,17 @@ def _split_target(uri: str) -> tuple[str, str, str | None]:
         # origin-form: never read as an authority, even when the path starts with `//`
         path, _, query = uri.partition("#")[0].partition("?")
         return path, query, None
-    plain = _PLAIN_URL(uri)
-    if plain is not None:
-        scheme, netloc, path, query = plain.groups()
-        return path, query or "", host_header(scheme, netloc)
-    split = urlsplit(uri)
+    scheme, _, rest = uri.partition("://")
+    authority, slash, target = rest.partition("/")
+    if scheme.lower() in _DEFAULT_PORTS and _PLAIN_AUTHORITY(authority) and not _has_controls(target):
+        path, _, query = (slash + target).partition("#")[0].partition("?")
+        return path, query, host_header(scheme, authority)
+    split = urlsplit(uri)  # an unusual URL: user info, IPv6, `?` right after the host, tabs to drop...
     return split.path, split.query, host_header(split.scheme, split.netloc) if split.netloc else None
+
+
+def _has_controls(text: str) -> bool:
+    return "\t" in text or "\n" in text or "\r" in text
 
 
 def _date_of(out: dict[str, str], lower: dict[str, str]) -> str:
