@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from awsclient.credentials import aws_cli_credentials, aws_cli_profile, private_key, public_key, security_token
+from awsclient.credentials import aws_cli_config, aws_cli_credentials, aws_cli_profile, reset_credentials
+from awsfake.pytest_plugin import without_credential_sources
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -24,11 +26,15 @@ def examples(name: str) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        monkeypatch.delenv(var, raising=False)  # restores whatever the examples set
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    saved = dict(os.environ)  # the examples set variables themselves: all are put back after
+    without_credential_sources(monkeypatch, tmp_path)
+    reset_credentials()
     yield
-    for param in (public_key, private_key, security_token, aws_cli_credentials, aws_cli_profile):
+    os.environ.clear()
+    os.environ.update(saved)
+    reset_credentials()
+    for param in (aws_cli_credentials, aws_cli_config, aws_cli_profile):
         param.reset()
 
 
