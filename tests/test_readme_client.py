@@ -46,4 +46,4 @@ def test_readme_example_runs(code: str) -> None:
 
 
 def test_the_sections_have_examples() -> None:
-    assert len(examples("credentials")) == 2 and len(examples("signing")) == 1
+    assert len(examples("credentials")) == 3 and len(examples("signing")) == 1
