@@ -29,10 +29,12 @@ from urllib.parse import quote, unquote_to_bytes
 
 __all__ = [
     "UNSIGNED_HEADERS",
+    "HeaderValues",
     "canonical_headers",
     "canonical_path",
     "canonical_query",
     "canonical_request",
+    "header_values",
     "signed_header_names",
     "split_query",
 ]
@@ -173,14 +175,24 @@ def signed_header_names(headers: Headers) -> list[str]:
     return sorted({name.lower() for name, _ in _pairs(headers)} - UNSIGNED_HEADERS)
 
 
-def canonical_headers(headers: Headers, signed: Sequence[str]) -> str:
-    """One `name:value\\n` line per signed header, in the order of `signed` (already sorted)."""
-    values: dict[str, str] = {}
+class HeaderValues(dict[str, str]):
+    """Headers in canonical form: lower-case name -> value trimmed, inner whitespace collapsed, repeats joined with
+    commas in the order they came. What `header_values` returns; `canonical_headers` takes it as it is."""
+
+
+def header_values(headers: Headers) -> HeaderValues:
+    values = HeaderValues()
     for name, value in _pairs(headers):
         lower = name.lower()
         trimmed = " ".join(value.split())
         before = values.get(lower)
         values[lower] = trimmed if before is None else f"{before},{trimmed}"
+    return values
+
+
+def canonical_headers(headers: Headers, signed: Sequence[str]) -> str:
+    """One `name:value\\n` line per signed header, in the order of `signed` (already sorted)."""
+    values = headers if isinstance(headers, HeaderValues) else header_values(headers)
     return "".join([f"{name}:{values.get(name, '')}\n" for name in signed])
 
 

@@ -23,6 +23,12 @@ _AMZ_DATE = re.compile(
 ).fullmatch
 
 
+# The same, with days up to 28 and years from 0001 only: dates that need no calendar to be known real.
+_AMZ_DATE_ANY_MONTH = re.compile(
+    r"(?!0000)[0-9]{4}(?:0[1-9]|1[0-2])(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3])[0-5][0-9](?:[0-5][0-9]|6[01])Z"
+).fullmatch
+
+
 def parse_amz_date(value: str) -> float:
     """Seconds since the epoch of a basic ISO 8601 date (`20150830T123600Z`); ValueError otherwise."""
     fields = _amz_date_fields(value)
@@ -56,10 +62,9 @@ def signing_date(x_amz_date: str | None, date: str | None) -> str | None:
     value = (x_amz_date or "").strip() or (date or "").strip()
     if not value:
         return None
-    found = _AMZ_DATE(value)
-    if found is not None and found[3] <= "28" and found[1] != "0000":
+    if _AMZ_DATE_ANY_MONTH(value):
         return value  # a day every month has: no calendar needed
-    converted = value if found is not None else _from_http_date(value)
+    converted = value if _AMZ_DATE(value) else _from_http_date(value)
     if _amz_date_fields(converted) is None:  # no such day, or a year strftime cannot write in four digits
         raise ValueError(f"date is neither basic ISO 8601 nor an HTTP-date: {value!r}")
     return converted

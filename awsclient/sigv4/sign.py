@@ -17,7 +17,14 @@ from typing import TypeAlias
 from urllib.parse import urlsplit
 
 from awsclient.credentials import Credentials, current_credentials
-from awsclient.sigv4.canonical import UNSIGNED_HEADERS, Headers, _pairs, canonical_request
+from awsclient.sigv4.canonical import (
+    UNSIGNED_HEADERS,
+    Headers,
+    HeaderValues,
+    _pairs,
+    canonical_request,
+    header_values,
+)
 from awsclient.sigv4.dates import amz_date_now, signing_date
 
 __all__ = [
@@ -71,20 +78,24 @@ def signature(key: bytes, string_to_sign: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _signing_pads(secret: str, day: str, region: str, service: str) -> tuple[_Hash, _Hash]:
-    """SHA-256 states after the HMAC inner and outer key pads of the signing key.
+def _signing_pads(secret: str, scope: str) -> tuple[_Hash, _Hash]:
+    """SHA-256 states after the HMAC inner and outer key pads of the signing key of a credential scope.
 
     Copying them and hashing the message is RFC 2104's HMAC, about twice as fast as `hmac.digest`, whose
     OpenSSL set-up per call costs more than the hashing of a short string to sign.
     """
+    parts = scope.split("/")
+    if len(parts) != 4:
+        raise ValueError(f"neither region nor service may contain '/': credential scope {scope!r}")
+    day, region, service, _ = parts
     key = _signing_key(secret, day, region, service).ljust(64, b"\0")
     return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
 
-def _fast_signature(secret: str, amz_date: str, region: str, service: str, string_to_sign: str) -> str:
-    """`signature(signing_key(...), string_to_sign)`, from the cached pads."""
-    pads = _signing_pads(secret, amz_date[:8], region, service)
-    inner, outer = pads[0].copy(), pads[1].copy()
+def _fast_signature(secret: str, scope: str, string_to_sign: str) -> str:
+    """`signature(signing_key(...), string_to_sign)` for the key of `scope`, from the cached pads."""
+    inner, outer = _signing_pads(secret, scope)
+    inner, outer = inner.copy(), outer.copy()
     inner.update(string_to_sign.encode("utf-8"))
     outer.update(inner.digest())
     return outer.hexdigest()
@@ -119,52 +130,55 @@ def add_v4_auth_heads(
     `current_credentials()`; a session token is added as a signed `X-Amz-Security-Token`.
     """
     creds = _usable(credentials)
-    out, lower = _joined(heads)
-    auth_name = lower.pop("authorization", None)
-    if auth_name is not None:
-        del out[auth_name]
+    values = header_values(heads)  # what is signed; `out`, what is sent
+    out = dict(heads) if type(heads) is dict and len(heads) == len(values) else _joined(heads)
+    if values.pop("authorization", None) is not None:
+        _drop(out, "authorization")
     path, query, host = _split_target(uri)
-    if "host" not in lower:
+    if "host" not in values:
         if host is None:
             raise ValueError(f"no Host header and no host in uri {uri!r}")
-        out["Host"], lower["host"] = host, "Host"
-    amz_date = _date_of(out, lower)
+        values["host"] = out["Host"] = host
+    amz_date = signing_date(values.get("x-amz-date"), values.get("date"))
+    if amz_date is None:
+        amz_date = _put(out, values, "x-amz-date", "X-Amz-Date", amz_date_now())
     if service == "s3":
-        _put(out, lower, "x-amz-content-sha256", "x-amz-content-sha256", sha256)
+        _put(out, values, "x-amz-content-sha256", "x-amz-content-sha256", sha256)
     if creds.session_token:
-        _put(out, lower, "x-amz-security-token", "X-Amz-Security-Token", creds.session_token)
-    signed = sorted(lower.keys() - UNSIGNED_HEADERS)
-    canonical = canonical_request(method, path, query, out, signed, sha256, service=service)
+        _put(out, values, "x-amz-security-token", "X-Amz-Security-Token", creds.session_token)
+    signed = sorted(values.keys() - UNSIGNED_HEADERS)
+    canonical = canonical_request(method, path, query, values, signed, sha256, service=service)
     scope = credential_scope(amz_date, region, service)
     to_sign = string_to_sign(amz_date, scope, canonical)
-    sig = _fast_signature(creds.secret_access_key, amz_date, region, service, to_sign)
+    sig = _fast_signature(creds.secret_access_key, scope, to_sign)
     out["Authorization"] = (
         f"{ALGORITHM} Credential={creds.access_key_id}/{scope}, SignedHeaders={';'.join(signed)}, Signature={sig}"
     )
     return out
 
 
-def _put(out: dict[str, str], lower: dict[str, str], name: str, spelling: str, value: str) -> None:
-    """Set a header, keeping the caller's spelling of its name if it was already there."""
-    existing = lower.get(name)
-    if existing is None:
-        lower[name] = existing = spelling
-    out[existing] = value
+def _put(out: dict[str, str], values: HeaderValues, name: str, spelling: str, value: str) -> str:
+    """Set a header to be sent and signed, in the caller's spelling if they gave it (`name` is the lower-case name)."""
+    if name in values:
+        spelling = next(given for given in out if given.lower() == name)
+    out[spelling] = value
+    values[name] = " ".join(value.split())
+    return value
 
 
-def _joined(heads: Headers) -> tuple[dict[str, str], dict[str, str]]:
-    """The headers as one dict (first spelling of each name kept) and a map from lower-case name to it."""
+def _drop(out: dict[str, str], lower: str) -> None:
+    for name in [name for name in out if name.lower() == lower]:
+        del out[name]
+
+
+def _joined(heads: Headers) -> dict[str, str]:
+    """The headers as one dict: the first spelling of each name, repeated headers joined with commas."""
     out: dict[str, str] = {}
-    lower: dict[str, str] = {}
+    spellings: dict[str, str] = {}
     for name, value in _pairs(heads):
-        key = name.lower()
-        first = lower.get(key)
-        if first is None:
-            lower[key] = name
-            out[name] = value
-        else:
-            out[first] = f"{out[first].strip()},{value.strip()}"
-    return out, lower
+        first = spellings.setdefault(name.lower(), name)
+        out[first] = f"{out[first].strip()},{value.strip()}" if first in out else value
+    return out
 
 
 def _split_target(uri: str) -> tuple[str, str, str | None]:
@@ -175,26 +189,25 @@ def _split_target(uri: str) -> tuple[str, str, str | None]:
         return path, query, None
     scheme, _, rest = uri.partition("://")
     authority, slash, target = rest.partition("/")
-    if scheme.lower() in _DEFAULT_PORTS and _PLAIN_AUTHORITY(authority) and not _has_controls(target):
+    host = _plain_host(scheme, authority)
+    if host is not None and not _has_controls(target):
         path, _, query = (slash + target).partition("#")[0].partition("?")
-        return path, query, host_header(scheme, authority)
+        return path, query, host
     split = urlsplit(uri)  # an unusual URL: user info, IPv6, `?` right after the host, tabs to drop...
     return split.path, split.query, host_header(split.scheme, split.netloc) if split.netloc else None
 
 
+@lru_cache(maxsize=256)
+def _plain_host(scheme: str, authority: str) -> str | None:
+    """The Host header of an http(s) URL's authority when it is a plain ASCII host and port (no user info, no IPv6
+    brackets); None otherwise. Cached: requests go to few hosts, however different their paths."""
+    if scheme.lower() not in _DEFAULT_PORTS or not _PLAIN_AUTHORITY(authority):
+        return None
+    return host_header(scheme, authority)
+
+
 def _has_controls(text: str) -> bool:
     return "\t" in text or "\n" in text or "\r" in text
-
-
-def _date_of(out: dict[str, str], lower: dict[str, str]) -> str:
-    """The request's signing date; the current time, added as `X-Amz-Date`, when it has none."""
-    x_amz_date, date = lower.get("x-amz-date"), lower.get("date")
-    found = signing_date(out[x_amz_date] if x_amz_date else None, out[date] if date else None)
-    if found is not None:
-        return found
-    now = amz_date_now()
-    _put(out, lower, "x-amz-date", "X-Amz-Date", now)
-    return now
 
 
 def host_header(scheme: str, netloc: str) -> str:
