@@ -21,7 +21,6 @@ import os
 import threading
 from collections.abc import Callable
 
-from awsclient import imds
 from awsclient.credentials.ec2 import credentials_from_ec2_instance
 from awsclient.credentials.environment import KEY_VARIABLES, credentials_from_environment
 from awsclient.credentials.files import (
@@ -32,6 +31,7 @@ from awsclient.credentials.files import (
 )
 from awsclient.credentials.snapshot import Credentials, clear_credentials, read_credentials
 from awsclient.errors import CredentialsError
+from awsclient.imds import disabled as metadata_disabled
 
 __all__ = ["DEFAULT_CHAIN", "credentials_from_default_chain", "current_credentials", "reset_credentials"]
 
@@ -54,7 +54,7 @@ def _profile_files() -> Credentials:
 
 
 def _instance_metadata() -> Credentials:
-    if imds.disabled():
+    if metadata_disabled():
         raise _NotHere("disabled (AWS_EC2_METADATA_DISABLED=true)")
     try:
         credentials_from_ec2_instance()
