@@ -34,10 +34,11 @@ from urllib3.exceptions import (
 )
 from urllib3.response import HTTPResponse
 
+import awsclient.pools
 from awsclient.credentials import current_credentials
 from awsclient.errors import AwsError, check_response
 from awsclient.params import Parameter, non_negative_number, positive_int
-from awsclient.pools import close_pools, connection_reused, current_pool_timeout, pool_for
+from awsclient.pools import close_pools, connection_reused, current_pool_timeout
 from awsclient.sigv4 import add_v4_auth_heads
 
 __all__ = [
@@ -274,7 +275,7 @@ def _attempt(
 ) -> Response:
     split = urlsplit(url)
     port = split.port or (443 if split.scheme == "https" else 80)
-    pool = pool_for(split.scheme, split.hostname or "", port)
+    pool = awsclient.pools.pool_for(split.scheme, split.hostname or "", port)
     target = split.path + (f"?{split.query}" if split.query else "")
     timeout = urllib3.Timeout(connect=connect_timeout(), read=read_timeout())
     credentials = current_credentials()
