@@ -4,85 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from awsclient.conformance import crt_suite, sigv4_suite
+from awsclient.conformance import crt_suite, external_signer, sigv4_suite, verify
+from awsclient.conformance.overrides import Overrides, crt_cases
+from awsclient.conformance.tally import Tally
 
-__all__ = ["Overrides", "Tally", "main", "run"]
-
-
-@dataclass(frozen=True)
-class Overrides:
-    """What the command line sets; None leaves the case's own (or the suite's default) value."""
-
-    access_key_id: str | None = None
-    secret_access_key: str | None = field(default=None, repr=False)
-    session_token: str | None = field(default=None, repr=False)
-    region: str | None = None
-    service: str | None = None
-    date: str | None = None
-
-    def given(self) -> dict[str, str]:
-        return {name: value for name, value in vars(self).items() if value is not None}
-
-
-@dataclass
-class Tally:
-    """Counts checks and prints each failure (and, when verbose, each pass and skip)."""
-
-    out: TextIO
-    verbose: bool = False
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-
-    def record(self, name: str, problem: str | None) -> None:
-        if problem is None:
-            self.passed += 1
-            if self.verbose:
-                print(f"ok   {name}", file=self.out)
-        else:
-            self.failed += 1
-            print(f"FAIL {name}: {problem}", file=self.out)
-
-    def skip(self, name: str, reason: str) -> None:
-        self.skipped += 1
-        if self.verbose:
-            print(f"skip {name}: {reason}", file=self.out)
-
-    def summary(self) -> str:
-        line = f"{self.passed} passed, {self.failed} failed"
-        return line + (f", {self.skipped} skipped" if self.skipped else "")
-
-    @property
-    def ok(self) -> bool:
-        return self.failed == 0 and self.passed > 0
-
-
-def crt_cases(root: Path, tally: Tally, overrides: Overrides | None = None) -> Iterator[crt_suite.Case]:
-    """Each aws-c-auth layout case under `root` (with command-line overrides); unreadable ones are failures."""
-    for folder in crt_suite.find_cases(root):
-        try:
-            case = crt_suite.load_case(folder, root)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            tally.record(folder.relative_to(root).as_posix() or folder.name, f"cannot read the case: {exc}")
-            continue
-        yield replace(case, context=_overridden(case.context, overrides)) if overrides else case
-
-
-def _overridden(context: crt_suite.Context, given: Overrides) -> crt_suite.Context:
-    return replace(
-        context,
-        access_key_id=given.access_key_id or context.access_key_id,
-        secret_access_key=given.secret_access_key or context.secret_access_key,
-        session_token=given.session_token or context.session_token,
-        region=given.region or context.region,
-        service=given.service or context.service,
-        timestamp=crt_suite.amz_date(given.date) if given.date else context.timestamp,
-    )
+__all__ = ["main", "run"]
 
 
 def run(root: Path, base: sigv4_suite.Options, *, verbose: bool = False, out: TextIO | None = None) -> Tally:
@@ -128,12 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.access_key_id, args.secret_access_key, args.session_token, args.region, args.service, args.date
     )
     if args.signer is not None:
-        from awsclient.conformance import external_signer
-
         tally = external_signer.run(args.directory, args.signer, given, Tally(sys.stdout, args.verbose))
     elif args.verify is not None:
-        from awsclient.conformance import verify
-
         tally = verify.run(args.directory, args.verify or None, given, Tally(sys.stdout, args.verbose))
     else:
         tally = run(args.directory, replace(sigv4_suite.Options(), **given.given()), verbose=args.verbose)

@@ -186,7 +186,7 @@ def sign(request: RawRequest, context: Context, mode: str) -> Signing:
     creq = "\n".join(
         (
             request.method.upper(),
-            _canonical_path(request.path, context),
+            canonical_request_path(request.path, context),
             canonical_query(query),
             canonical_headers(headers, signed),
             ";".join(signed),
@@ -213,7 +213,7 @@ def _with_params(query: str, params: list[tuple[str, str]]) -> str:
     return f"{query}&{added}" if query else added
 
 
-def _canonical_path(path: str, context: Context) -> str:
+def canonical_request_path(path: str, context: Context) -> str:
     """Normalised or not as the context says; encoded again, except for S3 (whose rule sigv4 has)."""
     s3 = context.service == "s3"
     if context.normalize != s3:

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from awsclient.conformance import crt_suite
-from awsclient.conformance.cli import Overrides, Tally, crt_cases
+from awsclient.conformance.overrides import Overrides, crt_cases
 from awsclient.conformance.request_text import RawRequest, differences
+from awsclient.conformance.tally import Tally
 
 __all__ = ["request_for", "run", "signed_from"]
 

@@ -34,7 +34,8 @@ def main() -> None:
     signed_token = token if token and not options["omit_session_token"] else None
     region = "us-east-1" if "--hard-coded-region" in sys.argv else case["region"]
     signer = S3SigV4Auth if case["service"] == "s3" else SigV4Auth
-    auth = signer(Credentials(creds["access_key_id"], creds["secret_access_key"], signed_token), case["service"], region)
+    credentials = Credentials(creds["access_key_id"], creds["secret_access_key"], signed_token)
+    auth = signer(credentials, case["service"], region)
     headers = [(name, value) for name, value in case["headers"] if name.lower() not in GENERATED]
     host = next(value for name, value in headers if name.lower() == "host")
     request = AWSRequest(method=case["method"], url=f"http://{host}{case['path']}", data=body)
