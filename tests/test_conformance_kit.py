@@ -1,5 +1,6 @@
 """The conformance kit beyond awsclient's own signer: the aws-c-auth layout, `--signer CMD` with real subprocess
-signers (botocore's, and a deliberately wrong one), and `--verify` against the fake and against a lax verifier."""
+signers (botocore's, and a deliberately wrong one), and `--verify` against the fake and against a lax verifier.
+botocore's signer over the whole suite, and `--verify` with the default fake, run in test_readme_conformance."""
 
 from __future__ import annotations
 
@@ -116,12 +117,6 @@ def test_iso_and_basic_timestamps_are_one_date(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- --signer
-
-
-def test_botocore_as_a_third_party_signer_passes() -> None:
-    result = run(SUITE, "--signer", " ".join(BOTOCORE_SIGNER), "-v")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1] == f"{checks(SUITE)} passed, 0 failed"
 
 
 def test_a_wrong_signer_is_reported_case_by_case(tmp_path: Path) -> None:

@@ -43,7 +43,8 @@ def _overridden(context: crt_suite.Context, given: Overrides) -> crt_suite.Conte
         context,
         access_key_id=given.access_key_id or context.access_key_id,
         secret_access_key=given.secret_access_key or context.secret_access_key,
-        session_token=given.session_token or context.session_token,
+        # keys come as a set: a case's token does not go with keys from the command line
+        session_token=given.session_token if given.access_key_id else given.session_token or context.session_token,
         region=given.region or context.region,
         service=given.service or context.service,
         timestamp=crt_suite.amz_date(given.date) if given.date else context.timestamp,
