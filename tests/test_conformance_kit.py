@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from werkzeug.serving import make_server
@@ -250,3 +251,22 @@ def test_each_mutation_changes_one_place() -> None:
             before = [signed.method, signed.path, signed.query, *map(repr, signed.headers), signed.body]
             after = [changed.method, changed.path, changed.query, *map(repr, changed.headers), changed.body]
             assert sum(a != b for a, b in zip(before, after, strict=True)) == 1, (mode, what)
+
+
+def test_a_wrong_token_is_reported_without_showing_it(tmp_path: Path) -> None:
+    copy = subset(tmp_path, "sts-session-token")
+    context = json.loads((copy / "sts-session-token" / "context.json").read_text())
+    token = context["credentials"]["token"]
+    result = run(copy, "--signer", " ".join(BOTOCORE_SIGNER), "--session-token", "another-session-token-0000")
+    assert result.returncode == 0, result.stdout  # overridden: compared with awsclient's signing of the same
+    script = tmp_path / "stale.py"  # a signer that sends a stale token: botocore's output with the token swapped
+    script.write_text(
+        "import json, subprocess, sys\n"
+        f"out = subprocess.run({BOTOCORE_SIGNER!r}, input=sys.stdin.read(), capture_output=True, text=True).stdout\n"
+        f"print(out.replace({token!r}, 'stale-token-1234').replace({quote(token, safe='~')!r}, 'stale-token-1234'))\n"
+    )
+    result = run(copy, "--signer", f"{sys.executable} {script}")
+    assert result.returncode == 1
+    assert "header missing: x-amz-security-token=<session token, " in result.stdout
+    assert "query parameter missing: X-Amz-Security-Token=<session token, " in result.stdout
+    assert token not in result.stdout and quote(token, safe="~") not in result.stdout

@@ -110,6 +110,13 @@ def _header_pairs(request: RawRequest) -> Counter[tuple[str, str]]:
 def _multiset_diff(label: str, want: Counter[tuple[str, str]], got: Counter[tuple[str, str]]) -> list[str]:
     missing = sorted((want - got).elements())
     extra = sorted((got - want).elements())
-    return [f"{label} missing: {name}={value!r}" for name, value in missing] + [
-        f"{label} unexpected: {name}={value!r}" for name, value in extra
+    return [f"{label} missing: {_shown(name, value)}" for name, value in missing] + [
+        f"{label} unexpected: {_shown(name, value)}" for name, value in extra
     ]
+
+
+def _shown(name: str, value: str) -> str:
+    """`name='value'`, a session token's value withheld (it is a secret; its length tells copies apart)."""
+    if name.lower() == "x-amz-security-token":
+        return f"{name}=<session token, {len(value)} characters>"
+    return f"{name}={value!r}"
