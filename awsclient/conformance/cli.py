@@ -22,7 +22,7 @@ def run(root: Path, base: sigv4_suite.Options, *, verbose: bool = False, out: Te
     for req in sigv4_suite.find_cases(root):
         tally.record(sigv4_suite.case_name(req, root), sigv4_suite.check_case(req, root, base))
     for case in crt_cases(root, tally):
-        for mode in case.modes():
+        for mode in case.modes:
             try:
                 problem = crt_suite.check(case, mode)
             except (OSError, ValueError) as exc:

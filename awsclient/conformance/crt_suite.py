@@ -89,10 +89,7 @@ class Case:
     folder: Path
     request: RawRequest
     context: Context
-
-    def modes(self) -> list[str]:
-        """The modes with at least one expected file."""
-        return [mode for mode in MODES if any(self.folder.glob(f"{mode}-*.txt"))]
+    modes: tuple[str, ...] = ()  # the modes with at least one expected file
 
     def expected_request(self, mode: str) -> RawRequest | None:
         path = self.folder / f"{mode}-signed-request.txt"
@@ -152,7 +149,8 @@ def find_cases(root: Path) -> Iterator[Path]:
 
 def load_case(folder: Path, root: Path) -> Case:
     name = folder.relative_to(root).as_posix() if folder != root else folder.name
-    return Case(name, folder, parse_request((folder / REQUEST).read_bytes()), read_context(folder / CONTEXT))
+    modes = tuple(mode for mode in MODES if any(folder.glob(f"{mode}-*.txt")))
+    return Case(name, folder, parse_request((folder / REQUEST).read_bytes()), read_context(folder / CONTEXT), modes)
 
 
 def sign(request: RawRequest, context: Context, mode: str) -> Signing:

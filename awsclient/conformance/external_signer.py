@@ -110,6 +110,6 @@ def run(root: Path, command: str, overrides: Overrides, tally: Tally) -> Tally:
     argv = shlex.split(command)
     use_files = not overrides.given()
     for case in crt_cases(root, tally, overrides):
-        for mode in case.modes():
+        for mode in case.modes:
             tally.record(f"{case.name} {mode}", check(argv, case, mode, use_files=use_files))
     return tally

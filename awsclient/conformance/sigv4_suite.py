@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from awsclient.conformance import crt_suite
 from awsclient.conformance.request_text import RawRequest, parse_request
 from awsclient.sigv4 import (
     ALGORITHM,
@@ -41,7 +42,17 @@ from awsclient.sigv4 import (
     string_to_sign,
 )
 
-__all__ = ["Options", "RawRequest", "Signed", "check_case", "find_cases", "options_for", "parse_request", "sign_case"]
+__all__ = [
+    "Options",
+    "RawRequest",
+    "Signed",
+    "as_crt_case",
+    "check_case",
+    "find_cases",
+    "options_for",
+    "parse_request",
+    "sign_case",
+]
 
 CONF_NAME = "sigv4.conf"
 ARTEFACTS = (("creq", "canonical request"), ("sts", "string to sign"), ("authz", "authorization"))
@@ -183,3 +194,23 @@ def check_case(req: Path, root: Path, base: Options) -> str | None:
             )
             return f"{label} differs\n" + "\n".join(diff)
     return None
+
+
+def as_crt_case(req: Path, root: Path, base: Options) -> crt_suite.Case:
+    """The case in the aws-c-auth layout's terms, for `--verify`: the path rule is the service's, the body (when
+    there is one) signed with an `X-Amz-Content-Sha256` header, the token the request or its `.sreq` carries."""
+    options = options_for(req, root, base)
+    request = parse_request(req.read_bytes())
+    token = options.session_token or request.header("x-amz-security-token") or _token_from_sreq(req, request)
+    context = crt_suite.Context(
+        access_key_id=options.access_key_id,
+        secret_access_key=options.secret_access_key,
+        session_token=token.strip() if token else None,
+        region=options.region,
+        service=options.service,
+        timestamp=_signing_date(request, options),
+        normalize=options.service != "s3",
+        sign_body=bool(request.body) or options.service == "s3",
+        expiration_in_seconds=3600,
+    )
+    return crt_suite.Case(case_name(req, root), req.parent, request, context, modes=crt_suite.MODES)

@@ -8,10 +8,12 @@ one byte, must each be refused with a signature error: a signed header's value, 
 the credential scope's region, and the payload hash (the signed `X-Amz-Content-Sha256`, else the body).
 
 The verifier must know each case's credentials (or those given on the command line); without a URL a FakeAWS
-is started here on 127.0.0.1 and told each case's keys before it is replayed. Cases no AWS service would take
-as written are skipped, with the reason: a request target with a space or control character, an unsigned
-session token (`omit_session_token`, a service-specific convention), a body whose hash is not the signed
-payload hash, or a path rule that is not the service's own (`normalize` off outside S3, on for S3).
+is started here on 127.0.0.1 for each region the cases sign for, and told each case's keys before it is replayed.
+Cases of the aws-sig-v4-test-suite layout are replayed too, read by `sigv4_suite.as_crt_case`. Cases no AWS
+service would take as written are skipped, with the reason: a request target with a space or control
+character, an unsigned session token (`omit_session_token`, a service-specific convention), a body whose hash
+is not the signed payload hash, or a path rule that is not the service's own (`normalize` off outside S3, on
+for S3).
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ import re
 import socket
 import ssl
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from awsclient.conformance import crt_suite
-from awsclient.conformance.overrides import Overrides, crt_cases
+from awsclient.conformance.overrides import Overrides, every_case
 from awsclient.conformance.request_text import RawRequest, authorization_parts
 from awsclient.conformance.tally import Tally
 from awsclient.sigv4 import amz_date_now, canonical_path, split_query
@@ -285,36 +287,42 @@ def check_case(endpoint: Endpoint, case: crt_suite.Case, mode: str, tally: Tally
 
 
 @contextmanager
-def _fake_endpoint() -> Iterator[tuple[str, Callable[[crt_suite.Context], None]]]:
-    """A FakeAWS on 127.0.0.1, and how to make it accept a case's keys (imported here: awsfake is optional)."""
+def _fakes() -> Iterator[Callable[[crt_suite.Context], Endpoint]]:
+    """FakeAWS endpoints on 127.0.0.1, one per region (S3 answers for its endpoint's region only), each told a
+    case's keys before the case is replayed. awsfake is imported here: the rest of the runner does without it."""
     from awsfake import FakeAWS
 
-    fake = FakeAWS()
-    with fake.serve() as running:
+    with ExitStack() as stack:
+        fakes: dict[str, tuple[FakeAWS, Endpoint]] = {}
 
-        def accept(context: crt_suite.Context) -> None:
+        def endpoint_for(context: crt_suite.Context) -> Endpoint:
+            if context.region not in fakes:
+                fake = FakeAWS(context.region)
+                fakes[context.region] = fake, Endpoint.parse(stack.enter_context(fake.serve()).url)
+            fake, endpoint = fakes[context.region]
             fake.add_credentials(context.access_key_id, context.secret_access_key, session_token=context.session_token)
+            return endpoint
 
-        yield running.url, accept
+        yield endpoint_for
 
 
 def run(root: Path, url: str | None, overrides: Overrides, tally: Tally) -> Tally:
     if url is not None:
-        _replay_all(root, Endpoint.parse(url), overrides, tally, lambda _: None)
+        endpoint = Endpoint.parse(url)
+        _replay_all(root, overrides, tally, lambda _: endpoint)
         return tally
-    with _fake_endpoint() as (fake_url, accept):
-        _replay_all(root, Endpoint.parse(fake_url), overrides, tally, accept)
+    with _fakes() as endpoint_for:
+        _replay_all(root, overrides, tally, endpoint_for)
     return tally
 
 
 def _replay_all(
-    root: Path, endpoint: Endpoint, overrides: Overrides, tally: Tally, accept: Callable[[crt_suite.Context], None]
+    root: Path, overrides: Overrides, tally: Tally, endpoint_for: Callable[[crt_suite.Context], Endpoint]
 ) -> None:
-    for case in crt_cases(root, tally, overrides):
+    for case in every_case(root, tally, overrides):
         reason = skip_reason(case)
-        for mode in case.modes():
+        for mode in case.modes:
             if reason:
                 tally.skip(f"{case.name} {mode}", reason)
                 continue
-            accept(case.context)
-            check_case(endpoint, case, mode, tally)
+            check_case(endpoint_for(case.context), case, mode, tally)
