@@ -258,32 +258,27 @@ def skip_reason(case: crt_suite.Case) -> str | None:
     return None
 
 
+def _accepted(answer: Answer) -> str | None:
+    return None if not answer.refused_signature and answer.status < 500 else f"refused: {answer}"
+
+
+def _refused(answer: Answer) -> str | None:
+    return None if answer.refused_signature else f"not refused with a signature error: {answer}"
+
+
 def check_case(endpoint: Endpoint, case: crt_suite.Case, mode: str, tally: Tally) -> None:
-    request = replace(
-        case.request,
-        headers=[
-            (name, endpoint.authority if name.strip().lower() == "host" else v) for name, v in case.request.headers
-        ],
-    )
+    """Replay `case` signed in `mode`, then each mutation of it, recording one check each."""
+    headers = [(name, endpoint.authority if name.strip().lower() == "host" else v) for name, v in case.request.headers]
     context = replace(case.context, timestamp=amz_date_now())
-    signed = crt_suite.sign(request, context, mode).request
-    name = f"{case.name} {mode}"
-    try:
-        answer = send(endpoint, signed)
-        tally.record(
-            f"{name}, as signed", None if not answer.refused_signature and answer.status < 500 else f"refused: {answer}"
-        )
-    except OSError as exc:
-        tally.record(f"{name}, as signed", f"no answer: {exc}")
-        return
-    for what, change in MUTATIONS.items():
+    signed = crt_suite.sign(replace(case.request, headers=headers), context, mode).request
+    checks = [("as signed", signed, _accepted)]
+    checks += [(f"{what} mutated", change(signed, context), _refused) for what, change in MUTATIONS.items()]
+    for label, request, judge in checks:
         try:
-            answer = send(endpoint, change(signed, context))
+            problem = judge(send(endpoint, request))
         except OSError as exc:
-            tally.record(f"{name}, {what} mutated", f"no answer: {exc}")
-            continue
-        problem = None if answer.refused_signature else f"not refused with a signature error: {answer}"
-        tally.record(f"{name}, {what} mutated", problem)
+            problem = f"no answer: {exc}"
+        tally.record(f"{case.name} {mode}, {label}", problem)
 
 
 @contextmanager
