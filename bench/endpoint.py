@@ -7,6 +7,8 @@ is the server process's user + system CPU time over the run (the kernel's accoun
 threads, the idle rate subtracted) divided by N. Operations: STS GetCallerIdentity, SQS GetQueueUrl and
 SendMessage (JSON protocol), S3 PutObject and GetObject of 1 KiB. Peers: moto's ThreadedMotoServer (no
 signature check) and a bare app answering a constant on awsfake's own werkzeug server (the HTTP layer's floor).
+"app only" is awsfake's WSGI app called in this process without HTTP (CPU time of this process): what the
+pipeline costs, the rest of the server figure being the HTTP layer's.
 
 Throughput: requests per second for one pre-signed SNS ListTopics over urllib3 keep-alive connections, one
 connection then eight, awsfake next to moto.
@@ -176,15 +178,56 @@ def server_cpu(start: Callable[[], Started], name: str, count: int) -> dict[str,
         process.wait(timeout=10)
 
 
+def app_cpu(count: int) -> dict[str, float]:
+    """µs of CPU per request spent in awsfake's WSGI app alone (called in this process, no HTTP), per operation:
+    the server figure less this one is the HTTP layer's share."""
+    from werkzeug.test import EnvironBuilder
+
+    from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
+
+    fake = FakeAWS()
+
+    def call(request: Prepared) -> bytes:
+        environ = EnvironBuilder(request.path, method=request.method, headers=request.headers, data=request.body)
+        return answer(environ.get_environ())
+
+    def answer(environ: dict[str, object]) -> bytes:
+        statuses: list[str] = []
+        body = b"".join(fake(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+        if not statuses[0].startswith("200"):
+            raise RuntimeError(f"{statuses[0]}: {body[:300]!r}")
+        return body
+
+    target = Target(1, Credentials(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY))
+    queue_url = json.loads(call(sqs_json(target, "CreateQueue", {"QueueName": "bench-q"})))["QueueUrl"]
+    call(target.sign("PUT", "/bench-bucket", "s3"))
+    target = Target(1, target.credentials, queue_url)
+    figures: dict[str, float] = {}
+    for operation, build in OPERATIONS.items():
+        for i in range(WARM_UP):
+            call(build(target, count + i))
+        environs = [
+            EnvironBuilder(r.path, method=r.method, headers=r.headers, data=r.body).get_environ()
+            for r in (build(target, i) for i in range(count))
+        ]
+        before = time.process_time()
+        for environ in environs:
+            answer(environ)
+        figures[operation] = (time.process_time() - before) / count * 1e6
+    return figures
+
+
 def print_cpu(count: int) -> None:
     peers = (("awsfake", start_awsfake), ("moto", start_moto), ("bare", start_bare))
     figures = {name: server_cpu(start, name, count) for name, start in peers}
+    figures["app"] = app_cpu(count)
     print(f"server CPU per request, µs ({count} unique pre-signed requests each, 1 keep-alive connection)")
-    print(f"  {'operation':<24}{'awsfake':>9}{'moto':>9}{'bare':>8}{'moto/awsfake':>14}{'awsfake/bare':>14}")
+    heads = f"{'awsfake':>9}{'app only':>10}{'moto':>9}{'bare':>8}{'moto/awsfake':>14}{'awsfake/bare':>14}"
+    print(f"  {'operation':<24}{heads}")
     for operation in OPERATIONS:
-        ours, moto, bare = (figures[name][operation] for name in ("awsfake", "moto", "bare"))
+        ours, app, moto, bare = (figures[name][operation] for name in ("awsfake", "app", "moto", "bare"))
         print(
-            f"  {operation:<24}{ours:>9.0f}{moto:>9.0f}{bare:>8.0f}"
+            f"  {operation:<24}{ours:>9.0f}{app:>10.0f}{moto:>9.0f}{bare:>8.0f}"
             f"{moto / ours if ours else 0:>13.1f}x{ours / bare if bare else 0:>13.1f}x"
         )
 

@@ -78,9 +78,9 @@ def test_the_benchmark_runs_against_all_three_servers() -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
     assert lines[0].startswith("server CPU per request, µs (10 unique pre-signed requests each")
-    assert lines[1].split() == ["operation", "awsfake", "moto", "bare", "moto/awsfake", "awsfake/bare"]
+    assert lines[1].split() == ["operation", "awsfake", "app", "only", "moto", "bare", "moto/awsfake", "awsfake/bare"]
     for row, operation in zip(lines[2:7], _bench_endpoint().OPERATIONS, strict=True):
         assert row.strip().startswith(operation)
-        assert re.fullmatch(r"(\s+\d+){3}(\s+[\d.]+x){2}", row.strip()[len(operation) :]), row
+        assert re.fullmatch(r"(\s+\d+){4}(\s+[\d.]+x){2}", row.strip()[len(operation) :]), row
     assert lines[7].startswith("verified SNS ListTopics, requests/second")
     assert re.fullmatch(r"\s+8 connection\(s\): awsfake\s+\d+\s+moto\s+\d+\s+ratio\s+[\d.]+x", lines[9])
