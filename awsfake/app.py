@@ -27,9 +27,11 @@ from awsfake.accounts import (
     Identity,
 )
 from awsfake.catalog import ServiceInfo, info_for, service_class
+from awsfake.doubles import redact
+from awsfake.doubles.error_log import ErrorLog
+from awsfake.doubles.journal import Journal, Record
 from awsfake.faults import Fault
 from awsfake.incoming import DEFAULT_MAX_BODY, HeaderMap, Incoming, read_incoming
-from awsfake.journal import Journal, Record
 from awsfake.server import DROP_CONNECTION, RunningServer, serve_app
 from awsfake.services import Call, Caller, Result, Service
 from awsfake.stubs import Stub, Stubs, make_fault
@@ -51,6 +53,7 @@ class _Exchange:
     action: str = ""
     access_key_id: str = ""
     verified: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
     drop: bool = False  # a stub asked for the connection to be cut mid-answer
 
 
@@ -80,12 +83,12 @@ class FakeAWS:
         self.accounts.add(
             DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, account_id=DEFAULT_ACCOUNT_ID, arn=DEFAULT_ARN
         )
-        self.requests = Journal(journal_limit)
+        self.requests = Journal(Record, journal_limit)
         self.stubs = Stubs()
         self._overrides = dict(services or {})
         self._services: dict[str, Service | None] = {}
         self._lock = threading.Lock()
-        self._errors: list[BaseException] = []
+        self._errors = ErrorLog()
 
     # ------------------------------------------------------------ the test-facing API
 
@@ -149,7 +152,7 @@ class FakeAWS:
         """Forget service state, stubs, the journal, recorded errors and STS sessions; added keys stay."""
         with self._lock:
             instances = [s for s in self._services.values() if s is not None]
-            self._errors.clear()
+        self._errors.clear()
         for instance in instances:
             with instance.lock:
                 instance.reset()
@@ -160,15 +163,11 @@ class FakeAWS:
     @property
     def errors(self) -> list[BaseException]:
         """Exceptions raised by handlers (answered as InternalError), oldest first."""
-        with self._lock:
-            return list(self._errors)
+        return self._errors.errors
 
     def check(self) -> None:
         """Re-raise (in the calling thread) the first exception a handler raised since the last check."""
-        with self._lock:
-            errors, self._errors = self._errors, []
-        if errors:
-            raise errors[0]
+        self._errors.check()
 
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False) -> Iterator[RunningServer]:
@@ -187,16 +186,14 @@ class FakeAWS:
         try:
             response = self._respond(environ, exchange)
         except Exception as exc:  # the catch-all: a bug answers in AWS's shape, and the test can re-raise it
-            with self._lock:
-                self._errors.append(exc)
+            self._errors.record(exc)
             response = protocols.render_fault(
                 exchange.info, protocols.internal_error(), protocols.new_request_id(exchange.info)
             )
         try:
             self._record(exchange, response)
         except Exception as exc:  # an on_request hook that fails must not cost the client its answer
-            with self._lock:
-                self._errors.append(exc)
+            self._errors.record(exc)
         if exchange.drop:
             environ[DROP_CONNECTION] = True
         start_response(_STATUS_LINES.get(response.status, f"{response.status} Unknown"), response.headers)
@@ -285,7 +282,7 @@ class FakeAWS:
             body=verified.body,
         )
         call.action, call.params = self._action_and_params(verified.info, incoming, call)
-        exchange.action = call.action
+        exchange.action, exchange.params = call.action, call.params
         return call
 
     def _action_and_params(self, info: ServiceInfo, incoming: Incoming, call: Call) -> tuple[str, dict[str, Any]]:
@@ -329,6 +326,9 @@ class FakeAWS:
             connection_id=incoming.connection_id if incoming else None,
             request_id=response.request_id,
             time=exchange.started,
+            params=redact.mapping(exchange.params),
+            headers=redact.headers(incoming.headers) if incoming else (),
+            body=redact.body(incoming.body, incoming.headers, incoming.raw_query) if incoming else b"",
         )
         self.requests.append(record)
         if self.on_request is not None:

@@ -19,8 +19,8 @@ from typing import TextIO
 
 from awsfake.accounts import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 from awsfake.app import FakeAWS
+from awsfake.doubles.journal import Record
 from awsfake.imds import FakeIMDS, InstanceValues
-from awsfake.journal import Record
 
 __all__ = ["OPTIONS", "SERVERS", "main"]
 
