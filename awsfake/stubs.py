@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from awsfake.doubles.rules import CountedRules
-from awsfake.faults import Fault
+from awsfake.errors import Fault
 from awsfake.services import Call, Result
 
 __all__ = ["Stub", "Stubs", "make_fault"]

@@ -12,9 +12,9 @@ from urllib.parse import parse_qsl, unquote
 
 from werkzeug.http import http_date, parse_date
 
-from awsfake.chunked import CHECKSUMS, check_checksum
-from awsfake.faults import Fault
-from awsfake.services.s3_model import DEFAULT_CONTENT_TYPE, S3Object, argument, big_int
+from awsfake.auth.chunked import CHECKSUMS, check_checksum
+from awsfake.errors import Fault, no_such_key
+from awsfake.services.s3.model import DEFAULT_CONTENT_TYPE, S3Object, argument, big_int
 
 __all__ = [
     "MAX_METADATA_BYTES",
@@ -135,7 +135,7 @@ def check_write_conditions(headers: Mapping[str, str], current: S3Object | None,
     if if_match is None:
         return
     if current is None:
-        raise Fault("NoSuchKey", "The specified key does not exist.", 404, extras={"Key": key})
+        raise no_such_key(key)
     if not _etag_matches(if_match, current.etag):
         raise _precondition_failed("If-Match")
 

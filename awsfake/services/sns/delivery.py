@@ -15,7 +15,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from awsfake.faults import Fault
+from awsfake.errors import Fault
 
 __all__ = ["QueueSink", "check_filter_policy", "envelope", "matches", "sqs_attributes"]
 

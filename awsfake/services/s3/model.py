@@ -10,7 +10,9 @@ from datetime import datetime, timezone
 
 __all__ = [
     "DEFAULT_CONTENT_TYPE",
+    "Bucket",
     "S3Object",
+    "Upload",
     "argument",
     "big_int",
     "bucket_arn",
@@ -75,3 +77,25 @@ def big_int(digits: str) -> int:
 
 def argument(name: str, value: str) -> dict[str, str]:
     return {"ArgumentName": name, "ArgumentValue": value}
+
+
+@dataclass
+class Bucket:
+    name: str
+    owner: str  # account id
+    region: str
+    created: datetime
+    objects: dict[str, S3Object] = field(default_factory=dict)
+
+
+@dataclass
+class Upload:
+    upload_id: str
+    bucket: str
+    key: str
+    content_type: str
+    metadata: dict[str, str]
+    headers: dict[str, str]
+    initiated: datetime
+    tags: dict[str, str] = field(default_factory=dict)
+    parts: dict[int, tuple[str, bytes]] = field(default_factory=dict)  # number -> (quoted etag, data)

@@ -1,8 +1,10 @@
-"""S3 browser uploads (POST Object with a signed policy, as boto3's `generate_presigned_post` builds them).
+"""S3 browser uploads (POST Object with a signed policy, as boto3's `generate_presigned_post` builds them): the
+third source of a signature.
 
 The form carries its own authentication: a base64 policy document (expiry and conditions on the form fields),
 the credential scope, and a signature that is the HMAC of the policy with the SigV4 signing key. This module
-parses the multipart form and checks all of it; it does no I/O and stores nothing.
+parses the multipart form into a `Presented` (whose checks are auth's own) and checks the policy's conditions;
+it does no I/O and stores nothing (S3's PostObject stores the file).
 """
 
 from __future__ import annotations
@@ -10,41 +12,23 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
-import hmac
 import io
 import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from werkzeug.formparser import parse_form_data
 
-from awsclient import sigv4
-from awsfake.accounts import Accounts, Identity
-from awsfake.faults import Fault
-from awsfake.services import Result
+from awsfake.auth.presented import Credential, Presented
+from awsfake.catalog import ServiceInfo
+from awsfake.errors import Fault, access_denied, entity_too_large, invalid_argument, unsupported_auth_mechanism
+from awsfake.request import Request
 
-__all__ = ["PostUpload", "answer", "is_post_upload", "object_headers", "parse_upload", "verify_upload"]
+__all__ = ["PostUpload", "check_policy", "is_form_request", "is_post_upload", "parse_upload", "presented"]
 
 # Fields the policy need not mention (AWS's list, lower-cased).
 _EXEMPT = {"policy", "x-amz-signature", "file", "awsaccesskeyid", "signature"}
-# Form fields that become object headers (besides x-amz-meta-*).
-_OBJECT_FIELDS = (
-    "content-type",
-    "cache-control",
-    "content-disposition",
-    "content-encoding",
-    "expires",
-    "x-amz-storage-class",
-    "x-amz-tagging",
-    "x-amz-website-redirect-location",
-    "x-amz-server-side-encryption",
-    "x-amz-acl",
-)
-_MISMATCH = (
-    "The request signature we calculated does not match the signature you provided. Check your key and signing method."
-)
 
 
 @dataclass
@@ -63,10 +47,16 @@ class PostUpload:
 
 
 def is_post_upload(method: str, path: str, content_type: str, has_authorization: bool) -> bool:
-    """A POST of multipart/form-data to a bucket (path style), without header auth: a browser upload."""
+    """A POST of multipart/form-data to a bucket (path style), without header or query auth: a browser upload."""
     bucket, _, rest = path.lstrip("/").partition("/")
     is_form = content_type.split(";")[0].strip().lower() == "multipart/form-data"
     return method == "POST" and is_form and not has_authorization and bool(bucket) and not rest
+
+
+def is_form_request(request: Request) -> bool:
+    """`is_post_upload` for a request off the wire."""
+    has_auth = request.header("authorization") is not None or "X-Amz-Credential=" in request.raw_query
+    return is_post_upload(request.method, request.raw_path, request.header("content-type") or "", has_auth)
 
 
 def parse_upload(bucket: str, content_type: str, body: bytes) -> PostUpload:
@@ -82,81 +72,49 @@ def parse_upload(bucket: str, content_type: str, body: bytes) -> PostUpload:
         raise _malformed() from None
     upload = files.get("file")
     if upload is None:
-        raise Fault("InvalidArgument", "POST requires exactly one file upload per request.", extras=_arg("file", "0"))
+        raise invalid_argument("POST requires exactly one file upload per request.", "file", "0")
     fields = {name.lower(): value for name, value in form.items()}
     return PostUpload(bucket, fields, upload.read(), upload.filename or "")
 
 
-def verify_upload(upload: PostUpload, accounts: Accounts, endpoint_region: str) -> Identity:
-    """Who signed the form; raises S3's own errors for a missing field, a bad signature or a policy violation."""
+def presented(upload: PostUpload, info: ServiceInfo) -> Presented:
+    """The form's signature, for auth's checks: over the policy, scoped like a presigned URL's."""
     fields = upload.fields
     if "awsaccesskeyid" in fields and "x-amz-algorithm" not in fields:
-        raise Fault(
-            "InvalidRequest",
-            "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
-        )
+        raise unsupported_auth_mechanism()
     for name in ("key", "policy", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"):
         if not fields.get(name):
-            raise Fault(
-                "InvalidArgument",
+            raise invalid_argument(
                 f"Bucket POST must contain a field named '{name}'.  If it is specified, please check the order of the "
                 "fields.",
-                extras=_arg(name, ""),
+                name,
+                "",
             )
-    access_key_id, date, region = _scope(fields["x-amz-credential"], endpoint_region)
-    identity = _identity(accounts, access_key_id, fields.get("x-amz-security-token"))
-    key = sigv4.signing_key(identity.secret_access_key, date, region, "s3")
-    expected = sigv4.signature(key, fields["policy"])
-    if not hmac.compare_digest(expected.encode(), fields["x-amz-signature"].encode("utf-8", "replace")):
-        raise Fault(
-            "SignatureDoesNotMatch",
-            _MISMATCH,
-            403,
-            extras={"AWSAccessKeyId": access_key_id, "StringToSign": fields["policy"]},
-        )
-    _check_policy(upload)
-    return identity
-
-
-def _scope(credential: str, endpoint_region: str) -> tuple[str, str, str]:
-    parts = credential.split("/")
-    if len(parts) != 5 or parts[3] != "s3" or parts[4] != "aws4_request":
-        raise Fault(
-            "InvalidArgument",
+    credential = Credential.parse(fields["x-amz-credential"])
+    if len(credential.parts) != 5 or credential.service != "s3" or credential.part(4) != "aws4_request":
+        raise invalid_argument(
             "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "
             '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
-            extras=_arg("x-amz-credential", credential),
+            "x-amz-credential",
+            fields["x-amz-credential"],
         )
-    if parts[2] != endpoint_region:
-        raise Fault(
-            "AuthorizationQueryParametersError",
-            f"Error parsing the X-Amz-Credential parameter; the region '{parts[2]}' is wrong; expecting "
-            f"'{endpoint_region}'",
-            extras={"Region": endpoint_region},
-        )
-    return parts[0], parts[1], parts[2]
-
-
-def _identity(accounts: Accounts, access_key_id: str, token: str | None) -> Identity:
-    identity = accounts.get(access_key_id)
-    if identity is None:
-        raise Fault(
-            "InvalidAccessKeyId",
-            "The AWS Access Key Id you provided does not exist in our records.",
-            403,
-            extras={"AWSAccessKeyId": access_key_id},
-        )
-    same = (identity.session_token or "") == (token or "") and hmac.compare_digest(
-        (identity.session_token or "").encode(), (token or "").encode()
+    return Presented(
+        info,
+        credential.access_key_id,
+        credential.part(1),
+        credential.region,
+        "s3",
+        [],
+        fields["x-amz-signature"],
+        fields["x-amz-date"],
+        presigned=True,
+        token=fields.get("x-amz-security-token"),
+        string_to_sign=fields["policy"],
     )
-    if not same:
-        raise Fault("InvalidToken", "The provided token is malformed or otherwise invalid.")
-    if identity.expired(time.time()):
-        raise Fault("ExpiredToken", "The provided token has expired.")
-    return identity
 
 
-def _check_policy(upload: PostUpload) -> None:
+def check_policy(upload: PostUpload) -> None:
+    """The policy's expiry and conditions against the form (after its signature checked out)."""
     policy = _decode_policy(upload.fields["policy"])
     expiration = policy.get("expiration")
     if not isinstance(expiration, str) or _epoch(expiration) < time.time():
@@ -202,11 +160,7 @@ def _check_length(size: int, low: Any, high: Any, condition: Any) -> None:
     if not (isinstance(low, int) and isinstance(high, int)):
         raise Fault("InvalidPolicyDocument", f"Invalid Policy: Invalid Condition: {json.dumps(condition)}")
     if size > high:
-        raise Fault(
-            "EntityTooLarge",
-            "Your proposed upload exceeds the maximum allowed size",
-            extras={"ProposedSize": str(size), "MaxSizeAllowed": str(high)},
-        )
+        raise entity_too_large(high, size)
     if size < low:
         raise Fault(
             "EntityTooSmall",
@@ -232,37 +186,8 @@ def _epoch(iso: str) -> float:
 
 
 def _denied(reason: str) -> Fault:
-    return Fault("AccessDenied", f"Invalid according to Policy: {reason}", 403)
+    return access_denied(f"Invalid according to Policy: {reason}")
 
 
 def _malformed() -> Fault:
     return Fault("MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
-
-
-def _arg(name: str, value: str) -> dict[str, str]:
-    return {"ArgumentName": name, "ArgumentValue": value}
-
-
-def object_headers(upload: PostUpload) -> list[tuple[str, str]]:
-    """The PutObject headers the form asks for: Content-Type (S3's default if absent), metadata and the like."""
-    fields = upload.fields
-    headers = [("content-type", fields.get("content-type") or "binary/octet-stream")]
-    headers += [(name, fields[name]) for name in _OBJECT_FIELDS[1:] if fields.get(name)]
-    headers += [(name, value) for name, value in fields.items() if name.startswith("x-amz-meta-")]
-    return headers
-
-
-def answer(upload: PostUpload, etag: str, host: str) -> Result:
-    """S3's reply: a 303 to `success_action_redirect`, else 200 / 201 (with a PostResponse) / 204 as asked."""
-    location = f"http://{host}/{quote(upload.bucket)}/{quote(upload.key)}"
-    headers = {"ETag": etag, "Location": location}
-    redirect = upload.fields.get("success_action_redirect") or upload.fields.get("redirect")
-    if redirect:
-        query = urlencode({"bucket": upload.bucket, "key": upload.key, "etag": etag})
-        headers["Location"] = f"{redirect}{'&' if '?' in redirect else '?'}{query}"
-        return Result(status=303, headers=headers)
-    status = upload.fields.get("success_action_status", "204")
-    if status == "201":
-        body = {"Location": location, "Bucket": upload.bucket, "Key": upload.key, "ETag": etag}
-        return Result(body, root="PostResponse", status=201, headers=headers)
-    return Result(status=200 if status == "200" else 204, headers=headers)

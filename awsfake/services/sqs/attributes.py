@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
-from awsfake.faults import Fault
-
-if TYPE_CHECKING:
-    from awsfake.services.sqs import Queue
+from awsfake.errors import Fault
+from awsfake.services.sqs.queue import Queue
 
 __all__ = ["all_attributes", "check_same_attributes", "known_attribute", "redrive_policy", "validated_attributes"]
 

@@ -10,8 +10,8 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
-from awsfake.faults import Fault
-from awsfake.services.s3_model import first
+from awsfake.errors import Fault
+from awsfake.services.s3.model import first
 
 __all__ = ["action_for", "check_bucket_name", "locate", "virtual_bucket"]
 

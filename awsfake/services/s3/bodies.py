@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from awsfake.faults import Fault
+from awsclient.errors import parse_xml
+from awsfake.errors import Fault, malformed_xml
 from awsfake.services import Call
 
 __all__ = ["MAX_DELETE_OBJECTS", "location_constraint", "parse_complete", "parse_delete", "parse_tagging"]
@@ -17,18 +18,15 @@ __all__ = ["MAX_DELETE_OBJECTS", "location_constraint", "parse_complete", "parse
 
 MAX_DELETE_OBJECTS = 1000
 
-_MALFORMED_XML = "The XML you provided was not well-formed or did not validate against our published schema"
-
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
-
 
 def _parse_xml(body: bytes) -> etree._Element:
+    """The body's root, read by awsclient's safe parser (no entities, no network)."""
     try:
-        root = etree.fromstring(body, parser=_PARSER)
+        root = parse_xml(body)
     except etree.XMLSyntaxError:
         root = None
     if root is None or _has_doctype(root):  # no DTDs: entities never expand
-        raise Fault("MalformedXML", _MALFORMED_XML)
+        raise malformed_xml()
     return root
 
 
@@ -54,15 +52,15 @@ def parse_delete(body: bytes) -> tuple[list[str], bool]:
     """The keys and Quiet flag of a DeleteObjects request body."""
     root = _parse_xml(body)
     if _local(root) != "Delete":
-        raise Fault("MalformedXML", _MALFORMED_XML)
+        raise malformed_xml()
     keys = []
     for item in _children(root, "Object"):
         key = _child(item, "Key")
         if key is None:
-            raise Fault("MalformedXML", _MALFORMED_XML)
+            raise malformed_xml()
         keys.append(key.text or "")
     if not keys or len(keys) > MAX_DELETE_OBJECTS:
-        raise Fault("MalformedXML", _MALFORMED_XML)
+        raise malformed_xml()
     quiet = _child(root, "Quiet")
     return keys, quiet is not None and (quiet.text or "").strip().lower() == "true"
 
@@ -71,15 +69,15 @@ def parse_complete(body: bytes) -> list[tuple[int, str]]:
     """(part number, ETag without quotes) pairs of a CompleteMultipartUpload body, in the order sent."""
     root = _parse_xml(body) if body.strip() else None
     if root is None or _local(root) != "CompleteMultipartUpload":
-        raise Fault("MalformedXML", _MALFORMED_XML)
+        raise malformed_xml()
     parts = []
     for part in _children(root, "Part"):
         number, etag = _child(part, "PartNumber"), _child(part, "ETag")
         if number is None or etag is None or not _ascii_digits((number.text or "").strip()):
-            raise Fault("MalformedXML", _MALFORMED_XML)
+            raise malformed_xml()
         parts.append((int((number.text or "").strip()), (etag.text or "").strip().strip('"')))
     if not parts:
-        raise Fault("MalformedXML", _MALFORMED_XML)
+        raise malformed_xml()
     return parts
 
 
@@ -111,12 +109,12 @@ def parse_tagging(body: bytes) -> list[tuple[str, str]]:
     root = _parse_xml(body) if body.strip() else None
     tag_set = _child(root, "TagSet") if root is not None and _local(root) == "Tagging" else None
     if tag_set is None:
-        raise Fault("MalformedXML", _MALFORMED_XML)
+        raise malformed_xml()
     pairs = []
     for tag in _children(tag_set, "Tag"):
         key, value = _child(tag, "Key"), _child(tag, "Value")
         if key is None or value is None:
-            raise Fault("MalformedXML", _MALFORMED_XML)
+            raise malformed_xml()
         pairs.append((key.text or "", value.text or ""))
     if len({k for k, _ in pairs}) != len(pairs):
         raise Fault("InvalidTag", "Cannot provide multiple Tags with the same key")

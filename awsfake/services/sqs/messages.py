@@ -8,14 +8,11 @@ import hashlib
 import re
 import struct
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from awsfake.faults import Fault
+from awsfake.errors import Fault
 from awsfake.services import Map
-
-if TYPE_CHECKING:
-    from awsfake.services.sqs import Queue
+from awsfake.services.sqs.queue import Message, Queue
 
 __all__ = ["Message", "attributes_md5", "check_body", "message_attributes", "received", "sent", "wanted"]
 
@@ -31,24 +28,6 @@ _SYSTEM_ATTRIBUTES = (
     "MessageGroupId",
     "SequenceNumber",
 )
-
-
-@dataclass
-class Message:
-    """One message as the queue holds it."""
-
-    message_id: str
-    body: str
-    attributes: dict[str, dict[str, str]]  # name -> {"DataType", "StringValue" | "BinaryValue" (base64)}
-    sender_id: str
-    sent_at: float
-    visible_at: float
-    group_id: str | None = None
-    dedup_id: str | None = None
-    sequence_number: str | None = None
-    receive_count: int = 0
-    first_received_at: float | None = None
-    receipt_handle: str | None = None  # the latest one; older handles no longer delete the message
 
 
 def check_body(body: str, queue: Queue) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from awsclient.sigv4 import EMPTY_SHA256, signature
-from awsfake.faults import Fault
+from awsfake.errors import Fault, incomplete_body, s3_signature_mismatch
 
 __all__ = ["STREAMING_MODES", "ChunkSigner", "Decoded", "check_checksum", "decode"]
 
@@ -75,7 +75,7 @@ def decode(raw: bytes, mode: str, signer: ChunkSigner | None, declared_trailers:
     if has_trailer:
         trailers = _trailers(reader, mode == SIGNED_TRAILER, signer, previous)
     elif not reader.at_end():
-        raise _incomplete()
+        raise incomplete_body()
     body = b"".join(parts)
     _check_checksums(body, trailers, declared_trailers)
     return Decoded(body, trailers)
@@ -89,21 +89,21 @@ class _Reader:
     def line(self) -> bytes:
         end = self.raw.find(b"\r\n", self.pos, self.pos + _MAX_LINE)
         if end < 0:
-            raise _incomplete()
+            raise incomplete_body()
         text = self.raw[self.pos : end]
         self.pos = end + 2
         return text
 
     def take(self, size: int) -> bytes:
         if self.pos + size > len(self.raw):
-            raise _incomplete()
+            raise incomplete_body()
         data = self.raw[self.pos : self.pos + size]
         self.pos += size
         return data
 
     def expect_crlf(self) -> None:
         if self.raw[self.pos : self.pos + 2] != b"\r\n":
-            raise _incomplete()
+            raise incomplete_body()
         self.pos += 2
 
     def at_end(self) -> bool:
@@ -115,26 +115,21 @@ def _frame_header(reader: _Reader, signed: bool) -> tuple[int, str]:
     try:
         size = int(size_text, 16)
     except ValueError:
-        raise _incomplete() from None
+        raise incomplete_body() from None
     if size < 0 or size_text.strip() != size_text or size_text.startswith((b"+", b"-")):
-        raise _incomplete()
+        raise incomplete_body()
     if not signed:
         return size, ""
     name, _, value = extension.partition(b"=")
     if name != b"chunk-signature" or len(value) != 64:
-        raise _incomplete()
+        raise incomplete_body()
     return size, value.decode("ascii", "replace")
 
 
 def _check_chunk(signer: ChunkSigner, previous: str, provided: str, data: bytes) -> str:
     expected = signer.chunk(previous, data)
     if not hmac.compare_digest(expected, provided):
-        raise Fault(
-            "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided. "
-            "Check your key and signing method.",
-            403,
-        )
+        raise s3_signature_mismatch()
     return expected
 
 
@@ -148,7 +143,7 @@ def _trailers(reader: _Reader, signed: bool, signer: ChunkSigner | None, previou
             break
         name, colon, value = line.partition(b":")
         if not colon:
-            raise _incomplete()
+            raise incomplete_body()
         key = name.strip().lower().decode("latin-1")
         if key == "x-amz-trailer-signature":
             trailer_sig = value.strip().decode("latin-1")
@@ -156,16 +151,11 @@ def _trailers(reader: _Reader, signed: bool, signer: ChunkSigner | None, previou
         trailers[key] = value.strip().decode("latin-1")
         block += name.strip().lower() + b":" + value.strip() + b"\n"
     if not reader.at_end():
-        raise _incomplete()
+        raise incomplete_body()
     if signed and signer is not None:
         expected = signer.trailer(previous, block)
         if not hmac.compare_digest(expected, trailer_sig):
-            raise Fault(
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided. "
-                "Check your key and signing method.",
-                403,
-            )
+            raise s3_signature_mismatch()
     return trailers
 
 
@@ -200,7 +190,7 @@ CHECKSUMS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
 def _check_checksums(body: bytes, trailers: dict[str, str], declared: str | None) -> None:
     for name in filter(None, (part.strip().lower() for part in (declared or "").split(","))):
         if name not in trailers:
-            raise _incomplete()
+            raise incomplete_body()
     for name, value in trailers.items():
         if name in CHECKSUMS:
             check_checksum(name, value, body)
@@ -216,10 +206,6 @@ def check_checksum(name: str, value: str, body: bytes) -> None:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _incomplete() -> Fault:
-    return Fault("IncompleteBody", "The request body terminated unexpectedly")
 
 
 def _chunk_size_error() -> Fault:

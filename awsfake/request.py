@@ -13,9 +13,10 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from werkzeug.exceptions import HTTPException
 
-from awsfake.faults import Fault
+from awsfake.doubles.redact import REDACTED, SECRET_NAMES
+from awsfake.errors import Fault, incomplete_body, invalid_uri, not_implemented
 
-__all__ = ["DEFAULT_MAX_BODY", "HeaderMap", "Incoming", "read_incoming"]
+__all__ = ["DEFAULT_MAX_BODY", "HeaderMap", "Request", "Unreadable", "read_request"]
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 _NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
@@ -40,12 +41,12 @@ class HeaderMap(Mapping[str, str]):
 
     def __repr__(self) -> str:
         """The session token is a secret: it never shows in a repr (services read it by name if they must)."""
-        shown = {k: ("<redacted>" if k == "x-amz-security-token" else v) for k, v in self._values.items()}
+        shown = {k: (REDACTED if k in SECRET_NAMES else v) for k, v in self._values.items()}
         return f"HeaderMap({shown!r})"
 
 
 @dataclass
-class Incoming:
+class Request:
     method: str
     raw_path: str  # still percent-encoded, as sent
     raw_query: str
@@ -69,24 +70,35 @@ class Incoming:
         try:
             return unquote_to_bytes(self.raw_path).decode("utf-8")
         except UnicodeDecodeError:
-            raise Fault("InvalidURI", "Couldn't parse the specified URI.") from None
+            raise invalid_uri() from None
 
 
-def read_incoming(environ: dict[str, Any], max_body: int) -> Incoming:
-    """Build an `Incoming` from a WSGI environ; the body is read here, refusing more than `max_body` bytes.
+class Unreadable(Exception):
+    """A request that could not be read whole: its head (`request`, no body) and why: a `fault` (framing), or a
+    body over `max_body` bytes (each family names that error its own way)."""
 
-    A `Fault` raised here (framing or size) still has an `Incoming` without body available as `fault.incoming`.
+    def __init__(self, request: Request, fault: Fault | None = None, max_body: int | None = None) -> None:
+        super().__init__(fault.code if fault else f"body over {max_body} bytes")
+        self.request = request
+        self.fault = fault
+        self.max_body = max_body
+
+
+def read_request(environ: dict[str, Any], max_body: int) -> Request:
+    """Build a `Request` from a WSGI environ; the body is read here, refusing more than `max_body` bytes.
+
+    Raises `Unreadable` (with the request's head) when the framing is broken or the body too large.
     """
     raw_path, raw_query = _raw_target(environ)
-    incoming = Incoming(
+    request = Request(
         environ.get("REQUEST_METHOD", "GET").upper(),
         raw_path,
         raw_query,
         _header_pairs(environ),
         connection_id=environ.get("awsfake.connection_id"),
     )
-    incoming.body = _read_body(environ, incoming, max_body)
-    return incoming
+    request.body = _read_body(environ, request, max_body)
+    return request
 
 
 def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
@@ -129,36 +141,28 @@ def _header_pairs(environ: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _read_body(environ: dict[str, Any], incoming: Incoming, max_body: int) -> bytes:
+def _read_body(environ: dict[str, Any], request: Request, max_body: int) -> bytes:
     stream = environ.get("wsgi.input")
-    length_text = incoming.header("content-length")
-    coding = (incoming.header("transfer-encoding") or "").strip().lower()
+    length_text = request.header("content-length")
+    coding = (request.header("transfer-encoding") or "").strip().lower()
     chunked = coding == "chunked"
     if coding and length_text:
-        raise _bad_framing(incoming, "Conflicting Content-Length and Transfer-Encoding headers")
+        raise _bad_framing(request, "Conflicting Content-Length and Transfer-Encoding headers")
     if coding and not chunked:  # gzip, "gzip, chunked", ...: the server cannot find the body's end (RFC 9112 6.1)
-        raise _fault_with(
-            incoming,
-            Fault(
-                "NotImplemented",
-                "A header you provided implies functionality that is not implemented",
-                501,
-                extras={"Header": "Transfer-Encoding"},
-            ),
-        )
+        raise Unreadable(request, not_implemented("Transfer-Encoding"))
     if length_text:
         if not (length_text.isascii() and length_text.isdigit()):  # "²" is a digit to isdigit(), not to int()
-            raise _bad_framing(incoming, "The Content-Length header is not a valid number")
+            raise _bad_framing(request, "The Content-Length header is not a valid number")
         digits = length_text.lstrip("0") or "0"  # int() refuses more than 4300 digits
         if len(digits) > 19 or int(digits) > max_body:
-            raise _too_large(incoming, max_body)
-        return _read_exact(stream, int(digits), incoming)
+            raise _too_large(request, max_body)
+        return _read_exact(stream, int(digits), request)
     if chunked:
-        return _read_to_end(stream, incoming, max_body)
+        return _read_to_end(stream, request, max_body)
     return b""
 
 
-def _read_to_end(stream: Any, incoming: Incoming, max_body: int) -> bytes:
+def _read_to_end(stream: Any, request: Request, max_body: int) -> bytes:
     """A de-chunked body (werkzeug hands it over a chunk at a time), refused once it passes `max_body`."""
     parts: list[bytes] = []
     size = 0
@@ -166,17 +170,17 @@ def _read_to_end(stream: Any, incoming: Incoming, max_body: int) -> bytes:
         try:
             part = stream.read(65536)
         except (OSError, ValueError, HTTPException):
-            raise _fault_with(incoming, Fault("IncompleteBody", "The request body terminated unexpectedly")) from None
+            raise Unreadable(request, incomplete_body()) from None
         if not part:
             break
         size += len(part)
         if size > max_body:
-            raise _too_large(incoming, max_body)
+            raise _too_large(request, max_body)
         parts.append(part)
     return b"".join(parts)
 
 
-def _read_exact(stream: Any, length: int, incoming: Incoming) -> bytes:
+def _read_exact(stream: Any, length: int, request: Request) -> bytes:
     chunks = []
     remaining = length
     while remaining > 0 and stream is not None:
@@ -189,27 +193,13 @@ def _read_exact(stream: Any, length: int, incoming: Incoming) -> bytes:
         chunks.append(chunk)
         remaining -= len(chunk)
     if remaining:
-        raise _fault_with(
-            incoming,
-            Fault("IncompleteBody", "The request body terminated unexpectedly"),
-        )
+        raise Unreadable(request, incomplete_body())
     return b"".join(chunks)
 
 
-def _bad_framing(incoming: Incoming, message: str) -> Fault:
-    return _fault_with(incoming, Fault("InvalidRequest", message))
+def _bad_framing(request: Request, message: str) -> Unreadable:
+    return Unreadable(request, Fault("InvalidRequest", message))
 
 
-def _too_large(incoming: Incoming, max_body: int) -> Fault:
-    fault = Fault(
-        "EntityTooLarge",
-        "Your proposed upload exceeds the maximum allowed size",
-        400,
-        extras={"MaxSizeAllowed": str(max_body)},
-    )
-    return _fault_with(incoming, fault)
-
-
-def _fault_with(incoming: Incoming, fault: Fault) -> Fault:
-    fault.incoming = incoming  # type: ignore[attr-defined]
-    return fault
+def _too_large(request: Request, max_body: int) -> Unreadable:
+    return Unreadable(request, max_body=max_body)
