@@ -7,6 +7,7 @@ with `check()`.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -24,10 +25,11 @@ from awsfake.accounts import (
 )
 from awsfake.errors import internal_error
 from awsfake.journal import Journal, Record
-from awsfake.request import DEFAULT_MAX_BODY
+from awsfake.request import DEFAULT_MAX_BODY, MAX_OBJECT_SIZE
 from awsfake.server import DROP_CONNECTION, RunningServer, serve_app
 from awsfake.services import Call, Service
 from awsfake.services.native import NATIVE
+from awsfake.store.saved import DiskStore, Store
 from awsfake.stubs import Stub, Stubs, make_fault
 
 __all__ = ["FakeAWS"]
@@ -41,7 +43,10 @@ class FakeAWS:
     One pair of credentials is always accepted: `DEFAULT_ACCESS_KEY_ID` / `DEFAULT_SECRET_ACCESS_KEY`. S3 answers
     for `region` only (as a regional S3 endpoint does); other services serve whichever region the client signed for.
     `services` overrides implementations by service name (tests of the machinery use small test services);
-    `journal_limit` keeps only that many newest records in `requests` (None: all).
+    `journal_limit` keeps only that many newest records in `requests` (None: all). `max_body_size` bounds the
+    bodies of document services (64 MiB), `max_object_size` S3's objects and parts (5 GiB, as AWS): bodies above
+    1 MiB are spooled to files, so memory does not grow with them. `data_dir` keeps the services' state there
+    (SQLite and files, `awsfake.store`) and finds it again on the next start; without it state is in memory.
     """
 
     def __init__(
@@ -49,13 +54,18 @@ class FakeAWS:
         region: str = "us-east-1",
         *,
         max_body_size: int = DEFAULT_MAX_BODY,
+        max_object_size: int = MAX_OBJECT_SIZE,
         services: Mapping[str, type[Service]] | None = None,
         on_request: Callable[[Record], None] | None = None,
         journal_limit: int | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.region = region
         self.url: str | None = None  # set while serving
         self.max_body_size = max_body_size
+        self.max_object_size = max_object_size
+        self.store = DiskStore(data_dir) if data_dir is not None else Store()
+        self.blobs = self.store.blobs
         self.on_request = on_request
         self.accounts = Accounts()
         self.accounts.add(
@@ -123,7 +133,10 @@ class FakeAWS:
         with self._lock:
             if name not in self._services:
                 cls = self._overrides.get(name) or NATIVE.get(name)
-                self._services[name] = cls(self.accounts, self.service) if cls else None
+                instance = cls(self.accounts, self.service, self.store) if cls else None
+                if instance is not None:
+                    self.store.restore(instance)
+                self._services[name] = instance
             return self._services[name]
 
     def reset(self) -> None:
@@ -134,6 +147,7 @@ class FakeAWS:
         for instance in instances:
             with instance.lock:
                 instance.reset()
+        self.store.clear()
         self.stubs.clear()
         self.requests.clear()
         self.accounts.forget_sessions()
@@ -177,6 +191,8 @@ class FakeAWS:
         if exchange.drop:
             environ[DROP_CONNECTION] = True
         start_response(_STATUS_LINES.get(response.status, f"{response.status} Unknown"), response.headers)
+        if response.stream is not None and not exchange.drop:
+            return response.stream
         return [response.body]
 
     def _keep(self, exc: BaseException) -> None:

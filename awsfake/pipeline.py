@@ -18,12 +18,15 @@ from awsfake.catalog import ServiceInfo, info_for
 from awsfake.errors import Fault
 from awsfake.families import Response
 from awsfake.journal import Record
-from awsfake.request import HeaderMap, Request, Unreadable, read_request, redacted_headers
+from awsfake.request import HeaderMap, Request, Unreadable, read_body, read_head, redacted_headers
 from awsfake.services import Call, Caller, Result
+from awsfake.store.body import Body
 
 if TYPE_CHECKING:
     from awsfake.accounts import Accounts
     from awsfake.services import Service
+    from awsfake.store.blobs import Blobs
+    from awsfake.store.saved import Store
     from awsfake.stubs import Stubs
 
 __all__ = ["Endpoint", "Exchange", "record_of", "respond"]
@@ -36,8 +39,11 @@ class Endpoint(Protocol):
 
     region: str
     max_body_size: int
+    max_object_size: int
+    blobs: Blobs
     accounts: Accounts
     stubs: Stubs
+    store: Store
 
     def service(self, name: str) -> Service | None: ...
 
@@ -54,7 +60,7 @@ class Exchange:
     access_key_id: str = ""
     verified: bool = False
     params: Mapping[str, Any] = field(default_factory=dict)
-    body: bytes = b""
+    body: Body = field(default_factory=Body)
     drop: bool = False  # a stub asked for the connection to be cut mid-answer
 
     def error(self, fault: Fault) -> Response:
@@ -65,16 +71,20 @@ class Exchange:
 
 def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Response:
     """The answer to one request; every failure AWS would report is rendered here, in the service's family."""
+    request = read_head(environ)
     try:
-        request = read_request(environ, fake.max_body_size)
+        read_body(environ, request, _body_limit(fake, request), fake.blobs)
     except Unreadable as unreadable:
         exchange.request = unreadable.request
         exchange.info = auth.guess_info(unreadable.request)
         family = exchange.info.family
         return exchange.error(unreadable.fault or family.body_too_large(unreadable.max_body or 0))
     exchange.request, exchange.body = request, request.body
+    if (size := request.header("x-amz-decoded-content-length")) and _over(size, fake.max_object_size):
+        exchange.info = auth.guess_info(request)
+        return exchange.error(exchange.info.family.body_too_large(fake.max_object_size))
     try:
-        verified = auth.verify(request, fake.accounts, fake.region)
+        verified = auth.verify(request, fake.accounts, fake.region, fake.blobs)
     except Fault as fault:
         exchange.info = info_for(fault.service) if fault.service else auth.guess_info(request)
         exchange.access_key_id, exchange.region = auth.presented_scope(request, fake.region)
@@ -89,6 +99,20 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
         return exchange.error(fault)
     family = exchange.info.family
     return family.render_result(exchange.info, exchange.action, result, family.new_request_id())
+
+
+def _body_limit(fake: Endpoint, request: Request) -> int:
+    """Objects (S3) may be up to `max_object_size`, plus what aws-chunked framing adds; documents (every other
+    service) up to `max_body_size`. The service is guessed from the head, as it must be before the body is read."""
+    if not auth.guess_info(request).objects:
+        return fake.max_body_size
+    if request.header("x-amz-decoded-content-length") is None:
+        return fake.max_object_size
+    return fake.max_object_size + fake.max_object_size // 64 + 65536  # the decoded length is checked on its own
+
+
+def _over(size: str, limit: int) -> bool:
+    return size.isascii() and size.isdigit() and (len(size) > 19 or int(size) > limit)
 
 
 def _call(fake: Endpoint, request: Request, verified: auth.Verified, exchange: Exchange) -> Call:
@@ -122,7 +146,8 @@ def _dispatch(fake: Endpoint, call: Call, exchange: Exchange) -> Result:
     operation = service.operation(call.action) if service else None
     if operation is None:
         raise exchange.info.family.unknown_operation(exchange.info, call.action, call.method, call.path)
-    return operation(call)
+    with fake.store.request():  # what the operation changed is saved in one transaction
+        return operation(call)
 
 
 def record_of(exchange: Exchange, response: Response) -> Record:
@@ -143,5 +168,5 @@ def record_of(exchange: Exchange, response: Response) -> Record:
         time=exchange.started,
         params=exchange.params,
         headers=redacted_headers(request.headers) if request else (),
-        body=exchange.body[:JOURNAL_BODY_LIMIT],
+        body=exchange.body.head(JOURNAL_BODY_LIMIT),
     )

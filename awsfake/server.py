@@ -107,6 +107,14 @@ class _Handler(WSGIRequestHandler):
             return None
 
         result = self.server.app(environ, start_response)
+        if not isinstance(result, list):  # a streamed answer (an object's bytes): sent chunk by chunk
+            try:
+                self._drain()
+                self._send_stream(environ["REQUEST_METHOD"], started[0], started[1], result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+            return
         try:
             body = b"".join(result)
         finally:
@@ -154,6 +162,14 @@ class _Handler(WSGIRequestHandler):
             self.send_header("Connection", "close")
         self._headers_buffer.append(b"\r\n" + (b"" if method == "HEAD" else body))
         self.flush_headers()
+
+    def _send_stream(self, method: str, status: str, headers: list[tuple[str, str]], chunks: Any) -> None:
+        """The head (with the app's Content-Length), then the body as the app yields it: memory stays bounded."""
+        self._send(method, status, headers, b"", declared=_declared_length(headers))
+        if method == "HEAD":
+            return
+        for chunk in chunks:
+            self.wfile.write(chunk)
 
     def _drain(self) -> None:
         try:
@@ -206,6 +222,10 @@ class _Handler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Request logging belongs to the apps (they know service and verdict), not to the socket layer."""
+
+
+def _declared_length(headers: list[tuple[str, str]]) -> int:
+    return next((int(value) for name, value in headers if name.lower() == "content-length"), 0)
 
 
 def check_bind_host(host: str, allow_remote: bool) -> None:

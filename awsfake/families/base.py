@@ -21,6 +21,7 @@ from awsfake.errors import Fault, internal_error
 if TYPE_CHECKING:
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
+    from awsfake.store.body import Stream
 
 __all__ = ["DENIAL_KINDS", "Denial", "Family", "Response", "Spoken", "new_uuid_id", "xml_safe", "xml_text"]
 
@@ -77,11 +78,14 @@ class Denial:
 
 @dataclass
 class Response:
+    """An answer; `stream`, when set, is sent instead of `body`, chunk by chunk (an object's bytes)."""
+
     status: int
     headers: list[tuple[str, str]]
     body: bytes
     request_id: str = ""
     error_code: str | None = None
+    stream: Stream | None = None
 
 
 class Family(ABC):

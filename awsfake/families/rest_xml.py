@@ -20,6 +20,7 @@ from awsfake.errors import (
 )
 from awsfake.families.base import Denial, Family, Response, Spoken, xml_safe
 from awsfake.families.xml import document, fill, nsmap
+from awsfake.store.body import Body, Stream
 
 if TYPE_CHECKING:
     from awsfake.request import Request
@@ -69,13 +70,18 @@ class RestXml(Family):
 
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
         headers = list(result.headers.items())
+        stream = None
         if isinstance(result.body, (bytes, bytearray)):
             body = bytes(result.body)
+        elif isinstance(result.body, (Body, Stream)):  # an object's bytes, sent from its file in chunks
+            body, stream = b"", result.body.stream() if isinstance(result.body, Body) else result.body
+            if not any(name.lower() == "content-length" for name, _ in headers):
+                headers.append(("Content-Length", str(stream.size)))
         else:
             body = _document(info, result)
             if body:
                 headers.append(("Content-Type", "application/xml"))
-        return Response(result.status, _with_ids(headers, request_id), body, request_id)
+        return Response(result.status, _with_ids(headers, request_id), body, request_id, stream=stream)
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         fault = xml_safe(fault)

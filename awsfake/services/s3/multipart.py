@@ -21,6 +21,8 @@ from awsfake.services.s3.headers import (
     object_fields,
 )
 from awsfake.services.s3.model import Bucket, S3Object, Upload, argument, big_int, etag_of, first, now, owner_of
+from awsfake.store.blobs import Blobs
+from awsfake.store.body import Body, BodyWriter
 
 __all__ = ["MIN_PART_SIZE", "MultipartUploads", "assemble"]
 
@@ -32,6 +34,7 @@ class MultipartUploads:
 
     lock: threading.RLock
     uploads: dict[str, Upload]
+    blobs: Blobs
 
     def _bucket(self, call: Call) -> Bucket:
         raise NotImplementedError
@@ -103,7 +106,7 @@ class MultipartUploads:
         source = self._copy_source(call)
         check_copy_conditions(call.headers, source)
         first_byte, last_byte = copy_range(call.headers.get("x-amz-copy-source-range"), source.size)
-        data = source.data[first_byte : last_byte + 1]
+        data = _copied(source.data, first_byte, last_byte, self.blobs)
         etag = etag_of(data)
         with self.lock:
             upload = self._upload(call)
@@ -111,11 +114,11 @@ class MultipartUploads:
         return Result({"ETag": etag, "LastModified": now()}, root="CopyPartResult")
 
     def complete_multipart_upload(self, call: Call) -> Result:
-        requested = parse_complete(call.body)
+        requested = parse_complete(call.body.read())
         with self.lock:
             upload = self._upload(call)
             check_write_conditions(call.headers, self._bucket(call).objects.get(upload.key), upload.key)
-            data = assemble(upload, requested)
+            data = assemble(upload, requested, self.blobs)
             digest = hashlib.md5(b"".join(bytes.fromhex(upload.parts[n][0].strip('"')) for n, _ in requested))
             etag = f'"{digest.hexdigest()}-{len(requested)}"'
             obj = S3Object(upload.key, data, etag, now(), upload.content_type, upload.metadata, upload.headers)
@@ -136,7 +139,7 @@ class MultipartUploads:
         with self.lock:
             upload = self._upload(call)
             parts = [
-                {"PartNumber": n, "LastModified": upload.initiated, "ETag": etag, "Size": len(data)}
+                {"PartNumber": n, "LastModified": upload.initiated, "ETag": etag, "Size": data.size}
                 for n, (etag, data) in sorted(upload.parts.items())
             ]
         body = {
@@ -203,8 +206,9 @@ def _part_number(raw: str | None) -> int:
     return number
 
 
-def assemble(upload: Upload, requested: list[tuple[int, str]]) -> bytes:
-    """The object's bytes from the listed parts: ascending, uploaded with matching ETags, all but the last ≥5 MiB."""
+def assemble(upload: Upload, requested: list[tuple[int, str]], blobs: Blobs | None) -> Body:
+    """The object's body from the listed parts (ascending, uploaded with matching ETags, all but the last ≥5 MiB),
+    copied chunk by chunk into a new body."""
     numbers = [n for n, _ in requested]
     if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
         raise Fault(
@@ -222,16 +226,28 @@ def assemble(upload: Upload, requested: list[tuple[int, str]]) -> bytes:
                 "the specified entity tag may not match the part's entity tag.",
                 extras={"UploadId": upload.upload_id, "PartNumber": str(number), "ETag": etag},
             )
-        if index < len(requested) - 1 and len(stored[1]) < MIN_PART_SIZE:
+        if index < len(requested) - 1 and stored[1].size < MIN_PART_SIZE:
             raise Fault(
                 "EntityTooSmall",
                 "Your proposed upload is smaller than the minimum allowed size",
                 extras={
-                    "ProposedSize": str(len(stored[1])),
+                    "ProposedSize": str(stored[1].size),
                     "MinSizeAllowed": str(MIN_PART_SIZE),
                     "PartNumber": str(number),
                     "ETag": etag,
                 },
             )
         chunks.append(stored[1])
-    return b"".join(chunks)
+    writer = BodyWriter(blobs)
+    for part in chunks:
+        for chunk in part.stream():
+            writer.write(chunk)
+    return writer.finish()
+
+
+def _copied(source: Body, first: int, last: int, blobs: Blobs | None) -> Body:
+    """Bytes `first`..`last` of `source` as a body of their own (UploadPartCopy)."""
+    writer = BodyWriter(blobs)
+    for chunk in source.stream(first, last):
+        writer.write(chunk)
+    return writer.finish()

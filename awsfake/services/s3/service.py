@@ -201,7 +201,7 @@ class S3(MultipartUploads, Service):
         check_content_md5(call.headers, call.body)
         if call.headers.get("Content-MD5") is None and object_checksum(call.headers, call.body) is None:
             raise Fault("InvalidRequest", "Missing required header for this request: Content-MD5")
-        keys, quiet = parse_delete(call.body)
+        keys, quiet = parse_delete(call.body.read())
         deleted: list[dict[str, Any]] = []
         with self.lock:
             bucket = self._bucket(call)
@@ -255,7 +255,7 @@ class S3(MultipartUploads, Service):
         return Result({"TagSet": {"Tag": tags}}, root="Tagging")
 
     def put_object_tagging(self, call: Call) -> Result:
-        tags = check_tags(parse_tagging(call.body))
+        tags = check_tags(parse_tagging(call.body.read()))
         with self.lock:
             self._object(call).tags = tags
         return Result(None)
@@ -363,17 +363,16 @@ class S3(MultipartUploads, Service):
         if not_modified:
             return Result(b"", status=304, headers={"ETag": obj.etag, "Last-Modified": headers["Last-Modified"]})
         span = parse_range(call.headers.get("Range"), obj.size)
-        status, data = 200, obj.data
+        status, first, last = 200, 0, obj.size - 1
         if span is not None:
-            first, last = span
-            status, data = 206, obj.data[first : last + 1]
+            status, (first, last) = 206, span
             headers["Content-Range"] = f"bytes {first}-{last}/{obj.size}"
         elif obj.checksum and (call.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
             headers[obj.checksum[0]] = obj.checksum[1]  # the client checks the body against it
             headers["x-amz-checksum-type"] = "FULL_OBJECT"
-        headers["Content-Length"] = str(len(data))
+        headers["Content-Length"] = str(last + 1 - first)
         headers.update(response_overrides(call.query))
-        return Result(data if with_body else b"", status=status, headers=headers)
+        return Result(obj.data.stream(first, last) if with_body else b"", status=status, headers=headers)
 
 
 def _max_buckets(raw: str | None) -> int:
