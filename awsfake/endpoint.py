@@ -77,6 +77,9 @@ class FakeAWS:
         self._services: dict[str, Service | None] = {}
         self._lock = threading.Lock()
         self._errors: list[BaseException] = []
+        if data_dir is not None:  # saved state comes back now (STS sessions must verify before STS is called)
+            for name in NATIVE:
+                self.service(name)
 
     # ------------------------------------------------------------ the test-facing API
 
@@ -138,6 +141,10 @@ class FakeAWS:
                     self.store.restore(instance)
                 self._services[name] = instance
             return self._services[name]
+
+    def close(self) -> None:
+        """Release the data directory's database (a `FakeAWS` with `data_dir` is done with)."""
+        self.store.close()
 
     def reset(self) -> None:
         """Forget service state, stubs, the journal, recorded errors and STS sessions; added keys stay."""

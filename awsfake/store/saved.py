@@ -160,7 +160,7 @@ class DiskStore(Store):
 
     def restore(self, service: Service) -> None:
         rows = self._db.execute(
-            "SELECT kind, key, value FROM records WHERE service=? ORDER BY rowid", (service.name,)
+            "SELECT kind, key, value FROM records WHERE service=? ORDER BY kind, rowid", (service.name,)
         ).fetchall()
         with service.lock:
             for kind, key, value in rows:

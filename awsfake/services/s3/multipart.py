@@ -23,6 +23,7 @@ from awsfake.services.s3.headers import (
 from awsfake.services.s3.model import Bucket, S3Object, Upload, argument, big_int, etag_of, first, now, owner_of
 from awsfake.store.blobs import Blobs
 from awsfake.store.body import Body, BodyWriter
+from awsfake.store.saved import Saved
 
 __all__ = ["MIN_PART_SIZE", "MultipartUploads", "assemble"]
 
@@ -35,6 +36,7 @@ class MultipartUploads:
     lock: threading.RLock
     uploads: dict[str, Upload]
     blobs: Blobs
+    saved: Saved
 
     def _bucket(self, call: Call) -> Bucket:
         raise NotImplementedError
@@ -53,6 +55,7 @@ class MultipartUploads:
         with self.lock:
             self._bucket(call)
             self.uploads[upload.upload_id] = upload
+            self.saved.touch("upload", upload.upload_id)
         return Result(
             {"Bucket": bucket_name, "Key": key, "UploadId": upload.upload_id}, root="InitiateMultipartUploadResult"
         )
@@ -99,6 +102,7 @@ class MultipartUploads:
         with self.lock:
             upload = self._upload(call)
             upload.parts[number] = (etag, call.body)
+            self.saved.touch("upload", upload.upload_id)
         return Result(None, headers={"ETag": etag})
 
     def upload_part_copy(self, call: Call) -> Result:
@@ -111,6 +115,7 @@ class MultipartUploads:
         with self.lock:
             upload = self._upload(call)
             upload.parts[number] = (etag, data)
+            self.saved.touch("upload", upload.upload_id)
         return Result({"ETag": etag, "LastModified": now()}, root="CopyPartResult")
 
     def complete_multipart_upload(self, call: Call) -> Result:
@@ -125,6 +130,8 @@ class MultipartUploads:
             obj.tags = dict(upload.tags)
             self._bucket(call).objects[upload.key] = obj
             del self.uploads[upload.upload_id]
+            self.saved.touch("upload", upload.upload_id)
+            self.saved.touch("object", f"{upload.bucket}/{upload.key}")
         location = f"http://{call.host}/{quote(upload.bucket)}/{quote(upload.key)}"
         body = {"Location": location, "Bucket": upload.bucket, "Key": upload.key, "ETag": etag}
         return Result(body, root="CompleteMultipartUploadResult")
@@ -133,6 +140,7 @@ class MultipartUploads:
         with self.lock:
             upload = self._upload(call)
             del self.uploads[upload.upload_id]
+            self.saved.touch("upload", upload.upload_id)
         return Result(None, status=204)
 
     def list_parts(self, call: Call) -> Result:

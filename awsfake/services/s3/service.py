@@ -7,6 +7,7 @@ on AWS. An unimplemented subresource answers NotImplemented (501) rather than so
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from awsfake.errors import Fault, method_not_allowed, no_such_key, not_implemented
@@ -135,6 +136,7 @@ class S3(MultipartUploads, Service):
                     )
             else:
                 self.buckets[name] = Bucket(name, call.caller.account_id, region, now())
+                self.saved.touch("bucket", name)
         return Result(None, headers={"Location": f"/{name}", "x-amz-bucket-arn": bucket_arn(name)})
 
     def head_bucket(self, call: Call) -> Result:
@@ -164,8 +166,10 @@ class S3(MultipartUploads, Service):
                     extras={"BucketName": bucket.name},
                 )
             del self.buckets[bucket.name]
+            self.saved.touch("bucket", bucket.name)
             for upload_id in [u.upload_id for u in self.uploads.values() if u.bucket == bucket.name]:
                 del self.uploads[upload_id]
+                self.saved.touch("upload", upload_id)
         return Result(None, status=204)
 
     # --- objects -------------------------------------------------------------------------------------------
@@ -181,6 +185,7 @@ class S3(MultipartUploads, Service):
             bucket = self._bucket(call)
             check_write_conditions(call.headers, bucket.objects.get(key), key)
             bucket.objects[key] = obj
+            self._touch(bucket.name, key)
         checksum = dict([obj.checksum]) if obj.checksum else {}
         return Result(None, headers={"ETag": obj.etag, **SSE, **checksum})
 
@@ -193,7 +198,9 @@ class S3(MultipartUploads, Service):
     def delete_object(self, call: Call) -> Result:
         _, key = self._object_address(call)
         with self.lock:
-            self._bucket(call).objects.pop(key, None)
+            bucket = self._bucket(call)
+            bucket.objects.pop(key, None)
+            self._touch(bucket.name, key)
         return Result(None, status=204)
 
     def delete_objects(self, call: Call) -> Result:
@@ -207,6 +214,7 @@ class S3(MultipartUploads, Service):
             bucket = self._bucket(call)
             for key in keys:
                 bucket.objects.pop(key, None)
+                self._touch(bucket.name, key)
                 deleted.append({"Key": key})
         body: dict[str, Any] = {} if quiet else {"Deleted": deleted}
         return Result(body, root="DeleteResult")
@@ -244,6 +252,7 @@ class S3(MultipartUploads, Service):
             copy.checksum = source.checksum
             copy.tags = tags
             bucket.objects[key] = copy
+            self._touch(bucket.name, key)
         result = {"ETag": copy.etag, "LastModified": copy.last_modified}
         return Result({**result}, root="CopyObjectResult")
 
@@ -258,11 +267,13 @@ class S3(MultipartUploads, Service):
         tags = check_tags(parse_tagging(call.body.read()))
         with self.lock:
             self._object(call).tags = tags
+            self._touch(*self._object_address(call))
         return Result(None)
 
     def delete_object_tagging(self, call: Call) -> Result:
         with self.lock:
             self._object(call).tags = {}
+            self._touch(*self._object_address(call))
         return Result(None, status=204)
 
     # --- listings ------------------------------------------------------------------------------------------
@@ -312,6 +323,30 @@ class S3(MultipartUploads, Service):
         body["Contents"] = [listed(o, q, bucket.owner) for o in page.objects]
         body["CommonPrefixes"] = [{"Prefix": q.encode(p)} for p in page.prefixes]
         return Result(body, root="ListBucketResult")
+
+    # --- saved state (awsfake.store): buckets, objects ("bucket/key") and uploads, one record each ----------
+
+    def _touch(self, bucket: str, key: str) -> None:
+        self.saved.touch("object", f"{bucket}/{key}")
+
+    def state_of(self, kind: str, key: str) -> Any:
+        if kind == "bucket":
+            bucket = self.buckets.get(key)
+            return replace(bucket, objects={}) if bucket else None
+        if kind == "object":
+            name, _, object_key = key.partition("/")
+            holder = self.buckets.get(name)
+            return holder.objects.get(object_key) if holder else None
+        return self.uploads.get(key)
+
+    def restore(self, kind: str, key: str, value: Any) -> None:
+        """Buckets come back before their objects (records are restored in order of kind)."""
+        if kind == "bucket":
+            self.buckets[key] = value
+        elif kind == "object" and (bucket := self.buckets.get(key.partition("/")[0])) is not None:
+            bucket.objects[value.key] = value
+        elif kind == "upload":
+            self.uploads[key] = value
 
     # --- state access --------------------------------------------------------------------------------------
 

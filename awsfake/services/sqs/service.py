@@ -113,6 +113,7 @@ class SQS(Service):
                 queue = Queue(name, call.caller.account_id, call.region, attributes, now, now)
                 queue.tags = string_map(call.params.get("tags"), "tags")
                 self.queues[key] = queue
+                self._touch(queue)
             else:
                 check_same_attributes(existing, requested)
         return Result({"QueueUrl": url(call.host, call.caller.account_id, name)})
@@ -151,6 +152,7 @@ class SQS(Service):
             queue = self._queue(call)
             key = (queue.region, queue.account_id, queue.name)
             del self.queues[key]
+            self._touch(queue)
             self.deleted[key] = time.time()
         return Result({})
 
@@ -323,7 +325,20 @@ class SQS(Service):
             raise no_queue()
         if account != call.caller.account_id:  # no queue policies: only the owner's account may use a queue
             raise Fault("AccessDenied", f"Access to the resource {url} is denied.", 403)
+        self._touch(queue)  # an operation on a queue may change it (receiving moves visibility)
         return queue
+
+    # --- saved state (awsfake.store): one record per queue, its messages with it ---------------------------
+
+    def _touch(self, queue: Queue) -> None:
+        self.saved.touch("queue", "/".join((queue.region, queue.account_id, queue.name)))
+
+    def state_of(self, kind: str, key: str) -> Any:
+        region, account, name = key.split("/")
+        return self.queues.get((region, account, name))
+
+    def restore(self, kind: str, key: str, value: Any) -> None:
+        self.queues[(value.region, value.account_id, value.name)] = value
 
     def _enqueue(self, queue: Queue, params: Mapping[str, Any], sender: str) -> Message:
         body = params.get("MessageBody")
@@ -389,6 +404,7 @@ class SQS(Service):
         queue.messages.remove(message)
         message.receipt_handle = None
         target.messages.append(message)
+        self._touch(target)
         return True
 
     def _check_redrive_target(self, attributes: Mapping[str, str]) -> None:
