@@ -29,6 +29,7 @@ class BlobFile:
     path: str
     owner: Blobs
     kept: bool = False
+    synced: bool = False  # fsynced when written (a data directory's bodies are)
 
     @property
     def name(self) -> str:
@@ -65,8 +66,9 @@ class Blobs:
         """Make `file` durable under `blobs/` (data directory only) and return its name there."""
         if file.kept or not self.durable:
             return file.name
-        with open(file.path, "rb") as handle:
-            os.fsync(handle.fileno())
+        if not file.synced:
+            with open(file.path, "rb") as handle:
+                os.fsync(handle.fileno())
         target = self._dir("blobs") / file.name
         os.replace(file.path, target)
         _fsync_dir(target.parent)

@@ -174,6 +174,10 @@ class BodyWriter:
         md5, sha256 = self._md5.digest(), self._sha256.hexdigest()
         if self._handle is None:
             return Body(b"".join(self._parts), md5=md5, sha256=sha256, checksums=checksums)
+        if self._blobs is not None and self._blobs.durable and self._file is not None:
+            self._handle.flush()  # synced here, in the request's own thread, so keeping it later is a rename
+            os.fsync(self._handle.fileno())
+            self._file.synced = True
         self._handle.close()
         self._handle = None
         return Body(file=self._file, size=self.size, md5=md5, sha256=sha256, checksums=checksums)

@@ -47,6 +47,9 @@ class MultipartUploads:
     def _copy_source(self, call: Call) -> S3Object:
         raise NotImplementedError
 
+    def touch_object(self, bucket: str, key: str) -> None:
+        raise NotImplementedError
+
     def create_multipart_upload(self, call: Call) -> Result:
         bucket_name, key = self._object_address(call)
         content_type, metadata, headers = object_fields(call.headers)
@@ -131,7 +134,7 @@ class MultipartUploads:
             self._bucket(call).objects[upload.key] = obj
             del self.uploads[upload.upload_id]
             self.saved.touch("upload", upload.upload_id)
-            self.saved.touch("object", f"{upload.bucket}/{upload.key}")
+            self.touch_object(upload.bucket, upload.key)
         location = f"http://{call.host}/{quote(upload.bucket)}/{quote(upload.key)}"
         body = {"Location": location, "Bucket": upload.bucket, "Key": upload.key, "ETag": etag}
         return Result(body, root="CompleteMultipartUploadResult")

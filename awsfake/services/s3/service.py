@@ -7,7 +7,6 @@ on AWS. An unimplemented subresource answers NotImplemented (501) rather than so
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from awsfake.errors import Fault, method_not_allowed, no_such_key, not_implemented
@@ -44,6 +43,7 @@ from awsfake.services.s3.model import (
 )
 from awsfake.services.s3.multipart import MultipartUploads
 from awsfake.services.s3.post_object import answer, is_browser_upload, store_call, upload_of
+from awsfake.services.s3.saved import SavedState
 
 __all__ = ["S3", "S3Object"]
 
@@ -51,7 +51,7 @@ __all__ = ["S3", "S3Object"]
 MAX_KEY_BYTES = 1024
 
 
-class S3(MultipartUploads, Service):
+class S3(SavedState, MultipartUploads, Service):
     """S3's bucket and object operations. `buckets` maps a bucket name to its state (read it in tests)."""
 
     name = "s3"
@@ -185,7 +185,7 @@ class S3(MultipartUploads, Service):
             bucket = self._bucket(call)
             check_write_conditions(call.headers, bucket.objects.get(key), key)
             bucket.objects[key] = obj
-            self._touch(bucket.name, key)
+            self.touch_object(bucket.name, key)
         checksum = dict([obj.checksum]) if obj.checksum else {}
         return Result(None, headers={"ETag": obj.etag, **SSE, **checksum})
 
@@ -200,7 +200,7 @@ class S3(MultipartUploads, Service):
         with self.lock:
             bucket = self._bucket(call)
             bucket.objects.pop(key, None)
-            self._touch(bucket.name, key)
+            self.touch_object(bucket.name, key)
         return Result(None, status=204)
 
     def delete_objects(self, call: Call) -> Result:
@@ -214,7 +214,7 @@ class S3(MultipartUploads, Service):
             bucket = self._bucket(call)
             for key in keys:
                 bucket.objects.pop(key, None)
-                self._touch(bucket.name, key)
+                self.touch_object(bucket.name, key)
                 deleted.append({"Key": key})
         body: dict[str, Any] = {} if quiet else {"Deleted": deleted}
         return Result(body, root="DeleteResult")
@@ -252,7 +252,7 @@ class S3(MultipartUploads, Service):
             copy.checksum = source.checksum
             copy.tags = tags
             bucket.objects[key] = copy
-            self._touch(bucket.name, key)
+            self.touch_object(bucket.name, key)
         result = {"ETag": copy.etag, "LastModified": copy.last_modified}
         return Result({**result}, root="CopyObjectResult")
 
@@ -267,13 +267,13 @@ class S3(MultipartUploads, Service):
         tags = check_tags(parse_tagging(call.body.read()))
         with self.lock:
             self._object(call).tags = tags
-            self._touch(*self._object_address(call))
+            self.touch_object(*self._object_address(call))
         return Result(None)
 
     def delete_object_tagging(self, call: Call) -> Result:
         with self.lock:
             self._object(call).tags = {}
-            self._touch(*self._object_address(call))
+            self.touch_object(*self._object_address(call))
         return Result(None, status=204)
 
     # --- listings ------------------------------------------------------------------------------------------
@@ -323,30 +323,6 @@ class S3(MultipartUploads, Service):
         body["Contents"] = [listed(o, q, bucket.owner) for o in page.objects]
         body["CommonPrefixes"] = [{"Prefix": q.encode(p)} for p in page.prefixes]
         return Result(body, root="ListBucketResult")
-
-    # --- saved state (awsfake.store): buckets, objects ("bucket/key") and uploads, one record each ----------
-
-    def _touch(self, bucket: str, key: str) -> None:
-        self.saved.touch("object", f"{bucket}/{key}")
-
-    def state_of(self, kind: str, key: str) -> Any:
-        if kind == "bucket":
-            bucket = self.buckets.get(key)
-            return replace(bucket, objects={}) if bucket else None
-        if kind == "object":
-            name, _, object_key = key.partition("/")
-            holder = self.buckets.get(name)
-            return holder.objects.get(object_key) if holder else None
-        return self.uploads.get(key)
-
-    def restore(self, kind: str, key: str, value: Any) -> None:
-        """Buckets come back before their objects (records are restored in order of kind)."""
-        if kind == "bucket":
-            self.buckets[key] = value
-        elif kind == "object" and (bucket := self.buckets.get(key.partition("/")[0])) is not None:
-            bucket.objects[value.key] = value
-        elif kind == "upload":
-            self.uploads[key] = value
 
     # --- state access --------------------------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ from awsfake.services.sqs.params import (
     url,
 )
 from awsfake.services.sqs.queue import Message, Queue
+from awsfake.services.sqs.saved import SavedQueues
 
 __all__ = ["SQS"]
 
@@ -66,7 +67,7 @@ RECREATE_AFTER = 60.0  # seconds before a deleted queue's name may be used again
 POLL_SLICE = 0.05
 
 
-class SQS(Service):
+class SQS(SavedQueues, Service):
     """SQS's queue and message operations. `queues` maps (region, account, name) to a `Queue` (read it in tests)."""
 
     name = "sqs"
@@ -113,7 +114,7 @@ class SQS(Service):
                 queue = Queue(name, call.caller.account_id, call.region, attributes, now, now)
                 queue.tags = string_map(call.params.get("tags"), "tags")
                 self.queues[key] = queue
-                self._touch(queue)
+                self.touch_queue(queue)
             else:
                 check_same_attributes(existing, requested)
         return Result({"QueueUrl": url(call.host, call.caller.account_id, name)})
@@ -152,7 +153,7 @@ class SQS(Service):
             queue = self._queue(call)
             key = (queue.region, queue.account_id, queue.name)
             del self.queues[key]
-            self._touch(queue)
+            self.touch_queue(queue)
             self.deleted[key] = time.time()
         return Result({})
 
@@ -325,20 +326,8 @@ class SQS(Service):
             raise no_queue()
         if account != call.caller.account_id:  # no queue policies: only the owner's account may use a queue
             raise Fault("AccessDenied", f"Access to the resource {url} is denied.", 403)
-        self._touch(queue)  # an operation on a queue may change it (receiving moves visibility)
+        self.touch_queue(queue)  # an operation on a queue may change it (receiving moves visibility)
         return queue
-
-    # --- saved state (awsfake.store): one record per queue, its messages with it ---------------------------
-
-    def _touch(self, queue: Queue) -> None:
-        self.saved.touch("queue", "/".join((queue.region, queue.account_id, queue.name)))
-
-    def state_of(self, kind: str, key: str) -> Any:
-        region, account, name = key.split("/")
-        return self.queues.get((region, account, name))
-
-    def restore(self, kind: str, key: str, value: Any) -> None:
-        self.queues[(value.region, value.account_id, value.name)] = value
 
     def _enqueue(self, queue: Queue, params: Mapping[str, Any], sender: str) -> Message:
         body = params.get("MessageBody")
@@ -404,7 +393,7 @@ class SQS(Service):
         queue.messages.remove(message)
         message.receipt_handle = None
         target.messages.append(message)
-        self._touch(target)
+        self.touch_queue(target)
         return True
 
     def _check_redrive_target(self, attributes: Mapping[str, str]) -> None:
