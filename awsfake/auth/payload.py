@@ -79,6 +79,9 @@ def _decode_chunked(request: Request, presented: Presented, key: bytes, mode: st
     except Fault as fault:
         writer.discard()
         raise fault.replace(service=presented.info.name) from None
+    except BaseException:
+        writer.discard()
+        raise
     declared = request.header("x-amz-decoded-content-length")
     valid = declared is None or (declared.isascii() and declared.isdigit() and len(declared) < 20)
     if not valid or (declared is not None and int(declared) != body.size):
