@@ -6,7 +6,6 @@ decoded `PATH_INFO`, and the body is read here once, within the configured limit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,8 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from werkzeug.exceptions import HTTPException
 
 from awsfake.checksums import named_checksums
-from awsfake.errors import REDACTED, SECRET_HEADERS, Fault, incomplete_body, invalid_uri, not_implemented
+from awsfake.doubles.redact import REDACTED, SECRET_NAMES
+from awsfake.errors import Fault, incomplete_body, invalid_uri, not_implemented
 from awsfake.store.body import CHUNK, Body, BodyWriter
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ __all__ = [
     "read_body",
     "read_head",
     "read_request",
-    "redacted_headers",
 ]
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
@@ -59,23 +58,8 @@ class HeaderMap(Mapping[str, str]):
 
     def __repr__(self) -> str:
         """The session token is a secret: it never shows in a repr (services read it by name if they must)."""
-        shown = {k: (REDACTED if k in SECRET_HEADERS else v) for k, v in self._values.items()}
+        shown = {k: (REDACTED if k in SECRET_NAMES else v) for k, v in self._values.items()}
         return f"HeaderMap({shown!r})"
-
-
-_SIGNATURE = re.compile(r"(Signature=)[^,\s]*")
-
-
-def redacted_headers(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """Header pairs safe to keep: session tokens and the Authorization signature replaced."""
-    shown = []
-    for name, value in pairs:
-        if name in SECRET_HEADERS:
-            value = REDACTED
-        elif name == "authorization":
-            value = _SIGNATURE.sub(rf"\1{REDACTED}", value)
-        shown.append((name, value))
-    return tuple(shown)
 
 
 @dataclass

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from awsfake.errors import Fault, internal_error
+from awsfake.store.body import Body, Stream
 
 if TYPE_CHECKING:
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
-    from awsfake.store.body import Stream
 
 __all__ = ["DENIAL_KINDS", "Denial", "Family", "Response", "Spoken", "new_uuid_id", "xml_safe", "xml_text"]
 
@@ -111,8 +111,30 @@ class Family(ABC):
     ) -> tuple[str, dict[str, Any]]:
         """(operation name, parameters as plain nested values) of a verified request; `call.body` is its payload."""
 
+    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
+        """Bytes are sent as they are, a `Body` or `Stream` (an object's bytes) chunk by chunk from its file; a
+        result tree becomes the family's document."""
+        headers = list(result.headers.items())
+        stream = None
+        if isinstance(result.body, (bytes, bytearray)):
+            body = bytes(result.body)
+        elif isinstance(result.body, (Body, Stream)):
+            body, stream = b"", result.body.stream() if isinstance(result.body, Body) else result.body
+            if not any(name.lower() == "content-length" for name, _ in headers):
+                headers.append(("Content-Length", str(stream.size)))
+        else:
+            body, content_type = self.document(info, action, result, request_id)
+            if content_type:
+                headers.append(("Content-Type", content_type))
+        return Response(result.status, [*headers, *self.id_headers(request_id)], body, request_id, stream=stream)
+
     @abstractmethod
-    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response: ...
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        """A result tree as this family's body, and its content type (None: no body, no type)."""
+
+    def id_headers(self, request_id: str) -> list[tuple[str, str]]:
+        """The headers that carry the request id."""
+        return [("x-amzn-RequestId", request_id)]
 
     @abstractmethod
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response: ...

@@ -28,7 +28,7 @@ from awsfake.services.s3.headers import (
     parse_range,
     response_overrides,
 )
-from awsfake.services.s3.listing import ListQuery, decode_token, encode_token, list_page, listed
+from awsfake.services.s3.listing import Listings, decode_token, encode_token
 from awsfake.services.s3.model import (
     Bucket,
     S3Object,
@@ -51,7 +51,7 @@ __all__ = ["S3", "S3Object"]
 MAX_KEY_BYTES = 1024
 
 
-class S3(SavedState, MultipartUploads, Service):
+class S3(SavedState, Listings, MultipartUploads, Service):
     """S3's bucket and object operations. `buckets` maps a bucket name to its state (read it in tests)."""
 
     name = "s3"
@@ -275,54 +275,6 @@ class S3(SavedState, MultipartUploads, Service):
             self._object(call).tags = {}
             self.touch_object(*self._object_address(call))
         return Result(None, status=204)
-
-    # --- listings ------------------------------------------------------------------------------------------
-
-    def list_objects_v2(self, call: Call) -> Result:
-        q = ListQuery.parse(call.query)
-        token = first(call.query, "continuation-token")
-        start_after = first(call.query, "start-after")
-        marker = decode_token(token) if token is not None else (start_after or "")
-        with self.lock:
-            bucket = self._bucket(call)
-            page = list_page(bucket.objects, q.prefix, q.delimiter, marker, q.max_keys)
-        body: dict[str, Any] = {"Name": bucket.name, "Prefix": q.encode(q.prefix)}
-        if q.delimiter:
-            body["Delimiter"] = q.encode(q.delimiter)
-        body["MaxKeys"] = q.max_keys
-        if q.encoding:
-            body["EncodingType"] = q.encoding
-        body["KeyCount"] = len(page.objects) + len(page.prefixes)
-        body["IsTruncated"] = page.truncated
-        if token is not None:
-            body["ContinuationToken"] = token
-        if page.truncated:
-            body["NextContinuationToken"] = encode_token(page.last)
-        if start_after is not None:
-            body["StartAfter"] = q.encode(start_after)
-        owner = first(call.query, "fetch-owner") == "true"
-        body["Contents"] = [listed(o, q, bucket.owner if owner else None) for o in page.objects]
-        body["CommonPrefixes"] = [{"Prefix": q.encode(p)} for p in page.prefixes]
-        return Result(body, root="ListBucketResult")
-
-    def list_objects(self, call: Call) -> Result:
-        q = ListQuery.parse(call.query)
-        marker = first(call.query, "marker") or ""
-        with self.lock:
-            bucket = self._bucket(call)
-            page = list_page(bucket.objects, q.prefix, q.delimiter, marker, q.max_keys)
-        body: dict[str, Any] = {"Name": bucket.name, "Prefix": q.encode(q.prefix), "Marker": q.encode(marker)}
-        if page.truncated and q.delimiter:
-            body["NextMarker"] = q.encode(page.last)  # AWS sends NextMarker only with a delimiter
-        body["MaxKeys"] = q.max_keys
-        if q.delimiter:
-            body["Delimiter"] = q.encode(q.delimiter)
-        if q.encoding:
-            body["EncodingType"] = q.encoding
-        body["IsTruncated"] = page.truncated
-        body["Contents"] = [listed(o, q, bucket.owner) for o in page.objects]
-        body["CommonPrefixes"] = [{"Prefix": q.encode(p)} for p in page.prefixes]
-        return Result(body, root="ListBucketResult")
 
     # --- state access --------------------------------------------------------------------------------------
 
