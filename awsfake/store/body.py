@@ -17,7 +17,7 @@ import hashlib
 import os
 import weakref
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from awsfake.checksums import CHECKSUMS, Hasher
 
@@ -26,14 +26,16 @@ if TYPE_CHECKING:
 
 __all__ = ["CHUNK", "SPOOL_THRESHOLD", "Body", "BodyWriter", "Stream"]
 
+_H = TypeVar("_H", bound=Hasher)
 SPOOL_THRESHOLD = 1 << 20  # bodies above 1 MiB go to a file
 CHUNK = 256 * 1024  # the size of reads and writes while streaming
 
 
 class Body:
-    """Bytes of known size, MD5 and SHA-256; in memory (`data`) or in a file (`file`)."""
+    """Bytes of known size; in memory (`data`) or in a file (`file`). MD5 and SHA-256 are known when the body was
+    hashed as it was written, else computed (by reading it through) when first asked for."""
 
-    __slots__ = ("__weakref__", "_checksums", "data", "file", "md5", "sha256", "size")
+    __slots__ = ("__weakref__", "_checksums", "_md5", "_sha256", "data", "file", "size")
 
     def __init__(
         self,
@@ -48,8 +50,8 @@ class Body:
         self.data = data
         self.file = file
         self.size = len(data) if size is None else size
-        self.md5 = md5 if md5 is not None else hashlib.md5(data).digest()
-        self.sha256 = sha256 if sha256 is not None else hashlib.sha256(data).hexdigest()
+        self._md5 = md5
+        self._sha256 = sha256
         self._checksums = dict(checksums or {})
         if file is not None:
             finalizer = weakref.finalize(self, file.owner.release, file)
@@ -64,6 +66,27 @@ class Body:
     def __repr__(self) -> str:
         where = f"file={self.file.path}" if self.file else "in memory"
         return f"Body(size={self.size}, {where})"
+
+    @property
+    def md5(self) -> bytes:
+        if self._md5 is None:
+            self._md5 = self._hash(hashlib.md5()).digest()
+        return self._md5
+
+    @property
+    def sha256(self) -> str:
+        if self._sha256 is None:
+            self._sha256 = self._hash(hashlib.sha256()).hexdigest()
+        return self._sha256
+
+    def known_hashes(self) -> tuple[bytes | None, str | None]:
+        """MD5 and SHA-256 if already known (saving a body must not read gigabytes to hash them)."""
+        return self._md5, self._sha256
+
+    def _hash(self, hasher: _H) -> _H:
+        for chunk in self.stream():
+            hasher.update(chunk)
+        return hasher
 
     def read(self) -> bytes:
         """All the bytes: for the small documents services parse (the families' limits bound them)."""
@@ -137,25 +160,28 @@ class Stream:
 class BodyWriter:
     """Takes a body chunk by chunk; memory until `SPOOL_THRESHOLD`, then a file from `blobs` (None: memory only).
 
-    `checksums` names the flexible checksums to compute on the way (header names, `x-amz-checksum-crc32`...).
+    `checksums` names the flexible checksums to compute on the way (header names, `x-amz-checksum-crc32`...);
+    `hashed=False` leaves MD5 and SHA-256 to be computed if ever asked for (an assembled multipart object, whose
+    ETag is made of its parts' and which is never checked against a payload hash).
     """
 
-    def __init__(self, blobs: Blobs | None, checksums: Iterable[str] = ()) -> None:
+    def __init__(self, blobs: Blobs | None, checksums: Iterable[str] = (), *, hashed: bool = True) -> None:
         self._blobs = blobs
         self._parts: list[bytes] = []
         self._handle: BinaryIO | None = None
         self._file: BlobFile | None = None
         self.size = 0
-        self._md5 = hashlib.md5()
-        self._sha256 = hashlib.sha256()
+        self._md5 = hashlib.md5() if hashed else None
+        self._sha256 = hashlib.sha256() if hashed else None
         self._hashers: dict[str, Hasher] = {n: CHECKSUMS[n][1]() for n in checksums if n in CHECKSUMS}
 
     def write(self, data: bytes) -> None:
         if not data:
             return
         self.size += len(data)
-        self._md5.update(data)
-        self._sha256.update(data)
+        if self._md5 is not None and self._sha256 is not None:
+            self._md5.update(data)
+            self._sha256.update(data)
         for hasher in self._hashers.values():
             hasher.update(data)
         if self._handle is not None:
@@ -171,7 +197,8 @@ class BodyWriter:
 
     def finish(self) -> Body:
         checksums = {n: base64.b64encode(h.digest()).decode() for n, h in self._hashers.items()}
-        md5, sha256 = self._md5.digest(), self._sha256.hexdigest()
+        md5 = self._md5.digest() if self._md5 is not None else None
+        sha256 = self._sha256.hexdigest() if self._sha256 is not None else None
         if self._handle is None:
             return Body(b"".join(self._parts), md5=md5, sha256=sha256, checksums=checksums)
         if self._blobs is not None and self._blobs.durable and self._file is not None:

@@ -166,7 +166,7 @@ class DiskStore(Store):
             for kind, key, value in rows:
                 service.restore(kind, key, _Unpickler(io.BytesIO(value), self).load())
 
-    def body_named(self, name: str, size: int, md5: bytes, sha256: str) -> Body:
+    def body_named(self, name: str, size: int, md5: bytes | None, sha256: str | None) -> Body:
         """One `Body` per kept file, however many records name it (a copied object shares its source's file)."""
         body = self._bodies.get(name)
         if body is None:
@@ -195,7 +195,7 @@ class _Pickler(pickle.Pickler):
         if isinstance(obj, Body) and obj.file is not None:
             name = self._blobs.keep(obj.file)
             self.named.append(name)
-            return ("blob", name, obj.size, obj.md5, obj.sha256)
+            return ("blob", name, obj.size, *obj.known_hashes())
         return None
 
 

@@ -25,7 +25,7 @@ from awsfake.store.blobs import Blobs
 from awsfake.store.body import Body, BodyWriter
 from awsfake.store.saved import Saved
 
-__all__ = ["MIN_PART_SIZE", "MultipartUploads", "assemble"]
+__all__ = ["MIN_PART_SIZE", "MultipartUploads", "assemble", "checked_parts"]
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 
@@ -126,8 +126,12 @@ class MultipartUploads:
         with self.lock:
             upload = self._upload(call)
             check_write_conditions(call.headers, self._bucket(call).objects.get(upload.key), upload.key)
-            data = assemble(upload, requested, self.blobs)
-            digest = hashlib.md5(b"".join(bytes.fromhex(upload.parts[n][0].strip('"')) for n, _ in requested))
+            parts = checked_parts(upload, requested)
+        data = assemble(parts, self.blobs)  # gigabytes may be copied: other requests go on meanwhile
+        with self.lock:
+            upload = self._upload(call)  # not aborted or completed meanwhile
+            check_write_conditions(call.headers, self._bucket(call).objects.get(upload.key), upload.key)
+            digest = hashlib.md5(b"".join(part.md5 for part in parts))
             etag = f'"{digest.hexdigest()}-{len(requested)}"'
             obj = S3Object(upload.key, data, etag, now(), upload.content_type, upload.metadata, upload.headers)
             obj.tags = dict(upload.tags)
@@ -217,9 +221,8 @@ def _part_number(raw: str | None) -> int:
     return number
 
 
-def assemble(upload: Upload, requested: list[tuple[int, str]], blobs: Blobs | None) -> Body:
-    """The object's body from the listed parts (ascending, uploaded with matching ETags, all but the last ≥5 MiB),
-    copied chunk by chunk into a new body."""
+def checked_parts(upload: Upload, requested: list[tuple[int, str]]) -> list[Body]:
+    """The listed parts' bodies: ascending, uploaded with matching ETags, all but the last ≥5 MiB."""
     numbers = [n for n, _ in requested]
     if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
         raise Fault(
@@ -249,8 +252,14 @@ def assemble(upload: Upload, requested: list[tuple[int, str]], blobs: Blobs | No
                 },
             )
         chunks.append(stored[1])
-    writer = BodyWriter(blobs)
-    for part in chunks:
+    return chunks
+
+
+def assemble(parts: list[Body], blobs: Blobs | None) -> Body:
+    """The object's body: the parts copied chunk by chunk into a new one (its ETag is made of the parts' MD5s, so
+    the copy is not hashed again)."""
+    writer = BodyWriter(blobs, hashed=False)
+    for part in parts:
         for chunk in part.stream():
             writer.write(chunk)
     return writer.finish()
