@@ -101,11 +101,15 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
 def _body_limit(fake: Endpoint, request: Request) -> int:
     """Objects (S3) may be up to `max_object_size`, plus what aws-chunked framing adds; documents (every other
     service) up to `max_body_size`. The service is guessed from the head, as it must be before the body is read."""
-    if not auth.guess_info(request).objects:
+    if not auth.guess_info(request).objects or _is_form(request):  # a browser POST form is parsed in memory
         return fake.max_body_size
     if request.header("x-amz-decoded-content-length") is None:
         return fake.max_object_size
     return fake.max_object_size + fake.max_object_size // 64 + 65536  # the decoded length is checked on its own
+
+
+def _is_form(request: Request) -> bool:
+    return request.method == "POST" and (request.header("content-type") or "").lower().startswith("multipart/")
 
 
 def _over(size: str, limit: int) -> bool:

@@ -163,7 +163,7 @@ def test_server_memory_does_not_grow_with_object_size(tmp_path: Path, processes:
     before = _peak_rss(process.pid)
     body = tmp_path / "body"
     with body.open("wb") as out:
-        for _ in range(64):
+        for _ in range(72):  # above the 64 MiB that bounds every other service's bodies
             out.write(os.urandom(MiB))
     s3.upload_file(str(body), "sizes", "multipart")  # boto3 splits it into 8 MiB parts
     with body.open("rb") as data:
@@ -171,5 +171,22 @@ def test_server_memory_does_not_grow_with_object_size(tmp_path: Path, processes:
     got = s3.get_object(Bucket="sizes", Key="single")["Body"]
     total = sum(len(chunk) for chunk in iter(lambda: got.read(MiB), b""))
     growth = _peak_rss(process.pid) - before
-    assert total == 64 * MiB
-    assert growth < 24 * MiB, f"peak RSS grew by {growth / MiB:.1f} MiB for 64 MiB objects"
+    assert total == 72 * MiB
+    assert growth < 24 * MiB, f"peak RSS grew by {growth / MiB:.1f} MiB for 72 MiB objects"
+
+
+def test_s3_takes_up_to_5_gib_in_one_put_and_refuses_more_before_reading_it() -> None:
+    """The limit is AWS's, announced by Content-Length and refused at once (no body is read or sent)."""
+    from endpoint_helpers import raw_exchange
+
+    with FakeAWS().serve() as running:
+        url = running.url
+        client(url, "s3").create_bucket(Bucket="limits")
+        for size, expected in ((5 * 1024**3 + 1, "EntityTooLarge"), (5 * 1024**3, None)):
+            headers = signed(url, "PUT", "/limits/k", service="s3", payload_hash="UNSIGNED-PAYLOAD")
+            head = "".join(f"{k}: {v}\r\n" for k, v in {**headers, "Content-Length": str(size)}.items())
+            answer = raw_exchange(running.port, f"PUT /limits/k HTTP/1.1\r\n{head}\r\n".encode(), timeout=3)
+            if expected:
+                assert b" 400 " in answer.split(b"\r\n", 1)[0] and b"<MaxSizeAllowed>5368709120<" in answer
+            else:  # accepted: the server reads the body, which ends at once here
+                assert b"<Code>IncompleteBody</Code>" in answer
