@@ -119,9 +119,14 @@ class Family(ABC):
         if isinstance(result.body, (bytes, bytearray)):
             body = bytes(result.body)
         elif isinstance(result.body, (Body, Stream)):
-            body, stream = b"", result.body.stream() if isinstance(result.body, Body) else result.body
-            if not any(name.lower() == "content-length" for name, _ in headers):
-                headers.append(("Content-Length", str(stream.size)))
+            stream = result.body.stream() if isinstance(result.body, Body) else result.body
+            held = stream.held()
+            if held is not None:
+                body, stream = held, None
+            else:
+                body = b""
+                if not any(name.lower() == "content-length" for name, _ in headers):
+                    headers.append(("Content-Length", str(stream.size)))
         else:
             body, content_type = self.document(info, action, result, request_id)
             if content_type:

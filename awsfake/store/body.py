@@ -151,6 +151,10 @@ class Stream:
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._chunks)
 
+    def held(self) -> bytes | None:
+        """The bytes, when they are in memory already (a small body is sent in one write, like any answer)."""
+        return b"".join(self._chunks) if self._handle is None and isinstance(self._chunks, list) else None
+
     def close(self) -> None:
         if self._handle is not None:
             self._handle.close()
