@@ -41,6 +41,7 @@ from awsfake.services.sns.params import (
     text_param,
     topic_arn,
 )
+from awsfake.services.sns.saved import SavedTopics
 
 __all__ = ["SNS", "Published", "Subscription", "Topic"]
 
@@ -73,7 +74,7 @@ _DELIVERY_POLICY = {
 }
 
 
-class SNS(Service):
+class SNS(SavedTopics, Service):
     """SNS's topic operations. `topics` maps ARN to `Topic`; `published` lists every accepted Publish."""
 
     name = "sns"
@@ -333,13 +334,6 @@ class SNS(Service):
             )
         self.saved.touch("topic", arn)  # its attributes, tags or FIFO sequence may be about to change
         return topic
-
-    def state_of(self, kind: str, key: str) -> Any:
-        """Saved state (awsfake.store): topics and subscriptions, one record each, by ARN."""
-        return (self.topics if kind == "topic" else self.subscriptions).get(key)
-
-    def restore(self, kind: str, key: str, value: Any) -> None:
-        (self.topics if kind == "topic" else self.subscriptions)[key] = value
 
     def _subscription_page(self, subs: list[Subscription], token: Any) -> Result:
         page, next_token = page_of(subs, token)
