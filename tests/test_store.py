@@ -51,12 +51,16 @@ def test_every_service_finds_its_state_again_after_a_restart(tmp_path: Path) -> 
     with again.serve() as running:
         s3 = client(running.url, "s3")
         assert [o["Key"] for o in s3.list_objects_v2(Bucket="kept")["Contents"]] == ["big", "copy", "small"]
+        assert (tmp_path / "state.sqlite3").exists()
         small = s3.get_object(Bucket="kept", Key="small")
         assert (small["Body"].read(), small["Metadata"]) == (b"hello", {"colour": "blue"})
         assert s3.get_object(Bucket="kept", Key="big")["Body"].read() == big
         assert s3.get_object(Bucket="kept", Key="copy", Range="bytes=5-9")["Body"].read() == big[5:10]
         parts = s3.list_parts(Bucket="kept", Key="parts", UploadId=upload)["Parts"]
         assert [(p["PartNumber"], p["Size"]) for p in parts] == [(1, 6 * MiB)]
+        done = {"Parts": [{"PartNumber": 1, "ETag": parts[0]["ETag"]}]}
+        s3.complete_multipart_upload(Bucket="kept", Key="parts", UploadId=upload, MultipartUpload=done)
+        assert s3.get_object(Bucket="kept", Key="parts", Range="bytes=-4")["Body"].read() == big[-4:]
         sqs = client(running.url, "sqs")
         received = sqs.receive_message(QueueUrl=sqs.get_queue_url(QueueName="jobs")["QueueUrl"])["Messages"]
         assert [m["Body"] for m in received] == ["job 1"]
@@ -71,9 +75,9 @@ def test_every_service_finds_its_state_again_after_a_restart(tmp_path: Path) -> 
         )
         assert [b["Name"] for b in by_session.list_buckets()["Buckets"]] == ["kept"]
         s3.delete_object(Bucket="kept", Key="big")
-        assert len(list((tmp_path / "blobs").iterdir())) == 2  # the copy still names the shared file
+        assert len(list((tmp_path / "blobs").iterdir())) == 2  # the copy still names the shared file; the object
         s3.delete_object(Bucket="kept", Key="copy")
-        assert len(list((tmp_path / "blobs").iterdir())) == 1  # only the part's file is left
+        assert len(list((tmp_path / "blobs").iterdir())) == 1  # only the completed upload's file is left
     again.check()
     again.close()
 
