@@ -3,8 +3,9 @@
 Without a data directory the files are in a temporary directory of this process, removed when a body is dropped
 and at exit. With one (`awsfake serve --data-dir`), a body the state refers to is made durable before that state
 is committed: fsynced under its temporary name, renamed into `blobs/`, the directory fsynced. A kept file is
-deleted only after a commit that no longer names it, so a crash at any point leaves either the old state with its
-files or the new one with its files; files no committed state names are swept at the next start.
+deleted only once no body refers to it and no committed record names it, so a crash at any point leaves either
+the old state with its files or the new one with its files; files no committed state names are swept at the
+next start.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shutil
 import tempfile
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -87,12 +89,22 @@ class Blobs:
         else:
             _unlink(file.path)
 
-    def committed(self) -> None:
-        """State no longer naming the released kept files is committed: delete them."""
+    def released(self) -> set[str]:
+        """The names of kept files no body refers to any more, not deleted yet."""
+        with self._lock:
+            return {os.path.basename(path) for path in self._released}
+
+    def delete_released(self, named: Callable[[str], bool]) -> None:
+        """Delete the released kept files that committed state no longer names (`named(name)` says whether it
+        does); the others wait for a later commit."""
         with self._lock:
             released, self._released = self._released, []
         for path in released:
-            _unlink(path)
+            if named(os.path.basename(path)):
+                with self._lock:
+                    self._released.append(path)
+            else:
+                _unlink(path)
 
     def sweep(self, named: set[str]) -> int:
         """At start: delete what a crash left (every file under `tmp/`, kept files no state names)."""

@@ -15,6 +15,7 @@ durable first (`Blobs.keep`); small bodies are saved inline.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import pickle
 import sqlite3
@@ -22,6 +23,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from awsfake.store.blobs import Blobs
@@ -46,6 +48,18 @@ class Service(Protocol):
 
 DATABASE_NAME = "state.sqlite3"
 _Touched = tuple[Service, str, str]
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: tuple[str, str, str]  # service, kind, key
+    stamp: int
+    value: bytes | None  # None: the thing is gone
+    blobs: str  # the kept files it names, space-separated
+
+    @property
+    def record(self) -> tuple[str, str, str, bytes | None, str]:
+        return (*self.id, self.value, self.blobs)
 
 
 class Saved:
@@ -101,6 +115,8 @@ class DiskStore(Store):
             "PRIMARY KEY (service, kind, key))"
         )
         self._writer = threading.Lock()
+        self._stamps = itertools.count()
+        self._written: dict[tuple[str, str, str], int] = {}  # (service, kind, key) -> stamp of the value on disk
         self._local = threading.local()
         self._bodies: weakref.WeakValueDictionary[str, Body] = weakref.WeakValueDictionary()
         self.swept = self.blobs.sweep(self._named_blobs())
@@ -127,36 +143,50 @@ class DiskStore(Store):
                 self._commit(pending)
 
     def _commit(self, touched: list[_Touched]) -> None:
-        """Every touched thing's current value, in one transaction; released files deleted after it."""
+        """Every touched thing's current value, in one transaction; released files deleted after it.
+
+        Values are taken (and their files kept) under each service's own lock, stamped with a sequence number;
+        the writer then skips any value older than one already written for the same thing. So two requests on
+        one thing cannot commit an older state over a newer one, and no service lock is awaited while holding
+        the writer lock (no lock-order inversion with a thread that touches while holding its service's lock).
+        """
+        rows = [self._row(service, kind, key) for service, kind, key in dict.fromkeys(touched)]
         with self._writer:
-            rows = [self._row(service, kind, key) for service, kind, key in dict.fromkeys(touched)]
+            released = self.blobs.released()  # a value naming one of these is stale: a newer one is coming
+            fresh = [
+                row
+                for row in rows
+                if row.stamp > self._written.get(row.id, -1) and not released.intersection(row.blobs.split())
+            ]
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                for service_name, kind, key, value, blobs in rows:
-                    if value is None:
-                        self._db.execute(
-                            "DELETE FROM records WHERE service=? AND kind=? AND key=?", (service_name, kind, key)
-                        )
+                for row in fresh:
+                    if row.value is None:
+                        self._db.execute("DELETE FROM records WHERE service=? AND kind=? AND key=?", row.id)
                     else:
-                        self._db.execute(
-                            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)",
-                            (service_name, kind, key, value, blobs),
-                        )
+                        self._db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)", row.record)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-        self.blobs.committed()
+            self._written.update((row.id, row.stamp) for row in fresh)
+            self.blobs.delete_released(self._names)
 
-    def _row(self, service: Service, kind: str, key: str) -> tuple[str, str, str, bytes | None, str]:
+    def _names(self, blob: str) -> bool:
+        """Whether a committed record names kept file `blob`."""
+        query = "SELECT 1 FROM records WHERE instr(' ' || blobs || ' ', ?) > 0 LIMIT 1"
+        return self._db.execute(query, (f" {blob} ",)).fetchone() is not None
+
+    def _row(self, service: Service, kind: str, key: str) -> _Row:
         with service.lock:
+            stamp = next(self._stamps)
             value = service.state_of(kind, key)
             if value is None:
-                return service.name, kind, key, None, ""
+                return _Row((service.name, kind, key), stamp, None, "")
             buffer = io.BytesIO()
             pickler = _Pickler(buffer, self.blobs)
             pickler.dump(value)
-        return service.name, kind, key, buffer.getvalue(), " ".join(pickler.named)
+        return _Row((service.name, kind, key), stamp, buffer.getvalue(), " ".join(pickler.named))
 
     def restore(self, service: Service) -> None:
         rows = self._db.execute(
@@ -177,7 +207,7 @@ class DiskStore(Store):
     def clear(self) -> None:
         with self._writer:
             self._db.execute("DELETE FROM records")
-        self.blobs.committed()
+            self.blobs.delete_released(self._names)
 
     def close(self) -> None:
         self._db.close()
