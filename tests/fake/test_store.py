@@ -22,8 +22,8 @@ from endpoint_helpers import client, signed
 from awsfake import FakeAWS
 from awsfake.store.saved import DiskStore
 
-pytestmark = pytest.mark.timeout(180)
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.timeout(180), pytest.mark.slow]  # restarts, `awsfake serve` subprocesses, GiB-scale I/O
+ROOT = Path(__file__).resolve().parents[2]
 MiB = 1 << 20
 
 
