@@ -13,7 +13,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from werkzeug.exceptions import HTTPException
 
-from awsfake.doubles.redact import REDACTED, SECRET_NAMES
+from awsfake.doubles import redact
 from awsfake.errors import Fault, incomplete_body, invalid_uri, not_implemented
 
 __all__ = ["DEFAULT_MAX_BODY", "HeaderMap", "Request", "Unreadable", "read_request"]
@@ -41,8 +41,7 @@ class HeaderMap(Mapping[str, str]):
 
     def __repr__(self) -> str:
         """The session token is a secret: it never shows in a repr (services read it by name if they must)."""
-        shown = {k: (REDACTED if k in SECRET_NAMES else v) for k, v in self._values.items()}
-        return f"HeaderMap({shown!r})"
+        return f"HeaderMap({redact.mapping(self._values)!r})"
 
 
 @dataclass
