@@ -44,7 +44,20 @@ from awsclient.sigv4 import (
     string_to_sign,
 )
 
-__all__ = ["Options", "RawRequest", "Signed", "main", "options_for", "parse_request", "run", "sign_case"]
+__all__ = [
+    "ARTEFACTS",
+    "CONF_NAME",
+    "Options",
+    "RawRequest",
+    "Signed",
+    "check_case",
+    "find_cases",
+    "main",
+    "options_for",
+    "parse_request",
+    "run",
+    "sign_case",
+]
 
 CONF_NAME = "sigv4.conf"
 _HTTP_VERSION = re.compile(r"HTTP/\d\.\d").fullmatch

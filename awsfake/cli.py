@@ -22,7 +22,7 @@ from awsfake.doubles.journal import Record
 from awsfake.endpoint import FakeAWS
 from awsfake.imds import FakeIMDS, InstanceValues
 
-__all__ = ["OPTIONS", "SERVERS", "main"]
+__all__ = ["JOURNAL_LIMIT", "OPTIONS", "SERVERS", "Starter", "main"]
 
 JOURNAL_LIMIT = 10_000  # a server left running for days keeps only its recent requests
 Starter = Callable[[argparse.Namespace, ExitStack], dict[str, str]]

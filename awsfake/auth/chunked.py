@@ -18,7 +18,18 @@ from dataclasses import dataclass, field
 from awsclient.sigv4 import EMPTY_SHA256, signature
 from awsfake.errors import Fault, incomplete_body, s3_signature_mismatch
 
-__all__ = ["STREAMING_MODES", "ChunkSigner", "Decoded", "check_checksum", "decode"]
+__all__ = [
+    "CHECKSUMS",
+    "MIN_CHUNK",
+    "SIGNED",
+    "SIGNED_TRAILER",
+    "STREAMING_MODES",
+    "UNSIGNED_TRAILER",
+    "ChunkSigner",
+    "Decoded",
+    "check_checksum",
+    "decode",
+]
 
 SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"

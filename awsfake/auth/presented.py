@@ -16,7 +16,18 @@ from awsfake.catalog import CATALOG, ServiceInfo, info_for
 from awsfake.errors import Fault
 from awsfake.request import Request
 
-__all__ = ["Credential", "Presented", "from_header", "from_query", "guess_info", "has_query_auth", "parse_amz_date"]
+__all__ = [
+    "Credential",
+    "Presented",
+    "credential_text",
+    "from_header",
+    "from_query",
+    "guess_info",
+    "has_query_auth",
+    "parse_amz_date",
+    "query_params",
+    "scope_parts",
+]
 
 _QUERY_AUTH = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
 _HEADER_CREDENTIAL = re.compile(r"Credential=([^,\s]*)")

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["InstanceValues", "Tree", "identity_document", "imds_json", "lookup", "metadata_tree", "stamp"]
+__all__ = [
+    "TIME_FORMAT",
+    "InstanceValues",
+    "Tree",
+    "identity_document",
+    "imds_json",
+    "lookup",
+    "metadata_tree",
+    "stamp",
+]
 
 Tree = dict[str, Any]  # name -> str | Tree | Callable[[], str]
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
