@@ -30,12 +30,12 @@ from awsfake.imds import FakeIMDS, IMDSRequest, InstanceValues
 from awsfake.server import Limits, serve_app
 from awsfake.services.native import NATIVE
 
-__all__ = ["DEFAULT_PORT", "OPTIONS", "SERVERS", "main"]
+__all__ = ["DEFAULT_PORT", "JOURNAL_LIMIT", "OPTIONS", "SERVERS", "Starter", "main"]
 
 DEFAULT_PORT = 4566  # the port local AWS emulators customarily use, so existing configurations find the fake
 JOURNAL_LIMIT = 10_000  # a server left running for days keeps only its recent requests
 Starter = Callable[[argparse.Namespace, ExitStack], dict[str, str]]
-log = logging.getLogger("awsfake.serve")
+_logger = logging.getLogger("awsfake.serve")
 
 
 def _endpoint_options(parser: argparse.ArgumentParser) -> None:
@@ -165,7 +165,7 @@ SERVERS: list[Starter] = [_start_endpoint, _start_imds]
 def _log(record: Record) -> None:
     """One line per request; access key ids may be shown, secrets never reach a record."""
     verdict = record.error or "OK"
-    log.info(
+    _logger.info(
         "%s %s %s %s %s key=%s",
         record.method,
         record.service,
@@ -177,18 +177,18 @@ def _log(record: Record) -> None:
 
 
 def _log_imds(record: IMDSRequest) -> None:
-    log.info("IMDS %s %s %s %s", record.method, record.path, record.status, "v2" if record.token else "v1")
+    _logger.info("IMDS %s %s %s %s", record.method, record.path, record.status, "v2" if record.token else "v1")
 
 
 def _configure_logging() -> None:
     """Request lines to stderr, one `write` each (logging.StreamHandler writes message and newline at once)."""
-    if log.handlers:
+    if _logger.handlers:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    _logger.addHandler(handler)
+    _logger.setLevel(logging.INFO)
+    _logger.propagate = False
 
 
 def _parser() -> argparse.ArgumentParser:

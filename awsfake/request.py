@@ -14,7 +14,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from werkzeug.exceptions import HTTPException
 
 from awsfake.checksums import named_checksums
-from awsfake.doubles.redact import REDACTED, SECRET_NAMES
+from awsfake.doubles import redact
 from awsfake.errors import Fault, incomplete_body, invalid_uri, not_implemented
 from awsfake.store.body import CHUNK, Body, BodyWriter
 
@@ -58,8 +58,7 @@ class HeaderMap(Mapping[str, str]):
 
     def __repr__(self) -> str:
         """The session token is a secret: it never shows in a repr (services read it by name if they must)."""
-        shown = {k: (REDACTED if k in SECRET_NAMES else v) for k, v in self._values.items()}
-        return f"HeaderMap({shown!r})"
+        return f"HeaderMap({redact.mapping(self._values)!r})"
 
 
 @dataclass

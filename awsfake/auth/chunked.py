@@ -20,7 +20,18 @@ from awsfake.checksums import CHECKSUMS, label_of
 from awsfake.errors import Fault, incomplete_body, s3_signature_mismatch
 from awsfake.store.body import CHUNK, Body, BodyWriter
 
-__all__ = ["STREAMING_MODES", "ChunkSigner", "bad_checksum", "check_checksum", "check_trailers", "decode"]
+__all__ = [
+    "MIN_CHUNK",
+    "SIGNED",
+    "SIGNED_TRAILER",
+    "STREAMING_MODES",
+    "UNSIGNED_TRAILER",
+    "ChunkSigner",
+    "bad_checksum",
+    "check_checksum",
+    "check_trailers",
+    "decode",
+]
 
 SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"

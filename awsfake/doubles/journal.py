@@ -20,7 +20,7 @@ from awsfake.doubles.redact import BODY_LIMIT
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-__all__ = ["BODY_LIMIT", "MISSING", "Journal", "Record", "field_value"]
+__all__ = ["BODY_LIMIT", "MISSING", "Entry", "Journal", "Record", "field_value"]
 
 
 class _Missing:
@@ -48,7 +48,7 @@ class Entry(Protocol):
         ...
 
 
-R = TypeVar("R", bound=Entry)
+_R = TypeVar("_R", bound=Entry)
 
 
 @dataclass(frozen=True)
@@ -92,18 +92,18 @@ class Record:
         return f"{line} {{{shown[:300]}}}" if shown else line
 
 
-class Journal(BoundedLog[R]):
+class Journal(BoundedLog[_R]):
     """Thread-safe list of records (newest kept when `limit` is set), with filters that read like the assertion."""
 
-    def __init__(self, kind: type[R], limit: int | None = None) -> None:
+    def __init__(self, kind: type[_R], limit: int | None = None) -> None:
         super().__init__(limit)
         self.kind = kind
 
-    def filter(self, **criteria: Any) -> list[R]:
+    def filter(self, **criteria: Any) -> list[_R]:
         """Records matching every criterion, e.g. `filter(service="sns", action="Publish", TopicArn=arn)`."""
         return [r for r in self.snapshot() if _matches(r, criteria)]
 
-    def assert_called(self, *key: str | None, times: int | None = None, **criteria: Any) -> list[R]:
+    def assert_called(self, *key: str | None, times: int | None = None, **criteria: Any) -> list[_R]:
         """Assert a matching request was seen (exactly `times` times); the failure lists what was seen.
 
         `key` fills the record kind's key fields in order: (service, operation) for FakeAWS, (method, path) for

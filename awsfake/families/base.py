@@ -23,7 +23,17 @@ if TYPE_CHECKING:
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
-__all__ = ["DENIAL_KINDS", "Denial", "Family", "Response", "Spoken", "new_uuid_id", "xml_safe", "xml_text"]
+__all__ = [
+    "DENIAL_KINDS",
+    "XML_DECLARATION",
+    "Denial",
+    "Family",
+    "Response",
+    "Spoken",
+    "new_uuid_id",
+    "xml_safe",
+    "xml_text",
+]
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from awsfake.doubles.redact import REDACTED, SECRET_NAMES
+from awsfake.doubles import redact
 from awsfake.errors import invalid_action
 from awsfake.store.body import Body
 from awsfake.store.saved import Store
@@ -63,13 +63,9 @@ class Call:
     def __repr__(self) -> str:
         """Every field, but the session token (header or presigned query parameter) is never shown."""
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
-        shown["headers"] = _redacted(self.headers)
-        shown["query"] = _redacted(self.query)
+        shown["headers"] = redact.mapping(self.headers)
+        shown["query"] = redact.mapping(self.query)
         return "Call(" + ", ".join(f"{name}={value!r}" for name, value in shown.items()) + ")"
-
-
-def _redacted(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (REDACTED if k.lower() in SECRET_NAMES else v) for k, v in mapping.items()}
 
 
 # How a service finds the other services of its endpoint: by name, None when the endpoint has none.
