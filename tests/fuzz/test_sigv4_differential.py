@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from awsclient.credentials import Credentials
-from awsclient.sigv4 import add_v4_auth_heads, presign_url
+from awsclient.sigv4 import PRESIGN_PARAMETERS, add_v4_auth_heads, presign_url
 
 settings.register_profile(
     "sigv4-differential",
@@ -145,7 +145,10 @@ def test_presigned_url_matches_botocore(frozen: Freezer, req: dict[str, Any], ex
     frozen.move_to(req["when"])
     # botocore re-serialises the URL's own query through a dict: give it unique names, each with "=".
     split = urlsplit(req["url"])
-    unique = dict(parse_qsl(split.query, keep_blank_values=True))
+    # A URL that already carries presigning parameters is signed anew by us (they are replaced: tests/client/
+    # test_presign.py) while botocore keeps some of the URL's own: that difference is deliberate, so leave them out.
+    pairs = parse_qsl(split.query, keep_blank_values=True)
+    unique = {k: v for k, v in pairs if k not in PRESIGN_PARAMETERS}
     url = split._replace(query="&".join(f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, v in unique.items()))
     request = AWSRequest(method=req["method"], url=url.geturl())
     signer = S3SigV4QueryAuth if req["service"] == "s3" else SigV4QueryAuth
