@@ -22,7 +22,18 @@ if TYPE_CHECKING:
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
-__all__ = ["DENIAL_KINDS", "Denial", "Family", "Response", "Spoken", "new_uuid_id", "xml_safe", "xml_text"]
+__all__ = [
+    "DENIAL_KINDS",
+    "PLAIN_SHAPES",
+    "Denial",
+    "Family",
+    "QueryShapes",
+    "Response",
+    "Spoken",
+    "new_uuid_id",
+    "xml_safe",
+    "xml_text",
+]
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -46,6 +57,36 @@ DENIAL_KINDS = frozenset(
 )
 
 
+class QueryShapes(Protocol):
+    """A query service's own wire names: SQS's query dialect names its fields `Attribute.N.Name` where its JSON
+    names them `Attributes`, and flattens its lists. The service sees one set of names whichever it was sent."""
+
+    @property
+    def item_tag(self) -> str | None:
+        """The element of a list item in results (`member`), or None: lists are flattened."""
+
+    def params(self, action: str, params: dict[str, Any], call: Call) -> dict[str, Any]:
+        """The decoded query fields under the names the service reads."""
+
+    def result(self, action: str, body: Any) -> Any:
+        """A result tree under the names the query answer carries."""
+
+
+class PlainShapes:
+    """The query services written for the query protocol: their names are the wire's own."""
+
+    item_tag = "member"
+
+    def params(self, action: str, params: dict[str, Any], call: Call) -> dict[str, Any]:
+        return params
+
+    def result(self, action: str, body: Any) -> Any:
+        return body
+
+
+PLAIN_SHAPES = PlainShapes()
+
+
 class Spoken(Protocol):
     """What a family reads of a service's catalogue row (`awsfake.catalog.ServiceInfo` is one)."""
 
@@ -63,6 +104,9 @@ class Spoken(Protocol):
 
     @property
     def query_errors(self) -> Mapping[str, str] | None: ...
+
+    @property
+    def query_shapes(self) -> QueryShapes: ...
 
 
 @dataclass(frozen=True)
