@@ -22,20 +22,19 @@ __all__ = ["CATALOG", "S3_SIGNING", "ServiceInfo", "Signing", "info_for"]
 class Signing:
     """What a service demands of a SigV4 request beyond the signature (S3's rules; other services demand none).
 
-    `regional`: only the endpoint's own region is served. `amz_headers_signed`: every x-amz-* header must be
-    signed. `payload_header`: x-amz-content-sha256 is required, checked against the body, and may announce an
-    aws-chunked body. `presign_expires`: presigned URLs must carry X-Amz-Expires. `post_form`: a browser POST
-    form signed with a policy is a third way to authenticate.
+    `amz_headers_signed`: every x-amz-* header must be signed. `payload_header`: x-amz-content-sha256 is
+    required, checked against the body, and may announce an aws-chunked body. `presign_expires`: presigned URLs
+    must carry X-Amz-Expires. `post_form`: a browser POST form signed with a policy is a third way to
+    authenticate.
     """
 
-    regional: bool = False
     amz_headers_signed: bool = False
     payload_header: bool = False
     presign_expires: bool = False
     post_form: bool = False
 
 
-S3_SIGNING = Signing(True, True, True, True, True)
+S3_SIGNING = Signing(True, True, True, True)
 
 
 @dataclass(frozen=True)

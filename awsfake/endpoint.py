@@ -38,8 +38,9 @@ _STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
 class FakeAWS:
     """A strict fake AWS endpoint (a WSGI app) with its state: keys, services, stubs and the request journal.
 
-    One pair of credentials is always accepted: `DEFAULT_ACCESS_KEY_ID` / `DEFAULT_SECRET_ACCESS_KEY`. S3 answers
-    for `region` only (as a regional S3 endpoint does); other services serve whichever region the client signed for.
+    One pair of credentials is always accepted: `DEFAULT_ACCESS_KEY_ID` / `DEFAULT_SECRET_ACCESS_KEY`. Services
+    serve whichever region the client signed for (an S3 bucket answers only requests signed for its own region);
+    `region` is the fake's home region (`awsfake serve` exports it to clients).
     `services` overrides implementations by service name (tests of the machinery use small test services);
     `journal_limit` keeps only that many newest records in `requests` (None: all).
     """

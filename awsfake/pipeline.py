@@ -78,7 +78,7 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
         return exchange.error(unreadable.fault or family.body_too_large(unreadable.max_body or 0))
     exchange.request, exchange.body = request, request.body
     try:
-        verified = auth.verify(request, fake.accounts, fake.region)
+        verified = auth.verify(request, fake.accounts)
     except Fault as fault:
         exchange.info = (
             info_for(fault.service, request.header("content-type")) if fault.service else auth.guess_info(request)

@@ -76,7 +76,9 @@ def test_bucket_name_and_ownership_errors(fake: FakeAWS, s3: Any, url: str) -> N
     assert error(taken) == ("BucketAlreadyExists", 409)
     assert other.list_buckets()["Buckets"] == []
     with pytest.raises(ClientError) as wrong_region:
-        s3.create_bucket(Bucket="elsewhere", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        client(url, "s3", region="eu-west-2").create_bucket(
+            Bucket="elsewhere", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
     assert error(wrong_region) == ("IllegalLocationConstraintException", 400)
 
 

@@ -37,7 +37,7 @@ class Verified:
     body: bytes
 
 
-def verify(request: Request, accounts: Accounts, endpoint_region: str) -> Verified:
+def verify(request: Request, accounts: Accounts) -> Verified:
     """Check the request's signature; raise the family's `Fault` (naming its service) on any failure."""
     info = guess_info(request)
     authorization = request.header("authorization")
@@ -46,10 +46,9 @@ def verify(request: Request, accounts: Accounts, endpoint_region: str) -> Verifi
     elif presented_query := _query_source(request, info):
         presented = presented_query
     else:
-        return _verify_form(request, accounts, endpoint_region)
+        return _verify_form(request, accounts)
     checks.check_scope_date(presented)
     checks.check_signed_headers(request, presented)
-    checks.check_region(presented, endpoint_region)
     checks.check_time(presented)
     identity = checks.check_identity(presented, accounts)
     declared = payload.payload_hash(request, presented)
@@ -67,19 +66,18 @@ def _query_source(request: Request, info: ServiceInfo) -> Presented | None:
     return None
 
 
-def _verify_form(request: Request, accounts: Accounts, endpoint_region: str) -> Verified:
+def _verify_form(request: Request, accounts: Accounts) -> Verified:
     """A browser POST upload to a service that takes one (S3): the signed policy in the form authenticates it."""
     info = guess_info(request)
     if not (info.signing.post_form and post_policy.is_form_request(request)):
         raise info.family.deny(info, "missing")
     upload = post_policy.parse_upload(request.path().strip("/"), request.header("content-type") or "", request.body)
     presented = post_policy.presented(upload, info)
-    checks.check_region(presented, endpoint_region)
     identity = checks.check_identity(presented, accounts)
     key = sigv4.signing_key(identity.secret_access_key, presented.date, presented.region, presented.service)
     checks.check_signature(request, presented, identity, key, "")
     post_policy.check_policy(upload)
-    return Verified(identity, info, endpoint_region, request.body)
+    return Verified(identity, info, presented.region, request.body)
 
 
 def presented_scope(request: Request, endpoint_region: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from lxml import etree
 from awsclient.errors import parse_xml
 from awsfake.errors import Fault, malformed_xml
 from awsfake.services import Call
+from awsfake.services.s3.regions import created_in
 
 __all__ = ["MAX_DELETE_OBJECTS", "location_constraint", "parse_complete", "parse_delete", "parse_tagging"]
 
@@ -82,26 +83,13 @@ def parse_complete(body: bytes) -> list[tuple[int, str]]:
 
 
 def location_constraint(call: Call) -> str:
-    """The bucket's region from CreateBucketConfiguration, checked against the region the request was signed for."""
+    """The bucket's region from CreateBucketConfiguration (see `regions.created_in` for AWS's rules)."""
     constraint = ""
     if call.body.strip():
         root = _parse_xml(call.body)
         found = _child(root, "LocationConstraint")
         constraint = (found.text or "").strip() if found is not None else ""
-    if constraint == "us-east-1":
-        raise Fault(
-            "InvalidLocationConstraint",
-            "The specified location-constraint is not valid",
-            extras={"LocationConstraint": constraint},
-        )
-    region = "eu-west-1" if constraint == "EU" else constraint or "us-east-1"
-    if region != call.region:
-        raise Fault(
-            "IllegalLocationConstraintException",
-            f"The {constraint or 'unspecified'} location constraint is incompatible for the region specific "
-            "endpoint this request was sent to.",
-        )
-    return region
+    return created_in(constraint, call.region)
 
 
 def parse_tagging(body: bytes) -> list[tuple[str, str]]:

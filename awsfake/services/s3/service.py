@@ -43,6 +43,7 @@ from awsfake.services.s3.model import (
 )
 from awsfake.services.s3.multipart import MultipartUploads
 from awsfake.services.s3.post_object import answer, is_browser_upload, store_call, upload_of
+from awsfake.services.s3.regions import check_signed_for, location_of
 
 __all__ = ["S3", "S3Object"]
 
@@ -150,8 +151,7 @@ class S3(MultipartUploads, Service):
 
     def get_bucket_location(self, call: Call) -> Result:
         bucket = self._bucket(call)
-        # us-east-1 is reported as an empty constraint, as AWS does.
-        return Result("" if bucket.region == "us-east-1" else bucket.region, root="LocationConstraint")
+        return Result(location_of(bucket.region), root="LocationConstraint")
 
     def delete_bucket(self, call: Call) -> Result:
         with self.lock:
@@ -316,7 +316,12 @@ class S3(MultipartUploads, Service):
     # --- state access --------------------------------------------------------------------------------------
 
     def _bucket(self, call: Call) -> Bucket:
+        """The bucket the request addresses; the request must be signed for the bucket's region."""
         name, _ = locate(call.host, call.path)
+        with self.lock:
+            found = self.buckets.get(name)
+        if found is not None:
+            check_signed_for(call, found.region)
         return self._owned(name, call)
 
     def _owned(self, name: str, call: Call) -> Bucket:
