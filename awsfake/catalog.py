@@ -25,16 +25,17 @@ class Signing:
     `amz_headers_signed`: every x-amz-* header must be signed. `payload_header`: x-amz-content-sha256 is
     required, checked against the body, and may announce an aws-chunked body. `presign_expires`: presigned URLs
     must carry X-Amz-Expires. `post_form`: a browser POST form signed with a policy is a third way to
-    authenticate.
+    authenticate. `unsigned_methods`: methods answered without a signature (S3's CORS preflight `OPTIONS`).
     """
 
     amz_headers_signed: bool = False
     payload_header: bool = False
     presign_expires: bool = False
     post_form: bool = False
+    unsigned_methods: frozenset[str] = frozenset()
 
 
-S3_SIGNING = Signing(True, True, True, True)
+S3_SIGNING = Signing(True, True, True, True, frozenset({"OPTIONS"}))
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,6 @@ import base64
 import hashlib
 import os
 import socket
-import subprocess
-import sys
 import threading
 import zlib
 from pathlib import Path
@@ -19,7 +17,7 @@ import urllib3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from endpoint_helpers import NO_RETRY, client, send, served, signed
+from endpoint_helpers import NO_RETRY, aws_cli, client, send, served, signed
 
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 
@@ -272,25 +270,6 @@ def test_abort_and_unknown_upload(s3: Any, bucket: str) -> None:
         s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=2, Body=b"x")
     assert error(gone) == ("NoSuchUpload", 404)
     assert gone.value.response["Error"]["UploadId"] == upload
-
-
-def aws_cli(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    empty = tmp_path / "empty-config"
-    empty.write_text("")
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "AWS_ENDPOINT_URL": url,
-        "AWS_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": DEFAULT_SECRET_ACCESS_KEY,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(empty),
-        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "awscli", *args], env=env, capture_output=True, text=True, timeout=90, check=False
-    )
 
 
 def test_aws_cli_cp_large_file_ls_and_back(url: str, s3: Any, bucket: str, tmp_path: Path) -> None:

@@ -24,7 +24,11 @@ from awsfake.auth.presented import (
 from awsfake.catalog import ServiceInfo
 from awsfake.request import Request
 
-__all__ = ["MAX_SKEW_SECONDS", "Verified", "guess_info", "presented_scope", "verify"]
+__all__ = ["ANONYMOUS", "MAX_SKEW_SECONDS", "Verified", "guess_info", "presented_scope", "verify"]
+
+
+# Who an unsigned request that a service takes unsigned (S3's CORS preflight) comes from: no one.
+ANONYMOUS = Identity("", "", account_id="", arn="anonymous")
 
 
 @dataclass
@@ -45,6 +49,8 @@ def verify(request: Request, accounts: Accounts) -> Verified:
         presented = from_header(request, authorization, info)
     elif presented_query := _query_source(request, info):
         presented = presented_query
+    elif request.method in info.signing.unsigned_methods:
+        return Verified(ANONYMOUS, info, "", request.body)  # a browser's CORS preflight carries no signature
     else:
         return _verify_form(request, accounts)
     checks.check_scope_date(presented)

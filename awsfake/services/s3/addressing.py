@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 
 from awsfake.errors import Fault
+from awsfake.services.s3.configuration import SETTINGS
 from awsfake.services.s3.model import first
 
 __all__ = ["action_for", "check_bucket_name", "locate", "virtual_bucket"]
@@ -32,6 +33,12 @@ _SUBRESOURCES = frozenset(
 
 
 _TAGGING = {"GET": "GetObjectTagging", "PUT": "PutObjectTagging", "DELETE": "DeleteObjectTagging"}
+_VERBS = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}
+# bucket subresource -> its operations' stem (the stored ones are services/s3/configuration.SETTINGS)
+_CONFIGURED = {
+    **{setting.subresource: setting.operation for setting in SETTINGS.values()},
+    "acl": "BucketAcl",
+}
 
 
 def action_for(method: str, host: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str]) -> str:
@@ -40,13 +47,26 @@ def action_for(method: str, host: str, path: str, query: Mapping[str, list[str]]
     method = method.upper()
     if not bucket:
         return "ListBuckets" if method == "GET" else "MethodNotAllowed"
+    if method == "OPTIONS":
+        return "PreflightRequest"
     if key is not None and "tagging" in query:
         return _TAGGING.get(method, "MethodNotAllowed")
+    if key is None and (configured := _configuration_action(method, query)):
+        return configured
     if any(name in _SUBRESOURCES for name in query):
         return "NotImplemented"
     if key is None:
         return _bucket_action(method, query)
     return _object_action(method, query, headers)
+
+
+def _configuration_action(method: str, query: Mapping[str, list[str]]) -> str | None:
+    """GetBucketCors, PutPublicAccessBlock, DeleteBucketPolicy, GetBucketAcl...: a bucket configuration action."""
+    verb = _VERBS.get(method)
+    stem = next((_CONFIGURED[name] for name in query if name in _CONFIGURED), None)
+    if verb is None or stem is None or (verb == "Delete" and stem == "BucketAcl"):
+        return None
+    return verb + stem
 
 
 def locate(host: str, path: str) -> tuple[str, str | None]:

@@ -14,13 +14,20 @@ from awsfake.errors import Fault, malformed_xml
 from awsfake.services import Call
 from awsfake.services.s3.regions import created_in
 
-__all__ = ["MAX_DELETE_OBJECTS", "location_constraint", "parse_complete", "parse_delete", "parse_tagging"]
+__all__ = [
+    "MAX_DELETE_OBJECTS",
+    "location_constraint",
+    "parse_complete",
+    "parse_delete",
+    "parse_tagging",
+    "parse_xml_body",
+]
 
 
 MAX_DELETE_OBJECTS = 1000
 
 
-def _parse_xml(body: bytes) -> etree._Element:
+def parse_xml_body(body: bytes) -> etree._Element:
     """The body's root, read by awsclient's safe parser (no entities, no network)."""
     try:
         root = parse_xml(body)
@@ -51,7 +58,7 @@ def _children(element: etree._Element, name: str) -> Iterator[etree._Element]:
 
 def parse_delete(body: bytes) -> tuple[list[str], bool]:
     """The keys and Quiet flag of a DeleteObjects request body."""
-    root = _parse_xml(body)
+    root = parse_xml_body(body)
     if _local(root) != "Delete":
         raise malformed_xml()
     keys = []
@@ -68,7 +75,7 @@ def parse_delete(body: bytes) -> tuple[list[str], bool]:
 
 def parse_complete(body: bytes) -> list[tuple[int, str]]:
     """(part number, ETag without quotes) pairs of a CompleteMultipartUpload body, in the order sent."""
-    root = _parse_xml(body) if body.strip() else None
+    root = parse_xml_body(body) if body.strip() else None
     if root is None or _local(root) != "CompleteMultipartUpload":
         raise malformed_xml()
     parts = []
@@ -86,7 +93,7 @@ def location_constraint(call: Call) -> str:
     """The bucket's region from CreateBucketConfiguration (see `regions.created_in` for AWS's rules)."""
     constraint = ""
     if call.body.strip():
-        root = _parse_xml(call.body)
+        root = parse_xml_body(call.body)
         found = _child(root, "LocationConstraint")
         constraint = (found.text or "").strip() if found is not None else ""
     return created_in(constraint, call.region)
@@ -94,7 +101,7 @@ def location_constraint(call: Call) -> str:
 
 def parse_tagging(body: bytes) -> list[tuple[str, str]]:
     """The (key, value) pairs of a PutObjectTagging body: `<Tagging><TagSet><Tag><Key/><Value/>`."""
-    root = _parse_xml(body) if body.strip() else None
+    root = parse_xml_body(body) if body.strip() else None
     tag_set = _child(root, "TagSet") if root is not None and _local(root) == "Tagging" else None
     if tag_set is None:
         raise malformed_xml()

@@ -1,12 +1,14 @@
 """Amazon S3: buckets, objects, listings, copies and multipart uploads, kept in memory.
 
-S3 is a REST service: `route` names the action (`s3_addressing`); the request's headers, XML bodies and listings
-are read by `s3_headers`, `s3_bodies` and `s3_listing`. Bucket names are one namespace shared by every account, as
-on AWS. An unimplemented subresource answers NotImplemented (501) rather than something it is not.
+S3 is a REST service: `route` names the action (`addressing`); the request's headers, XML bodies and listings
+are read by `headers`, `bodies` and `listing`; bucket configurations, ACLs and CORS preflight are `settings`;
+regions are `regions`. Bucket names are one namespace shared by every account, as on AWS. An unimplemented
+subresource answers NotImplemented (501) rather than something it is not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from awsfake.errors import Fault, method_not_allowed, no_such_key, not_implemented
@@ -44,6 +46,7 @@ from awsfake.services.s3.model import (
 from awsfake.services.s3.multipart import MultipartUploads
 from awsfake.services.s3.post_object import answer, is_browser_upload, store_call, upload_of
 from awsfake.services.s3.regions import check_signed_for, location_of
+from awsfake.services.s3.settings import BucketSettings, creation_settings
 
 __all__ = ["S3", "S3Object"]
 
@@ -51,7 +54,7 @@ __all__ = ["S3", "S3Object"]
 MAX_KEY_BYTES = 1024
 
 
-class S3(MultipartUploads, Service):
+class S3(MultipartUploads, BucketSettings, Service):
     """S3's bucket and object operations. `buckets` maps a bucket name to its state (read it in tests)."""
 
     name = "s3"
@@ -69,6 +72,10 @@ class S3(MultipartUploads, Service):
         if is_browser_upload(call):
             return "PostObject"
         return action_for(call.method, call.host, call.path, call.query, call.headers)
+
+    def operation(self, action: str) -> Callable[[Call], Result] | None:
+        """The configuration actions share one handler per verb (`settings`); the others are methods."""
+        return self.setting_operation(action) or super().operation(action)
 
     def not_implemented(self, call: Call) -> Result:
         """Subresources we do not emulate are refused plainly rather than answered as if they were something else."""
@@ -135,7 +142,9 @@ class S3(MultipartUploads, Service):
                         extras={"BucketName": name},
                     )
             else:
-                self.buckets[name] = Bucket(name, call.caller.account_id, region, now())
+                bucket = Bucket(name, call.caller.account_id, region, now())
+                creation_settings(bucket, call.headers)
+                self.buckets[name] = bucket
         return Result(None, headers={"Location": f"/{name}", "x-amz-bucket-arn": bucket_arn(name)})
 
     def head_bucket(self, call: Call) -> Result:
