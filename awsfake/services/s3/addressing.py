@@ -38,6 +38,7 @@ _VERBS = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}
 _CONFIGURED = {
     **{setting.subresource: setting.operation for setting in SETTINGS.values()},
     "acl": "BucketAcl",
+    "versioning": "BucketVersioning",
 }
 
 
@@ -51,6 +52,8 @@ def action_for(method: str, host: str, path: str, query: Mapping[str, list[str]]
         return "PreflightRequest"
     if key is not None and "tagging" in query:
         return _TAGGING.get(method, "MethodNotAllowed")
+    if key is None and method == "GET" and "versions" in query:
+        return "ListObjectVersions"
     if key is None and (configured := _configuration_action(method, query)):
         return configured
     if any(name in _SUBRESOURCES for name in query):

@@ -1,4 +1,4 @@
-"""Listing a bucket: pages of keys after a marker, rolled up at a delimiter into common prefixes.
+"""Listing buckets and a bucket's keys: pages of keys after a marker, rolled up at a delimiter into common prefixes.
 
 A continuation token is the base64 of a tag and the last key or common prefix returned (AWS's own tokens are
 opaque; unconfirmed format), so a forged or garbled token is InvalidArgument.
@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from awsfake.errors import Fault
-from awsfake.services.s3.model import S3Object, argument, first, owner_of
+from awsfake.services import Call, Result
+from awsfake.services.s3.model import Bucket, S3Object, argument, big_int, bucket_arn, first, owner_of
 
-__all__ = ["MAX_KEYS", "ListPage", "ListQuery", "decode_token", "encode_token", "list_page", "listed"]
+__all__ = ["MAX_KEYS", "ListPage", "ListQuery", "Listings", "decode_token", "encode_token", "list_page", "listed"]
 
 
 MAX_KEYS = 1000
@@ -119,3 +121,97 @@ def decode_token(token: str) -> str:
             extras=argument("continuation-token", token),
         )
     return text[len(_TOKEN_TAG) :]
+
+
+class Listings:
+    """ListBuckets and the object listings, a mixin of `S3`: it provides the lock, the buckets and the lookup."""
+
+    lock: threading.RLock
+    buckets: dict[str, Bucket]
+
+    def _bucket(self, call: Call) -> Bucket:
+        raise NotImplementedError
+
+    def list_buckets(self, call: Call) -> Result:
+        prefix = first(call.query, "prefix") or ""
+        limit = _max_buckets(first(call.query, "max-buckets"))
+        token = first(call.query, "continuation-token")
+        after = decode_token(token) if token else ""
+        with self.lock:
+            mine = sorted(
+                (
+                    b
+                    for b in self.buckets.values()
+                    if b.owner == call.caller.account_id and b.name.startswith(prefix) and b.name > after
+                ),
+                key=lambda b: b.name,
+            )
+        page = mine[:limit]
+        entries = [
+            {"Name": b.name, "CreationDate": b.created, "BucketRegion": b.region, "BucketArn": bucket_arn(b.name)}
+            for b in page
+        ]
+        body: dict[str, Any] = {"Buckets": {"Bucket": entries}, "Owner": owner_of(call.caller.account_id)}
+        if len(mine) > len(page):
+            body["ContinuationToken"] = encode_token(page[-1].name)
+        if prefix:
+            body["Prefix"] = prefix
+        return Result(body, root="ListAllMyBucketsResult")
+
+    def list_objects_v2(self, call: Call) -> Result:
+        q = ListQuery.parse(call.query)
+        token = first(call.query, "continuation-token")
+        start_after = first(call.query, "start-after")
+        marker = decode_token(token) if token is not None else (start_after or "")
+        with self.lock:
+            bucket = self._bucket(call)
+            page = list_page(bucket.objects, q.prefix, q.delimiter, marker, q.max_keys)
+        body: dict[str, Any] = {"Name": bucket.name, "Prefix": q.encode(q.prefix)}
+        if q.delimiter:
+            body["Delimiter"] = q.encode(q.delimiter)
+        body["MaxKeys"] = q.max_keys
+        if q.encoding:
+            body["EncodingType"] = q.encoding
+        body["KeyCount"] = len(page.objects) + len(page.prefixes)
+        body["IsTruncated"] = page.truncated
+        if token is not None:
+            body["ContinuationToken"] = token
+        if page.truncated:
+            body["NextContinuationToken"] = encode_token(page.last)
+        if start_after is not None:
+            body["StartAfter"] = q.encode(start_after)
+        owner = first(call.query, "fetch-owner") == "true"
+        body["Contents"] = [listed(o, q, bucket.owner if owner else None) for o in page.objects]
+        body["CommonPrefixes"] = [{"Prefix": q.encode(p)} for p in page.prefixes]
+        return Result(body, root="ListBucketResult")
+
+    def list_objects(self, call: Call) -> Result:
+        q = ListQuery.parse(call.query)
+        marker = first(call.query, "marker") or ""
+        with self.lock:
+            bucket = self._bucket(call)
+            page = list_page(bucket.objects, q.prefix, q.delimiter, marker, q.max_keys)
+        body: dict[str, Any] = {"Name": bucket.name, "Prefix": q.encode(q.prefix), "Marker": q.encode(marker)}
+        if page.truncated and q.delimiter:
+            body["NextMarker"] = q.encode(page.last)  # AWS sends NextMarker only with a delimiter
+        body["MaxKeys"] = q.max_keys
+        if q.delimiter:
+            body["Delimiter"] = q.encode(q.delimiter)
+        if q.encoding:
+            body["EncodingType"] = q.encoding
+        body["IsTruncated"] = page.truncated
+        body["Contents"] = [listed(o, q, bucket.owner) for o in page.objects]
+        body["CommonPrefixes"] = [{"Prefix": q.encode(p)} for p in page.prefixes]
+        return Result(body, root="ListBucketResult")
+
+
+def _max_buckets(raw: str | None) -> int:
+    if raw is None:
+        return 10000
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= big_int(raw) <= 10000:
+        raise Fault(
+            "InvalidArgument",
+            "Argument max-buckets must be an integer between 1 and 10000.",
+            extras=argument("max-buckets", raw),
+        )
+    return int(raw)

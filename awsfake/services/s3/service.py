@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from awsfake.errors import Fault, method_not_allowed, no_such_key, not_implemented
+from awsfake.errors import Fault, method_not_allowed, not_implemented
 from awsfake.services import Call, Result, Service
 from awsfake.services.s3.addressing import action_for, check_bucket_name, locate
 from awsfake.services.s3.bodies import location_constraint, parse_delete, parse_tagging
@@ -30,23 +30,30 @@ from awsfake.services.s3.headers import (
     parse_range,
     response_overrides,
 )
-from awsfake.services.s3.listing import ListQuery, decode_token, encode_token, list_page, listed
+from awsfake.services.s3.listing import Listings
 from awsfake.services.s3.model import (
     Bucket,
     S3Object,
     Upload,
     argument,
-    big_int,
     bucket_arn,
     etag_of,
     first,
     now,
-    owner_of,
 )
 from awsfake.services.s3.multipart import MultipartUploads
 from awsfake.services.s3.post_object import answer, is_browser_upload, store_call, upload_of
 from awsfake.services.s3.regions import check_signed_for, location_of
 from awsfake.services.s3.settings import BucketSettings, creation_settings
+from awsfake.services.s3.version_headers import (
+    DELETE_MARKER,
+    chosen,
+    copy_source_version,
+    marker_headers,
+    source_version,
+    version_header,
+)
+from awsfake.services.s3.versions import ObjectVersions
 
 __all__ = ["S3", "S3Object"]
 
@@ -54,7 +61,7 @@ __all__ = ["S3", "S3Object"]
 MAX_KEY_BYTES = 1024
 
 
-class S3(MultipartUploads, BucketSettings, Service):
+class S3(MultipartUploads, BucketSettings, ObjectVersions, Listings, Service):
     """S3's bucket and object operations. `buckets` maps a bucket name to its state (read it in tests)."""
 
     name = "s3"
@@ -65,6 +72,7 @@ class S3(MultipartUploads, BucketSettings, Service):
         with self.lock:
             self.buckets = {}
             self.uploads = {}
+            self.versioning = {}
 
     # --- routing -------------------------------------------------------------------------------------------
 
@@ -91,32 +99,6 @@ class S3(MultipartUploads, BucketSettings, Service):
         raise method_not_allowed(call.method.upper(), "OBJECT" if locate(call.host, call.path)[1] else "BUCKET")
 
     # --- buckets -------------------------------------------------------------------------------------------
-
-    def list_buckets(self, call: Call) -> Result:
-        prefix = first(call.query, "prefix") or ""
-        limit = _max_buckets(first(call.query, "max-buckets"))
-        token = first(call.query, "continuation-token")
-        after = decode_token(token) if token else ""
-        with self.lock:
-            mine = sorted(
-                (
-                    b
-                    for b in self.buckets.values()
-                    if b.owner == call.caller.account_id and b.name.startswith(prefix) and b.name > after
-                ),
-                key=lambda b: b.name,
-            )
-        page = mine[:limit]
-        entries = [
-            {"Name": b.name, "CreationDate": b.created, "BucketRegion": b.region, "BucketArn": bucket_arn(b.name)}
-            for b in page
-        ]
-        body: dict[str, Any] = {"Buckets": {"Bucket": entries}, "Owner": owner_of(call.caller.account_id)}
-        if len(mine) > len(page):
-            body["ContinuationToken"] = encode_token(page[-1].name)
-        if prefix:
-            body["Prefix"] = prefix
-        return Result(body, root="ListAllMyBucketsResult")
 
     def create_bucket(self, call: Call) -> Result:
         name, _ = locate(call.host, call.path)
@@ -165,7 +147,7 @@ class S3(MultipartUploads, BucketSettings, Service):
     def delete_bucket(self, call: Call) -> Result:
         with self.lock:
             bucket = self._bucket(call)
-            if bucket.objects:
+            if bucket.objects or self.versions_of(bucket).history:
                 raise Fault(
                     "BucketNotEmpty",
                     "The bucket you tried to delete is not empty",
@@ -173,6 +155,7 @@ class S3(MultipartUploads, BucketSettings, Service):
                     extras={"BucketName": bucket.name},
                 )
             del self.buckets[bucket.name]
+            self.versioning.pop(bucket.name, None)
             for upload_id in [u.upload_id for u in self.uploads.values() if u.bucket == bucket.name]:
                 del self.uploads[upload_id]
         return Result(None, status=204)
@@ -190,8 +173,9 @@ class S3(MultipartUploads, BucketSettings, Service):
             bucket = self._bucket(call)
             check_write_conditions(call.headers, bucket.objects.get(key), key)
             bucket.objects[key] = obj
+            version = version_header(self.versions_of(bucket).stored(key, obj))
         checksum = dict([obj.checksum]) if obj.checksum else {}
-        return Result(None, headers={"ETag": obj.etag, **SSE, **checksum})
+        return Result(None, headers={"ETag": obj.etag, **SSE, **checksum, **version})
 
     def get_object(self, call: Call) -> Result:
         return self._read_object(call, with_body=True)
@@ -201,9 +185,16 @@ class S3(MultipartUploads, BucketSettings, Service):
 
     def delete_object(self, call: Call) -> Result:
         _, key = self._object_address(call)
+        version_id = first(call.query, "versionId")
         with self.lock:
-            self._bucket(call).objects.pop(key, None)
-        return Result(None, status=204)
+            bucket = self._bucket(call)
+            versions = self.versions_of(bucket)
+            if version_id is None:
+                headers = marker_headers(versions.deleted(key, bucket.objects))
+            else:
+                gone = versions.removed(key, version_id, bucket.objects)
+                headers = {**version_header(version_id), **(DELETE_MARKER if gone and not gone.obj else {})}
+        return Result(None, status=204, headers=headers)
 
     def delete_objects(self, call: Call) -> Result:
         """Multi-object delete; the body must carry an integrity check (Content-MD5 or a flexible checksum)."""
@@ -215,8 +206,10 @@ class S3(MultipartUploads, BucketSettings, Service):
         with self.lock:
             bucket = self._bucket(call)
             for key in keys:
-                bucket.objects.pop(key, None)
-                deleted.append({"Key": key})
+                marker = self.versions_of(bucket).deleted(key, bucket.objects)
+                deleted.append(
+                    {"Key": key, **({"DeleteMarker": True, "DeleteMarkerVersionId": marker} if marker else {})}
+                )
         body: dict[str, Any] = {} if quiet else {"Deleted": deleted}
         return Result(body, root="DeleteResult")
 
@@ -253,8 +246,9 @@ class S3(MultipartUploads, BucketSettings, Service):
             copy.checksum = source.checksum
             copy.tags = tags
             bucket.objects[key] = copy
+            version = version_header(self.versions_of(bucket).stored(key, copy))
         result = {"ETag": copy.etag, "LastModified": copy.last_modified}
-        return Result({**result}, root="CopyObjectResult")
+        return Result({**result}, root="CopyObjectResult", headers={**version, **source_version(call.headers)})
 
     # --- tags ----------------------------------------------------------------------------------------------
 
@@ -273,54 +267,6 @@ class S3(MultipartUploads, BucketSettings, Service):
         with self.lock:
             self._object(call).tags = {}
         return Result(None, status=204)
-
-    # --- listings ------------------------------------------------------------------------------------------
-
-    def list_objects_v2(self, call: Call) -> Result:
-        q = ListQuery.parse(call.query)
-        token = first(call.query, "continuation-token")
-        start_after = first(call.query, "start-after")
-        marker = decode_token(token) if token is not None else (start_after or "")
-        with self.lock:
-            bucket = self._bucket(call)
-            page = list_page(bucket.objects, q.prefix, q.delimiter, marker, q.max_keys)
-        body: dict[str, Any] = {"Name": bucket.name, "Prefix": q.encode(q.prefix)}
-        if q.delimiter:
-            body["Delimiter"] = q.encode(q.delimiter)
-        body["MaxKeys"] = q.max_keys
-        if q.encoding:
-            body["EncodingType"] = q.encoding
-        body["KeyCount"] = len(page.objects) + len(page.prefixes)
-        body["IsTruncated"] = page.truncated
-        if token is not None:
-            body["ContinuationToken"] = token
-        if page.truncated:
-            body["NextContinuationToken"] = encode_token(page.last)
-        if start_after is not None:
-            body["StartAfter"] = q.encode(start_after)
-        owner = first(call.query, "fetch-owner") == "true"
-        body["Contents"] = [listed(o, q, bucket.owner if owner else None) for o in page.objects]
-        body["CommonPrefixes"] = [{"Prefix": q.encode(p)} for p in page.prefixes]
-        return Result(body, root="ListBucketResult")
-
-    def list_objects(self, call: Call) -> Result:
-        q = ListQuery.parse(call.query)
-        marker = first(call.query, "marker") or ""
-        with self.lock:
-            bucket = self._bucket(call)
-            page = list_page(bucket.objects, q.prefix, q.delimiter, marker, q.max_keys)
-        body: dict[str, Any] = {"Name": bucket.name, "Prefix": q.encode(q.prefix), "Marker": q.encode(marker)}
-        if page.truncated and q.delimiter:
-            body["NextMarker"] = q.encode(page.last)  # AWS sends NextMarker only with a delimiter
-        body["MaxKeys"] = q.max_keys
-        if q.delimiter:
-            body["Delimiter"] = q.encode(q.delimiter)
-        if q.encoding:
-            body["EncodingType"] = q.encoding
-        body["IsTruncated"] = page.truncated
-        body["Contents"] = [listed(o, q, bucket.owner) for o in page.objects]
-        body["CommonPrefixes"] = [{"Prefix": q.encode(p)} for p in page.prefixes]
-        return Result(body, root="ListBucketResult")
 
     # --- state access --------------------------------------------------------------------------------------
 
@@ -355,25 +301,26 @@ class S3(MultipartUploads, BucketSettings, Service):
         return bucket, key
 
     def _object(self, call: Call) -> S3Object:
+        return self._version(call)[0]
+
+    def _version(self, call: Call) -> tuple[S3Object, dict[str, str]]:
+        """The object a request names (its `versionId`, else the latest) and its version headers."""
         _, key = self._object_address(call)
         with self.lock:
-            obj = self._bucket(call).objects.get(key)
-        if obj is None:
-            raise no_such_key(key)
-        return obj
+            bucket = self._bucket(call)
+            return chosen(self.versions_of(bucket), key, first(call.query, "versionId"), bucket.objects)
 
     def _copy_source(self, call: Call) -> S3Object:
-        bucket_name, key = parse_copy_source(call.headers.get("x-amz-copy-source", ""))
+        header = call.headers.get("x-amz-copy-source", "")
+        bucket_name, key = parse_copy_source(header)
         with self.lock:
-            obj = self._owned(bucket_name, call).objects.get(key)
-        if obj is None:
-            raise no_such_key(key)
-        return obj
+            bucket = self._owned(bucket_name, call)
+            return chosen(self.versions_of(bucket), key, copy_source_version(header), bucket.objects)[0]
 
     def _read_object(self, call: Call, *, with_body: bool) -> Result:
-        obj = self._object(call)
+        obj, version = self._version(call)
         not_modified = check_conditions(call.headers, obj)
-        headers = object_headers(obj)
+        headers = {**object_headers(obj), **version}
         if not_modified:
             return Result(b"", status=304, headers={"ETag": obj.etag, "Last-Modified": headers["Last-Modified"]})
         span = parse_range(call.headers.get("Range"), obj.size)
@@ -388,15 +335,3 @@ class S3(MultipartUploads, BucketSettings, Service):
         headers["Content-Length"] = str(len(data))
         headers.update(response_overrides(call.query))
         return Result(data if with_body else b"", status=status, headers=headers)
-
-
-def _max_buckets(raw: str | None) -> int:
-    if raw is None:
-        return 10000
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= big_int(raw) <= 10000:
-        raise Fault(
-            "InvalidArgument",
-            "Argument max-buckets must be an integer between 1 and 10000.",
-            extras=argument("max-buckets", raw),
-        )
-    return int(raw)
