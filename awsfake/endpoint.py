@@ -22,8 +22,9 @@ from awsfake.accounts import (
     Accounts,
     Identity,
 )
+from awsfake.doubles.error_log import ErrorLog
+from awsfake.doubles.journal import Journal, Record
 from awsfake.errors import internal_error
-from awsfake.journal import Journal, Record
 from awsfake.request import DEFAULT_MAX_BODY
 from awsfake.server import DROP_CONNECTION, RunningServer, serve_app
 from awsfake.services import Call, Service
@@ -62,12 +63,12 @@ class FakeAWS:
         self.accounts.add(
             DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, account_id=DEFAULT_ACCOUNT_ID, arn=DEFAULT_ARN
         )
-        self.requests = Journal(journal_limit)
+        self.requests = Journal(Record, journal_limit)
         self.stubs = Stubs()
         self._overrides = dict(services or {})
         self._services: dict[str, Service | None] = {}
         self._lock = threading.Lock()
-        self._errors: list[BaseException] = []
+        self._errors = ErrorLog()
 
     # ------------------------------------------------------------ the test-facing API
 
@@ -131,7 +132,7 @@ class FakeAWS:
         """Forget service state, stubs, the journal, recorded errors and STS sessions; added keys stay."""
         with self._lock:
             instances = [s for s in self._services.values() if s is not None]
-            self._errors.clear()
+        self._errors.clear()
         for instance in instances:
             with instance.lock:
                 instance.reset()
@@ -142,15 +143,11 @@ class FakeAWS:
     @property
     def errors(self) -> list[BaseException]:
         """Exceptions raised by handlers (answered as InternalError), oldest first."""
-        with self._lock:
-            return list(self._errors)
+        return self._errors.errors
 
     def check(self) -> None:
         """Re-raise (in the calling thread) the first exception a handler raised since the last check."""
-        with self._lock:
-            errors, self._errors = self._errors, []
-        if errors:
-            raise errors[0]
+        self._errors.check()
 
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False) -> Iterator[RunningServer]:
@@ -169,20 +166,16 @@ class FakeAWS:
         try:
             response = pipeline.respond(self, environ, exchange)
         except Exception as exc:  # the catch-all: a bug answers in AWS's shape, and the test can re-raise it
-            self._keep(exc)
+            self._errors.record(exc)
             response = exchange.error(internal_error())
         try:
             self._record(pipeline.record_of(exchange, response))
         except Exception as exc:  # an on_request hook that fails must not cost the client its answer
-            self._keep(exc)
+            self._errors.record(exc)
         if exchange.drop:
             environ[DROP_CONNECTION] = True
         start_response(_STATUS_LINES.get(response.status, f"{response.status} Unknown"), response.headers)
         return [response.body]
-
-    def _keep(self, exc: BaseException) -> None:
-        with self._lock:
-            self._errors.append(exc)
 
     def _record(self, record: Record) -> None:
         self.requests.append(record)

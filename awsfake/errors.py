@@ -9,7 +9,6 @@ fault, when it was raised before the pipeline knew the service (auth learns it f
 from __future__ import annotations
 
 __all__ = [
-    "SECRET_HEADERS",
     "Fault",
     "access_denied",
     "entity_too_large",
@@ -29,9 +28,7 @@ __all__ = [
     "unsupported_auth_mechanism",
 ]
 
-# Headers whose values are secrets: never shown in a repr, a journal or an error message.
-SECRET_HEADERS = frozenset({"x-amz-security-token"})
-REDACTED = "<redacted>"
+from awsfake.doubles.redact import REDACTED
 
 
 class Fault(Exception):
@@ -61,19 +58,19 @@ class Fault(Exception):
         self.headers = dict(headers or {})
         self.service = service
 
-    def replace(self, **changes: object) -> Fault:
+    def replace(
+        self, *, message: str | None = None, extras: dict[str, str] | None = None, service: str | None = None
+    ) -> Fault:
         """A copy with some fields changed (faults are shared values: a renderer never edits one in place)."""
-        fields: dict[str, object] = {
-            "code": self.code,
-            "message": self.message,
-            "status": self.status,
-            "extras": self.extras,
-            "sender": self.sender,
-            "headers": self.headers,
-            "service": self.service,
-        }
-        fields.update(changes)
-        return Fault(**fields)  # type: ignore[arg-type]
+        return Fault(
+            self.code,
+            self.message if message is None else message,
+            self.status,
+            extras=self.extras if extras is None else extras,
+            sender=self.sender,
+            headers=self.headers,
+            service=self.service if service is None else service,
+        )
 
 
 def redact(text: str, secret: str | None) -> str:

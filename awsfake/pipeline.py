@@ -15,10 +15,11 @@ from urllib.parse import parse_qs
 
 from awsfake import auth
 from awsfake.catalog import ServiceInfo, info_for
+from awsfake.doubles import redact
+from awsfake.doubles.journal import Record
 from awsfake.errors import Fault
 from awsfake.families import Response
-from awsfake.journal import Record
-from awsfake.request import HeaderMap, Request, Unreadable, read_request, redacted_headers
+from awsfake.request import HeaderMap, Request, Unreadable, read_request
 from awsfake.services import Call, Caller, Result
 
 if TYPE_CHECKING:
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from awsfake.stubs import Stubs
 
 __all__ = ["Endpoint", "Exchange", "record_of", "respond"]
-
-JOURNAL_BODY_LIMIT = 64 * 1024
 
 
 class Endpoint(Protocol):
@@ -54,7 +53,6 @@ class Exchange:
     access_key_id: str = ""
     verified: bool = False
     params: Mapping[str, Any] = field(default_factory=dict)
-    body: bytes = b""
     drop: bool = False  # a stub asked for the connection to be cut mid-answer
 
     def error(self, fault: Fault) -> Response:
@@ -76,7 +74,7 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
         exchange.info = auth.guess_info(unreadable.request)
         family = exchange.info.family
         return exchange.error(unreadable.fault or family.body_too_large(unreadable.max_body or 0))
-    exchange.request, exchange.body = request, request.body
+    exchange.request = request
     try:
         verified = auth.verify(request, fake.accounts)
     except Fault as fault:
@@ -87,7 +85,7 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
         return exchange.error(fault)
     identity = verified.identity
     exchange.info, exchange.region, exchange.verified = verified.info, verified.region, True
-    exchange.access_key_id, exchange.body = identity.access_key_id, verified.body
+    exchange.access_key_id = identity.access_key_id
     try:
         call = _call(fake, request, verified, exchange)
         result = _dispatch(fake, call, exchange)
@@ -132,7 +130,7 @@ def _dispatch(fake: Endpoint, call: Call, exchange: Exchange) -> Result:
 
 
 def record_of(exchange: Exchange, response: Response) -> Record:
-    """The journal's record of one exchange (secrets redacted, the body cut to its first 64 KiB)."""
+    """The journal's record of one exchange (secrets redacted, the body cut to its first 64 KiB: `doubles.redact`)."""
     request = exchange.request
     return Record(
         method=request.method if request else "",
@@ -147,7 +145,7 @@ def record_of(exchange: Exchange, response: Response) -> Record:
         connection_id=request.connection_id if request else None,
         request_id=response.request_id,
         time=exchange.started,
-        params=exchange.params,
-        headers=redacted_headers(request.headers) if request else (),
-        body=exchange.body[:JOURNAL_BODY_LIMIT],
+        params=redact.mapping(exchange.params),
+        headers=redact.headers(request.headers) if request else (),
+        body=redact.body(request.body, request.headers, request.raw_query) if request else b"",
     )

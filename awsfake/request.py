@@ -6,7 +6,6 @@ decoded `PATH_INFO`, and the body is read here once, within the configured limit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,9 +13,10 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from werkzeug.exceptions import HTTPException
 
-from awsfake.errors import REDACTED, SECRET_HEADERS, Fault, incomplete_body, invalid_uri, not_implemented
+from awsfake.doubles.redact import REDACTED, SECRET_NAMES
+from awsfake.errors import Fault, incomplete_body, invalid_uri, not_implemented
 
-__all__ = ["DEFAULT_MAX_BODY", "HeaderMap", "Request", "Unreadable", "read_request", "redacted_headers"]
+__all__ = ["DEFAULT_MAX_BODY", "HeaderMap", "Request", "Unreadable", "read_request"]
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 _NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
@@ -41,23 +41,8 @@ class HeaderMap(Mapping[str, str]):
 
     def __repr__(self) -> str:
         """The session token is a secret: it never shows in a repr (services read it by name if they must)."""
-        shown = {k: (REDACTED if k in SECRET_HEADERS else v) for k, v in self._values.items()}
+        shown = {k: (REDACTED if k in SECRET_NAMES else v) for k, v in self._values.items()}
         return f"HeaderMap({shown!r})"
-
-
-_SIGNATURE = re.compile(r"(Signature=)[^,\s]*")
-
-
-def redacted_headers(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """Header pairs safe to keep: session tokens and the Authorization signature replaced."""
-    shown = []
-    for name, value in pairs:
-        if name in SECRET_HEADERS:
-            value = REDACTED
-        elif name == "authorization":
-            value = _SIGNATURE.sub(rf"\1{REDACTED}", value)
-        shown.append((name, value))
-    return tuple(shown)
 
 
 @dataclass

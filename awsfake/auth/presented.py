@@ -143,13 +143,9 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
             s3detail="The authorization header is malformed; the authorization header requires three components: "
             "Credential, SignedHeaders, and Signature.",
         )
-    access_key_id, date, region, service = scope_parts(credential, info, presigned=False)
     return Presented(
         info,
-        access_key_id,
-        date,
-        region,
-        service,
+        *scope_parts(credential, info, presigned=False),
         fields["SignedHeaders"].split(";"),
         fields["Signature"],
         _header_date(request, info, authorization),
@@ -236,13 +232,9 @@ def from_query(request: Request, info: ServiceInfo) -> Presented:
     if "X-Amz-Credential" in params:
         info = _info_from_credential(params["X-Amz-Credential"], info, request)
     _check_query_params(params, info)
-    access_key_id, date, region, service = scope_parts(params["X-Amz-Credential"], info, presigned=True)
     return Presented(
         info,
-        access_key_id,
-        date,
-        region,
-        service,
+        *scope_parts(params["X-Amz-Credential"], info, presigned=True),
         params["X-Amz-SignedHeaders"].split(";"),
         params["X-Amz-Signature"],
         params["X-Amz-Date"],

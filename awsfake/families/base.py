@@ -151,8 +151,24 @@ class Family(ABC):
     ) -> tuple[str, dict[str, Any]]:
         """(operation name, parameters as plain nested values) of a verified request; `call.body` is its payload."""
 
+    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
+        """Bytes are sent as they are; a result tree becomes the family's document."""
+        headers = list(result.headers.items())
+        if isinstance(result.body, (bytes, bytearray)):
+            body = bytes(result.body)
+        else:
+            body, content_type = self.document(info, action, result, request_id)
+            if content_type:
+                headers.append(("Content-Type", content_type))
+        return Response(result.status, [*headers, *self.id_headers(request_id)], body, request_id)
+
     @abstractmethod
-    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response: ...
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        """A result tree as this family's body, and its content type (None: no body, no type)."""
+
+    def id_headers(self, request_id: str) -> list[tuple[str, str]]:
+        """The headers that carry the request id."""
+        return [("x-amzn-RequestId", request_id)]
 
     @abstractmethod
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response: ...

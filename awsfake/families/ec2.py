@@ -29,18 +29,13 @@ class Ec2(Query):
         kind: _EXPIRED if kind in _EXPIRY_KINDS else _AUTH_FAILURE for kind in Query.denials
     }
 
-    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        headers = list(result.headers.items())
-        if isinstance(result.body, (bytes, bytearray)):
-            body = bytes(result.body)
-        else:
-            root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
-            etree.SubElement(root, "requestId").text = request_id
-            if result.body is not None:
-                fill(root, result.body, "item")
-            body = document(root)
-            headers.append(("Content-Type", "text/xml;charset=UTF-8"))
-        return Response(result.status, [*headers, ("x-amzn-RequestId", request_id)], body, request_id)
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        """A result tree as `<XResponse><requestId/>…` (lists are `<item>`s)."""
+        root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
+        etree.SubElement(root, "requestId").text = request_id
+        if result.body is not None:
+            fill(root, result.body, "item")
+        return document(root), "text/xml;charset=UTF-8"
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         fault = xml_safe(fault)
@@ -49,5 +44,5 @@ class Ec2(Query):
         etree.SubElement(error, "Code").text = fault.code
         etree.SubElement(error, "Message").text = fault.message
         etree.SubElement(root, "RequestID").text = request_id
-        headers = [("Content-Type", "text/xml;charset=UTF-8"), ("x-amzn-RequestId", request_id)]
+        headers = [("Content-Type", "text/xml;charset=UTF-8"), *self.id_headers(request_id)]
         return Response(fault.status, headers, document(root), request_id)

@@ -22,28 +22,20 @@ if TYPE_CHECKING:
 
 __all__ = ["Json"]
 
-_MISMATCH = QUERY_DENIALS["mismatch"].message
-_SIGNATURE = Denial("InvalidSignatureException", 400, "{detail}")
-_INCOMPLETE = Denial("IncompleteSignatureException", 400, "{detail}")
-_INVALID_TOKEN = Denial("UnrecognizedClientException", 400, "The security token included in the request is invalid.")
+# The query family's denials under the JSON protocol's names, all answered with 400.
+_JSON_CODES = {
+    "MissingAuthenticationToken": "MissingAuthenticationTokenException",
+    "InvalidClientTokenId": "UnrecognizedClientException",
+    "ExpiredToken": "ExpiredTokenException",
+    "SignatureDoesNotMatch": "InvalidSignatureException",
+    "IncompleteSignature": "IncompleteSignatureException",
+}
 
 
 class Json(Family):
     name = "json"
     denials: ClassVar[Mapping[str, Denial]] = {
-        "missing": Denial("MissingAuthenticationTokenException", 400, "Request is missing Authentication Token"),
-        "unknown_key": _INVALID_TOKEN,
-        "bad_token": _INVALID_TOKEN,
-        "expired_token": Denial("ExpiredTokenException", 400, "The security token included in the request is expired"),
-        "mismatch": Denial("InvalidSignatureException", 400, _MISMATCH),
-        "skewed": _SIGNATURE,
-        "scope": _SIGNATURE,
-        "incomplete": _INCOMPLETE,
-        "query_params": _INCOMPLETE,
-        "no_date": _INCOMPLETE,
-        "unsigned_headers": _INCOMPLETE,
-        "presign_expired": _SIGNATURE,
-        "presign_future": _SIGNATURE,
+        kind: Denial(_JSON_CODES[denial.code], 400, denial.message) for kind, denial in QUERY_DENIALS.items()
     }
 
     def denial(self, info: Spoken, kind: str) -> Denial:
@@ -69,17 +61,12 @@ class Json(Family):
             raise Fault("SerializationException", "Start of structure or map found where not expected.")
         return action, params
 
-    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        headers = list(result.headers.items())
-        if isinstance(result.body, (bytes, bytearray)):
-            body = bytes(result.body)
-        else:
-            headers.append(("Content-Type", info.json_content_type))
-            body = json.dumps({} if result.body is None else result.body, default=_json_default).encode()
-        return Response(result.status, [*headers, ("x-amzn-RequestId", request_id)], body, request_id)
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        body = json.dumps({} if result.body is None else result.body, default=_json_default).encode()
+        return body, info.json_content_type
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
-        headers = [("Content-Type", info.json_content_type), ("x-amzn-RequestId", request_id)]
+        headers = [("Content-Type", info.json_content_type), *self.id_headers(request_id)]
         error_type = fault.code
         if info.query_errors is not None:
             query_code = info.query_errors.get(fault.code, fault.code)

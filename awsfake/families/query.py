@@ -123,20 +123,15 @@ class Query(Family):
             raise Fault("MissingAction", "Missing Action")
         return action, info.query_shapes.params(action, params, call)
 
-    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        headers = list(result.headers.items())
-        if isinstance(result.body, (bytes, bytearray)):
-            body = bytes(result.body)
-        else:
-            root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
-            if result.body is not None:
-                shapes = info.query_shapes
-                fill(etree.SubElement(root, f"{action}Result"), shapes.result(action, result.body), shapes.item_tag)
-            metadata = etree.SubElement(root, "ResponseMetadata")
-            etree.SubElement(metadata, "RequestId").text = request_id
-            body = document(root, declaration=False)
-            headers.append(("Content-Type", "text/xml"))
-        return Response(result.status, [*headers, ("x-amzn-RequestId", request_id)], body, request_id)
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…`."""
+        root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
+        if result.body is not None:
+            shapes = info.query_shapes
+            fill(etree.SubElement(root, f"{action}Result"), shapes.result(action, result.body), shapes.item_tag)
+        metadata = etree.SubElement(root, "ResponseMetadata")
+        etree.SubElement(metadata, "RequestId").text = request_id
+        return document(root, declaration=False), "text/xml"
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         fault = xml_safe(fault)
@@ -146,7 +141,7 @@ class Query(Family):
         etree.SubElement(error, "Code").text = (info.query_errors or {}).get(fault.code, fault.code)
         etree.SubElement(error, "Message").text = fault.message
         etree.SubElement(root, "RequestId").text = request_id
-        headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+        headers = [("Content-Type", "text/xml"), *self.id_headers(request_id)]
         return Response(fault.status, headers, document(root, declaration=False), request_id)
 
     def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:

@@ -67,15 +67,14 @@ class RestXml(Family):
         """REST operations are found by the service (method, path, query, headers): see `Service.route`."""
         return (service.route(call) if service else ""), {}
 
-    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        headers = list(result.headers.items())
-        if isinstance(result.body, (bytes, bytearray)):
-            body = bytes(result.body)
-        else:
-            body = _document(info, result)
-            if body:
-                headers.append(("Content-Type", "application/xml"))
-        return Response(result.status, _with_ids(headers, request_id), body, request_id)
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        """The tree under `Result.root` (or its single top-level key); no body at all for an empty result."""
+        body = _document(info, result)
+        return body, ("application/xml" if body else None)
+
+    def id_headers(self, request_id: str) -> list[tuple[str, str]]:
+        """S3's request id, and its extended id (`x-amz-id-2`, random here)."""
+        return [("x-amz-request-id", request_id), ("x-amz-id-2", base64.b64encode(os.urandom(48)).decode())]
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         fault = xml_safe(fault)
@@ -85,7 +84,7 @@ class RestXml(Family):
         for name, value in fault.extras.items():
             etree.SubElement(root, name).text = value
         etree.SubElement(root, "RequestId").text = request_id
-        headers = _with_ids([("Content-Type", "application/xml")], request_id)
+        headers = [("Content-Type", "application/xml"), *self.id_headers(request_id)]
         etree.SubElement(root, "HostId").text = headers[-1][1]
         return Response(fault.status, headers, document(root), request_id)
 
@@ -105,11 +104,6 @@ class RestXml(Family):
 def _resource_type(path: str) -> str:
     bucket, _, key = path.lstrip("/").partition("/")
     return "OBJECT" if key else "BUCKET" if bucket else "SERVICE"
-
-
-def _with_ids(headers: list[tuple[str, str]], request_id: str) -> list[tuple[str, str]]:
-    host_id = base64.b64encode(os.urandom(48)).decode()
-    return [*headers, ("x-amz-request-id", request_id), ("x-amz-id-2", host_id)]
 
 
 def _document(info: Spoken, result: Result) -> bytes:

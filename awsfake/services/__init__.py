@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from awsfake.errors import REDACTED, SECRET_HEADERS, invalid_action
+from awsfake.doubles.redact import REDACTED, SECRET_NAMES
+from awsfake.errors import invalid_action
 
 if TYPE_CHECKING:
     from awsfake.accounts import Accounts
@@ -41,7 +42,8 @@ class Caller:
 
 @dataclass
 class Call:
-    """One verified request. `params` holds the query family's form fields or the JSON body, already decoded."""
+    """One verified request. `params` holds the parameters as plain nested values, whatever the wire format: the
+    JSON body, or the query family's fields decoded (`Tags.member.1.Key` -> `{"Tags": [{"Key": ...}]}`)."""
 
     service: str
     action: str
@@ -64,7 +66,7 @@ class Call:
 
 
 def _redacted(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in mapping.items()}
+    return {k: (REDACTED if k.lower() in SECRET_NAMES else v) for k, v in mapping.items()}
 
 
 # How a service finds the other services of its endpoint: by name, None when the endpoint has none.

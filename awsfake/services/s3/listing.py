@@ -1,4 +1,5 @@
-"""Listing buckets and a bucket's keys: pages of keys after a marker, rolled up at a delimiter into common prefixes.
+"""Listing buckets and a bucket's keys: pages of keys after a marker, rolled up at a delimiter into common
+prefixes; the ListBuckets, ListObjects and ListObjectsV2 operations (`Listings`, a mixin of `S3`).
 
 A continuation token is the base64 of a tag and the last key or common prefix returned (AWS's own tokens are
 opaque; unconfirmed format), so a forged or garbled token is InvalidArgument.
@@ -124,7 +125,8 @@ def decode_token(token: str) -> str:
 
 
 class Listings:
-    """ListBuckets and the object listings, a mixin of `S3`: it provides the lock, the buckets and the lookup."""
+    """The listing operations (ListBuckets, ListObjects, ListObjectsV2); `S3` provides the lock, the buckets and
+    the bucket lookup declared here."""
 
     lock: threading.RLock
     buckets: dict[str, Bucket]

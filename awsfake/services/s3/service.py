@@ -61,7 +61,7 @@ __all__ = ["S3", "S3Object"]
 MAX_KEY_BYTES = 1024
 
 
-class S3(MultipartUploads, BucketSettings, ObjectVersions, Listings, Service):
+class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Service):
     """S3's bucket and object operations. `buckets` maps a bucket name to its state (read it in tests)."""
 
     name = "s3"

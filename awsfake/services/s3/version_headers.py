@@ -33,7 +33,8 @@ def chosen(
         latest = versions.latest(key) if versions.status else None
         if obj is None:
             headers = marker_headers(latest.version_id) if latest is not None and latest.obj is None else {}
-            raise no_such_key(key).replace(headers=headers)
+            missing = no_such_key(key)
+            raise Fault(missing.code, missing.message, missing.status, extras=missing.extras, headers=headers)
         return obj, version_header(latest.version_id if latest is not None else None)
     found = versions.find(key, version_id, objects)
     if found is None:
