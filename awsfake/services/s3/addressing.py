@@ -39,6 +39,7 @@ _CONFIGURED = {
     **{setting.subresource: setting.operation for setting in SETTINGS.values()},
     "acl": "BucketAcl",
     "versioning": "BucketVersioning",
+    "notification": "BucketNotificationConfiguration",
 }
 
 

@@ -42,6 +42,7 @@ from awsfake.services.s3.model import (
     now,
 )
 from awsfake.services.s3.multipart import MultipartUploads
+from awsfake.services.s3.notifications import Notifications
 from awsfake.services.s3.post_object import answer, is_browser_upload, store_call, upload_of
 from awsfake.services.s3.regions import check_signed_for, location_of
 from awsfake.services.s3.settings import BucketSettings, creation_settings
@@ -61,7 +62,7 @@ __all__ = ["S3", "S3Object"]
 MAX_KEY_BYTES = 1024
 
 
-class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Service):
+class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Notifications, Service):
     """S3's bucket and object operations. `buckets` maps a bucket name to its state (read it in tests)."""
 
     name = "s3"
@@ -83,7 +84,7 @@ class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Service):
 
     def operation(self, action: str) -> Callable[[Call], Result] | None:
         """The configuration actions share one handler per verb (`settings`); the others are methods."""
-        return self.setting_operation(action) or super().operation(action)
+        return self.notifying(action, self.setting_operation(action) or super().operation(action))
 
     def not_implemented(self, call: Call) -> Result:
         """Subresources we do not emulate are refused plainly rather than answered as if they were something else."""
