@@ -26,6 +26,7 @@ class Signing:
     required, checked against the body, and may announce an aws-chunked body. `presign_expires`: presigned URLs
     must carry X-Amz-Expires. `post_form`: a browser POST form signed with a policy is a third way to
     authenticate. `unsigned_methods`: methods answered without a signature (S3's CORS preflight `OPTIONS`).
+    `sigv2`: Signature Version 2 is verified when the endpoint allows it (`FakeAWS(sigv2=True)`).
     """
 
     amz_headers_signed: bool = False
@@ -33,9 +34,10 @@ class Signing:
     presign_expires: bool = False
     post_form: bool = False
     unsigned_methods: frozenset[str] = frozenset()
+    sigv2: bool = False
 
 
-S3_SIGNING = Signing(True, True, True, True, frozenset({"OPTIONS"}))
+S3_SIGNING = Signing(True, True, True, True, frozenset({"OPTIONS"}), sigv2=True)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--access-key-id", default=None, help="an access key id to accept (with --secret-access-key)")
     parser.add_argument("--secret-access-key", default=None, help="its secret (never printed in logs)")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
+    parser.add_argument("--sigv2", action="store_true", help="S3 also verifies Signature Version 2 (older buckets)")
     parser.add_argument(
         "--allow-remote", action="store_true", help="allow a non-loopback --host (the fake accepts test keys)"
     )
@@ -45,6 +46,7 @@ def _start_endpoint(args: argparse.Namespace, stack: ExitStack) -> dict[str, str
         args.region,
         on_request=None if args.quiet else lambda record: _log(record, sys.stderr),
         journal_limit=JOURNAL_LIMIT,
+        sigv2=args.sigv2,
     )
     key, secret = DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
     if args.access_key_id or args.secret_access_key:

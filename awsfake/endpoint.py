@@ -43,7 +43,8 @@ class FakeAWS:
     serve whichever region the client signed for (an S3 bucket answers only requests signed for its own region);
     `region` is the fake's home region (`awsfake serve` exports it to clients).
     `services` overrides implementations by service name (tests of the machinery use small test services);
-    `journal_limit` keeps only that many newest records in `requests` (None: all).
+    `journal_limit` keeps only that many newest records in `requests` (None: all). `sigv2`: S3 also verifies
+    Signature Version 2 (header and presigned), which AWS refuses for buckets created since June 2020.
     """
 
     def __init__(
@@ -54,8 +55,10 @@ class FakeAWS:
         services: Mapping[str, type[Service]] | None = None,
         on_request: Callable[[Record], None] | None = None,
         journal_limit: int | None = None,
+        sigv2: bool = False,
     ) -> None:
         self.region = region
+        self.sigv2 = sigv2
         self.url: str | None = None  # set while serving
         self.max_body_size = max_body_size
         self.on_request = on_request

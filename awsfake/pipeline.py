@@ -34,6 +34,7 @@ class Endpoint(Protocol):
     """What the pipeline reads of the endpoint it runs for (`awsfake.endpoint.FakeAWS`)."""
 
     region: str
+    sigv2: bool
     max_body_size: int
     accounts: Accounts
     stubs: Stubs
@@ -76,7 +77,7 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
         return exchange.error(unreadable.fault or family.body_too_large(unreadable.max_body or 0))
     exchange.request = request
     try:
-        verified = auth.verify(request, fake.accounts)
+        verified = auth.verify(request, fake.accounts, sigv2_allowed=fake.sigv2)
     except Fault as fault:
         exchange.info = (
             info_for(fault.service, request.header("content-type")) if fault.service else auth.guess_info(request)

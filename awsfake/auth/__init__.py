@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from awsclient import sigv4
 from awsfake.accounts import Accounts, Identity
-from awsfake.auth import checks, payload, post_policy
+from awsfake.auth import checks, payload, post_policy, sigv2
 from awsfake.auth.checks import MAX_SKEW_SECONDS
 from awsfake.auth.presented import (
     Credential,
@@ -41,9 +41,12 @@ class Verified:
     body: bytes
 
 
-def verify(request: Request, accounts: Accounts) -> Verified:
-    """Check the request's signature; raise the family's `Fault` (naming its service) on any failure."""
+def verify(request: Request, accounts: Accounts, *, sigv2_allowed: bool = False) -> Verified:
+    """Check the request's signature; raise the family's `Fault` (naming its service) on any failure. SigV2 is
+    verified for a service that takes it (S3) when the endpoint allows it, else refused as AWS refuses it."""
     info = guess_info(request)
+    if sigv2_allowed and info.signing.sigv2 and sigv2.presented(request):
+        return Verified(sigv2.verify(request, accounts), info, "", request.body)  # SigV2 names no region
     authorization = request.header("authorization")
     if authorization is not None:
         presented = from_header(request, authorization, info)
@@ -88,6 +91,8 @@ def _verify_form(request: Request, accounts: Accounts) -> Verified:
 
 def presented_scope(request: Request, endpoint_region: str) -> tuple[str, str]:
     """The access key id and region a refused request named (key ids are not secret), for the journal."""
+    if sigv2.presented(request):
+        return sigv2.key_id(request), ""
     text = credential_text(request)
     if text is not None:
         credential = Credential.parse(text)

@@ -10,17 +10,16 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
+from awsfake.auth.virtual_host import virtual_bucket
 from awsfake.errors import Fault
 from awsfake.services.s3.configuration import SETTINGS
 from awsfake.services.s3.model import first
 
-__all__ = ["action_for", "check_bucket_name", "locate", "virtual_bucket"]
+__all__ = ["action_for", "check_bucket_name", "locate"]
 
 
 # Subresources we answer; any other subresource in the query is NotImplemented rather than silently ignored.
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-
-_VIRTUAL_AWS_HOST = re.compile(r"^(?P<bucket>.+)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com$")
 
 _SUBRESOURCES = frozenset(
     {
@@ -82,16 +81,6 @@ def locate(host: str, path: str) -> tuple[str, str | None]:
     rest = path[1:] if path.startswith("/") else path
     name, slash, key = rest.partition("/")
     return name, (key or None) if slash else None
-
-
-def virtual_bucket(host: str) -> str | None:
-    """The bucket named by a virtual-hosted style Host header, or None for path style."""
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.lower().rstrip(".")
-    if name.endswith(".localhost"):
-        return name[: -len(".localhost")] or None
-    match = _VIRTUAL_AWS_HOST.match(name)
-    return match.group("bucket") if match else None
 
 
 def _bucket_action(method: str, query: Mapping[str, list[str]]) -> str:

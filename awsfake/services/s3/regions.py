@@ -43,7 +43,7 @@ def location_of(region: str) -> str:
 def check_signed_for(call: Call, region: str) -> None:
     """A request about a bucket signed for another region is refused naming the bucket's region (in the body
     and in `x-amz-bucket-region`, which is all a HEAD answer shows), so SDKs re-sign and retry."""
-    if call.region == region:
+    if not call.region or call.region == region:  # SigV2 names no region: any bucket answers it
         return
     presigned = "X-Amz-Credential" in call.query
     code, where = (
