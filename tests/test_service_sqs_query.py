@@ -21,7 +21,7 @@ import botocore.loaders
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
-from endpoint_helpers import NO_RETRY, client, send, signed
+from endpoint_helpers import NO_RETRY, client, creds, send, signed
 
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 
@@ -206,8 +206,6 @@ def test_raw_form_errors_are_query_error_responses(url: str) -> None:
 
 
 def test_form_post_with_a_wrong_secret_is_refused_in_query_xml(url: str) -> None:
-    from endpoint_helpers import creds
-
     body = b"Action=ListQueues&Version=2012-11-05"
     headers = signed(
         url, "POST", "/", service="sqs", body=body, headers={"Content-Type": FORM}, credentials=creds(secret="wrong")
