@@ -44,7 +44,9 @@ S3_SIGNING = Signing(True, True, True, True, frozenset({"OPTIONS"}), sigv2=True)
 class ServiceInfo:
     """How one service is spoken. `query_errors`: modeled shape -> the query-era code the service reports (SQS).
     `query_shapes`: the service's own query wire names (`families.query.QueryShapes`). `dialects`: other rows
-    for the same service, each chosen by the request's media type (SQS speaks JSON, and query to older SDKs)."""
+    for the same service, each chosen by the request's media type (SQS speaks JSON, and query to older SDKs).
+    `objects`: its payloads are objects (S3), streamed to disk and limited by the endpoint's `max_object_size`
+    rather than its `max_body_size`."""
 
     name: str
     family: Family
@@ -56,6 +58,7 @@ class ServiceInfo:
     signing: Signing = Signing()
     query_shapes: QueryShapes = PLAIN_SHAPES
     dialects: tuple[tuple[str, ServiceInfo], ...] = ()
+    objects: bool = False
 
     def spoken_as(self, content_type: str | None) -> ServiceInfo:
         """The row for a request with this Content-Type: a dialect named by its media type, else this row."""
@@ -91,7 +94,12 @@ _SQS_QUERY = ServiceInfo(
 )
 _ENTRIES = [
     ServiceInfo(
-        "s3", FAMILIES["rest-xml"], "2006-03-01", "http://s3.amazonaws.com/doc/2006-03-01/", signing=S3_SIGNING
+        "s3",
+        FAMILIES["rest-xml"],
+        "2006-03-01",
+        "http://s3.amazonaws.com/doc/2006-03-01/",
+        signing=S3_SIGNING,
+        objects=True,
     ),
     _query("sns", "2010-03-31", "http://sns.amazonaws.com/doc/2010-03-31/"),
     _query("sts", "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"),

@@ -92,8 +92,9 @@ def parse_complete(body: bytes) -> list[tuple[int, str]]:
 def location_constraint(call: Call) -> str:
     """The bucket's region from CreateBucketConfiguration (see `regions.created_in` for AWS's rules)."""
     constraint = ""
-    if call.body.strip():
-        root = parse_xml_body(call.body)
+    body = call.body.read()
+    if body.strip():
+        root = parse_xml_body(body)
         found = _child(root, "LocationConstraint")
         constraint = (found.text or "").strip() if found is not None else ""
     return created_in(constraint, call.region)

@@ -30,6 +30,7 @@ from awsfake.services.s3.bodies import parse_delete, parse_xml_body
 from awsfake.services.s3.configuration import NAMESPACE
 from awsfake.services.s3.model import Bucket, owner_of
 from awsfake.services.sns.delivery import QueueSink
+from awsfake.store.saved import Saved
 
 __all__ = ["EVENTS", "Notifications", "Target", "targets_of"]
 
@@ -160,6 +161,7 @@ class Notifications:
     lock: threading.RLock
     buckets: dict[str, Bucket]
     peers: Peers
+    saved: Saved
 
     def _bucket(self, call: Call) -> Bucket:
         raise NotImplementedError
@@ -171,7 +173,7 @@ class Notifications:
 
     def put_bucket_notification_configuration(self, call: Call) -> Result:
         """Store the configuration and send each destination AWS's `s3:TestEvent`; a missing one is refused."""
-        document = _canonical(call.body)
+        document = _canonical(call.body.read())
         with self.lock:
             bucket = self._bucket(call)
         test = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": _stamp(), "Bucket": bucket.name}
@@ -185,6 +187,7 @@ class Notifications:
             )
         with self.lock:
             bucket.settings["notification"] = document
+            self.saved.touch("bucket", bucket.name)
         return Result(None)
 
     def notifying(self, action: str, method: Callable[[Call], Result] | None) -> Callable[[Call], Result] | None:
@@ -225,6 +228,6 @@ class Notifications:
                 return []
             return [(key, event, {"size": obj.size, "eTag": obj.etag.strip('"'), **version})]
         if call.body and not key:  # DeleteObjects: every key asked for
-            return [(k, event, {}) for k in parse_delete(call.body)[0]]
+            return [(k, event, {}) for k in parse_delete(call.body.read())[0]]
         marker = "x-amz-delete-marker" in result.headers and "versionId" not in call.query
         return [(key, "ObjectRemoved:DeleteMarkerCreated" if marker else event, version)]

@@ -45,6 +45,7 @@ from awsfake.services.s3.multipart import MultipartUploads
 from awsfake.services.s3.notifications import Notifications
 from awsfake.services.s3.post_object import answer, is_browser_upload, store_call, upload_of
 from awsfake.services.s3.regions import check_signed_for, location_of
+from awsfake.services.s3.saved import SavedState
 from awsfake.services.s3.settings import BucketSettings, creation_settings
 from awsfake.services.s3.version_headers import (
     DELETE_MARKER,
@@ -62,7 +63,7 @@ __all__ = ["S3", "S3Object"]
 MAX_KEY_BYTES = 1024
 
 
-class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Notifications, Service):
+class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectVersions, Notifications, Service):
     """S3's bucket and object operations. `buckets` maps a bucket name to its state (read it in tests)."""
 
     name = "s3"
@@ -128,6 +129,7 @@ class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Notificatio
                 bucket = Bucket(name, call.caller.account_id, region, now())
                 creation_settings(bucket, call.headers)
                 self.buckets[name] = bucket
+                self.saved.touch("bucket", name)
         return Result(None, headers={"Location": f"/{name}", "x-amz-bucket-arn": bucket_arn(name)})
 
     def head_bucket(self, call: Call) -> Result:
@@ -157,8 +159,11 @@ class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Notificatio
                 )
             del self.buckets[bucket.name]
             self.versioning.pop(bucket.name, None)
+            self.saved.touch("bucket", bucket.name)
+            self.saved.touch("versions", bucket.name)
             for upload_id in [u.upload_id for u in self.uploads.values() if u.bucket == bucket.name]:
                 del self.uploads[upload_id]
+                self.saved.touch("upload", upload_id)
         return Result(None, status=204)
 
     # --- objects -------------------------------------------------------------------------------------------
@@ -175,6 +180,7 @@ class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Notificatio
             check_write_conditions(call.headers, bucket.objects.get(key), key)
             bucket.objects[key] = obj
             version = version_header(self.versions_of(bucket).stored(key, obj))
+            self.touch_object(bucket.name, key)
         checksum = dict([obj.checksum]) if obj.checksum else {}
         return Result(None, headers={"ETag": obj.etag, **SSE, **checksum, **version})
 
@@ -195,6 +201,7 @@ class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Notificatio
             else:
                 gone = versions.removed(key, version_id, bucket.objects)
                 headers = {**version_header(version_id), **(DELETE_MARKER if gone and not gone.obj else {})}
+            self.touch_object(bucket.name, key)
         return Result(None, status=204, headers=headers)
 
     def delete_objects(self, call: Call) -> Result:
@@ -202,12 +209,13 @@ class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Notificatio
         check_content_md5(call.headers, call.body)
         if call.headers.get("Content-MD5") is None and object_checksum(call.headers, call.body) is None:
             raise Fault("InvalidRequest", "Missing required header for this request: Content-MD5")
-        keys, quiet = parse_delete(call.body)
+        keys, quiet = parse_delete(call.body.read())
         deleted: list[dict[str, Any]] = []
         with self.lock:
             bucket = self._bucket(call)
             for key in keys:
                 marker = self.versions_of(bucket).deleted(key, bucket.objects)
+                self.touch_object(bucket.name, key)
                 deleted.append(
                     {"Key": key, **({"DeleteMarker": True, "DeleteMarkerVersionId": marker} if marker else {})}
                 )
@@ -248,6 +256,7 @@ class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Notificatio
             copy.tags = tags
             bucket.objects[key] = copy
             version = version_header(self.versions_of(bucket).stored(key, copy))
+            self.touch_object(bucket.name, key)
         result = {"ETag": copy.etag, "LastModified": copy.last_modified}
         return Result({**result}, root="CopyObjectResult", headers={**version, **source_version(call.headers)})
 
@@ -259,14 +268,16 @@ class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Notificatio
         return Result({"TagSet": {"Tag": tags}}, root="Tagging")
 
     def put_object_tagging(self, call: Call) -> Result:
-        tags = check_tags(parse_tagging(call.body))
+        tags = check_tags(parse_tagging(call.body.read()))
         with self.lock:
             self._object(call).tags = tags
+            self.touch_object(*self._object_address(call))
         return Result(None)
 
     def delete_object_tagging(self, call: Call) -> Result:
         with self.lock:
             self._object(call).tags = {}
+            self.touch_object(*self._object_address(call))
         return Result(None, status=204)
 
     # --- state access --------------------------------------------------------------------------------------
@@ -325,14 +336,13 @@ class S3(Listings, MultipartUploads, BucketSettings, ObjectVersions, Notificatio
         if not_modified:
             return Result(b"", status=304, headers={"ETag": obj.etag, "Last-Modified": headers["Last-Modified"]})
         span = parse_range(call.headers.get("Range"), obj.size)
-        status, data = 200, obj.data
+        status, first, last = 200, 0, obj.size - 1
         if span is not None:
-            first, last = span
-            status, data = 206, obj.data[first : last + 1]
+            status, (first, last) = 206, span
             headers["Content-Range"] = f"bytes {first}-{last}/{obj.size}"
         elif obj.checksum and (call.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
             headers[obj.checksum[0]] = obj.checksum[1]  # the client checks the body against it
             headers["x-amz-checksum-type"] = "FULL_OBJECT"
-        headers["Content-Length"] = str(len(data))
+        headers["Content-Length"] = str(last + 1 - first)
         headers.update(response_overrides(call.query))
-        return Result(data if with_body else b"", status=status, headers=headers)
+        return Result(obj.data.stream(first, last) if with_body else b"", status=status, headers=headers)

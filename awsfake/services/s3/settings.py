@@ -15,6 +15,7 @@ from awsfake.services.s3.bodies import parse_xml_body
 from awsfake.services.s3.configuration import ACTIONS, SETTINGS, Setting, canonical, missing, ownership_document
 from awsfake.services.s3.cors import preflight, rules_of
 from awsfake.services.s3.model import Bucket, owner_of
+from awsfake.store.saved import Saved
 
 __all__ = ["BucketSettings", "creation_settings", "enforced", "stored"]
 
@@ -40,6 +41,7 @@ class BucketSettings:
 
     lock: threading.RLock
     buckets: dict[str, Bucket]
+    saved: Saved
 
     def _bucket(self, call: Call) -> Bucket:
         raise NotImplementedError
@@ -62,12 +64,13 @@ class BucketSettings:
         return Result(document, headers={"Content-Type": content_type})
 
     def _put_setting(self, setting: Setting, call: Call) -> Result:
-        document = canonical(setting, call.body)
+        document = canonical(setting, call.body.read())
         with self.lock:
             bucket = self._bucket(call)
             bucket.settings[setting.subresource] = document
             if setting is _OWNERSHIP and enforced(bucket):
                 bucket.grants = ()  # enforcing ownership disables the ACL
+            self.saved.touch("bucket", bucket.name)
         return Result(None, status=setting.put_status)
 
     def _delete_setting(self, setting: Setting, call: Call) -> Result:
@@ -77,6 +80,7 @@ class BucketSettings:
                 bucket.settings.pop(setting.subresource, None)
             else:
                 bucket.settings[setting.subresource] = None
+            self.saved.touch("bucket", bucket.name)
         return Result(None, status=204)
 
     # --- ACLs ----------------------------------------------------------------------------------------------
@@ -89,11 +93,13 @@ class BucketSettings:
         return Result(document, headers={"Content-Type": "application/xml"})
 
     def put_bucket_acl(self, call: Call) -> Result:
-        grants = _body_grants(call.body) if call.body.strip() else grants_of(call.headers.get("x-amz-acl"))
+        body = call.body.read()
+        grants = _body_grants(body) if body.strip() else grants_of(call.headers.get("x-amz-acl"))
         with self.lock:
             bucket = self._bucket(call)
             check_acl_allowed(enforced(bucket), grants, creating=False)
             bucket.grants = grants
+            self.saved.touch("bucket", bucket.name)
         return Result(None)
 
     # --- CORS ----------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from awsfake.services.s3.bodies import parse_xml_body
 from awsfake.services.s3.configuration import NAMESPACE
 from awsfake.services.s3.listing import ListQuery
 from awsfake.services.s3.model import Bucket, S3Object, first, now, owner_of
+from awsfake.store.saved import Saved
 
 __all__ = ["NULL", "ObjectVersions", "Version", "Versions", "no_such_version", "parse_status", "versions_page"]
 
@@ -196,6 +197,7 @@ class ObjectVersions:
 
     lock: threading.RLock
     versioning: dict[str, Versions]  # bucket name -> its versions
+    saved: Saved
 
     def _bucket(self, call: Call) -> Bucket:
         raise NotImplementedError
@@ -209,10 +211,11 @@ class ObjectVersions:
         return Result({"Status": status} if status else {}, root="VersioningConfiguration")
 
     def put_bucket_versioning(self, call: Call) -> Result:
-        status = parse_status(call.body)
+        status = parse_status(call.body.read())
         with self.lock:
             bucket = self._bucket(call)
             self.versions_of(bucket).set_status(status, bucket.objects)
+            self.saved.touch("versions", bucket.name)
         return Result(None)
 
     def list_object_versions(self, call: Call) -> Result:
