@@ -8,10 +8,12 @@ verified and answered with that family's unknown-operation error.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from awsfake.families import FAMILIES, Family
+from awsfake.families.query import PLAIN_SHAPES, QueryShapes
 from awsfake.services.sqs.codes import QUERY_CODES as SQS_QUERY_CODES
+from awsfake.services.sqs.wire import QUERY_SHAPES as SQS_QUERY_SHAPES
 
 __all__ = ["CATALOG", "S3_SIGNING", "ServiceInfo", "Signing", "info_for"]
 
@@ -20,27 +22,31 @@ __all__ = ["CATALOG", "S3_SIGNING", "ServiceInfo", "Signing", "info_for"]
 class Signing:
     """What a service demands of a SigV4 request beyond the signature (S3's rules; other services demand none).
 
-    `regional`: only the endpoint's own region is served. `amz_headers_signed`: every x-amz-* header must be
-    signed. `payload_header`: x-amz-content-sha256 is required, checked against the body, and may announce an
-    aws-chunked body. `presign_expires`: presigned URLs must carry X-Amz-Expires. `post_form`: a browser POST
-    form signed with a policy is a third way to authenticate.
+    `amz_headers_signed`: every x-amz-* header must be signed. `payload_header`: x-amz-content-sha256 is
+    required, checked against the body, and may announce an aws-chunked body. `presign_expires`: presigned URLs
+    must carry X-Amz-Expires. `post_form`: a browser POST form signed with a policy is a third way to
+    authenticate. `unsigned_methods`: methods answered without a signature (S3's CORS preflight `OPTIONS`).
+    `sigv2`: Signature Version 2 is verified when the endpoint allows it (`FakeAWS(sigv2=True)`).
     """
 
-    regional: bool = False
     amz_headers_signed: bool = False
     payload_header: bool = False
     presign_expires: bool = False
     post_form: bool = False
+    unsigned_methods: frozenset[str] = frozenset()
+    sigv2: bool = False
 
 
-S3_SIGNING = Signing(True, True, True, True, True)
+S3_SIGNING = Signing(True, True, True, True, frozenset({"OPTIONS"}), sigv2=True)
 
 
 @dataclass(frozen=True)
 class ServiceInfo:
-    """How one service is spoken. `query_errors`: a JSON service that still reports query-era error codes
-    (modeled shape -> query-era code). `objects`: its payloads are objects (S3), streamed to disk and limited by
-    the endpoint's `max_object_size` rather than its `max_body_size`."""
+    """How one service is spoken. `query_errors`: modeled shape -> the query-era code the service reports (SQS).
+    `query_shapes`: the service's own query wire names (`families.query.QueryShapes`). `dialects`: other rows
+    for the same service, each chosen by the request's media type (SQS speaks JSON, and query to older SDKs).
+    `objects`: its payloads are objects (S3), streamed to disk and limited by the endpoint's `max_object_size`
+    rather than its `max_body_size`."""
 
     name: str
     family: Family
@@ -50,7 +56,14 @@ class ServiceInfo:
     json_version: str = "1.0"
     query_errors: Mapping[str, str] | None = None
     signing: Signing = Signing()
+    query_shapes: QueryShapes = PLAIN_SHAPES
+    dialects: tuple[tuple[str, ServiceInfo], ...] = ()
     objects: bool = False
+
+    def spoken_as(self, content_type: str | None) -> ServiceInfo:
+        """The row for a request with this Content-Type: a dialect named by its media type, else this row."""
+        media = (content_type or "").split(";", 1)[0].strip().lower()
+        return next((row for name, row in self.dialects if name == media), self)
 
     @property
     def json_content_type(self) -> str:
@@ -70,6 +83,15 @@ def _json(
 
 
 _S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
+# SQS as older SDKs speak it: form-encoded query requests, query XML answers and query-era error codes.
+_SQS_QUERY = ServiceInfo(
+    "sqs",
+    FAMILIES["query"],
+    "2012-11-05",
+    "http://queue.amazonaws.com/doc/2012-11-05/",
+    query_errors=SQS_QUERY_CODES,
+    query_shapes=SQS_QUERY_SHAPES,
+)
 _ENTRIES = [
     ServiceInfo(
         "s3",
@@ -89,7 +111,10 @@ _ENTRIES = [
     _query("autoscaling", "2011-01-01", "http://autoscaling.amazonaws.com/doc/2011-01-01/"),
     _query("monitoring", "2010-08-01", "http://monitoring.amazonaws.com/doc/2010-08-01/"),
     ServiceInfo("ec2", FAMILIES["ec2"], "2016-11-15", "http://ec2.amazonaws.com/doc/2016-11-15/"),
-    _json("sqs", "2012-11-05", "AmazonSQS", "1.0", SQS_QUERY_CODES),
+    replace(
+        _json("sqs", "2012-11-05", "AmazonSQS", "1.0", SQS_QUERY_CODES),
+        dialects=(("application/x-www-form-urlencoded", _SQS_QUERY),),
+    ),
     _json("dynamodb", "2012-08-10", "DynamoDB_20120810", "1.0"),
     _json("kms", "2014-11-01", "TrentService", "1.1"),
     _json("secretsmanager", "2017-10-17", "secretsmanager", "1.1"),
@@ -103,6 +128,8 @@ _ENTRIES = [
 CATALOG: dict[str, ServiceInfo] = {info.name: info for info in _ENTRIES}
 
 
-def info_for(name: str) -> ServiceInfo:
-    """The catalog entry, or a query-family entry with no operations for a service we do not know."""
-    return CATALOG.get(name) or ServiceInfo(name, FAMILIES["query"])
+def info_for(name: str, content_type: str | None = None) -> ServiceInfo:
+    """The catalog entry (its dialect for this Content-Type), or a query-family entry with no operations for a
+    service we do not know."""
+    row = CATALOG.get(name) or ServiceInfo(name, FAMILIES["query"])
+    return row.spoken_as(content_type)

@@ -47,6 +47,7 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--access-key-id", default=None, help="an access key id to accept (with --secret-access-key)")
     parser.add_argument("--secret-access-key", default=None, help="its secret (never printed in logs)")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
+    parser.add_argument("--sigv2", action="store_true", help="S3 also verifies Signature Version 2 (older buckets)")
     parser.add_argument(
         "--data-dir",
         default=None,
@@ -76,7 +77,11 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
 
 def _start_endpoint(args: argparse.Namespace, stack: ExitStack) -> dict[str, str]:
     fake = FakeAWS(
-        args.region, on_request=None if args.quiet else _log, journal_limit=JOURNAL_LIMIT, data_dir=args.data_dir
+        args.region,
+        on_request=None if args.quiet else _log,
+        journal_limit=JOURNAL_LIMIT,
+        data_dir=args.data_dir,
+        sigv2=args.sigv2,
     )
     stack.callback(fake.close)
     key, secret = DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY

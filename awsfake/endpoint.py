@@ -43,13 +43,16 @@ _STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
 class FakeAWS:
     """A strict fake AWS endpoint (a WSGI app) with its state: keys, services, stubs and the request journal.
 
-    One pair of credentials is always accepted: `DEFAULT_ACCESS_KEY_ID` / `DEFAULT_SECRET_ACCESS_KEY`. S3 answers
-    for `region` only (as a regional S3 endpoint does); other services serve whichever region the client signed for.
+    One pair of credentials is always accepted: `DEFAULT_ACCESS_KEY_ID` / `DEFAULT_SECRET_ACCESS_KEY`. Services
+    serve whichever region the client signed for (an S3 bucket answers only requests signed for its own region);
+    `region` is the fake's home region (`awsfake serve` exports it to clients).
     `services` overrides implementations by service name (tests of the machinery use small test services);
     `journal_limit` keeps only that many newest records in `requests` (None: all). `max_body_size` bounds the
     bodies of document services (64 MiB), `max_object_size` S3's objects and parts (5 GiB, as AWS): bodies above
     1 MiB are spooled to files, so memory does not grow with them. `data_dir` keeps the services' state there
     (SQLite and files, `awsfake.store`) and finds it again on the next start; without it state is in memory.
+    `sigv2`: S3 also verifies Signature Version 2 (header and presigned), which AWS refuses for buckets created
+    since June 2020.
     """
 
     def __init__(
@@ -62,8 +65,10 @@ class FakeAWS:
         on_request: Callable[[Record], None] | None = None,
         journal_limit: int | None = None,
         data_dir: str | os.PathLike[str] | None = None,
+        sigv2: bool = False,
     ) -> None:
         self.region = region
+        self.sigv2 = sigv2
         self.url: str | None = None  # set while serving
         self.max_body_size = max_body_size
         self.max_object_size = max_object_size
@@ -198,7 +203,7 @@ class FakeAWS:
         exchange.info = auth.guess_info(exchange.request)
         exchange.access_key_id, exchange.region = auth.presented_scope(exchange.request, self.region)
         limit = pipeline.body_limit(self, exchange.request)
-        fault = expect.refusal(environ, exchange.request, exchange.info, self.accounts, self.region, limit)
+        fault = expect.refusal(environ, exchange.request, exchange.info, self.accounts, limit, sigv2=self.sigv2)
         if fault is None:
             return None
         response = exchange.error(fault)

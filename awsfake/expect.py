@@ -16,6 +16,7 @@ from typing import Any
 from awsclient import sigv4
 from awsfake import auth
 from awsfake.accounts import Accounts
+from awsfake.auth import sigv2 as sigv2_auth
 from awsfake.catalog import ServiceInfo
 from awsfake.errors import Fault
 from awsfake.request import Request, Unreadable, read_request
@@ -27,24 +28,30 @@ _NEEDS_THE_BODY = {"XAmzContentSHA256Mismatch"}  # the head was fine; only the b
 
 
 def refusal(
-    environ: dict[str, Any], request: Request, info: ServiceInfo, accounts: Accounts, region: str, max_body: int
+    environ: dict[str, Any], request: Request, info: ServiceInfo, accounts: Accounts, max_body: int, *, sigv2: bool
 ) -> Fault | None:
-    """The fault the request will get whatever its body, or None if the body is needed to decide."""
+    """The fault the request will get whatever its body, or None if the body is needed to decide.
+
+    The region is not checked here: an S3 request must be signed for its bucket's region, which the service
+    knows (`services.s3.regions`), so a wrong region is refused once the body is read. `sigv2`: the endpoint
+    verifies S3's Signature Version 2 too (its signature covers no payload, so the head settles it)."""
     try:
         read_request({**environ, "wsgi.input": io.BytesIO()}, max_body)  # the size rule, reading nothing
     except Unreadable as unreadable:
         if unreadable.fault is None:  # over the limit (a framing fault waits for the body's own reading)
             return info.family.body_too_large(max_body)
-    if not info.signing.payload_header or not _signs_a_declared_hash(request):
+    if not info.signing.payload_header or not _signs_a_declared_hash(request, sigv2):
         return None
     try:
-        auth.verify(request, accounts, region)
+        auth.verify(request, accounts, sigv2_allowed=sigv2)
     except Fault as fault:
         return None if fault.code in _NEEDS_THE_BODY else fault
     return None
 
 
-def _signs_a_declared_hash(request: Request) -> bool:
+def _signs_a_declared_hash(request: Request, sigv2: bool) -> bool:
+    if sigv2 and sigv2_auth.presented(request):
+        return True
     declared = request.header("x-amz-content-sha256")
     if declared is None:
         return "X-Amz-Signature=" in request.raw_query  # presigned: UNSIGNED-PAYLOAD

@@ -37,6 +37,7 @@ class Endpoint(Protocol):
     """What the pipeline reads of the endpoint it runs for (`awsfake.endpoint.FakeAWS`)."""
 
     region: str
+    sigv2: bool
     max_body_size: int
     max_object_size: int
     blobs: Blobs
@@ -65,8 +66,12 @@ class Exchange:
     def error(self, fault: Fault) -> Response:
         """`fault` in the family of the service it names, else of the service this exchange is for."""
         self.fault = fault
-        info = info_for(fault.service) if fault.service else self.info
+        info = self._row(fault.service) if fault.service else self.info
         return info.family.answer(info, fault)
+
+    def _row(self, service: str) -> ServiceInfo:
+        """`service`'s catalogue row in the dialect of this request (SQS answers a form-encoded request in XML)."""
+        return info_for(service, self.request.header("content-type") if self.request else None)
 
 
 def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Response:
@@ -84,9 +89,11 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
         exchange.info = auth.guess_info(request)
         return exchange.error(exchange.info.family.body_too_large(fake.max_object_size))
     try:
-        verified = auth.verify(request, fake.accounts, fake.region, fake.blobs)
+        verified = auth.verify(request, fake.accounts, blobs=fake.blobs, sigv2_allowed=fake.sigv2)
     except Fault as fault:
-        exchange.info = info_for(fault.service) if fault.service else auth.guess_info(request)
+        exchange.info = (
+            info_for(fault.service, request.header("content-type")) if fault.service else auth.guess_info(request)
+        )
         exchange.access_key_id, exchange.region = auth.presented_scope(request, fake.region)
         return exchange.error(fault)
     identity = verified.identity

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from awsclient import sigv4
 from awsfake.accounts import Accounts, Identity
-from awsfake.auth import checks, payload, post_policy
+from awsfake.auth import checks, payload, post_policy, sigv2
 from awsfake.auth.checks import MAX_SKEW_SECONDS
 from awsfake.auth.presented import (
     Credential,
@@ -29,7 +29,11 @@ from awsfake.store.body import Body
 if TYPE_CHECKING:
     from awsfake.store.blobs import Blobs
 
-__all__ = ["MAX_SKEW_SECONDS", "Verified", "guess_info", "presented_scope", "verify"]
+__all__ = ["ANONYMOUS", "MAX_SKEW_SECONDS", "Verified", "guess_info", "presented_scope", "verify"]
+
+
+# Who an unsigned request that a service takes unsigned (S3's CORS preflight) comes from: no one.
+ANONYMOUS = Identity("", "", account_id="", arn="anonymous")
 
 
 @dataclass
@@ -42,22 +46,28 @@ class Verified:
     body: Body
 
 
-def verify(request: Request, accounts: Accounts, endpoint_region: str, blobs: Blobs | None = None) -> Verified:
-    """Check the request's signature; raise the family's `Fault` (naming its service) on any failure.
+def verify(
+    request: Request, accounts: Accounts, *, blobs: Blobs | None = None, sigv2_allowed: bool = False
+) -> Verified:
+    """Check the request's signature; raise the family's `Fault` (naming its service) on any failure. SigV2 is
+    verified for a service that takes it (S3) when the endpoint allows it, else refused as AWS refuses it.
 
     An aws-chunked payload is decoded into a new body (spooled to `blobs` above the threshold).
     """
     info = guess_info(request)
+    if sigv2_allowed and info.signing.sigv2 and sigv2.presented(request):
+        return Verified(sigv2.verify(request, accounts), info, "", request.body)  # SigV2 names no region
     authorization = request.header("authorization")
     if authorization is not None:
         presented = from_header(request, authorization, info)
     elif presented_query := _query_source(request, info):
         presented = presented_query
+    elif request.method in info.signing.unsigned_methods:
+        return Verified(ANONYMOUS, info, "", request.body)  # a browser's CORS preflight carries no signature
     else:
-        return _verify_form(request, accounts, endpoint_region)
+        return _verify_form(request, accounts)
     checks.check_scope_date(presented)
     checks.check_signed_headers(request, presented)
-    checks.check_region(presented, endpoint_region)
     checks.check_time(presented)
     identity = checks.check_identity(presented, accounts)
     declared = payload.payload_hash(request, presented)
@@ -75,7 +85,7 @@ def _query_source(request: Request, info: ServiceInfo) -> Presented | None:
     return None
 
 
-def _verify_form(request: Request, accounts: Accounts, endpoint_region: str) -> Verified:
+def _verify_form(request: Request, accounts: Accounts) -> Verified:
     """A browser POST upload to a service that takes one (S3): the signed policy in the form authenticates it."""
     info = guess_info(request)
     if not (info.signing.post_form and post_policy.is_form_request(request)):
@@ -84,16 +94,17 @@ def _verify_form(request: Request, accounts: Accounts, endpoint_region: str) -> 
         request.path().strip("/"), request.header("content-type") or "", request.body.read()
     )
     presented = post_policy.presented(upload, info)
-    checks.check_region(presented, endpoint_region)
     identity = checks.check_identity(presented, accounts)
     key = sigv4.signing_key(identity.secret_access_key, presented.date, presented.region, presented.service)
     checks.check_signature(request, presented, identity, key, "")
     post_policy.check_policy(upload)
-    return Verified(identity, info, endpoint_region, request.body)
+    return Verified(identity, info, presented.region, request.body)
 
 
 def presented_scope(request: Request, endpoint_region: str) -> tuple[str, str]:
     """The access key id and region a refused request named (key ids are not secret), for the journal."""
+    if sigv2.presented(request):
+        return sigv2.key_id(request), ""
     text = credential_text(request)
     if text is not None:
         credential = Credential.parse(text)

@@ -19,7 +19,6 @@ from awsfake.request import Request
 __all__ = [
     "MAX_SKEW_SECONDS",
     "check_identity",
-    "check_region",
     "check_scope_date",
     "check_signature",
     "check_signed_headers",
@@ -63,23 +62,6 @@ def check_signed_headers(request: Request, presented: Presented) -> None:
         unsigned = [name for name, _ in request.headers if name.startswith("x-amz-") and name not in signed]
         if unsigned:
             raise _deny(presented, "unsigned_headers", extras={"HeadersNotSigned": ", ".join(unsigned)})
-
-
-def check_region(presented: Presented, endpoint_region: str) -> None:
-    """A regional service (S3) answers only for its own region; others take the region from the scope."""
-    if not presented.info.signing.regional or presented.region == endpoint_region:
-        return
-    where = (
-        "Error parsing the X-Amz-Credential parameter"
-        if presented.presigned
-        else "The authorization header is malformed"
-    )
-    raise _deny(
-        presented,
-        "query_params" if presented.presigned else "incomplete",
-        s3detail=f"{where}; the region '{presented.region}' is wrong; expecting '{endpoint_region}'",
-        extras={"Region": endpoint_region},
-    )
 
 
 def check_time(presented: Presented) -> None:

@@ -25,9 +25,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DENIAL_KINDS",
+    "PLAIN_SHAPES",
     "XML_DECLARATION",
     "Denial",
     "Family",
+    "PlainShapes",
+    "QueryShapes",
     "Response",
     "Spoken",
     "new_uuid_id",
@@ -57,6 +60,36 @@ DENIAL_KINDS = frozenset(
 )
 
 
+class QueryShapes(Protocol):
+    """A query service's own wire names: SQS's query dialect names its fields `Attribute.N.Name` where its JSON
+    names them `Attributes`, and flattens its lists. The service sees one set of names whichever it was sent."""
+
+    @property
+    def item_tag(self) -> str | None:
+        """The element of a list item in results (`member`), or None: lists are flattened."""
+
+    def params(self, action: str, params: dict[str, Any], call: Call) -> dict[str, Any]:
+        """The decoded query fields under the names the service reads."""
+
+    def result(self, action: str, body: Any) -> Any:
+        """A result tree under the names the query answer carries."""
+
+
+class PlainShapes:
+    """The query services written for the query protocol: their names are the wire's own."""
+
+    item_tag = "member"
+
+    def params(self, action: str, params: dict[str, Any], call: Call) -> dict[str, Any]:
+        return params
+
+    def result(self, action: str, body: Any) -> Any:
+        return body
+
+
+PLAIN_SHAPES = PlainShapes()
+
+
 class Spoken(Protocol):
     """What a family reads of a service's catalogue row (`awsfake.catalog.ServiceInfo` is one)."""
 
@@ -74,6 +107,9 @@ class Spoken(Protocol):
 
     @property
     def query_errors(self) -> Mapping[str, str] | None: ...
+
+    @property
+    def query_shapes(self) -> QueryShapes: ...
 
 
 @dataclass(frozen=True)

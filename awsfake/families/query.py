@@ -11,14 +11,14 @@ from urllib.parse import parse_qsl
 from lxml import etree
 
 from awsfake.errors import Fault, invalid_action
-from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id, xml_safe
+from awsfake.families.base import PLAIN_SHAPES, Denial, Family, QueryShapes, Response, Spoken, new_uuid_id, xml_safe
 from awsfake.families.xml import document, fill, nsmap
 
 if TYPE_CHECKING:
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
-__all__ = ["QUERY_DENIALS", "Query", "form_fields", "nest"]
+__all__ = ["PLAIN_SHAPES", "QUERY_DENIALS", "Query", "QueryShapes", "form_fields", "nest"]
 
 _INVALID_TOKEN = "The security token included in the request is invalid."
 _MISMATCH = (
@@ -121,13 +121,14 @@ class Query(Family):
         action = params.get("Action", "")
         if not action or not isinstance(action, str):
             raise Fault("MissingAction", "Missing Action")
-        return action, params
+        return action, info.query_shapes.params(action, params, call)
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
         """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…`."""
         root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
         if result.body is not None:
-            fill(etree.SubElement(root, f"{action}Result"), result.body, "member")
+            shapes = info.query_shapes
+            fill(etree.SubElement(root, f"{action}Result"), shapes.result(action, result.body), shapes.item_tag)
         metadata = etree.SubElement(root, "ResponseMetadata")
         etree.SubElement(metadata, "RequestId").text = request_id
         return document(root, declaration=False), "text/xml"
@@ -137,7 +138,7 @@ class Query(Family):
         root = etree.Element("ErrorResponse", nsmap=nsmap(info.namespace))
         error = etree.SubElement(root, "Error")
         etree.SubElement(error, "Type").text = "Sender" if fault.sender else "Receiver"
-        etree.SubElement(error, "Code").text = fault.code
+        etree.SubElement(error, "Code").text = (info.query_errors or {}).get(fault.code, fault.code)
         etree.SubElement(error, "Message").text = fault.message
         etree.SubElement(root, "RequestId").text = request_id
         headers = [("Content-Type", "text/xml"), *self.id_headers(request_id)]

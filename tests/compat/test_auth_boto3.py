@@ -7,7 +7,7 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-from endpoint_helpers import client, served
+from endpoint_helpers import client, parsed_error, send, served, signed
 from freezegun import freeze_time
 
 pytestmark = pytest.mark.timeout(60)
@@ -179,16 +179,21 @@ def test_session_credentials_work_until_they_expire() -> None:
         assert fake.requests[0].access_key_id == "ASIASESSIONSESSION01"
 
 
-def test_s3_region_must_match_the_endpoint() -> None:
-    with served(region="eu-central-1") as (_, url):
-        with pytest.raises(ClientError) as excinfo:
-            call(url, "s3", region="us-east-1")
-        error = excinfo.value.response["Error"]
-        assert code_of(excinfo) == ("AuthorizationHeaderMalformed", 400)
+def test_s3_bucket_requests_must_be_signed_for_the_bucket_region() -> None:
+    with served() as (_, url):
+        client(url, "s3", region="eu-central-1").create_bucket(
+            Bucket="frankfurt", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+        )
+        headers = signed(url, "GET", "/frankfurt", service="s3", region="us-east-1")
+        refused = send(url, "GET", "/frankfurt", headers)
+        error = parsed_error("rest-xml", refused)
+        assert (error["Code"], error["status"]) == ("AuthorizationHeaderMalformed", 400)
         assert error["Message"] == (
             "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-central-1'"
         )
         assert error["Region"] == "eu-central-1"
+        assert refused.headers["x-amz-bucket-region"] == "eu-central-1"
+        assert call(url, "s3", region="ap-southeast-2")  # a request about no bucket: any region
 
 
 def test_query_services_serve_the_region_the_client_signed_for() -> None:

@@ -6,8 +6,6 @@ import base64
 import hashlib
 import os
 import socket
-import subprocess
-import sys
 import threading
 import zlib
 from pathlib import Path
@@ -19,7 +17,7 @@ import urllib3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from endpoint_helpers import NO_RETRY, client, send, served, signed
+from endpoint_helpers import NO_RETRY, aws_cli, client, send, served, signed
 
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
 
@@ -76,7 +74,9 @@ def test_bucket_name_and_ownership_errors(fake: FakeAWS, s3: Any, url: str) -> N
     assert error(taken) == ("BucketAlreadyExists", 409)
     assert other.list_buckets()["Buckets"] == []
     with pytest.raises(ClientError) as wrong_region:
-        s3.create_bucket(Bucket="elsewhere", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        client(url, "s3", region="eu-west-2").create_bucket(
+            Bucket="elsewhere", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
     assert error(wrong_region) == ("IllegalLocationConstraintException", 400)
 
 
@@ -184,7 +184,7 @@ def test_copy_object(s3: Any, bucket: str) -> None:
     s3.copy_object(
         Bucket=bucket,
         Key="dst",
-        CopySource=f"{bucket}/src dir/a+b é?versionId=ignored",  # botocore URL-encodes the key
+        CopySource=f"{bucket}/src dir/a+b é?versionId=null",  # botocore URL-encodes the key; "null": unversioned
         MetadataDirective="REPLACE",
         Metadata={"new": "1"},
     )
@@ -270,25 +270,6 @@ def test_abort_and_unknown_upload(s3: Any, bucket: str) -> None:
         s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=2, Body=b"x")
     assert error(gone) == ("NoSuchUpload", 404)
     assert gone.value.response["Error"]["UploadId"] == upload
-
-
-def aws_cli(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    empty = tmp_path / "empty-config"
-    empty.write_text("")
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "AWS_ENDPOINT_URL": url,
-        "AWS_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": DEFAULT_SECRET_ACCESS_KEY,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(empty),
-        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "awscli", *args], env=env, capture_output=True, text=True, timeout=90, check=False
-    )
 
 
 @pytest.mark.slow

@@ -82,10 +82,11 @@ SECTIONS: dict[str, Setting] = {
     "signing": no_credentials,
     "errors": against_fake,
     "transport": against_fake,
+    "fidelity": as_is,  # older clients, S3 regions, bucket configuration, versioning, notifications, SigV2
 }
 # "use it in your tests" is a test file; tests/plugin runs it with pytester.
 
-COUNTS = {"credentials": 3, "signing": 1, "errors": 2, "transport": 2, "services examples (s3sqs)": 4}
+COUNTS = {"credentials": 3, "signing": 1, "errors": 2, "transport": 2, "services examples (s3sqs)": 4, "fidelity": 6}
 
 EXAMPLES = [(name, code) for name in SECTIONS for code in python_blocks(name)]
 

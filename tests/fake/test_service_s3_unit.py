@@ -132,8 +132,8 @@ def test_create_bucket_twice_and_by_another_account(s3: S3) -> None:
 
 def test_location_constraint_must_match_the_signed_region(s3: S3) -> None:
     body = b"<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>"
-    with pytest.raises(Fault, match="IllegalLocationConstraintException"):
-        call(s3, method="PUT", path="/x-bucket", body=body)
+    with pytest.raises(Fault, match="IllegalLocationConstraintException: The eu-west-1 location"):
+        call(s3, method="PUT", path="/x-bucket", body=body, region="eu-west-2")
     with pytest.raises(Fault, match="IllegalLocationConstraintException: The unspecified"):
         call(s3, method="PUT", path="/x-bucket", region="eu-west-1")
     with pytest.raises(Fault, match="MalformedXML"):

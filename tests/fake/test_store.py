@@ -230,3 +230,36 @@ def test_concurrent_overwrites_save_the_last_state_and_only_its_files(tmp_path: 
             body = s3.get_object(Bucket="race", Key=key)["Body"].read()
             assert f'"{hashlib.md5(body).hexdigest()}"' == etag
     again.close()
+
+
+def test_old_versions_and_bucket_configuration_survive_a_restart_and_keep_their_files(tmp_path: Path) -> None:
+    """An overwritten object's old version still refers to its file: the file stays while the version does (in
+    the running server and after a restart), and goes once that version is deleted. Configuration comes back too."""
+    first, second = os.urandom(MiB + 1), os.urandom(MiB + 2)
+    fake = FakeAWS(data_dir=tmp_path)
+    with fake.serve() as running:
+        s3 = client(running.url, "s3")
+        s3.create_bucket(Bucket="history")
+        s3.put_bucket_versioning(Bucket="history", VersioningConfiguration={"Status": "Enabled"})
+        rule = {"AllowedOrigins": ["https://app.example.com"], "AllowedMethods": ["GET"]}
+        s3.put_bucket_cors(Bucket="history", CORSConfiguration={"CORSRules": [rule]})
+        old = s3.put_object(Bucket="history", Key="doc", Body=first)["VersionId"]
+        s3.put_object(Bucket="history", Key="doc", Body=second)
+        assert len(list((tmp_path / "blobs").iterdir())) == 2  # the old version's file is kept
+    fake.check()
+    fake.close()
+
+    again = FakeAWS(data_dir=tmp_path)
+    assert isinstance(again.store, DiskStore) and again.store.swept == 0
+    with again.serve() as running:
+        s3 = client(running.url, "s3")
+        assert s3.get_bucket_versioning(Bucket="history")["Status"] == "Enabled"
+        assert s3.get_bucket_cors(Bucket="history")["CORSRules"][0]["AllowedOrigins"] == ["https://app.example.com"]
+        assert s3.get_object(Bucket="history", Key="doc")["Body"].read() == second
+        assert s3.get_object(Bucket="history", Key="doc", VersionId=old)["Body"].read() == first
+        versions = s3.list_object_versions(Bucket="history")["Versions"]
+        assert [(v["VersionId"] == old, v["IsLatest"]) for v in versions] == [(False, True), (True, False)]
+        s3.delete_object(Bucket="history", Key="doc", VersionId=old)
+        assert len(list((tmp_path / "blobs").iterdir())) == 1  # no version refers to the first file any more
+    again.check()
+    again.close()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -167,3 +171,23 @@ class MiniS3:
                 )
 
         return _MiniS3
+
+
+def aws_cli(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The AWS CLI in a subprocess, pointed at `url` with the default keys and no other configuration."""
+    empty = tmp_path / "empty-config"
+    empty.write_text("")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": DEFAULT_SECRET_ACCESS_KEY,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(empty),
+        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "awscli", *args], env=env, capture_output=True, text=True, timeout=90, check=False
+    )

@@ -10,16 +10,16 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
+from awsfake.auth.virtual_host import virtual_bucket
 from awsfake.errors import Fault
+from awsfake.services.s3.configuration import SETTINGS
 from awsfake.services.s3.model import first
 
-__all__ = ["action_for", "check_bucket_name", "locate", "virtual_bucket"]
+__all__ = ["action_for", "check_bucket_name", "locate"]
 
 
 # Subresources we answer; any other subresource in the query is NotImplemented rather than silently ignored.
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-
-_VIRTUAL_AWS_HOST = re.compile(r"^(?P<bucket>.+)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com$")
 
 _SUBRESOURCES = frozenset(
     {
@@ -32,6 +32,14 @@ _SUBRESOURCES = frozenset(
 
 
 _TAGGING = {"GET": "GetObjectTagging", "PUT": "PutObjectTagging", "DELETE": "DeleteObjectTagging"}
+_VERBS = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}
+# bucket subresource -> its operations' stem (the stored ones are services/s3/configuration.SETTINGS)
+_CONFIGURED = {
+    **{setting.subresource: setting.operation for setting in SETTINGS.values()},
+    "acl": "BucketAcl",
+    "versioning": "BucketVersioning",
+    "notification": "BucketNotificationConfiguration",
+}
 
 
 def action_for(method: str, host: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str]) -> str:
@@ -40,13 +48,28 @@ def action_for(method: str, host: str, path: str, query: Mapping[str, list[str]]
     method = method.upper()
     if not bucket:
         return "ListBuckets" if method == "GET" else "MethodNotAllowed"
+    if method == "OPTIONS":
+        return "PreflightRequest"
     if key is not None and "tagging" in query:
         return _TAGGING.get(method, "MethodNotAllowed")
+    if key is None and method == "GET" and "versions" in query:
+        return "ListObjectVersions"
+    if key is None and (configured := _configuration_action(method, query)):
+        return configured
     if any(name in _SUBRESOURCES for name in query):
         return "NotImplemented"
     if key is None:
         return _bucket_action(method, query)
     return _object_action(method, query, headers)
+
+
+def _configuration_action(method: str, query: Mapping[str, list[str]]) -> str | None:
+    """GetBucketCors, PutPublicAccessBlock, DeleteBucketPolicy, GetBucketAcl...: a bucket configuration action."""
+    verb = _VERBS.get(method)
+    stem = next((_CONFIGURED[name] for name in query if name in _CONFIGURED), None)
+    if verb is None or stem is None or (verb == "Delete" and stem == "BucketAcl"):
+        return None
+    return verb + stem
 
 
 def locate(host: str, path: str) -> tuple[str, str | None]:
@@ -58,16 +81,6 @@ def locate(host: str, path: str) -> tuple[str, str | None]:
     rest = path[1:] if path.startswith("/") else path
     name, slash, key = rest.partition("/")
     return name, (key or None) if slash else None
-
-
-def virtual_bucket(host: str) -> str | None:
-    """The bucket named by a virtual-hosted style Host header, or None for path style."""
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.lower().rstrip(".")
-    if name.endswith(".localhost"):
-        return name[: -len(".localhost")] or None
-    match = _VIRTUAL_AWS_HOST.match(name)
-    return match.group("bucket") if match else None
 
 
 def _bucket_action(method: str, query: Mapping[str, list[str]]) -> str:

@@ -12,14 +12,22 @@ from lxml import etree
 from awsclient.errors import parse_xml
 from awsfake.errors import Fault, malformed_xml
 from awsfake.services import Call
+from awsfake.services.s3.regions import created_in
 
-__all__ = ["MAX_DELETE_OBJECTS", "location_constraint", "parse_complete", "parse_delete", "parse_tagging"]
+__all__ = [
+    "MAX_DELETE_OBJECTS",
+    "location_constraint",
+    "parse_complete",
+    "parse_delete",
+    "parse_tagging",
+    "parse_xml_body",
+]
 
 
 MAX_DELETE_OBJECTS = 1000
 
 
-def _parse_xml(body: bytes) -> etree._Element:
+def parse_xml_body(body: bytes) -> etree._Element:
     """The body's root, read by awsclient's safe parser (no entities, no network)."""
     try:
         root = parse_xml(body)
@@ -50,7 +58,7 @@ def _children(element: etree._Element, name: str) -> Iterator[etree._Element]:
 
 def parse_delete(body: bytes) -> tuple[list[str], bool]:
     """The keys and Quiet flag of a DeleteObjects request body."""
-    root = _parse_xml(body)
+    root = parse_xml_body(body)
     if _local(root) != "Delete":
         raise malformed_xml()
     keys = []
@@ -67,7 +75,7 @@ def parse_delete(body: bytes) -> tuple[list[str], bool]:
 
 def parse_complete(body: bytes) -> list[tuple[int, str]]:
     """(part number, ETag without quotes) pairs of a CompleteMultipartUpload body, in the order sent."""
-    root = _parse_xml(body) if body.strip() else None
+    root = parse_xml_body(body) if body.strip() else None
     if root is None or _local(root) != "CompleteMultipartUpload":
         raise malformed_xml()
     parts = []
@@ -82,32 +90,19 @@ def parse_complete(body: bytes) -> list[tuple[int, str]]:
 
 
 def location_constraint(call: Call) -> str:
-    """The bucket's region from CreateBucketConfiguration, checked against the region the request was signed for."""
+    """The bucket's region from CreateBucketConfiguration (see `regions.created_in` for AWS's rules)."""
     constraint = ""
     body = call.body.read()
     if body.strip():
-        root = _parse_xml(body)
+        root = parse_xml_body(body)
         found = _child(root, "LocationConstraint")
         constraint = (found.text or "").strip() if found is not None else ""
-    if constraint == "us-east-1":
-        raise Fault(
-            "InvalidLocationConstraint",
-            "The specified location-constraint is not valid",
-            extras={"LocationConstraint": constraint},
-        )
-    region = "eu-west-1" if constraint == "EU" else constraint or "us-east-1"
-    if region != call.region:
-        raise Fault(
-            "IllegalLocationConstraintException",
-            f"The {constraint or 'unspecified'} location constraint is incompatible for the region specific "
-            "endpoint this request was sent to.",
-        )
-    return region
+    return created_in(constraint, call.region)
 
 
 def parse_tagging(body: bytes) -> list[tuple[str, str]]:
     """The (key, value) pairs of a PutObjectTagging body: `<Tagging><TagSet><Tag><Key/><Value/>`."""
-    root = _parse_xml(body) if body.strip() else None
+    root = parse_xml_body(body) if body.strip() else None
     tag_set = _child(root, "TagSet") if root is not None and _local(root) == "Tagging" else None
     if tag_set is None:
         raise malformed_xml()

@@ -198,7 +198,8 @@ def copy_range(header: str | None, size: int) -> tuple[int, int]:
 
 
 def parse_copy_source(header: str) -> tuple[str, str]:
-    """(bucket, key) of `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, `?versionId=` ignored."""
+    """(bucket, key) of `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded (its `?versionId=` is
+    `version_headers.copy_source_version`'s)."""
     source = header.split("?", 1)[0]
     source = unquote(source)
     bucket, slash, key = source.removeprefix("/").partition("/")

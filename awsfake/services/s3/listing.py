@@ -1,5 +1,5 @@
-"""Listing a bucket: pages of keys after a marker, rolled up at a delimiter into common prefixes; the
-ListObjects and ListObjectsV2 operations (`Listings`, a mixin of `S3`).
+"""Listing buckets and a bucket's keys: pages of keys after a marker, rolled up at a delimiter into common
+prefixes; the ListBuckets, ListObjects and ListObjectsV2 operations (`Listings`, a mixin of `S3`).
 
 A continuation token is the base64 of a tag and the last key or common prefix returned (AWS's own tokens are
 opaque; unconfirmed format), so a forged or garbled token is InvalidArgument.
@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from awsfake.errors import Fault
 from awsfake.services import Call, Result
-from awsfake.services.s3.model import Bucket, S3Object, argument, first, owner_of
+from awsfake.services.s3.model import Bucket, S3Object, argument, big_int, bucket_arn, first, owner_of
 
 __all__ = ["MAX_KEYS", "ListPage", "ListQuery", "Listings", "decode_token", "encode_token", "list_page", "listed"]
 
@@ -125,12 +125,40 @@ def decode_token(token: str) -> str:
 
 
 class Listings:
-    """The listing operations; `S3` provides the lock and the bucket lookup declared here."""
+    """The listing operations (ListBuckets, ListObjects, ListObjectsV2); `S3` provides the lock, the buckets and
+    the bucket lookup declared here."""
 
     lock: threading.RLock
+    buckets: dict[str, Bucket]
 
     def _bucket(self, call: Call) -> Bucket:
         raise NotImplementedError
+
+    def list_buckets(self, call: Call) -> Result:
+        prefix = first(call.query, "prefix") or ""
+        limit = _max_buckets(first(call.query, "max-buckets"))
+        token = first(call.query, "continuation-token")
+        after = decode_token(token) if token else ""
+        with self.lock:
+            mine = sorted(
+                (
+                    b
+                    for b in self.buckets.values()
+                    if b.owner == call.caller.account_id and b.name.startswith(prefix) and b.name > after
+                ),
+                key=lambda b: b.name,
+            )
+        page = mine[:limit]
+        entries = [
+            {"Name": b.name, "CreationDate": b.created, "BucketRegion": b.region, "BucketArn": bucket_arn(b.name)}
+            for b in page
+        ]
+        body: dict[str, Any] = {"Buckets": {"Bucket": entries}, "Owner": owner_of(call.caller.account_id)}
+        if len(mine) > len(page):
+            body["ContinuationToken"] = encode_token(page[-1].name)
+        if prefix:
+            body["Prefix"] = prefix
+        return Result(body, root="ListAllMyBucketsResult")
 
     def list_objects_v2(self, call: Call) -> Result:
         q = ListQuery.parse(call.query)
@@ -177,3 +205,15 @@ class Listings:
         body["Contents"] = [listed(o, q, bucket.owner) for o in page.objects]
         body["CommonPrefixes"] = [{"Prefix": q.encode(p)} for p in page.prefixes]
         return Result(body, root="ListBucketResult")
+
+
+def _max_buckets(raw: str | None) -> int:
+    if raw is None:
+        return 10000
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= big_int(raw) <= 10000:
+        raise Fault(
+            "InvalidArgument",
+            "Argument max-buckets must be an integer between 1 and 10000.",
+            extras=argument("max-buckets", raw),
+        )
+    return int(raw)

@@ -88,6 +88,9 @@ class Bucket:
     region: str
     created: datetime
     objects: dict[str, S3Object] = field(default_factory=dict)
+    # subresource -> the configuration document put (None: deleted); see services/s3/configuration.py
+    settings: dict[str, bytes | None] = field(default_factory=dict)
+    grants: tuple[tuple[str, str], ...] = ()  # the ACL's group grants beside the owner's FULL_CONTROL
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,8 @@ from awsfake.services.s3.headers import (
     object_fields,
 )
 from awsfake.services.s3.model import Bucket, S3Object, Upload, argument, big_int, etag_of, first, now, owner_of
+from awsfake.services.s3.version_headers import version_header
+from awsfake.services.s3.versions import Versions
 from awsfake.store.blobs import Blobs
 from awsfake.store.body import Body, BodyWriter
 from awsfake.store.saved import Saved
@@ -35,6 +38,7 @@ class MultipartUploads:
 
     lock: threading.RLock
     uploads: dict[str, Upload]
+    versions_of: Callable[[Bucket], Versions]  # ObjectVersions's
     blobs: Blobs
     saved: Saved
 
@@ -135,13 +139,15 @@ class MultipartUploads:
             etag = f'"{digest.hexdigest()}-{len(requested)}"'
             obj = S3Object(upload.key, data, etag, now(), upload.content_type, upload.metadata, upload.headers)
             obj.tags = dict(upload.tags)
-            self._bucket(call).objects[upload.key] = obj
+            bucket = self._bucket(call)
+            bucket.objects[upload.key] = obj
+            version = version_header(self.versions_of(bucket).stored(upload.key, obj))
             del self.uploads[upload.upload_id]
             self.saved.touch("upload", upload.upload_id)
             self.touch_object(upload.bucket, upload.key)
         location = f"http://{call.host}/{quote(upload.bucket)}/{quote(upload.key)}"
         body = {"Location": location, "Bucket": upload.bucket, "Key": upload.key, "ETag": etag}
-        return Result(body, root="CompleteMultipartUploadResult")
+        return Result(body, root="CompleteMultipartUploadResult", headers=version)
 
     def abort_multipart_upload(self, call: Call) -> Result:
         with self.lock:

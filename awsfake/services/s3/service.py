@@ -1,15 +1,17 @@
 """Amazon S3: buckets, objects, listings, copies and multipart uploads, kept in memory.
 
-S3 is a REST service: `route` names the action (`s3_addressing`); the request's headers, XML bodies and listings
-are read by `s3_headers`, `s3_bodies` and `s3_listing`. Bucket names are one namespace shared by every account, as
-on AWS. An unimplemented subresource answers NotImplemented (501) rather than something it is not.
+S3 is a REST service: `route` names the action (`addressing`); the request's headers, XML bodies and listings
+are read by `headers`, `bodies` and `listing`; bucket configurations, ACLs and CORS preflight are `settings`;
+regions are `regions`. Bucket names are one namespace shared by every account, as on AWS. An unimplemented
+subresource answers NotImplemented (501) rather than something it is not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from awsfake.errors import Fault, method_not_allowed, no_such_key, not_implemented
+from awsfake.errors import Fault, method_not_allowed, not_implemented
 from awsfake.services import Call, Result, Service
 from awsfake.services.s3.addressing import action_for, check_bucket_name, locate
 from awsfake.services.s3.bodies import location_constraint, parse_delete, parse_tagging
@@ -28,22 +30,32 @@ from awsfake.services.s3.headers import (
     parse_range,
     response_overrides,
 )
-from awsfake.services.s3.listing import Listings, decode_token, encode_token
+from awsfake.services.s3.listing import Listings
 from awsfake.services.s3.model import (
     Bucket,
     S3Object,
     Upload,
     argument,
-    big_int,
     bucket_arn,
     etag_of,
     first,
     now,
-    owner_of,
 )
 from awsfake.services.s3.multipart import MultipartUploads
+from awsfake.services.s3.notifications import Notifications
 from awsfake.services.s3.post_object import answer, is_browser_upload, store_call, upload_of
+from awsfake.services.s3.regions import check_signed_for, location_of
 from awsfake.services.s3.saved import SavedState
+from awsfake.services.s3.settings import BucketSettings, creation_settings
+from awsfake.services.s3.version_headers import (
+    DELETE_MARKER,
+    chosen,
+    copy_source_version,
+    marker_headers,
+    source_version,
+    version_header,
+)
+from awsfake.services.s3.versions import ObjectVersions
 
 __all__ = ["S3", "S3Object"]
 
@@ -51,7 +63,7 @@ __all__ = ["S3", "S3Object"]
 MAX_KEY_BYTES = 1024
 
 
-class S3(SavedState, Listings, MultipartUploads, Service):
+class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectVersions, Notifications, Service):
     """S3's bucket and object operations. `buckets` maps a bucket name to its state (read it in tests)."""
 
     name = "s3"
@@ -62,6 +74,7 @@ class S3(SavedState, Listings, MultipartUploads, Service):
         with self.lock:
             self.buckets = {}
             self.uploads = {}
+            self.versioning = {}
 
     # --- routing -------------------------------------------------------------------------------------------
 
@@ -69,6 +82,10 @@ class S3(SavedState, Listings, MultipartUploads, Service):
         if is_browser_upload(call):
             return "PostObject"
         return action_for(call.method, call.host, call.path, call.query, call.headers)
+
+    def operation(self, action: str) -> Callable[[Call], Result] | None:
+        """The configuration actions share one handler per verb (`settings`); the others are methods."""
+        return self.notifying(action, self.setting_operation(action) or super().operation(action))
 
     def not_implemented(self, call: Call) -> Result:
         """Subresources we do not emulate are refused plainly rather than answered as if they were something else."""
@@ -84,32 +101,6 @@ class S3(SavedState, Listings, MultipartUploads, Service):
         raise method_not_allowed(call.method.upper(), "OBJECT" if locate(call.host, call.path)[1] else "BUCKET")
 
     # --- buckets -------------------------------------------------------------------------------------------
-
-    def list_buckets(self, call: Call) -> Result:
-        prefix = first(call.query, "prefix") or ""
-        limit = _max_buckets(first(call.query, "max-buckets"))
-        token = first(call.query, "continuation-token")
-        after = decode_token(token) if token else ""
-        with self.lock:
-            mine = sorted(
-                (
-                    b
-                    for b in self.buckets.values()
-                    if b.owner == call.caller.account_id and b.name.startswith(prefix) and b.name > after
-                ),
-                key=lambda b: b.name,
-            )
-        page = mine[:limit]
-        entries = [
-            {"Name": b.name, "CreationDate": b.created, "BucketRegion": b.region, "BucketArn": bucket_arn(b.name)}
-            for b in page
-        ]
-        body: dict[str, Any] = {"Buckets": {"Bucket": entries}, "Owner": owner_of(call.caller.account_id)}
-        if len(mine) > len(page):
-            body["ContinuationToken"] = encode_token(page[-1].name)
-        if prefix:
-            body["Prefix"] = prefix
-        return Result(body, root="ListAllMyBucketsResult")
 
     def create_bucket(self, call: Call) -> Result:
         name, _ = locate(call.host, call.path)
@@ -135,7 +126,9 @@ class S3(SavedState, Listings, MultipartUploads, Service):
                         extras={"BucketName": name},
                     )
             else:
-                self.buckets[name] = Bucket(name, call.caller.account_id, region, now())
+                bucket = Bucket(name, call.caller.account_id, region, now())
+                creation_settings(bucket, call.headers)
+                self.buckets[name] = bucket
                 self.saved.touch("bucket", name)
         return Result(None, headers={"Location": f"/{name}", "x-amz-bucket-arn": bucket_arn(name)})
 
@@ -152,13 +145,12 @@ class S3(SavedState, Listings, MultipartUploads, Service):
 
     def get_bucket_location(self, call: Call) -> Result:
         bucket = self._bucket(call)
-        # us-east-1 is reported as an empty constraint, as AWS does.
-        return Result("" if bucket.region == "us-east-1" else bucket.region, root="LocationConstraint")
+        return Result(location_of(bucket.region), root="LocationConstraint")
 
     def delete_bucket(self, call: Call) -> Result:
         with self.lock:
             bucket = self._bucket(call)
-            if bucket.objects:
+            if bucket.objects or self.versions_of(bucket).history:
                 raise Fault(
                     "BucketNotEmpty",
                     "The bucket you tried to delete is not empty",
@@ -166,7 +158,9 @@ class S3(SavedState, Listings, MultipartUploads, Service):
                     extras={"BucketName": bucket.name},
                 )
             del self.buckets[bucket.name]
+            self.versioning.pop(bucket.name, None)
             self.saved.touch("bucket", bucket.name)
+            self.saved.touch("versions", bucket.name)
             for upload_id in [u.upload_id for u in self.uploads.values() if u.bucket == bucket.name]:
                 del self.uploads[upload_id]
                 self.saved.touch("upload", upload_id)
@@ -185,9 +179,10 @@ class S3(SavedState, Listings, MultipartUploads, Service):
             bucket = self._bucket(call)
             check_write_conditions(call.headers, bucket.objects.get(key), key)
             bucket.objects[key] = obj
+            version = version_header(self.versions_of(bucket).stored(key, obj))
             self.touch_object(bucket.name, key)
         checksum = dict([obj.checksum]) if obj.checksum else {}
-        return Result(None, headers={"ETag": obj.etag, **SSE, **checksum})
+        return Result(None, headers={"ETag": obj.etag, **SSE, **checksum, **version})
 
     def get_object(self, call: Call) -> Result:
         return self._read_object(call, with_body=True)
@@ -197,11 +192,17 @@ class S3(SavedState, Listings, MultipartUploads, Service):
 
     def delete_object(self, call: Call) -> Result:
         _, key = self._object_address(call)
+        version_id = first(call.query, "versionId")
         with self.lock:
             bucket = self._bucket(call)
-            bucket.objects.pop(key, None)
+            versions = self.versions_of(bucket)
+            if version_id is None:
+                headers = marker_headers(versions.deleted(key, bucket.objects))
+            else:
+                gone = versions.removed(key, version_id, bucket.objects)
+                headers = {**version_header(version_id), **(DELETE_MARKER if gone and not gone.obj else {})}
             self.touch_object(bucket.name, key)
-        return Result(None, status=204)
+        return Result(None, status=204, headers=headers)
 
     def delete_objects(self, call: Call) -> Result:
         """Multi-object delete; the body must carry an integrity check (Content-MD5 or a flexible checksum)."""
@@ -213,9 +214,11 @@ class S3(SavedState, Listings, MultipartUploads, Service):
         with self.lock:
             bucket = self._bucket(call)
             for key in keys:
-                bucket.objects.pop(key, None)
+                marker = self.versions_of(bucket).deleted(key, bucket.objects)
                 self.touch_object(bucket.name, key)
-                deleted.append({"Key": key})
+                deleted.append(
+                    {"Key": key, **({"DeleteMarker": True, "DeleteMarkerVersionId": marker} if marker else {})}
+                )
         body: dict[str, Any] = {} if quiet else {"Deleted": deleted}
         return Result(body, root="DeleteResult")
 
@@ -252,9 +255,10 @@ class S3(SavedState, Listings, MultipartUploads, Service):
             copy.checksum = source.checksum
             copy.tags = tags
             bucket.objects[key] = copy
+            version = version_header(self.versions_of(bucket).stored(key, copy))
             self.touch_object(bucket.name, key)
         result = {"ETag": copy.etag, "LastModified": copy.last_modified}
-        return Result({**result}, root="CopyObjectResult")
+        return Result({**result}, root="CopyObjectResult", headers={**version, **source_version(call.headers)})
 
     # --- tags ----------------------------------------------------------------------------------------------
 
@@ -279,7 +283,12 @@ class S3(SavedState, Listings, MultipartUploads, Service):
     # --- state access --------------------------------------------------------------------------------------
 
     def _bucket(self, call: Call) -> Bucket:
+        """The bucket the request addresses; the request must be signed for the bucket's region."""
         name, _ = locate(call.host, call.path)
+        with self.lock:
+            found = self.buckets.get(name)
+        if found is not None:
+            check_signed_for(call, found.region)
         return self._owned(name, call)
 
     def _owned(self, name: str, call: Call) -> Bucket:
@@ -304,25 +313,26 @@ class S3(SavedState, Listings, MultipartUploads, Service):
         return bucket, key
 
     def _object(self, call: Call) -> S3Object:
+        return self._version(call)[0]
+
+    def _version(self, call: Call) -> tuple[S3Object, dict[str, str]]:
+        """The object a request names (its `versionId`, else the latest) and its version headers."""
         _, key = self._object_address(call)
         with self.lock:
-            obj = self._bucket(call).objects.get(key)
-        if obj is None:
-            raise no_such_key(key)
-        return obj
+            bucket = self._bucket(call)
+            return chosen(self.versions_of(bucket), key, first(call.query, "versionId"), bucket.objects)
 
     def _copy_source(self, call: Call) -> S3Object:
-        bucket_name, key = parse_copy_source(call.headers.get("x-amz-copy-source", ""))
+        header = call.headers.get("x-amz-copy-source", "")
+        bucket_name, key = parse_copy_source(header)
         with self.lock:
-            obj = self._owned(bucket_name, call).objects.get(key)
-        if obj is None:
-            raise no_such_key(key)
-        return obj
+            bucket = self._owned(bucket_name, call)
+            return chosen(self.versions_of(bucket), key, copy_source_version(header), bucket.objects)[0]
 
     def _read_object(self, call: Call, *, with_body: bool) -> Result:
-        obj = self._object(call)
+        obj, version = self._version(call)
         not_modified = check_conditions(call.headers, obj)
-        headers = object_headers(obj)
+        headers = {**object_headers(obj), **version}
         if not_modified:
             return Result(b"", status=304, headers={"ETag": obj.etag, "Last-Modified": headers["Last-Modified"]})
         span = parse_range(call.headers.get("Range"), obj.size)
@@ -336,15 +346,3 @@ class S3(SavedState, Listings, MultipartUploads, Service):
         headers["Content-Length"] = str(last + 1 - first)
         headers.update(response_overrides(call.query))
         return Result(obj.data.stream(first, last) if with_body else b"", status=status, headers=headers)
-
-
-def _max_buckets(raw: str | None) -> int:
-    if raw is None:
-        return 10000
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= big_int(raw) <= 10000:
-        raise Fault(
-            "InvalidArgument",
-            "Argument max-buckets must be an integer between 1 and 10000.",
-            extras=argument("max-buckets", raw),
-        )
-    return int(raw)

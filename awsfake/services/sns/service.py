@@ -287,6 +287,17 @@ class SNS(SavedTopics, Service):
             body["SequenceNumber"] = sequence
         return Result(body)
 
+    def notify(self, topic_arn: str, message: str, subject: str | None = None) -> bool:
+        """Publish for another service of this endpoint (S3 event notifications); False without such a topic."""
+        with self.lock:
+            if topic_arn not in self.topics:
+                return False
+            record = Published(str(uuid.uuid4()), topic_arn, message, subject, None, {}, None, None, None, time.time())
+            self.published.append(record)
+            targets = [s for s in self.subscriptions.values() if s.topic_arn == topic_arn and s.protocol == "sqs"]
+        self._deliver(record, targets)
+        return True
+
     # --- internals -----------------------------------------------------------------------------------------
 
     def _deliver(self, record: Published, targets: list[Subscription]) -> None:
