@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -132,13 +133,16 @@ def _wire_text(wire: bytes) -> str:
 
 
 def _header_pairs(environ: dict[str, Any]) -> list[tuple[str, str]]:
-    pairs = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            pairs.append((key[5:].replace("_", "-").lower(), value))
-        elif key in _NON_HEADER_KEYS:
-            pairs.append((_NON_HEADER_KEYS[key], value))
-    return pairs
+    return [(name, value) for key, value in environ.items() if (name := _header_name(key))]
+
+
+@lru_cache(maxsize=1024)
+def _header_name(environ_key: str) -> str:
+    """The header an environ key carries (`HTTP_X_AMZ_DATE` -> `x-amz-date`), "" for other keys. The same few
+    dozen keys come with every request, so each is worked out once."""
+    if environ_key.startswith("HTTP_"):
+        return environ_key[5:].replace("_", "-").lower()
+    return _NON_HEADER_KEYS.get(environ_key, "")
 
 
 def _read_body(environ: dict[str, Any], request: Request, max_body: int) -> bytes:

@@ -17,7 +17,7 @@ REDACTED = "<redacted>"
 BODY_LIMIT = 64 * 1024  # a journal keeps the first 64 KiB of a request's body
 # Header, query and form field names (lower case) whose values are secrets or signatures.
 SECRET_NAMES = frozenset({"x-amz-security-token", "x-amz-signature"})
-_SIGNATURE = re.compile(r"(Signature=)[^,\s]*")
+_SIGNATURE = re.compile(r"(?<=Signature=)[^,\s]*")  # the value only, so the replacement is a plain string
 # A multipart form field holding a secret (S3's browser upload): its value runs to the next CRLF.
 _FORM_SECRET = re.compile(rb'(name="(?:x-amz-security-token|x-amz-signature)"\r\n(?:[^\r\n]+\r\n)*\r\n)[^\r\n]*', re.I)
 
@@ -32,7 +32,7 @@ def _header_value(name: str, value: str) -> str:
     if lowered in SECRET_NAMES:
         return REDACTED
     if lowered == "authorization":
-        return _SIGNATURE.sub(rf"\g<1>{REDACTED}", value)
+        return _SIGNATURE.sub(REDACTED, value)
     return value
 
 
@@ -53,6 +53,8 @@ def body(raw: bytes, pairs: Iterable[tuple[str, str]], raw_query: str, limit: in
 def presented_secrets(pairs: Iterable[tuple[str, str]], raw_query: str) -> list[str]:
     """The secret values a request carried in its headers or query string, to scrub from anything kept."""
     found = [value for name, value in pairs if name.lower() in SECRET_NAMES]
+    if not raw_query:
+        return found
     for name, values in parse_qs(raw_query, keep_blank_values=True).items():
         if name.lower() in SECRET_NAMES:
             found.extend(values)
