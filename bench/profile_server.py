@@ -49,7 +49,7 @@ import awsfake.server as server
 from awsfake import FakeAWS
 from awsfake.accounts import DEFAULT_ACCOUNT_ID
 path = os.environ.get("PROFILE")
-profiler = (cProfile.Profile(time.thread_time) if os.environ.get("THREAD_CLOCK") else cProfile.Profile()) if path else None
+profiler = cProfile.Profile(time.thread_time) if path else None
 if profiler is not None:
     handle = server._Handler.handle
     seen = []
@@ -241,7 +241,9 @@ def cpu(count: int) -> None:
         server = start(name)
         try:
             set_up(server, count)
-            figures[name] = {kind: measure(server, [build(server, i) for i in range(count)]) for kind, build in KINDS.items()}
+            figures[name] = {
+                kind: measure(server, [build(server, i) for i in range(count)]) for kind, build in KINDS.items()
+            }
         finally:
             server.stop()
     print(f"server CPU per request, µs ({count} unique signed requests per kind, one keep-alive connection)")
