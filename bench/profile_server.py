@@ -235,9 +235,9 @@ def measure(server: Server, requests: list[Prepared]) -> float:
     return max(used, 0.0) / len(requests) * 1e6
 
 
-def cpu(count: int) -> None:
+def cpu(count: int, names: list[str]) -> None:
     figures: dict[str, dict[str, float]] = {}
-    for name in SERVERS:
+    for name in names:
         server = start(name)
         try:
             set_up(server, count)
@@ -247,10 +247,13 @@ def cpu(count: int) -> None:
         finally:
             server.stop()
     print(f"server CPU per request, µs ({count} unique signed requests per kind, one keep-alive connection)")
-    print(f"  {'request':<24}{'awsfake':>9}{'moto':>9}{'bare':>8}{'moto/awsfake':>14}")
+    print(
+        f"  {'request':<24}" + "".join(f"{name:>9}" for name in names) + ("  moto/awsfake" if len(names) == 3 else "")
+    )
     for kind in KINDS:
-        ours, moto, bare = (figures[name][kind] for name in SERVERS)
-        print(f"  {kind:<24}{ours:>9.0f}{moto:>9.0f}{bare:>8.0f}{moto / ours if ours else 0:>13.1f}x")
+        row = [figures[name][kind] for name in names]
+        ratio = f"{row[1] / row[0]:>13.1f}x" if len(names) == 3 and row[0] else ""
+        print(f"  {kind:<24}" + "".join(f"{value:>9.0f}" for value in row) + ratio)
 
 
 def profile(count: int, kinds: list[str], sort: str, limit: int) -> None:
@@ -280,11 +283,12 @@ def main() -> None:
     parser.add_argument("what", choices=("cpu", "profile"))
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--kind", action="append", choices=list(KINDS), help="profile: these kinds (default: all)")
+    parser.add_argument("--servers", nargs="+", choices=list(SERVERS), default=list(SERVERS), help="cpu: which")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--limit", type=int, default=40)
     args = parser.parse_args()
     if args.what == "cpu":
-        cpu(args.requests)
+        cpu(args.requests, args.servers)
     else:
         profile(args.requests, args.kind or list(KINDS), args.sort, args.limit)
 
