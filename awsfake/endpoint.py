@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
 
-from awsfake import pipeline
+from awsfake import auth, expect, pipeline
 from awsfake.accounts import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCOUNT_ID,
@@ -22,11 +22,13 @@ from awsfake.accounts import (
     Accounts,
     Identity,
 )
+from awsfake.catalog import info_for
 from awsfake.doubles.error_log import ErrorLog
 from awsfake.doubles.journal import Journal, Record
-from awsfake.errors import internal_error
-from awsfake.request import DEFAULT_MAX_BODY
-from awsfake.server import DROP_CONNECTION, RunningServer, serve_app
+from awsfake.errors import Fault, internal_error
+from awsfake.families import Response
+from awsfake.request import DEFAULT_MAX_BODY, read_head
+from awsfake.server import DROP_CONNECTION, Answer, RunningServer, serve_app
 from awsfake.services import Call, Service
 from awsfake.services.native import NATIVE
 from awsfake.stubs import Stub, Stubs, make_fault
@@ -151,12 +153,35 @@ class FakeAWS:
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False) -> Iterator[RunningServer]:
         """Serve on a background thread until the block ends; `.url`, `.port`, `.connections` on the yielded object."""
-        with serve_app(self, host, port, allow_remote=allow_remote) as running:
+        served = serve_app(
+            self, host, port, allow_remote=allow_remote, early_error=self.early_error, before_body=self.before_body
+        )
+        with served as running:
             self.url = running.url
             try:
                 yield running
             finally:
                 self.url = None
+
+    # ------------------------------------------------------------ the server's hooks (awsfake.server)
+
+    def early_error(self, status: int) -> Answer:
+        """A request the server could not parse: S3's answer (400 and an `<Error>`), as AWS's endpoints give."""
+        info = info_for("s3")
+        return _answer(info.family.answer(info, _early_fault(status)))
+
+    def before_body(self, environ: dict[str, Any]) -> Answer | None:
+        """`Expect: 100-continue`: the refusal the head alone decides (see `awsfake.expect`), journaled as usual."""
+        exchange = pipeline.Exchange(request=read_head(environ))
+        assert exchange.request is not None
+        exchange.info = auth.guess_info(exchange.request)
+        exchange.access_key_id, exchange.region = auth.presented_scope(exchange.request, self.region)
+        fault = expect.refusal(environ, exchange.request, exchange.info, self.accounts, self.region, self.max_body_size)
+        if fault is None:
+            return None
+        response = exchange.error(fault)
+        self._record(pipeline.record_of(exchange, response))
+        return _answer(response)
 
     # ------------------------------------------------------------ WSGI
 
@@ -180,3 +205,16 @@ class FakeAWS:
         self.requests.append(record)
         if self.on_request is not None:
             self.on_request(record)
+
+
+def _early_fault(status: int) -> Fault:
+    """S3's words for a request refused before it could be read (always answered 400, as S3 does)."""
+    if status == 431:
+        return Fault("RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size.")
+    if status == 414:
+        return Fault("KeyTooLongError", "Your key is too long")
+    return Fault("BadRequest", "An error occurred when parsing the HTTP request.")
+
+
+def _answer(response: Response) -> Answer:
+    return Answer(response.status, response.headers, response.body)

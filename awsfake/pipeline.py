@@ -7,6 +7,7 @@ rendering the result or the error. Nothing here asks which family it has.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,9 +55,11 @@ class Exchange:
     verified: bool = False
     params: Mapping[str, Any] = field(default_factory=dict)
     drop: bool = False  # a stub asked for the connection to be cut mid-answer
+    fault: Fault | None = None  # the refusal answered, if any (its message and details go to the journal)
 
     def error(self, fault: Fault) -> Response:
         """`fault` in the family of the service it names, else of the service this exchange is for."""
+        self.fault = fault
         info = info_for(fault.service) if fault.service else self.info
         return info.family.answer(info, fault)
 
@@ -142,4 +145,24 @@ def record_of(exchange: Exchange, response: Response) -> Record:
         params=redact.mapping(exchange.params),
         headers=redact.headers(request.headers) if request else (),
         body=redact.body(request.body, request.headers, request.raw_query) if request else b"",
+        message=exchange.fault.message if exchange.fault is not None else "",
+        details=_details(exchange),
     )
+
+
+_DEBUGGER_DETAILS = ("CanonicalRequest", "StringToSign", "AWSAccessKeyId", "Region", "HeadersNotSigned")
+_QUERY_DATE = re.compile(r"X-Amz-Date=([0-9TZ]{16})")
+
+
+def _details(exchange: Exchange) -> dict[str, str]:
+    """A refusal's details for the journal (and the console's signature debugger): a listed few of the error's
+    elements (the canonical request's session token is already redacted) and the X-Amz-Date presented."""
+    request = exchange.request
+    if exchange.fault is None or exchange.verified or request is None:
+        return {}
+    details = {k: v for k, v in exchange.fault.extras.items() if k in _DEBUGGER_DETAILS}
+    in_query = _QUERY_DATE.search(request.raw_query)
+    date = request.header("x-amz-date") or (in_query.group(1) if in_query else None)
+    if date:
+        details["X-Amz-Date"] = date
+    return details

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from awsfake.doubles.redact import REDACTED, SECRET_NAMES
 from awsfake.errors import Fault, incomplete_body, invalid_uri, not_implemented
 
-__all__ = ["DEFAULT_MAX_BODY", "HeaderMap", "Request", "Unreadable", "read_request"]
+__all__ = ["DEFAULT_MAX_BODY", "HeaderMap", "Request", "Unreadable", "read_head", "read_request"]
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 _NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
@@ -92,16 +92,21 @@ def read_request(environ: dict[str, Any], max_body: int) -> Request:
 
     Raises `Unreadable` (with the request's head) when the framing is broken or the body too large.
     """
+    request = read_head(environ)
+    request.body = _read_body(environ, request, max_body)
+    return request
+
+
+def read_head(environ: dict[str, Any]) -> Request:
+    """The request without its body (for what can be decided before the body is sent: `Expect: 100-continue`)."""
     raw_path, raw_query = _raw_target(environ)
-    request = Request(
+    return Request(
         environ.get("REQUEST_METHOD", "GET").upper(),
         raw_path,
         raw_query,
         _header_pairs(environ),
         connection_id=environ.get("awsfake.connection_id"),
     )
-    request.body = _read_body(environ, request, max_body)
-    return request
 
 
 def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:

@@ -76,6 +76,10 @@ class Record:
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = field(default=b"", repr=False)
+    message: str = ""  # the error message answered (AWS's text, never a secret)
+    # What a refusal revealed, for the console's signature debugger: the expected CanonicalRequest (session token
+    # redacted) and StringToSign of a SignatureDoesNotMatch, the X-Amz-Date presented. Never a signature or secret.
+    details: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def lookup(self, name: str) -> Any:
         value = field_value(self, name)

@@ -35,7 +35,7 @@ from awsfake.imds.tokens import (
     token_mode,
     token_ttl,
 )
-from awsfake.server import RunningServer, serve_app
+from awsfake.server import Answer, RunningServer, serve_app
 
 __all__ = ["FakeIMDS", "IMDSRequest", "RunningIMDS"]
 
@@ -126,12 +126,19 @@ class FakeIMDS:
 
     def _start(self, host: str, port: int) -> RunningIMDS:
         stack = ExitStack()
-        server = stack.enter_context(serve_app(self, host, port, allow_remote=self._allow_remote))
+        server = stack.enter_context(
+            serve_app(self, host, port, allow_remote=self._allow_remote, early_error=self.early_error)
+        )
         self._listener = stack
         if self._running is None:
             self._running = RunningIMDS(server.host, server.port, server.url)
         self._running.servers.append(server)
         return self._running
+
+    def early_error(self, status: int) -> Answer:
+        """A request the server could not parse gets IMDS's own error page (the server's hook)."""
+        response = answers.error(400)
+        return Answer(400, list(response.headers.items()), response.get_data())
 
     def _stop(self) -> None:
         listener, self._listener = self._listener, None
