@@ -39,7 +39,8 @@ S3_SIGNING = Signing(True, True, True, True, True)
 @dataclass(frozen=True)
 class ServiceInfo:
     """How one service is spoken. `query_errors`: a JSON service that still reports query-era error codes
-    (modeled shape -> query-era code)."""
+    (modeled shape -> query-era code). `objects`: its payloads are objects (S3), streamed to disk and limited by
+    the endpoint's `max_object_size` rather than its `max_body_size`."""
 
     name: str
     family: Family
@@ -49,6 +50,7 @@ class ServiceInfo:
     json_version: str = "1.0"
     query_errors: Mapping[str, str] | None = None
     signing: Signing = Signing()
+    objects: bool = False
 
     @property
     def json_content_type(self) -> str:
@@ -70,7 +72,12 @@ def _json(
 _S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 _ENTRIES = [
     ServiceInfo(
-        "s3", FAMILIES["rest-xml"], "2006-03-01", "http://s3.amazonaws.com/doc/2006-03-01/", signing=S3_SIGNING
+        "s3",
+        FAMILIES["rest-xml"],
+        "2006-03-01",
+        "http://s3.amazonaws.com/doc/2006-03-01/",
+        signing=S3_SIGNING,
+        objects=True,
     ),
     _query("sns", "2010-03-31", "http://sns.amazonaws.com/doc/2010-03-31/"),
     _query("sts", "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"),

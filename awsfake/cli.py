@@ -48,6 +48,12 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--secret-access-key", default=None, help="its secret (never printed in logs)")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="keep every service's state (buckets, objects, queues, topics, sessions) in this directory and find "
+        "it again after a restart (default: in memory only)",
+    )
+    parser.add_argument(
         "--allow-remote", action="store_true", help="allow a non-loopback --host (the fake accepts test keys)"
     )
     parser.add_argument(
@@ -69,7 +75,10 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _start_endpoint(args: argparse.Namespace, stack: ExitStack) -> dict[str, str]:
-    fake = FakeAWS(args.region, on_request=None if args.quiet else _log, journal_limit=JOURNAL_LIMIT)
+    fake = FakeAWS(
+        args.region, on_request=None if args.quiet else _log, journal_limit=JOURNAL_LIMIT, data_dir=args.data_dir
+    )
+    stack.callback(fake.close)
     key, secret = DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
     if args.access_key_id or args.secret_access_key:
         key, secret = args.access_key_id, args.secret_access_key

@@ -7,6 +7,7 @@ with `check()`.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,10 +28,11 @@ from awsfake.doubles.error_log import ErrorLog
 from awsfake.doubles.journal import Journal, Record
 from awsfake.errors import Fault, internal_error
 from awsfake.families import Response
-from awsfake.request import DEFAULT_MAX_BODY, read_head
+from awsfake.request import DEFAULT_MAX_BODY, MAX_OBJECT_SIZE, read_head
 from awsfake.server import DROP_CONNECTION, Answer, RunningServer, serve_app
 from awsfake.services import Call, Service
 from awsfake.services.native import NATIVE
+from awsfake.store.saved import DiskStore, Store
 from awsfake.stubs import Stub, Stubs, make_fault
 
 __all__ = ["FakeAWS"]
@@ -44,7 +46,10 @@ class FakeAWS:
     One pair of credentials is always accepted: `DEFAULT_ACCESS_KEY_ID` / `DEFAULT_SECRET_ACCESS_KEY`. S3 answers
     for `region` only (as a regional S3 endpoint does); other services serve whichever region the client signed for.
     `services` overrides implementations by service name (tests of the machinery use small test services);
-    `journal_limit` keeps only that many newest records in `requests` (None: all).
+    `journal_limit` keeps only that many newest records in `requests` (None: all). `max_body_size` bounds the
+    bodies of document services (64 MiB), `max_object_size` S3's objects and parts (5 GiB, as AWS): bodies above
+    1 MiB are spooled to files, so memory does not grow with them. `data_dir` keeps the services' state there
+    (SQLite and files, `awsfake.store`) and finds it again on the next start; without it state is in memory.
     """
 
     def __init__(
@@ -52,13 +57,18 @@ class FakeAWS:
         region: str = "us-east-1",
         *,
         max_body_size: int = DEFAULT_MAX_BODY,
+        max_object_size: int = MAX_OBJECT_SIZE,
         services: Mapping[str, type[Service]] | None = None,
         on_request: Callable[[Record], None] | None = None,
         journal_limit: int | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.region = region
         self.url: str | None = None  # set while serving
         self.max_body_size = max_body_size
+        self.max_object_size = max_object_size
+        self.store = DiskStore(data_dir) if data_dir is not None else Store()
+        self.blobs = self.store.blobs
         self.on_request = on_request
         self.accounts = Accounts()
         self.accounts.add(
@@ -70,6 +80,9 @@ class FakeAWS:
         self._services: dict[str, Service | None] = {}
         self._lock = threading.Lock()
         self._errors = ErrorLog()
+        if data_dir is not None:  # saved state comes back now (STS sessions must verify before STS is called)
+            for name in NATIVE:
+                self.service(name)
 
     # ------------------------------------------------------------ the test-facing API
 
@@ -126,8 +139,15 @@ class FakeAWS:
         with self._lock:
             if name not in self._services:
                 cls = self._overrides.get(name) or NATIVE.get(name)
-                self._services[name] = cls(self.accounts, self.service) if cls else None
+                instance = cls(self.accounts, self.service, self.store) if cls else None
+                if instance is not None:
+                    self.store.restore(instance)
+                self._services[name] = instance
             return self._services[name]
+
+    def close(self) -> None:
+        """Release the data directory's database (a `FakeAWS` with `data_dir` is done with)."""
+        self.store.close()
 
     def reset(self) -> None:
         """Forget service state, stubs, the journal, recorded errors and STS sessions; added keys stay."""
@@ -137,6 +157,7 @@ class FakeAWS:
         for instance in instances:
             with instance.lock:
                 instance.reset()
+        self.store.clear()
         self.stubs.clear()
         self.requests.clear()
         self.accounts.forget_sessions()
@@ -176,7 +197,8 @@ class FakeAWS:
         assert exchange.request is not None
         exchange.info = auth.guess_info(exchange.request)
         exchange.access_key_id, exchange.region = auth.presented_scope(exchange.request, self.region)
-        fault = expect.refusal(environ, exchange.request, exchange.info, self.accounts, self.region, self.max_body_size)
+        limit = pipeline.body_limit(self, exchange.request)
+        fault = expect.refusal(environ, exchange.request, exchange.info, self.accounts, self.region, limit)
         if fault is None:
             return None
         response = exchange.error(fault)
@@ -199,6 +221,8 @@ class FakeAWS:
         if exchange.drop:
             environ[DROP_CONNECTION] = True
         start_response(_STATUS_LINES.get(response.status, f"{response.status} Unknown"), response.headers)
+        if response.stream is not None and not exchange.drop:
+            return response.stream
         return [response.body]
 
     def _record(self, record: Record) -> None:

@@ -169,13 +169,16 @@ class Handler(WSGIRequestHandler):
 
         result = self.server.app(environ, start_response)
         try:
+            if not isinstance(result, list):  # a streamed answer (an object's bytes): sent chunk by chunk
+                self._drain()
+                self._send_stream(method, _answer(started, b""), result)
+                return
             body = b"".join(result)
         finally:
             if hasattr(result, "close"):
                 result.close()
         self._drain()
-        code, _, reason = started[0].partition(" ")
-        answer = Answer(int(code), list(started[1]), body, reason)
+        answer = _answer(started, body)
         if environ.get(DROP_CONNECTION):
             self._send_and_drop(method, answer)
         else:
@@ -217,6 +220,14 @@ class Handler(WSGIRequestHandler):
             lines.append("Connection: close\r\n")
         lines.append("\r\n")
         self.wfile.write("".join(lines).encode("latin-1") + (b"" if method == "HEAD" else body))
+
+    def _send_stream(self, method: str, head: Answer, chunks: Any) -> None:
+        """The head (with the app's Content-Length), then the body as the app yields it: memory stays bounded."""
+        self._send(method, head, declared=_declared_length(head.headers))
+        if method == "HEAD":
+            return
+        for chunk in chunks:
+            self.wfile.write(chunk)
 
     def _drain(self) -> None:
         try:
@@ -284,6 +295,16 @@ def _http_date() -> str:
     if _last_date[0] != now:
         _last_date = (now, formatdate(now, usegmt=True))
     return _last_date[1]
+
+
+def _answer(started: list[Any], body: bytes) -> Answer:
+    """The app's `start_response` status and headers, with `body`."""
+    code, _, reason = started[0].partition(" ")
+    return Answer(int(code), list(started[1]), body, reason)
+
+
+def _declared_length(headers: list[tuple[str, str]]) -> int:
+    return next((int(value) for name, value in headers if name.lower() == "content-length"), 0)
 
 
 def _phrase(code: int) -> str:

@@ -109,7 +109,7 @@ def guess_info(request: Request) -> ServiceInfo:
     host = request.host.split(".", 1)[0].lower()
     if host in CATALOG:
         return CATALOG[host]
-    if "Action=" in request.raw_query or (request.method == "POST" and b"Action=" in request.body[:4096]):
+    if "Action=" in request.raw_query or (request.method == "POST" and b"Action=" in request.body.head(4096)):
         return info_for("sts")
     return CATALOG["s3"]
 

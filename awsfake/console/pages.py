@@ -232,7 +232,8 @@ def download(fake: FakeAWS, request: Request, bucket: str, key: str) -> Response
     data, content_type = found
     filename = quote(key.rsplit("/", 1)[-1] or "object")
     disposition = f"attachment; filename*=UTF-8''{filename}"
-    return Response(data, content_type=content_type, headers={"Content-Disposition": disposition})
+    headers = {"Content-Disposition": disposition, "Content-Length": str(len(data))}
+    return Response(data.stream(), content_type=content_type, headers=headers)
 
 
 def static(fake: FakeAWS, request: Request, name: str) -> Response:

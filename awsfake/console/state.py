@@ -19,6 +19,7 @@ from awsfake.services.sqs import SQS
 
 if TYPE_CHECKING:
     from awsfake.endpoint import FakeAWS
+    from awsfake.store.body import Body
 
 __all__ = ["MESSAGE_PREVIEW", "snapshot", "stored_object"]
 
@@ -107,8 +108,8 @@ def _sns(service: Service) -> dict[str, Any]:
 _DUMPERS: dict[str, Callable[[Service], dict[str, Any]]] = {"s3": _s3, "sqs": _sqs, "sns": _sns}
 
 
-def stored_object(fake: FakeAWS, bucket: str, key: str) -> tuple[bytes, str] | None:
-    """An S3 object's bytes and content type, for the state browser's download link."""
+def stored_object(fake: FakeAWS, bucket: str, key: str) -> tuple[Body, str] | None:
+    """An S3 object's body and content type, for the state browser's download link (streamed from its file)."""
     service = fake.service("s3")
     if not isinstance(service, S3):
         return None

@@ -157,7 +157,7 @@ def _expect_head(url: str, path: str, body: bytes, **kw: object) -> bytes:
 def test_100_continue_only_after_the_head_passed_signature_and_size() -> None:
     from awsclient.credentials import Credentials
 
-    fake = FakeAWS(max_body_size=1000)
+    fake = FakeAWS(max_object_size=1000)  # S3 objects are bounded by max_object_size
     body = b"b" * 500
     with fake.serve() as server:
         client(server.url, "s3").create_bucket(Bucket="uploads")
