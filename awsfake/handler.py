@@ -15,11 +15,14 @@ import socket
 import time
 from contextlib import suppress
 from dataclasses import dataclass
+from email.utils import formatdate
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
+
+from awsfake import head
 
 if TYPE_CHECKING:
     from awsfake.server import Connection, _Server
@@ -63,6 +66,8 @@ class Handler(WSGIRequestHandler):
     deadline: float | None = None  # None while waiting for a request; then when its head or body must be in
     busy = False  # a request is being read or answered
     expecting = False  # the request asked `Expect: 100-continue`
+    line: head.RequestLine | None = None
+    fields = head.Fields([])
 
     def setup(self) -> None:
         server = self.server
@@ -109,7 +114,8 @@ class Handler(WSGIRequestHandler):
         return count
 
     def make_environ(self) -> Any:
-        environ = super().make_environ()
+        assert self.line is not None  # parse_request read it
+        environ = head.environ_for(self, self.line, self.fields, "http")
         self.record.requests += 1
         environ["awsfake.connection_id"] = self.record.id
         if self.server.tls is not None:
@@ -193,9 +199,9 @@ class Handler(WSGIRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
     def _send(self, method: str, answer: Answer, declared: int | None = None) -> None:
+        """The status line, the headers (the app's, less hop-by-hop ones) and the body, in one write."""
         code, body = answer.status, answer.body
-        self.send_response_only(code, answer.reason or _phrase(code))
-        self.send_header("Date", self.date_time_string())
+        lines = [f"{self.protocol_version} {code} {answer.reason or _phrase(code)}\r\nDate: {_http_date()}\r\n"]
         has_length = False
         for name, value in answer.headers:
             lower = name.lower()
@@ -207,13 +213,13 @@ class Handler(WSGIRequestHandler):
                 if method != "HEAD":
                     continue
                 has_length = True
-            self.send_header(name, value)
+            lines.append(f"{name}: {value}\r\n")
         if not has_length and code not in (204, 304):
-            self.send_header("Content-Length", str(len(body) if declared is None else declared))
+            lines.append(f"Content-Length: {len(body) if declared is None else declared}\r\n")
         if self.close_connection:
-            self.send_header("Connection", "close")
-        self._headers_buffer.append(b"\r\n" + (b"" if method == "HEAD" else body))
-        self.flush_headers()
+            lines.append("Connection: close\r\n")
+        lines.append("\r\n")
+        self.wfile.write("".join(lines).encode("latin-1") + (b"" if method == "HEAD" else body))
 
     def _send_stream(self, method: str, head: Answer, chunks: Any) -> None:
         """The head (with the app's Content-Length), then the body as the app yields it: memory stays bounded."""
@@ -242,12 +248,25 @@ class Handler(WSGIRequestHandler):
             self.server.closed(self)
 
     def parse_request(self) -> bool:
-        """HTTP/0.9 requests (`GET /` with no version) are refused: their answers would have no status line."""
-        if not super().parse_request():
+        """The request line and header fields, read by `awsfake.head` (http.server's reading less its email parser);
+        HTTP/0.9's two-word requests are refused, as their answers would have no status line."""
+        self.command, self.request_version, self.close_connection = "", "HTTP/1.1", True
+        try:
+            line = head.request_line(self.raw_requestline)
+            if line is None:
+                return False
+            self.command, self.path, self.request_version = line.method, line.target, line.version
+            self.requestline = f"{line.method} {line.target} {line.version}"
+            self.line, self.fields = line, head.read_fields(self.rfile)
+        except head.HeadError as refused:
+            self.send_error(refused.status)
             return False
-        if self.request_version == "HTTP/0.9":
-            self.send_error(400)
-            return False
+        keep_alive = line.at_least_1_1 and self.protocol_version >= "HTTP/1.1"
+        connection = (self.fields.get("Connection") or "").lower()
+        self.close_connection = connection == "close" or not (keep_alive or connection == "keep-alive")
+        expect = (self.fields.get("Expect") or "").lower()
+        if expect == "100-continue" and keep_alive:
+            return self.handle_expect_100()
         return True
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
@@ -264,6 +283,18 @@ class Handler(WSGIRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         """Timeouts and dropped clients are normal for a server; they are not worth a line on stderr."""
+
+
+_last_date: tuple[int, str] = (-1, "")
+
+
+def _http_date() -> str:
+    """The Date header's value; formatted once a second (formatting costs more than the rest of the head)."""
+    global _last_date
+    now = int(time.time())
+    if _last_date[0] != now:
+        _last_date = (now, formatdate(now, usegmt=True))
+    return _last_date[1]
 
 
 def _answer(started: list[Any], body: bytes) -> Answer:

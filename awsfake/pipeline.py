@@ -138,7 +138,7 @@ def _call(fake: Endpoint, request: Request, verified: auth.Verified, exchange: E
         method=request.method,
         host=request.host,
         path=request.path(),
-        query=parse_qs(request.raw_query, keep_blank_values=True),
+        query=parse_qs(request.raw_query, keep_blank_values=True) if request.raw_query else {},
         headers=HeaderMap(request.headers),
         body=verified.body,
     )

@@ -6,8 +6,10 @@ decoded `PATH_INFO`, and the body is read here once, within the configured limit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -37,6 +39,7 @@ DEFAULT_MAX_BODY = 64 * 1024 * 1024
 MAX_OBJECT_SIZE = 5 * 1024**3
 """S3's limit for one PutObject or UploadPart: 5 GiB (a larger object is a multipart upload)."""
 _NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
+_CONTROL = re.compile("[\x00-\x20\x7f]")  # bytes a request target cannot carry as they are
 
 
 class HeaderMap(Mapping[str, str]):
@@ -139,17 +142,21 @@ def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
         from urllib.parse import quote
 
         return quote(environ.get("PATH_INFO", "/"), safe="/~!$&'()*+,;=:@%"), environ.get("QUERY_STRING", "")
-    # werkzeug re-encodes the latin-1 request line as UTF-8; undo it to get the bytes as sent.
-    try:
-        wire = target.encode("latin-1").decode("utf-8").encode("latin-1")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        wire = target.encode("utf-8", "surrogateescape")
-    text = _wire_text(wire)
+    text = _wire_text(_as_sent(target)) if not target.isascii() or _CONTROL.search(target) else target
     split = urlsplit(text) if "://" in text.split("?", 1)[0] else None
     if split is not None:
         return split.path or "/", split.query
     path, _, query = text.partition("?")
     return path or "/", query
+
+
+def _as_sent(target: str) -> bytes:
+    """werkzeug re-encodes the latin-1 request line as UTF-8 (an ASCII target, the usual one, is left as it is);
+    undo it to get the bytes as sent."""
+    try:
+        return target.encode("latin-1").decode("utf-8").encode("latin-1")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return target.encode("utf-8", "surrogateescape")
 
 
 def _wire_text(wire: bytes) -> str:
@@ -158,19 +165,22 @@ def _wire_text(wire: bytes) -> str:
         text = wire.decode("utf-8")
     except UnicodeDecodeError:
         return "".join(chr(b) if 0x20 < b < 0x7F else f"%{b:02X}" for b in wire)
-    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in text):
+    if _CONTROL.search(text):
         return "".join(f"%{ord(ch):02X}" if ord(ch) < 0x21 or ord(ch) == 0x7F else ch for ch in text)
     return text
 
 
 def _header_pairs(environ: dict[str, Any]) -> list[tuple[str, str]]:
-    pairs = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            pairs.append((key[5:].replace("_", "-").lower(), value))
-        elif key in _NON_HEADER_KEYS:
-            pairs.append((_NON_HEADER_KEYS[key], value))
-    return pairs
+    return [(name, value) for key, value in environ.items() if (name := _header_name(key))]
+
+
+@lru_cache(maxsize=1024)
+def _header_name(environ_key: str) -> str:
+    """The header an environ key carries (`HTTP_X_AMZ_DATE` -> `x-amz-date`), "" for other keys. The same few
+    dozen keys come with every request, so each is worked out once."""
+    if environ_key.startswith("HTTP_"):
+        return environ_key[5:].replace("_", "-").lower()
+    return _NON_HEADER_KEYS.get(environ_key, "")
 
 
 def _read_body(environ: dict[str, Any], request: Request, max_body: int, writer: BodyWriter) -> None:

@@ -17,14 +17,17 @@ REDACTED = "<redacted>"
 BODY_LIMIT = 64 * 1024  # a journal keeps the first 64 KiB of a request's body
 # Header, query and form field names (lower case) whose values are secrets or signatures.
 SECRET_NAMES = frozenset({"x-amz-security-token", "x-amz-signature"})
-_SIGNATURE = re.compile(r"(Signature=)[^,\s]*")
+_WATCHED = SECRET_NAMES | {"authorization"}  # headers whose values are redacted, in whole or in part
+_SIGNATURE = re.compile(r"Signature=[^,\s]*")
 # A multipart form field holding a secret (S3's browser upload): its value runs to the next CRLF.
 _FORM_SECRET = re.compile(rb'(name="(?:x-amz-security-token|x-amz-signature)"\r\n(?:[^\r\n]+\r\n)*\r\n)[^\r\n]*', re.I)
 
 
 def headers(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """The headers as sent, with the session token replaced and `Authorization`'s signature cut out."""
-    return tuple((name, _header_value(name, value)) for name, value in pairs)
+    return tuple(
+        [(name, _header_value(name, value)) if name.lower() in _WATCHED else (name, value) for name, value in pairs]
+    )
 
 
 def _header_value(name: str, value: str) -> str:
@@ -32,7 +35,7 @@ def _header_value(name: str, value: str) -> str:
     if lowered in SECRET_NAMES:
         return REDACTED
     if lowered == "authorization":
-        return _SIGNATURE.sub(rf"\g<1>{REDACTED}", value)
+        return _SIGNATURE.sub(f"Signature={REDACTED}", value)
     return value
 
 
@@ -43,16 +46,22 @@ def mapping(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def body(raw: bytes, pairs: Iterable[tuple[str, str]], raw_query: str, limit: int = BODY_LIMIT) -> bytes:
     """The first `limit` bytes of a request's body, with the secrets it presented and secret form fields replaced."""
+    if not raw:
+        return raw
     kept = raw[:limit]
     for secret in presented_secrets(pairs, raw_query):
         if secret:
             kept = kept.replace(secret.encode(), REDACTED.encode())
+    if b"x-amz-s" not in kept.lower():  # no secret field: a plain search is cheaper than the case-blind pattern
+        return kept
     return _FORM_SECRET.sub(rb"\g<1>" + REDACTED.encode(), kept)
 
 
 def presented_secrets(pairs: Iterable[tuple[str, str]], raw_query: str) -> list[str]:
     """The secret values a request carried in its headers or query string, to scrub from anything kept."""
     found = [value for name, value in pairs if name.lower() in SECRET_NAMES]
+    if not raw_query:
+        return found
     for name, values in parse_qs(raw_query, keep_blank_values=True).items():
         if name.lower() in SECRET_NAMES:
             found.extend(values)

@@ -17,7 +17,9 @@ __all__ = ["aware", "document", "fill", "nsmap"]
 
 def fill(parent: Any, value: Any, item_tag: str | None) -> None:
     """Render `value` as the content of `parent`. Lists: `item_tag` children, or repeated `parent`s if None."""
-    if isinstance(value, Map):
+    if isinstance(value, str):  # the commonest value, and the cheapest test
+        parent.text = xml_text(value)
+    elif isinstance(value, Map):
         for key, item in value.items():
             entry = etree.SubElement(parent, "entry")
             etree.SubElement(entry, "key").text = xml_text(str(key))
