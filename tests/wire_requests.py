@@ -105,3 +105,16 @@ def cbor_session(directory: Any, service: str = "cloudwatch") -> boto3.session.S
     core = botocore.session.Session()
     core.get_component("data_loader").search_paths.insert(0, str(directory))
     return session(botocore_session=core)
+
+
+def parsed(made: Any, operation: str, status: int, headers: list[tuple[str, str]], body: bytes) -> dict[str, Any]:
+    """An answer as `made`'s botocore parses it (an error answer parses to {'Error': {...}})."""
+    from botocore.awsrequest import HeadersDict
+    from botocore.parsers import create_parser
+
+    model = made.meta.service_model
+    operation_model = model.operation_model(operation)
+    response = {"status_code": status, "headers": HeadersDict(headers), "body": body}
+    shape = operation_model.output_shape if status < 300 else None
+    result: dict[str, Any] = create_parser(model.resolved_protocol).parse(response, shape)
+    return result
