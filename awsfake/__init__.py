@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from awsfake.accounts import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_ACCESS_KEY
-    from awsfake.app import FakeAWS
+    from awsfake.endpoint import FakeAWS
     from awsfake.imds import FakeIMDS
 
 __all__ = ["DEFAULT_ACCESS_KEY_ID", "DEFAULT_ACCOUNT_ID", "DEFAULT_SECRET_ACCESS_KEY", "FakeAWS", "FakeIMDS"]
@@ -20,7 +20,7 @@ _HOMES = {
     "DEFAULT_ACCESS_KEY_ID": "awsfake.accounts",
     "DEFAULT_ACCOUNT_ID": "awsfake.accounts",
     "DEFAULT_SECRET_ACCESS_KEY": "awsfake.accounts",
-    "FakeAWS": "awsfake.app",
+    "FakeAWS": "awsfake.endpoint",
     "FakeIMDS": "awsfake.imds",
 }
 

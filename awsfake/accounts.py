@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import secrets
-import string
 import threading
 import time
 from dataclasses import dataclass, field
+
+from awsfake.doubles.credentials import mint_session_keys
 
 __all__ = [
     "DEFAULT_ACCESS_KEY_ID",
@@ -26,8 +26,6 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_ACCESS_KEY_ID = "AKIDFAKEFAKEFAKE1234"
 DEFAULT_SECRET_ACCESS_KEY = "awsfake/secret/key/for/tests/only/000000"
 DEFAULT_ARN = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:user/awsfake"
-
-_KEY_ALPHABET = string.ascii_uppercase + "234567"
 
 
 @dataclass(frozen=True)
@@ -87,10 +85,11 @@ class Accounts:
 
     def mint_session(self, *, account_id: str, arn: str, user_id: str, duration_seconds: int) -> Identity:
         """Temporary credentials (ASIA key id, random secret and token) valid for `duration_seconds` from now."""
+        keys = mint_session_keys()
         identity = Identity(
-            "ASIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16)),
-            base64.b64encode(secrets.token_bytes(30)).decode(),
-            "FwoGZXIvYXdzF" + base64.b64encode(secrets.token_bytes(180)).decode(),
+            keys.access_key_id,
+            keys.secret_access_key,
+            keys.session_token,
             time.time() + duration_seconds,
             account_id,
             arn,

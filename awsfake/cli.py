@@ -18,9 +18,9 @@ from types import FrameType
 from typing import TextIO
 
 from awsfake.accounts import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
-from awsfake.app import FakeAWS
+from awsfake.doubles.journal import Record
+from awsfake.endpoint import FakeAWS
 from awsfake.imds import FakeIMDS, InstanceValues
-from awsfake.journal import Record
 
 __all__ = ["OPTIONS", "SERVERS", "main"]
 

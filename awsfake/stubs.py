@@ -7,12 +7,12 @@ Stubs answer only verified requests: the signature is checked first, as AWS woul
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from awsfake.faults import Fault
+from awsfake.doubles.rules import CountedRules
+from awsfake.errors import Fault
 from awsfake.services import Call, Result
 
 __all__ = ["Stub", "Stubs", "make_fault"]
@@ -36,7 +36,7 @@ class Stub:
     drop: bool = False  # cut the connection mid-answer
 
     def matches(self, service: str, action: str) -> bool:
-        return self.service == service and self.action in (None, action) and self.remaining != 0
+        return self.service == service and self.action in (None, action)
 
     def answer(self, call: Call) -> Result:
         """The stub's result for `call`, or its fault raised."""
@@ -61,35 +61,12 @@ class Stub:
         return f"<Stub {self.service} {self.action or '*'}: {what}, {left}, used {len(self.calls)}x>"
 
 
-class Stubs:
+class Stubs(CountedRules[Stub]):
     """The ordered stub list, thread-safe: taking a stub and counting its use happen under one lock."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._stubs: list[Stub] = []
-
-    def add(self, stub: Stub) -> Stub:
-        with self._lock:
-            self._stubs.append(stub)
-        return stub
 
     def take(self, service: str, action: str) -> Stub | None:
         """The first stub still in use for (service, action), with one use counted; None when none applies."""
-        with self._lock:
-            for stub in self._stubs:
-                if stub.matches(service, action):
-                    if stub.remaining is not None:
-                        stub.remaining -= 1
-                    return stub
-        return None
-
-    def clear(self) -> None:
-        with self._lock:
-            self._stubs.clear()
-
-    def __iter__(self) -> Any:
-        with self._lock:
-            return iter(list(self._stubs))
+        return self.take_first(lambda stub: stub.matches(service, action))
 
 
 def make_fault(error: Any) -> Fault:

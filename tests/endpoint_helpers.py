@@ -80,7 +80,7 @@ def signed(
 def aws_chunked(seed: str, amz_date: str, chunks: list[bytes], region: str = "us-east-1") -> tuple[bytes, str]:
     """`chunks` framed as an SDK frames an aws-chunked upload, each (and the closing empty one) signed in a chain
     from `seed`, the request's own signature. Returns the body and the last signature (a signed trailer chains on
-    from it). Written out here rather than taken from awsfake.chunked, so the tests check the verifier against an
+    from it). Written out here rather than taken from awsfake.auth.chunked, so the tests check the verifier against an
     independent framing."""
     scope = sigv4.credential_scope(amz_date, region, "s3")
     key = sigv4.signing_key(DEFAULT_SECRET_ACCESS_KEY, amz_date, region, "s3")
@@ -155,7 +155,7 @@ class MiniS3:
                 with self.lock:
                     body = self.objects.get(call.path)
                 if body is None:
-                    from awsfake.faults import Fault
+                    from awsfake.errors import Fault
 
                     raise Fault("NoSuchKey", "The specified key does not exist.", 404, extras={"Key": call.path})
                 return Result(body, headers={"Content-Type": "application/octet-stream"})

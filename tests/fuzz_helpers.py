@@ -149,7 +149,7 @@ def _family_of(answer: Answer, records: list[Any]) -> str:
         if record.request_id and (
             record.request_id in answer.headers.values() or record.request_id.encode() in answer.body
         ):
-            return info_for(record.service).family
+            return info_for(record.service).family.name
     return "rest-xml"
 
 

@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 from werkzeug.datastructures import Headers
 
 from awsfake.accounts import Accounts
+from awsfake.catalog import info_for
+from awsfake.families.query import nest
 from awsfake.services import Call, Caller, Result, Service
 
 ACCOUNT = "123456789012"
@@ -46,8 +48,13 @@ def call(
         query or {},
         Headers(headers or {}),
         body,
-        params or {},
+        _as_decoded(service, params or {}),
     )
     if not action:
         made.action = service.route(made)
     return service.handle(made)
+
+
+def _as_decoded(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    """Query-family parameters as the family hands them over: flat wire names decoded into nested values."""
+    return nest(params) if info_for(service.name).family.name == "query" else params

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from endpoint_helpers import client, served
 
 from awsfake import DEFAULT_ACCESS_KEY_ID
+from awsfake.services import Call
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -49,6 +50,29 @@ def test_query_family_renders_maps_timestamps_and_no_result() -> None:
         assert sns.get_topic_attributes(TopicArn="arn:x")["Attributes"] == {"Owner": "123456789012", "Policy": "{}"}
         assert sns.delete_topic(TopicArn="arn:x")["ResponseMetadata"]["HTTPStatusCode"] == 200
         assert client(url, "sts").get_session_token()["Credentials"]["Expiration"] == expires
+
+
+def test_query_family_hands_services_nested_values() -> None:
+    """Lists (`member.N`), maps (`entry.N`) and structures arrive decoded, in the call and in the journal."""
+    seen: list[dict[str, object]] = []
+
+    def create_topic(call: Call) -> dict[str, str]:
+        seen.append(call.params)
+        return {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"}
+
+    with served() as (fake, url):
+        fake.stub("sns", "CreateTopic", handler=create_topic)
+        client(url, "sns").create_topic(
+            Name="t",
+            Attributes={"DisplayName": "Shown", "FifoTopic": "false"},
+            Tags=[{"Key": "team", "Value": "a"}, {"Key": "env", "Value": "b"}],
+        )
+        (record,) = fake.requests.filter(service="sns", action="CreateTopic")
+    (params,) = seen
+    assert params["Name"] == "t"
+    assert params["Attributes"] == {"DisplayName": "Shown", "FifoTopic": "false"}
+    assert params["Tags"] == [{"Key": "team", "Value": "a"}, {"Key": "env", "Value": "b"}]
+    assert record.params["Tags"] == params["Tags"]
 
 
 def _map(values: dict[str, str]) -> object:

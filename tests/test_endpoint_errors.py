@@ -96,6 +96,6 @@ def test_error_bodies_parse_with_botocore(endpoint: tuple[FakeAWS, str], service
 
 
 def _query_code(code: str | None) -> str | None:
-    from awsfake.protocols import SQS_QUERY_CODES
+    from awsfake.services.sqs.codes import QUERY_CODES
 
-    return SQS_QUERY_CODES.get(code or "", code)
+    return QUERY_CODES.get(code or "", code)

@@ -27,8 +27,8 @@ from awsclient.credentials import Credentials, reset_credentials, set_credential
 from awsclient.errors import header_and_response_to_exn
 from awsclient.transport import close_pools, max_attempts
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS, FakeIMDS
-from awsfake.faults import Fault
-from awsfake.incoming import DEFAULT_MAX_BODY
+from awsfake.errors import Fault
+from awsfake.request import DEFAULT_MAX_BODY
 from awsfake.services import Result
 
 pytestmark = pytest.mark.timeout(90)

@@ -163,7 +163,7 @@ def test_disabled_makes_no_request(imds: FakeIMDS, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "TRUE")
     with pytest.raises(CredentialsError, match="disabled"):
         credentials_from_ec2_instance()
-    assert imds.journal == []
+    assert list(imds.journal) == []
 
 
 def test_unreachable_fails_fast_naming_the_endpoint(imds: FakeIMDS) -> None:
@@ -414,9 +414,9 @@ def test_public_names() -> None:
     import awsclient.credentials
     import awsfake
     import awsfake.imds
-    import awsfake.instance
+    import awsfake.imds.instance
 
-    for module in (client, awsfake.imds, awsfake.instance):
+    for module in (client, awsfake.imds, awsfake.imds.instance):
         assert module.__all__ == sorted(module.__all__)
         assert all(hasattr(module, name) for name in module.__all__)
     assert "FakeIMDS" in awsfake.__all__

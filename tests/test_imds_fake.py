@@ -386,7 +386,7 @@ def test_journal_records_requests(imds: FakeIMDS, http: urllib3.PoolManager, run
     ]
     assert imds.credential_fetches == 2
     imds.reset()
-    assert imds.journal == [] and imds.credential_fetches == 0
+    assert list(imds.journal) == [] and imds.credential_fetches == 0
 
 
 def test_reprs_hide_secrets(imds: FakeIMDS, http: urllib3.PoolManager, running: RunningIMDS) -> None:

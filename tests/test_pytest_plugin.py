@@ -217,7 +217,7 @@ def test_loading_the_plugin_leaves_the_fake_unloaded() -> None:
 
     probe = (
         "import sys, awsfake.pytest_plugin;"
-        "print(sorted(m for m in ('awsfake.app', 'werkzeug', 'lxml') if m in sys.modules))"
+        "print(sorted(m for m in ('awsfake.endpoint', 'werkzeug', 'lxml') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

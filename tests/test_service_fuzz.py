@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from service_calls import call, new
 
-from awsfake.faults import Fault
+from awsfake.errors import Fault
 from awsfake.services import Result, Service
 from awsfake.services.s3 import S3
 from awsfake.services.sns import SNS

@@ -9,12 +9,12 @@ import pytest
 from freezegun import freeze_time
 from service_calls import OTHER, call, new
 
-from awsfake.faults import Fault
+from awsfake.errors import Fault
 from awsfake.services import Call
 from awsfake.services.s3 import S3
-from awsfake.services.s3_addressing import check_bucket_name, locate
-from awsfake.services.s3_headers import parse_copy_source, parse_range
-from awsfake.services.s3_listing import list_page
+from awsfake.services.s3.addressing import check_bucket_name, locate
+from awsfake.services.s3.headers import parse_copy_source, parse_range
+from awsfake.services.s3.listing import list_page
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from service_calls import OTHER, call, new
 
-from awsfake.faults import Fault
-from awsfake.services.sns import SNS, flat_map, message_attributes
-from awsfake.services.sns_delivery import check_filter_policy, matches
+from awsfake.errors import Fault
+from awsfake.families.query import nest
+from awsfake.services.sns import SNS, message_attributes, string_map
+from awsfake.services.sns.delivery import check_filter_policy, matches
 
 ARN = "arn:aws:sns:us-east-1:123456789012:"
 
@@ -37,16 +38,16 @@ def test_flat_parameters() -> None:
         "Attributes.entry.2.value": "{}",
         "Attributes.entry.4.key": "Skipped",
     }
-    assert flat_map(params, "Attributes", "key", "value") == {"DisplayName": "Shown", "Policy": "{}"}
+    assert string_map(nest(params), "Attributes") == {"DisplayName": "Shown", "Policy": "{}"}
     params = {
         "MessageAttributes.entry.1.Name": "n",
         "MessageAttributes.entry.1.Value.DataType": "Number",
         "MessageAttributes.entry.1.Value.StringValue": "5",
     }
-    assert message_attributes(params) == {"n": {"DataType": "Number", "StringValue": "5"}}
+    assert message_attributes(nest(params)) == {"n": {"DataType": "Number", "StringValue": "5"}}
     params["MessageAttributes.entry.1.Value.DataType"] = "Blob"
     with pytest.raises(Fault, match="ParameterValueInvalid"):
-        message_attributes(params)
+        message_attributes(nest(params))
 
 
 def test_create_topic_is_idempotent_per_account_and_region(sns: SNS) -> None:

@@ -11,9 +11,9 @@ import pytest
 from freezegun import freeze_time
 from service_calls import call, new
 
-from awsfake.faults import Fault
+from awsfake.errors import Fault
 from awsfake.services.sqs import SQS
-from awsfake.services.sqs_messages import attributes_md5
+from awsfake.services.sqs.messages import attributes_md5
 
 HOST = "localhost:4566"
 

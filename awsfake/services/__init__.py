@@ -1,8 +1,8 @@
 """The contract between the endpoint and its services.
 
 A service sees a verified `Call` (plain values) and returns a `Result` (plain values) or raises `Fault`; it never
-reads or writes a wire format and never checks a signature. `awsfake.protocols` turns `Result` and `Fault` into
-bytes in the service's protocol family.
+reads or writes a wire format and never checks a signature. The service's protocol family (`awsfake.families`)
+turns `Result` and `Fault` into bytes. Which services have an implementation is `awsfake.services.native`.
 
 Result trees are dicts (structures, key order kept), lists (rendered as repeated elements in REST-XML, as
 `<member>` items in the query family, as arrays in JSON), `Map` (key/value maps: `<entry><key/><value/></entry>`
@@ -17,12 +17,13 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from awsfake.faults import Fault
+from awsfake.doubles.redact import REDACTED, SECRET_NAMES
+from awsfake.errors import invalid_action
 
 if TYPE_CHECKING:
     from awsfake.accounts import Accounts
 
-__all__ = ["Call", "Caller", "Map", "Result", "Service"]
+__all__ = ["Call", "Caller", "Map", "Peers", "Result", "Service"]
 
 
 class Map(dict[str, Any]):
@@ -41,7 +42,8 @@ class Caller:
 
 @dataclass
 class Call:
-    """One verified request. `params` holds the query family's form fields or the JSON body, already decoded."""
+    """One verified request. `params` holds the parameters as plain nested values, whatever the wire format: the
+    JSON body, or the query family's fields decoded (`Tags.member.1.Key` -> `{"Tags": [{"Key": ...}]}`)."""
 
     service: str
     action: str
@@ -63,11 +65,12 @@ class Call:
         return "Call(" + ", ".join(f"{name}={value!r}" for name, value in shown.items()) + ")"
 
 
-_SECRET_NAMES = frozenset({"x-amz-security-token"})
-
-
 def _redacted(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: ("<redacted>" if k.lower() in _SECRET_NAMES else v) for k, v in mapping.items()}
+    return {k: (REDACTED if k.lower() in SECRET_NAMES else v) for k, v in mapping.items()}
+
+
+# How a service finds the other services of its endpoint: by name, None when the endpoint has none.
+Peers = Callable[[str], "Service | None"]
 
 
 @dataclass
@@ -85,13 +88,15 @@ class Service:
 
     `UpdateTopic` is handled by `update_topic(call)`. An action with no method is the family's unknown-operation
     error: the endpoint asks `operation(action)` and renders that error itself (`handle` keeps a query-style
-    fallback for direct callers). `accounts` is the endpoint's key registry (STS mints sessions in it).
+    fallback for direct callers). `accounts` is the endpoint's key registry (STS mints sessions in it); `peers`
+    finds the other services of the same endpoint (SNS delivering to SQS), None when there is none.
     """
 
     name: ClassVar[str]
 
-    def __init__(self, accounts: Accounts) -> None:
+    def __init__(self, accounts: Accounts, peers: Peers | None = None) -> None:
         self.accounts = accounts
+        self.peers: Peers = peers or _no_peers
         self.lock = threading.RLock()
         self.reset()
 
@@ -112,8 +117,12 @@ class Service:
     def handle(self, call: Call) -> Result:
         method = self.operation(call.action)
         if method is None:
-            raise Fault("InvalidAction", f"The action {call.action} is not valid for this web service.")
+            raise invalid_action(call.action)
         return method(call)
+
+
+def _no_peers(name: str) -> Service | None:
+    return None
 
 
 @lru_cache(maxsize=1024)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from awsfake.faults import Fault
+from awsfake.errors import Fault
 from awsfake.services import Call, Result, Service
 
 __all__ = ["STS"]

@@ -1,0 +1,97 @@
+"""Verifying SigV4 as AWS does: what was presented (`presented`, `post_policy`), the checks in AWS's order
+(`checks`), and the payload (`payload`, `chunked`). Each failure is the service's family's own denial.
+
+Canonicalisation is `awsclient.sigv4`'s, the signer's own: one source of truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from awsclient import sigv4
+from awsfake.accounts import Accounts, Identity
+from awsfake.auth import checks, payload, post_policy
+from awsfake.auth.checks import MAX_SKEW_SECONDS
+from awsfake.auth.presented import (
+    Credential,
+    Presented,
+    credential_text,
+    from_header,
+    from_query,
+    guess_info,
+    has_query_auth,
+)
+from awsfake.catalog import ServiceInfo
+from awsfake.request import Request
+
+__all__ = ["MAX_SKEW_SECONDS", "Verified", "guess_info", "presented_scope", "verify"]
+
+
+@dataclass
+class Verified:
+    """A request whose signature checked out: who signed it, for which service and region, and its payload."""
+
+    identity: Identity
+    info: ServiceInfo
+    region: str
+    body: bytes
+
+
+def verify(request: Request, accounts: Accounts, endpoint_region: str) -> Verified:
+    """Check the request's signature; raise the family's `Fault` (naming its service) on any failure."""
+    info = guess_info(request)
+    authorization = request.header("authorization")
+    if authorization is not None:
+        presented = from_header(request, authorization, info)
+    elif presented_query := _query_source(request, info):
+        presented = presented_query
+    else:
+        return _verify_form(request, accounts, endpoint_region)
+    checks.check_scope_date(presented)
+    checks.check_signed_headers(request, presented)
+    checks.check_region(presented, endpoint_region)
+    checks.check_time(presented)
+    identity = checks.check_identity(presented, accounts)
+    declared = payload.payload_hash(request, presented)
+    key = sigv4.signing_key(identity.secret_access_key, presented.date, presented.region, presented.service)
+    checks.check_signature(request, presented, identity, key, declared)
+    body = payload.payload(request, presented, key, declared)
+    return Verified(identity, presented.info, presented.region, body)
+
+
+def _query_source(request: Request, info: ServiceInfo) -> Presented | None:
+    if has_query_auth(request.raw_query):
+        return from_query(request, info)
+    if "AWSAccessKeyId=" in request.raw_query and "Signature=" in request.raw_query:
+        raise info.family.unsupported_algorithm(info, "AWS")  # a Signature Version 2 presigned URL
+    return None
+
+
+def _verify_form(request: Request, accounts: Accounts, endpoint_region: str) -> Verified:
+    """A browser POST upload to a service that takes one (S3): the signed policy in the form authenticates it."""
+    info = guess_info(request)
+    if not (info.signing.post_form and post_policy.is_form_request(request)):
+        raise info.family.deny(info, "missing")
+    upload = post_policy.parse_upload(request.path().strip("/"), request.header("content-type") or "", request.body)
+    presented = post_policy.presented(upload, info)
+    checks.check_region(presented, endpoint_region)
+    identity = checks.check_identity(presented, accounts)
+    key = sigv4.signing_key(identity.secret_access_key, presented.date, presented.region, presented.service)
+    checks.check_signature(request, presented, identity, key, "")
+    post_policy.check_policy(upload)
+    return Verified(identity, info, endpoint_region, request.body)
+
+
+def presented_scope(request: Request, endpoint_region: str) -> tuple[str, str]:
+    """The access key id and region a refused request named (key ids are not secret), for the journal."""
+    text = credential_text(request)
+    if text is not None:
+        credential = Credential.parse(text)
+        return (credential.access_key_id, credential.region) if len(credential.parts) > 1 else ("", "")
+    if post_policy.is_form_request(request):
+        try:
+            upload = post_policy.parse_upload("", request.header("content-type") or "", request.body)
+        except Exception:  # an unreadable form names no key
+            return "", endpoint_region
+        return Credential.parse(upload.fields.get("x-amz-credential", "")).access_key_id, endpoint_region
+    return "", ""

@@ -1,0 +1,209 @@
+"""The checks a presented signature goes through, in AWS's order; each failure is the family's denial.
+
+Comparisons of signatures and session tokens are constant-time. Secrets and session tokens never reach a message:
+the canonical request shown in a SignatureDoesNotMatch has the token replaced.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from urllib.parse import unquote
+
+from awsclient import sigv4
+from awsfake.accounts import Accounts, Identity
+from awsfake.auth.presented import Presented, parse_amz_date
+from awsfake.errors import Fault, redact
+from awsfake.request import Request
+
+__all__ = [
+    "MAX_SKEW_SECONDS",
+    "check_identity",
+    "check_region",
+    "check_scope_date",
+    "check_signature",
+    "check_signed_headers",
+    "check_time",
+    "tokens_match",
+]
+
+MAX_SKEW_SECONDS = 15 * 60
+
+
+def _deny(
+    presented: Presented, kind: str, *, detail: str = "", s3detail: str = "", extras: dict[str, str] | None = None
+) -> Fault:
+    info = presented.info
+    return info.family.deny(info, kind, detail=detail, s3detail=s3detail, extras=extras)
+
+
+def check_scope_date(presented: Presented) -> None:
+    if presented.date == presented.amz_date[:8]:
+        return
+    s3detail = "Invalid credential date. Date is not the same as X-Amz-Date."
+    raise _deny(
+        presented,
+        "query_params" if presented.presigned else "scope",
+        detail="Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+        f"'{presented.date}' != '{presented.amz_date[:8]}', from '{presented.amz_date}'.",
+        s3detail=s3detail if presented.presigned else f"The authorization header is malformed; {s3detail}",
+    )
+
+
+def check_signed_headers(request: Request, presented: Presented) -> None:
+    signed = set(presented.signed_headers)
+    if "host" not in signed:
+        raise _deny(
+            presented,
+            "unsigned_headers",
+            detail="'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+            extras={"HeadersNotSigned": "host"},
+        )
+    if presented.info.signing.amz_headers_signed and not presented.presigned:
+        unsigned = [name for name, _ in request.headers if name.startswith("x-amz-") and name not in signed]
+        if unsigned:
+            raise _deny(presented, "unsigned_headers", extras={"HeadersNotSigned": ", ".join(unsigned)})
+
+
+def check_region(presented: Presented, endpoint_region: str) -> None:
+    """A regional service (S3) answers only for its own region; others take the region from the scope."""
+    if not presented.info.signing.regional or presented.region == endpoint_region:
+        return
+    where = (
+        "Error parsing the X-Amz-Credential parameter"
+        if presented.presigned
+        else "The authorization header is malformed"
+    )
+    raise _deny(
+        presented,
+        "query_params" if presented.presigned else "incomplete",
+        s3detail=f"{where}; the region '{presented.region}' is wrong; expecting '{endpoint_region}'",
+        extras={"Region": endpoint_region},
+    )
+
+
+def check_time(presented: Presented) -> None:
+    now = time.time()
+    signed_at = parse_amz_date(presented.amz_date)
+    if presented.presigned:
+        _check_presigned_time(presented, signed_at, now)
+        return
+    if abs(signed_at - now) <= MAX_SKEW_SECONDS:
+        return
+    if signed_at < now:
+        detail = (
+            f"Signature expired: {presented.amz_date} is now earlier than {_amz(now - MAX_SKEW_SECONDS)} "
+            f"({_amz(now)} - 15 min.)"
+        )
+    else:
+        detail = _not_yet(presented, now)
+    extras = {
+        "RequestTime": presented.amz_date,
+        "ServerTime": _iso(now),
+        "MaxAllowedSkewMilliseconds": str(MAX_SKEW_SECONDS * 1000),
+    }
+    raise _deny(presented, "skewed", detail=detail, extras=extras)
+
+
+def _not_yet(presented: Presented, now: float) -> str:
+    return (
+        f"Signature not yet current: {presented.amz_date} is still later than {_amz(now + MAX_SKEW_SECONDS)} "
+        f"({_amz(now)} + 15 min.)"
+    )
+
+
+def _check_presigned_time(presented: Presented, signed_at: float, now: float) -> None:
+    if signed_at > now + MAX_SKEW_SECONDS:
+        raise _deny(presented, "presign_future", detail=_not_yet(presented, now))
+    if now > signed_at + presented.expires:
+        detail = (
+            f"Signature expired: {presented.amz_date} is now earlier than {_amz(now - presented.expires)} "
+            f"({_amz(now)} - {presented.expires} sec.)"
+        )
+        extras = {
+            "X-Amz-Expires": str(presented.expires),
+            "Expires": _iso(signed_at + presented.expires),
+            "ServerTime": _iso(now),
+        }
+        raise _deny(presented, "presign_expired", detail=detail, extras=extras)
+
+
+def check_identity(presented: Presented, accounts: Accounts) -> Identity:
+    """The key's identity: it must exist, carry exactly its session token, and not have expired."""
+    identity = accounts.get(presented.access_key_id)
+    if identity is None:
+        raise _deny(presented, "unknown_key", extras={"AWSAccessKeyId": presented.access_key_id})
+    if not tokens_match(identity.session_token, presented.token):
+        raise _deny(presented, "bad_token")
+    if identity.expired(time.time()):
+        raise _deny(presented, "expired_token")
+    return identity
+
+
+def tokens_match(expected: str | None, provided: str | None) -> bool:
+    if expected is None or provided is None:
+        return expected is None and provided is None
+    return hmac.compare_digest(expected.encode(), provided.encode())
+
+
+def check_signature(request: Request, presented: Presented, identity: Identity, key: bytes, payload_hash: str) -> None:
+    if presented.string_to_sign is not None:  # a POST form: the signature is over the policy itself
+        _check_policy_signature(presented, key)
+        return
+    query = _canonical_query_source(request.raw_query, presented.presigned)
+    canonical = sigv4.canonical_request(
+        request.method,
+        request.raw_path,
+        query,
+        request.headers,
+        presented.signed_headers,
+        payload_hash,
+        service=presented.service,
+    )
+    to_sign = sigv4.string_to_sign(presented.amz_date, presented.scope, canonical)
+    if _same(sigv4.signature(key, to_sign), presented.signature):
+        return
+    shown = redact(canonical, identity.session_token)
+    raise _deny(
+        presented,
+        "mismatch",
+        detail="\n\nThe Canonical String for this request should have been\n"
+        f"'{shown}'\n\nThe String-to-Sign should have been\n'{to_sign}'\n",
+        extras={
+            "AWSAccessKeyId": presented.access_key_id,
+            "StringToSign": to_sign,
+            "SignatureProvided": presented.signature,
+            "StringToSignBytes": _hex_bytes(to_sign),
+            "CanonicalRequest": shown,
+            "CanonicalRequestBytes": _hex_bytes(shown),
+        },
+    )
+
+
+def _check_policy_signature(presented: Presented, key: bytes) -> None:
+    policy = presented.string_to_sign or ""
+    if not _same(sigv4.signature(key, policy), presented.signature):
+        raise _deny(presented, "mismatch", extras={"AWSAccessKeyId": presented.access_key_id, "StringToSign": policy})
+
+
+def _same(expected: str, provided: str) -> bool:
+    return hmac.compare_digest(expected.encode(), provided.encode("utf-8", "replace"))
+
+
+def _canonical_query_source(raw_query: str, presigned: bool) -> str:
+    if not presigned:
+        return raw_query
+    pairs = sigv4.split_query(raw_query)
+    return "&".join(f"{k}={v}" for k, v in pairs if unquote(k) != "X-Amz-Signature")
+
+
+def _hex_bytes(text: str) -> str:
+    return " ".join(f"{b:02x}" for b in text.encode("utf-8"))
+
+
+def _amz(epoch: float) -> str:
+    return time.strftime(sigv4.AMZ_DATE_FORMAT, time.gmtime(epoch))
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

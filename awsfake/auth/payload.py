@@ -1,0 +1,75 @@
+"""The payload a signature covers, and the body the service sees.
+
+Services that sign their payload in a header (S3's `x-amz-content-sha256`, `Signing.payload_header`) must send
+it; it is checked against the body, or announces an aws-chunked body whose frames are decoded and verified here.
+Other services' payload hash is the body's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from awsclient import sigv4
+from awsfake.auth.chunked import STREAMING_MODES, ChunkSigner, decode
+from awsfake.auth.presented import Presented
+from awsfake.errors import Fault, invalid_argument, invalid_request, short_body
+from awsfake.request import Request
+
+__all__ = ["payload", "payload_hash"]
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def payload_hash(request: Request, presented: Presented) -> str:
+    """What the client signed as the payload: the declared x-amz-content-sha256, else the body's hash."""
+    declared = request.header("x-amz-content-sha256")
+    info = presented.info
+    if not info.signing.payload_header:
+        return declared or hashlib.sha256(request.body).hexdigest()
+    if presented.presigned:
+        return declared or sigv4.UNSIGNED_PAYLOAD
+    if declared is None:
+        raise invalid_request("Missing required header for this request: x-amz-content-sha256", info.name)
+    if declared == sigv4.UNSIGNED_PAYLOAD or declared in STREAMING_MODES or _HEX64.fullmatch(declared):
+        return declared
+    raise invalid_argument(
+        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.",
+        "x-amz-content-sha256",
+        declared,
+        info.name,
+    )
+
+
+def payload(request: Request, presented: Presented, key: bytes, declared_hash: str) -> bytes:
+    """The body the service sees: checked against the declared hash, aws-chunked frames removed."""
+    info = presented.info
+    if not info.signing.payload_header:
+        return request.body
+    if declared_hash in STREAMING_MODES:
+        return _decode_chunked(request, presented, key, declared_hash)
+    if _HEX64.fullmatch(declared_hash):
+        actual = hashlib.sha256(request.body).hexdigest()
+        if not hmac.compare_digest(actual, declared_hash):
+            raise Fault(
+                "XAmzContentSHA256Mismatch",
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                extras={"ClientComputedContentSHA256": declared_hash, "S3ComputedContentSHA256": actual},
+                service=info.name,
+            )
+    return request.body
+
+
+def _decode_chunked(request: Request, presented: Presented, key: bytes, mode: str) -> bytes:
+    signer = ChunkSigner(key, presented.amz_date, presented.scope, presented.signature)
+    try:
+        decoded = decode(request.body, mode, signer, request.header("x-amz-trailer"))
+    except Fault as fault:
+        raise fault.replace(service=presented.info.name) from None
+    declared = request.header("x-amz-decoded-content-length")
+    valid = declared is None or (declared.isascii() and declared.isdigit() and len(declared) < 20)
+    if not valid or (declared is not None and int(declared) != len(decoded.body)):
+        raise short_body().replace(service=presented.info.name)
+    return decoded.body

@@ -1,0 +1,294 @@
+"""What a request presents as its signature: an Authorization header, presigned-URL parameters, or (S3) a POST
+form signed with a policy. Each source is read into one `Presented`, which the checks then treat alike.
+
+The credential string (`AKID/DATE/REGION/SERVICE/aws4_request`) is parsed here, by `Credential.parse`, only.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from urllib.parse import unquote
+
+from awsclient import sigv4
+from awsfake.catalog import CATALOG, ServiceInfo, info_for
+from awsfake.errors import Fault
+from awsfake.request import Request
+
+__all__ = ["Credential", "Presented", "from_header", "from_query", "guess_info", "has_query_auth", "parse_amz_date"]
+
+_QUERY_AUTH = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
+_HEADER_CREDENTIAL = re.compile(r"Credential=([^,\s]*)")
+_EXPECTING = 'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
+
+# A request's date string repeats for a whole second across requests: parse each once (strptime is slow).
+parse_amz_date = lru_cache(maxsize=256)(sigv4.parse_amz_date)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A credential string split on `/`; parts a malformed string lacks are empty."""
+
+    parts: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Credential:
+        return cls(tuple(text.split("/")))
+
+    def part(self, index: int) -> str:
+        return self.parts[index] if index < len(self.parts) else ""
+
+    @property
+    def access_key_id(self) -> str:
+        return self.part(0)
+
+    @property
+    def region(self) -> str:
+        return self.part(2)
+
+    @property
+    def service(self) -> str:
+        return self.part(3)
+
+    @property
+    def well_formed(self) -> bool:
+        return len(self.parts) == 5 and all(self.parts)
+
+    def names_service(self) -> str:
+        """The service this credential is scoped to, when it has the five parts a scope has ("" otherwise)."""
+        return self.service if len(self.parts) == 5 else ""
+
+
+@dataclass
+class Presented:
+    """The signature as the client presented it."""
+
+    info: ServiceInfo
+    access_key_id: str
+    date: str
+    region: str
+    service: str
+    signed_headers: list[str]
+    signature: str
+    amz_date: str
+    presigned: bool
+    expires: int = 0
+    token: str | None = None
+    string_to_sign: str | None = None  # a POST form signs its policy, not a canonical request
+
+    @property
+    def scope(self) -> str:
+        return f"{self.date}/{self.region}/{self.service}/aws4_request"
+
+
+def credential_text(request: Request) -> str | None:
+    """The credential string a request names (Authorization header or X-Amz-Credential), as sent."""
+    authorization = request.header("authorization")
+    if authorization is not None:
+        match = _HEADER_CREDENTIAL.search(authorization)
+        return match.group(1) if match else None
+    if "X-Amz-Credential=" in request.raw_query:
+        return query_params(request.raw_query).get("X-Amz-Credential")
+    return None
+
+
+def guess_info(request: Request) -> ServiceInfo:
+    """The service a request is for: named by its credential scope, else guessed from its shape."""
+    text = credential_text(request)
+    if text is not None:
+        credential = Credential.parse(text)
+        if len(credential.parts) >= 5 and all(credential.parts[:4]):
+            return info_for(credential.service)
+    target = request.header("x-amz-target")
+    if target:
+        prefix = target.partition(".")[0]
+        return next((i for i in CATALOG.values() if i.target_prefix == prefix), info_for("dynamodb"))
+    host = request.host.split(".", 1)[0].lower()
+    if host in CATALOG:
+        return CATALOG[host]
+    if "Action=" in request.raw_query or (request.method == "POST" and b"Action=" in request.body[:4096]):
+        return info_for("sts")
+    return CATALOG["s3"]
+
+
+def has_query_auth(raw_query: str) -> bool:
+    return "X-Amz-Credential=" in raw_query or "X-Amz-Algorithm=" in raw_query
+
+
+def query_params(raw_query: str) -> dict[str, str]:
+    return {unquote(name): unquote(value) for name, value in sigv4.split_query(raw_query)}
+
+
+# ---------------------------------------------------------------- the Authorization header
+
+
+def from_header(request: Request, authorization: str, info: ServiceInfo) -> Presented:
+    algorithm, _, rest = authorization.strip().partition(" ")
+    if algorithm != sigv4.ALGORITHM:
+        raise info.family.unsupported_algorithm(info, algorithm)
+    fields = _auth_fields(rest, authorization, info)
+    credential = fields.get("Credential")
+    if credential is not None:
+        info = _info_from_credential(credential, info)
+    missing = [name for name in ("Credential", "Signature", "SignedHeaders") if name not in fields]
+    if missing or credential is None:
+        detail = " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
+        raise info.family.deny(
+            info,
+            "incomplete",
+            detail=f"{detail} Authorization={authorization}",
+            s3detail="The authorization header is malformed; the authorization header requires three components: "
+            "Credential, SignedHeaders, and Signature.",
+        )
+    return Presented(
+        info,
+        *scope_parts(credential, info, presigned=False),
+        fields["SignedHeaders"].split(";"),
+        fields["Signature"],
+        _header_date(request, info, authorization),
+        presigned=False,
+        token=request.header("x-amz-security-token"),
+    )
+
+
+def _auth_fields(rest: str, authorization: str, info: ServiceInfo) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for part in rest.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, equals, value = part.partition("=")
+        if not equals:
+            raise info.family.deny(
+                info,
+                "incomplete",
+                detail=f"'{part}' not a valid key=value pair (missing equal-sign) in Authorization header: "
+                f"'{authorization}'.",
+                s3detail=f'The authorization header is malformed; the authorization component "{part}" is malformed.',
+            )
+        fields[name.strip()] = value.strip()
+    return fields
+
+
+def _info_from_credential(credential: str, info: ServiceInfo) -> ServiceInfo:
+    service = Credential.parse(credential).names_service()
+    return info_for(service) if service else info
+
+
+def scope_parts(credential: str, info: ServiceInfo, *, presigned: bool) -> tuple[str, str, str, str]:
+    """(access key id, date, region, service) of a well-formed credential; the family's denial otherwise."""
+    parsed = Credential.parse(credential)
+    where = "Error parsing the X-Amz-Credential parameter" if presigned else "The authorization header is malformed"
+    kind = "query_params" if presigned else "incomplete"
+    if not parsed.well_formed:
+        raise info.family.deny(
+            info,
+            kind,
+            detail="Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term,"
+            f" got '{credential}'",
+            s3detail=f"{where}; the Credential is mal-formed; {_EXPECTING}",
+        )
+    access_key_id, date, region, service, terminator = parsed.parts
+    if terminator != "aws4_request":
+        raise info.family.deny(
+            info,
+            "query_params" if presigned else "scope",
+            detail=f"Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'.",
+            s3detail=f'{where}; incorrect terminal "{terminator}". This endpoint uses "aws4_request".',
+        )
+    return access_key_id, date, region, service
+
+
+def _header_date(request: Request, info: ServiceInfo, authorization: str) -> str:
+    value = request.header("x-amz-date") or request.header("date")
+    if value:
+        try:
+            parse_amz_date(value.strip())
+            return value.strip()
+        except ValueError:
+            pass
+        try:  # an HTTP-date: its instant in UTC, as the signer reads it; a year strftime can't write is no date
+            converted = time.strftime(sigv4.AMZ_DATE_FORMAT, time.gmtime(parsedate_to_datetime(value).timestamp()))
+            parse_amz_date(converted)
+            return converted
+        except (TypeError, ValueError, OverflowError, OSError):
+            pass
+    raise info.family.deny(
+        info,
+        "no_date",
+        detail="Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+        f"Authorization={authorization}",
+    )
+
+
+# ---------------------------------------------------------------- presigned URLs
+
+
+def from_query(request: Request, info: ServiceInfo) -> Presented:
+    params = query_params(request.raw_query)
+    if "X-Amz-Credential" in params:
+        info = _info_from_credential(params["X-Amz-Credential"], info)
+    _check_query_params(params, info)
+    return Presented(
+        info,
+        *scope_parts(params["X-Amz-Credential"], info, presigned=True),
+        params["X-Amz-SignedHeaders"].split(";"),
+        params["X-Amz-Signature"],
+        params["X-Amz-Date"],
+        presigned=True,
+        expires=int(params["X-Amz-Expires"].lstrip("0") or "0"),  # checked: a few significant digits
+        token=params.get("X-Amz-Security-Token"),
+    )
+
+
+def _check_query_params(params: dict[str, str], info: ServiceInfo) -> None:
+    required = (*_QUERY_AUTH, "X-Amz-Expires") if info.signing.presign_expires else _QUERY_AUTH
+    missing = [name for name in required if not params.get(name)]
+    if missing:
+        raise info.family.deny(
+            info,
+            "query_params",
+            detail=" ".join(f"AWS query-string parameters must include '{name}'." for name in missing)
+            + " Re-examine the query-string parameters.",
+            s3detail="Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+            "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+        )
+    if params["X-Amz-Algorithm"] != sigv4.ALGORITHM:
+        raise info.family.deny(
+            info,
+            "query_params",
+            detail=f"Unsupported AWS 'algorithm': '{params['X-Amz-Algorithm']}'.",
+            s3detail='X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"',
+        )
+    _check_expires(params.setdefault("X-Amz-Expires", str(sigv4.MAX_PRESIGN_EXPIRES)), info)
+    try:
+        parse_amz_date(params["X-Amz-Date"])
+    except ValueError:
+        raise info.family.deny(
+            info,
+            "query_params",
+            detail=f"Invalid X-Amz-Date '{params['X-Amz-Date']}'.",
+            s3detail="X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
+        ) from None
+
+
+def _check_expires(expires: str, info: ServiceInfo) -> None:
+    if not (expires.isascii() and expires.isdigit()):  # isdigit() alone takes "²", which int() refuses
+        raise _expires_denial(info, "X-Amz-Expires must be a number.", "X-Amz-Expires should be a number")
+    significant = expires.lstrip("0") or "0"  # int() refuses more than 4300 digits
+    seconds = int(significant) if len(significant) <= 19 else sigv4.MAX_PRESIGN_EXPIRES + 1
+    if seconds > sigv4.MAX_PRESIGN_EXPIRES:
+        week = (
+            "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less "
+            "than 604800 seconds"
+        )
+        raise _expires_denial(info, week, week)
+    if seconds < 1:
+        raise _expires_denial(info, "X-Amz-Expires must be non-negative", "X-Amz-Expires must be non-negative")
+
+
+def _expires_denial(info: ServiceInfo, detail: str, s3detail: str) -> Fault:
+    return info.family.deny(info, "query_params", detail=detail, s3detail=s3detail)

@@ -1,0 +1,195 @@
+"""What the pipeline needs from a protocol family (one wire format), and the pieces every family shares.
+
+A family turns a verified request into (operation, plain nested values), a `Result` or a `Fault` into a
+`Response`, and names its own answers to auth failures, unknown operations and oversized bodies. The pipeline
+asks the family and never looks at which family it has; adding a wire format is a new module with a `Family`
+subclass and a row in `families.FAMILIES`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from awsfake.errors import Fault, internal_error
+
+if TYPE_CHECKING:
+    from awsfake.request import Request
+    from awsfake.services import Call, Result, Service
+
+__all__ = ["DENIAL_KINDS", "Denial", "Family", "Response", "Spoken", "new_uuid_id", "xml_safe", "xml_text"]
+
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+# The kinds of authentication failure auth reports; each family answers every one of them.
+DENIAL_KINDS = frozenset(
+    {
+        "missing",  # no signature at all
+        "unknown_key",  # an access key id no account has
+        "bad_token",  # session token missing, extra or wrong
+        "expired_token",  # the session has expired
+        "mismatch",  # the signature is not the one we compute
+        "skewed",  # the signing time is more than 15 minutes off
+        "scope",  # the credential scope is wrong (terminator, date)
+        "incomplete",  # the Authorization header is malformed
+        "query_params",  # presigned-URL parameters missing or malformed
+        "no_date",  # no X-Amz-Date / Date header
+        "unsigned_headers",  # headers that must be signed are not
+        "presign_expired",  # a presigned URL used after its expiry
+        "presign_future",  # a presigned URL used before its signing time
+    }
+)
+
+
+class Spoken(Protocol):
+    """What a family reads of a service's catalogue row (`awsfake.catalog.ServiceInfo` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def target_prefix(self) -> str: ...
+
+    @property
+    def json_content_type(self) -> str: ...
+
+    @property
+    def query_errors(self) -> Mapping[str, str] | None: ...
+
+
+@dataclass(frozen=True)
+class Denial:
+    """One auth failure as a family reports it. `message` may hold `{detail}` (the query/JSON explanation) or
+    `{s3detail}` (S3's), filled by auth."""
+
+    code: str
+    status: int
+    message: str
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    request_id: str = ""
+    error_code: str | None = None
+
+
+class Family(ABC):
+    """One wire format. Instances are stateless; the service's catalogue row (`Spoken`) is passed in."""
+
+    name: ClassVar[str]
+    # kind (one of DENIAL_KINDS) -> the family's code, status and message
+    denials: ClassVar[Mapping[str, Denial]]
+    # whether denials carry S3's extra elements (AWSAccessKeyId, StringToSign, ...)
+    denial_extras: ClassVar[bool] = False
+
+    def denial(self, info: Spoken, kind: str) -> Denial:
+        """How this family reports `kind` of auth failure for `info`'s service."""
+        return self.denials[kind]
+
+    @abstractmethod
+    def new_request_id(self) -> str:
+        """A fresh request id in this family's shape."""
+
+    @abstractmethod
+    def operation(
+        self, info: Spoken, request: Request, call: Call, service: Service | None
+    ) -> tuple[str, dict[str, Any]]:
+        """(operation name, parameters as plain nested values) of a verified request; `call.body` is its payload."""
+
+    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
+        """Bytes are sent as they are; a result tree becomes the family's document."""
+        headers = list(result.headers.items())
+        if isinstance(result.body, (bytes, bytearray)):
+            body = bytes(result.body)
+        else:
+            body, content_type = self.document(info, action, result, request_id)
+            if content_type:
+                headers.append(("Content-Type", content_type))
+        return Response(result.status, [*headers, *self.id_headers(request_id)], body, request_id)
+
+    @abstractmethod
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        """A result tree as this family's body, and its content type (None: no body, no type)."""
+
+    def id_headers(self, request_id: str) -> list[tuple[str, str]]:
+        """The headers that carry the request id."""
+        return [("x-amzn-RequestId", request_id)]
+
+    @abstractmethod
+    def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response: ...
+
+    @abstractmethod
+    def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
+        """The family's answer to an operation the service does not have."""
+
+    @abstractmethod
+    def body_too_large(self, max_size: int) -> Fault:
+        """The family's answer to a body over the endpoint's limit."""
+
+    def unsupported_algorithm(self, info: Spoken, algorithm: str) -> Fault:
+        """An Authorization header with another scheme than SigV4 (SigV2, say)."""
+        return self.deny(info, "incomplete", detail=f"Unsupported AWS 'algorithm': '{algorithm}'")
+
+    def deny(
+        self,
+        info: Spoken,
+        kind: str,
+        *,
+        detail: str = "",
+        s3detail: str = "",
+        extras: dict[str, str] | None = None,
+    ) -> Fault:
+        """The `Fault` for `kind` of auth failure, tagged with its service so the pipeline renders it here."""
+        denial = self.denial(info, kind)
+        message = denial.message.replace("{detail}", detail).replace("{s3detail}", s3detail)
+        shown = extras if self.denial_extras else None
+        return Fault(denial.code, message, denial.status, extras=shown, service=info.name)
+
+    def internal_error(self) -> Fault:
+        return internal_error()
+
+    def answer(self, info: Spoken, fault: Fault) -> Response:
+        """Render `fault` with a fresh request id (the pipeline's one call for errors)."""
+        response = self.render_error(info, fault, self.new_request_id())
+        response.headers.extend(fault.headers.items())
+        response.error_code = fault.code
+        return response
+
+
+_ids = itertools.count(1)
+_ID_PREFIX = str(uuid.uuid4())[:24]
+
+
+def new_uuid_id() -> str:
+    """A UUID-shaped request id: a random prefix per process and a counter (cheap, unique)."""
+    return f"{_ID_PREFIX}{next(_ids):012x}"
+
+
+# Characters XML 1.0 cannot carry: C0 controls but tab, LF and CR; surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text XML 1.0 can carry. AWS writes such characters as references no XML 1.0 parser accepts (S3 keys: hence
+    `encoding-type=url`); here they become U+FFFD, so the document stays readable."""
+    return _NOT_XML.sub("\ufffd", text) if _NOT_XML.search(text) else text
+
+
+def xml_safe(fault: Fault) -> Fault:
+    """Messages may echo what the client sent (an Authorization header, say); what XML can't hold becomes U+FFFD."""
+    texts = [fault.code, fault.message, *fault.extras.values()]
+    if not any(_NOT_XML.search(text) for text in texts):
+        return fault
+    clean = {name: xml_text(value) for name, value in fault.extras.items()}
+    return fault.replace(message=xml_text(fault.message), extras=clean)

@@ -1,0 +1,48 @@
+"""EC2's own query dialect: requests parsed like the query family; results are `<XResponse><requestId/>…` (lists
+are `<item>`s); errors are `<Response><Errors><Error>` with `<RequestID>`; most auth failures are AuthFailure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+from lxml import etree
+
+from awsfake.families.base import Denial, Response, Spoken, xml_safe
+from awsfake.families.query import Query
+from awsfake.families.xml import document, fill, nsmap
+
+if TYPE_CHECKING:
+    from awsfake.errors import Fault
+    from awsfake.services import Result
+
+__all__ = ["Ec2"]
+
+_AUTH_FAILURE = Denial("AuthFailure", 401, "AWS was not able to validate the provided access credentials")
+_EXPIRED = Denial("RequestExpired", 400, "Request has expired.")
+_EXPIRY_KINDS = frozenset({"expired_token", "skewed", "presign_expired", "presign_future"})
+
+
+class Ec2(Query):
+    name = "ec2"
+    denials: ClassVar[Mapping[str, Denial]] = {
+        kind: _EXPIRED if kind in _EXPIRY_KINDS else _AUTH_FAILURE for kind in Query.denials
+    }
+
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        """A result tree as `<XResponse><requestId/>…` (lists are `<item>`s)."""
+        root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
+        etree.SubElement(root, "requestId").text = request_id
+        if result.body is not None:
+            fill(root, result.body, "item")
+        return document(root), "text/xml;charset=UTF-8"
+
+    def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
+        fault = xml_safe(fault)
+        root = etree.Element("Response")
+        error = etree.SubElement(etree.SubElement(root, "Errors"), "Error")
+        etree.SubElement(error, "Code").text = fault.code
+        etree.SubElement(error, "Message").text = fault.message
+        etree.SubElement(root, "RequestID").text = request_id
+        headers = [("Content-Type", "text/xml;charset=UTF-8"), *self.id_headers(request_id)]
+        return Response(fault.status, headers, document(root), request_id)

@@ -1,0 +1,91 @@
+"""The JSON family (DynamoDB, KMS, SQS, ...): `X-Amz-Target: Prefix.Operation` and a JSON object body; errors are
+`{"__type", "message"}`. A query-compatible service (`ServiceInfo.query_errors`, SQS) names its errors by their
+shape and also sends `x-amzn-query-error: Code;Sender` so SDKs report the query-era code; it reports auth failures
+as the query family does."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from awsfake.errors import Fault
+from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id
+from awsfake.families.query import QUERY_DENIALS
+from awsfake.families.xml import aware
+
+if TYPE_CHECKING:
+    from awsfake.request import Request
+    from awsfake.services import Call, Result, Service
+
+__all__ = ["Json"]
+
+# The query family's denials under the JSON protocol's names, all answered with 400.
+_JSON_CODES = {
+    "MissingAuthenticationToken": "MissingAuthenticationTokenException",
+    "InvalidClientTokenId": "UnrecognizedClientException",
+    "ExpiredToken": "ExpiredTokenException",
+    "SignatureDoesNotMatch": "InvalidSignatureException",
+    "IncompleteSignature": "IncompleteSignatureException",
+}
+
+
+class Json(Family):
+    name = "json"
+    denials: ClassVar[Mapping[str, Denial]] = {
+        kind: Denial(_JSON_CODES[denial.code], 400, denial.message) for kind, denial in QUERY_DENIALS.items()
+    }
+
+    def denial(self, info: Spoken, kind: str) -> Denial:
+        return QUERY_DENIALS[kind] if info.query_errors is not None else self.denials[kind]
+
+    def new_request_id(self) -> str:
+        return new_uuid_id()
+
+    def operation(
+        self, info: Spoken, request: Request, call: Call, service: Service | None
+    ) -> tuple[str, dict[str, Any]]:
+        """(operation, params); the target must carry the service's own prefix."""
+        prefix, dot, action = (request.header("x-amz-target") or "").partition(".")
+        if not dot or prefix != info.target_prefix or not action:
+            raise self.unknown_operation(info, action, request.method, "/")
+        if not call.body.strip():
+            return action, {}
+        try:
+            params = json.loads(call.body)
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
+            params = None
+        if not isinstance(params, dict):
+            raise Fault("SerializationException", "Start of structure or map found where not expected.")
+        return action, params
+
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        body = json.dumps({} if result.body is None else result.body, default=_json_default).encode()
+        return body, info.json_content_type
+
+    def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
+        headers = [("Content-Type", info.json_content_type), *self.id_headers(request_id)]
+        error_type = fault.code
+        if info.query_errors is not None:
+            query_code = info.query_errors.get(fault.code, fault.code)
+            shapes = {query: shape for shape, query in info.query_errors.items()}
+            error_type = f"com.amazonaws.{info.name}#{shapes.get(fault.code, fault.code)}"
+            headers.append(("x-amzn-query-error", f"{query_code};{'Sender' if fault.sender else 'Receiver'}"))
+        body = json.dumps({"__type": error_type, "message": fault.message}).encode()
+        return Response(fault.status, headers, body, request_id)
+
+    def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
+        return Fault("UnknownOperationException", "")
+
+    def body_too_large(self, max_size: int) -> Fault:
+        return Fault("RequestEntityTooLargeException", "Request body is too large", 413)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return aware(value).timestamp()
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"cannot render {type(value).__name__} in a JSON result")

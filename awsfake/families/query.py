@@ -1,0 +1,150 @@
+"""The query family (SNS, STS, IAM, ...): `Action` and fields from the form body or the query string; results are
+`<XResponse><XResult>…</XResult><ResponseMetadata>…` (lists are `<member>`s, maps `<entry><key/><value/>`);
+errors are `<ErrorResponse><Error><Type/><Code/><Message/>`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qsl
+
+from lxml import etree
+
+from awsfake.errors import Fault, invalid_action
+from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id, xml_safe
+from awsfake.families.xml import document, fill, nsmap
+
+if TYPE_CHECKING:
+    from awsfake.request import Request
+    from awsfake.services import Call, Result, Service
+
+__all__ = ["QUERY_DENIALS", "Query", "form_fields", "nest"]
+
+_INVALID_TOKEN = "The security token included in the request is invalid."
+_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key"
+    " and signing method. Consult the service documentation for details."
+)
+_SIGNATURE = Denial("SignatureDoesNotMatch", 403, "{detail}")
+_INCOMPLETE = Denial("IncompleteSignature", 400, "{detail}")
+
+QUERY_DENIALS = {
+    "missing": Denial("MissingAuthenticationToken", 403, "Request is missing Authentication Token"),
+    "unknown_key": Denial("InvalidClientTokenId", 403, _INVALID_TOKEN),
+    "bad_token": Denial("InvalidClientTokenId", 403, _INVALID_TOKEN),
+    "expired_token": Denial("ExpiredToken", 403, "The security token included in the request is expired"),
+    "mismatch": Denial("SignatureDoesNotMatch", 403, _MISMATCH + "{detail}"),
+    "skewed": _SIGNATURE,
+    "scope": _SIGNATURE,
+    "incomplete": _INCOMPLETE,
+    "query_params": _INCOMPLETE,
+    "no_date": _INCOMPLETE,
+    "unsigned_headers": _INCOMPLETE,
+    "presign_expired": _SIGNATURE,
+    "presign_future": _SIGNATURE,
+}
+
+
+def nest(fields: Mapping[str, str]) -> dict[str, Any]:
+    """Flat wire fields as plain nested values: `X.member.N` and `X.N` become lists, `X.entry.N.key/value` (or
+    `.Name/.Value`) dicts, other dotted names nested dicts. Numbering starts at 1 and stops at the first gap.
+
+    A name sent both as a value and as a prefix (`A=1&A.b=2`) keeps the structure; nothing here raises."""
+    tree: dict[str, Any] = {}
+    for name, value in fields.items():
+        *path, last = name.split(".")
+        node = tree
+        for part in path:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        if not isinstance(node.get(last), dict):
+            node[last] = value
+    return {name: _shape(value) for name, value in tree.items()}
+
+
+_MAP_KEYS = ("key", "Name", "Key")
+_MAP_VALUES = ("value", "Value")
+
+
+def _shape(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"entry"} and isinstance(node["entry"], dict):
+        return _entries(node["entry"])
+    if set(node) == {"member"} and isinstance(node["member"], dict):
+        return _numbered(node["member"])
+    if node and all(name.isdigit() for name in node):
+        return _numbered(node)
+    return {name: _shape(value) for name, value in node.items()}
+
+
+def _numbered(node: dict[str, Any]) -> list[Any]:
+    items: list[Any] = []
+    while str(len(items) + 1) in node:
+        items.append(_shape(node[str(len(items) + 1)]))
+    return items
+
+
+def _entries(node: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for entry in _numbered(node):
+        key = next((entry[k] for k in _MAP_KEYS if isinstance(entry, dict) and isinstance(entry.get(k), str)), None)
+        if key is None:
+            break
+        out[key] = next((entry[v] for v in _MAP_VALUES if v in entry), "")
+    return out
+
+
+def form_fields(request: Request, body: bytes) -> dict[str, str]:
+    """The query family's fields: a form-encoded POST body, else the URL's query string (last value wins)."""
+    content_type = request.header("content-type") or ""
+    if request.method == "POST" and content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        text = body.decode("latin-1")
+    else:
+        text = request.raw_query
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+class Query(Family):
+    name = "query"
+    denials: ClassVar[Mapping[str, Denial]] = QUERY_DENIALS
+
+    def new_request_id(self) -> str:
+        return new_uuid_id()
+
+    def operation(
+        self, info: Spoken, request: Request, call: Call, service: Service | None
+    ) -> tuple[str, dict[str, Any]]:
+        params = nest(form_fields(request, call.body))
+        action = params.get("Action", "")
+        if not action or not isinstance(action, str):
+            raise Fault("MissingAction", "Missing Action")
+        return action, params
+
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…`."""
+        root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
+        if result.body is not None:
+            fill(etree.SubElement(root, f"{action}Result"), result.body, "member")
+        metadata = etree.SubElement(root, "ResponseMetadata")
+        etree.SubElement(metadata, "RequestId").text = request_id
+        return document(root, declaration=False), "text/xml"
+
+    def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
+        fault = xml_safe(fault)
+        root = etree.Element("ErrorResponse", nsmap=nsmap(info.namespace))
+        error = etree.SubElement(root, "Error")
+        etree.SubElement(error, "Type").text = "Sender" if fault.sender else "Receiver"
+        etree.SubElement(error, "Code").text = fault.code
+        etree.SubElement(error, "Message").text = fault.message
+        etree.SubElement(root, "RequestId").text = request_id
+        headers = [("Content-Type", "text/xml"), *self.id_headers(request_id)]
+        return Response(fault.status, headers, document(root, declaration=False), request_id)
+
+    def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
+        return invalid_action(action)
+
+    def body_too_large(self, max_size: int) -> Fault:
+        return Fault("RequestEntityTooLarge", "Request body is too large", 413)

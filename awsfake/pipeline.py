@@ -1,0 +1,145 @@
+"""The one-way path of a request: bytes -> `request` -> `auth` -> stub or service -> family -> bytes, plus the
+journal record of what happened.
+
+The service's family (from the catalogue) does everything wire-shaped: parsing parameters, naming the operation,
+rendering the result or the error. Nothing here asks which family it has.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qs
+
+from awsfake import auth
+from awsfake.catalog import ServiceInfo, info_for
+from awsfake.doubles import redact
+from awsfake.doubles.journal import Record
+from awsfake.errors import Fault
+from awsfake.families import Response
+from awsfake.request import HeaderMap, Request, Unreadable, read_request
+from awsfake.services import Call, Caller, Result
+
+if TYPE_CHECKING:
+    from awsfake.accounts import Accounts
+    from awsfake.services import Service
+    from awsfake.stubs import Stubs
+
+__all__ = ["Endpoint", "Exchange", "record_of", "respond"]
+
+
+class Endpoint(Protocol):
+    """What the pipeline reads of the endpoint it runs for (`awsfake.endpoint.FakeAWS`)."""
+
+    region: str
+    max_body_size: int
+    accounts: Accounts
+    stubs: Stubs
+
+    def service(self, name: str) -> Service | None: ...
+
+
+@dataclass
+class Exchange:
+    """What one request has revealed so far, for the answer and the journal."""
+
+    started: float = field(default_factory=time.time)
+    info: ServiceInfo = field(default_factory=lambda: info_for("s3"))
+    request: Request | None = None
+    region: str = ""
+    action: str = ""
+    access_key_id: str = ""
+    verified: bool = False
+    params: Mapping[str, Any] = field(default_factory=dict)
+    drop: bool = False  # a stub asked for the connection to be cut mid-answer
+
+    def error(self, fault: Fault) -> Response:
+        """`fault` in the family of the service it names, else of the service this exchange is for."""
+        info = info_for(fault.service) if fault.service else self.info
+        return info.family.answer(info, fault)
+
+
+def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Response:
+    """The answer to one request; every failure AWS would report is rendered here, in the service's family."""
+    try:
+        request = read_request(environ, fake.max_body_size)
+    except Unreadable as unreadable:
+        exchange.request = unreadable.request
+        exchange.info = auth.guess_info(unreadable.request)
+        family = exchange.info.family
+        return exchange.error(unreadable.fault or family.body_too_large(unreadable.max_body or 0))
+    exchange.request = request
+    try:
+        verified = auth.verify(request, fake.accounts, fake.region)
+    except Fault as fault:
+        exchange.info = info_for(fault.service) if fault.service else auth.guess_info(request)
+        exchange.access_key_id, exchange.region = auth.presented_scope(request, fake.region)
+        return exchange.error(fault)
+    identity = verified.identity
+    exchange.info, exchange.region, exchange.verified = verified.info, verified.region, True
+    exchange.access_key_id = identity.access_key_id
+    try:
+        call = _call(fake, request, verified, exchange)
+        result = _dispatch(fake, call, exchange)
+    except Fault as fault:
+        return exchange.error(fault)
+    family = exchange.info.family
+    return family.render_result(exchange.info, exchange.action, result, family.new_request_id())
+
+
+def _call(fake: Endpoint, request: Request, verified: auth.Verified, exchange: Exchange) -> Call:
+    """The service's view of the request: plain values, the operation and its parameters parsed by the family."""
+    identity = verified.identity
+    info = verified.info
+    call = Call(
+        service=info.name,
+        action="",
+        region=verified.region,
+        caller=Caller(identity.access_key_id, identity.account_id, identity.arn, identity.user_id),
+        method=request.method,
+        host=request.host,
+        path=request.path(),
+        query=parse_qs(request.raw_query, keep_blank_values=True),
+        headers=HeaderMap(request.headers),
+        body=verified.body,
+    )
+    call.action, call.params = info.family.operation(info, request, call, fake.service(info.name))
+    exchange.action, exchange.params = call.action, call.params
+    return call
+
+
+def _dispatch(fake: Endpoint, call: Call, exchange: Exchange) -> Result:
+    stub = fake.stubs.take(call.service, call.action)
+    if stub is not None:
+        stub.calls.append(call)
+        exchange.drop = stub.drop
+        return stub.answer(call)
+    service = fake.service(call.service)
+    operation = service.operation(call.action) if service else None
+    if operation is None:
+        raise exchange.info.family.unknown_operation(exchange.info, call.action, call.method, call.path)
+    return operation(call)
+
+
+def record_of(exchange: Exchange, response: Response) -> Record:
+    """The journal's record of one exchange (secrets redacted, the body cut to its first 64 KiB: `doubles.redact`)."""
+    request = exchange.request
+    return Record(
+        method=request.method if request else "",
+        path=request.raw_path if request else "",
+        service=exchange.info.name,
+        region=exchange.region,
+        action=exchange.action,
+        access_key_id=exchange.access_key_id,
+        verified=exchange.verified,
+        status=response.status,
+        error=response.error_code,
+        connection_id=request.connection_id if request else None,
+        request_id=response.request_id,
+        time=exchange.started,
+        params=redact.mapping(exchange.params),
+        headers=redact.headers(request.headers) if request else (),
+        body=redact.body(request.body, request.headers, request.raw_query) if request else b"",
+    )

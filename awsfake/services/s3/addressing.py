@@ -1,0 +1,117 @@
+"""Which bucket, key and action an S3 request addresses: virtual-hosted or path style, method and subresources.
+
+Virtual-hosted style puts the bucket in the host: `bucket.localhost:PORT` (RFC 6761 loopback names) or
+`bucket.s3[.REGION].amazonaws.com`; any other host is path style, `/bucket/key`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+
+from awsfake.errors import Fault
+from awsfake.services.s3.model import first
+
+__all__ = ["action_for", "check_bucket_name", "locate", "virtual_bucket"]
+
+
+# Subresources we answer; any other subresource in the query is NotImplemented rather than silently ignored.
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+_VIRTUAL_AWS_HOST = re.compile(r"^(?P<bucket>.+)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com$")
+
+_SUBRESOURCES = frozenset(
+    {
+        *("acl", "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory", "lifecycle"),
+        *("logging", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus"),
+        *("publicAccessBlock", "replication", "requestPayment", "restore", "retention", "legal-hold", "select"),
+        *("tagging", "torrent", "versioning", "versions", "website", "attributes"),
+    }
+)
+
+
+_TAGGING = {"GET": "GetObjectTagging", "PUT": "PutObjectTagging", "DELETE": "DeleteObjectTagging"}
+
+
+def action_for(method: str, host: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str]) -> str:
+    """The S3 action a request names; NotImplemented for subresources we do not emulate."""
+    bucket, key = locate(host, path)
+    method = method.upper()
+    if not bucket:
+        return "ListBuckets" if method == "GET" else "MethodNotAllowed"
+    if key is not None and "tagging" in query:
+        return _TAGGING.get(method, "MethodNotAllowed")
+    if any(name in _SUBRESOURCES for name in query):
+        return "NotImplemented"
+    if key is None:
+        return _bucket_action(method, query)
+    return _object_action(method, query, headers)
+
+
+def locate(host: str, path: str) -> tuple[str, str | None]:
+    """(bucket, key) addressed by a request; key is None for bucket-level requests, bucket "" for the service."""
+    bucket = virtual_bucket(host)
+    if bucket is not None:
+        key = path[1:] if path.startswith("/") else path
+        return bucket, key or None
+    rest = path[1:] if path.startswith("/") else path
+    name, slash, key = rest.partition("/")
+    return name, (key or None) if slash else None
+
+
+def virtual_bucket(host: str) -> str | None:
+    """The bucket named by a virtual-hosted style Host header, or None for path style."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.lower().rstrip(".")
+    if name.endswith(".localhost"):
+        return name[: -len(".localhost")] or None
+    match = _VIRTUAL_AWS_HOST.match(name)
+    return match.group("bucket") if match else None
+
+
+def _bucket_action(method: str, query: Mapping[str, list[str]]) -> str:
+    if method == "GET":
+        if "location" in query:
+            return "GetBucketLocation"
+        if "uploads" in query:
+            return "ListMultipartUploads"
+        return "ListObjectsV2" if first(query, "list-type") == "2" else "ListObjects"
+    if method == "POST" and "delete" in query:
+        return "DeleteObjects"
+    actions = {"PUT": "CreateBucket", "HEAD": "HeadBucket", "DELETE": "DeleteBucket"}
+    return actions.get(method, "MethodNotAllowed")
+
+
+def _object_action(method: str, query: Mapping[str, list[str]], headers: Mapping[str, str]) -> str:
+    multipart = "uploadId" in query
+    if method == "PUT":
+        if multipart:
+            return "UploadPartCopy" if "x-amz-copy-source" in headers else "UploadPart"
+        return "CopyObject" if "x-amz-copy-source" in headers else "PutObject"
+    if method == "POST":
+        if "uploads" in query:
+            return "CreateMultipartUpload"
+        return "CompleteMultipartUpload" if multipart else "MethodNotAllowed"
+    if method == "GET":
+        return "ListParts" if multipart else "GetObject"
+    if method == "DELETE":
+        return "AbortMultipartUpload" if multipart else "DeleteObject"
+    return "HeadObject" if method == "HEAD" else "MethodNotAllowed"
+
+
+def check_bucket_name(name: str) -> None:
+    """AWS's general-purpose bucket naming rules; raises InvalidBucketName."""
+    valid = bool(_BUCKET_NAME.match(name)) and ".." not in name
+    valid = valid and not _is_ip(name) and not name.startswith(("xn--", "sthree-"))
+    valid = valid and not name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3"))
+    if not valid:
+        raise Fault("InvalidBucketName", "The specified bucket is not valid.", extras={"BucketName": name})
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        return False
+    return True

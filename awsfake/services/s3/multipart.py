@@ -1,0 +1,237 @@
+"""S3's multipart uploads: create, upload parts (or copy them), list, complete (the parts assembled and checked)
+and abort. A mixin of `S3`: the methods use its lock, its uploads and its bucket and object lookups."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from typing import Any
+from urllib.parse import quote
+
+from awsfake.errors import Fault
+from awsfake.services import Call, Result
+from awsfake.services.s3.bodies import parse_complete
+from awsfake.services.s3.headers import (
+    check_content_md5,
+    check_copy_conditions,
+    check_write_conditions,
+    copy_range,
+    header_tags,
+    object_fields,
+)
+from awsfake.services.s3.model import Bucket, S3Object, Upload, argument, big_int, etag_of, first, now, owner_of
+
+__all__ = ["MIN_PART_SIZE", "MultipartUploads", "assemble"]
+
+MIN_PART_SIZE = 5 * 1024 * 1024
+
+
+class MultipartUploads:
+    """The multipart operations; `S3` provides the state and lookups declared here."""
+
+    lock: threading.RLock
+    uploads: dict[str, Upload]
+
+    def _bucket(self, call: Call) -> Bucket:
+        raise NotImplementedError
+
+    def _object_address(self, call: Call) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def _copy_source(self, call: Call) -> S3Object:
+        raise NotImplementedError
+
+    def create_multipart_upload(self, call: Call) -> Result:
+        bucket_name, key = self._object_address(call)
+        content_type, metadata, headers = object_fields(call.headers)
+        upload = Upload(secrets.token_urlsafe(48), bucket_name, key, content_type, metadata, headers, now())
+        upload.tags = header_tags(call.headers)
+        with self.lock:
+            self._bucket(call)
+            self.uploads[upload.upload_id] = upload
+        return Result(
+            {"Bucket": bucket_name, "Key": key, "UploadId": upload.upload_id}, root="InitiateMultipartUploadResult"
+        )
+
+    def list_multipart_uploads(self, call: Call) -> Result:
+        prefix = first(call.query, "prefix") or ""
+        limit = _max_uploads(first(call.query, "max-uploads"))
+        key_marker = first(call.query, "key-marker") or ""
+        id_marker = first(call.query, "upload-id-marker") or ""
+        with self.lock:
+            bucket = self._bucket(call)
+            uploads = sorted(
+                (u for u in self.uploads.values() if u.bucket == bucket.name and u.key.startswith(prefix)),
+                key=lambda u: (u.key, u.initiated, u.upload_id),
+            )
+        uploads = _after_markers(uploads, key_marker, id_marker)
+        page = uploads[:limit]
+        owner = owner_of(bucket.owner)
+        body: dict[str, Any] = {
+            "Bucket": bucket.name,
+            "KeyMarker": key_marker,
+            "UploadIdMarker": id_marker,
+        }
+        if len(uploads) > len(page):
+            body["NextKeyMarker"], body["NextUploadIdMarker"] = page[-1].key, page[-1].upload_id
+        body.update({"Prefix": prefix, "MaxUploads": limit, "IsTruncated": len(uploads) > len(page)})
+        body["Upload"] = [
+            {
+                "UploadId": u.upload_id,
+                "Key": u.key,
+                "Initiated": u.initiated,
+                "StorageClass": "STANDARD",
+                "Owner": owner,
+                "Initiator": owner,
+            }
+            for u in page
+        ]
+        return Result(body, root="ListMultipartUploadsResult")
+
+    def upload_part(self, call: Call) -> Result:
+        number = _part_number(first(call.query, "partNumber"))
+        check_content_md5(call.headers, call.body)
+        etag = etag_of(call.body)
+        with self.lock:
+            upload = self._upload(call)
+            upload.parts[number] = (etag, call.body)
+        return Result(None, headers={"ETag": etag})
+
+    def upload_part_copy(self, call: Call) -> Result:
+        number = _part_number(first(call.query, "partNumber"))
+        source = self._copy_source(call)
+        check_copy_conditions(call.headers, source)
+        first_byte, last_byte = copy_range(call.headers.get("x-amz-copy-source-range"), source.size)
+        data = source.data[first_byte : last_byte + 1]
+        etag = etag_of(data)
+        with self.lock:
+            upload = self._upload(call)
+            upload.parts[number] = (etag, data)
+        return Result({"ETag": etag, "LastModified": now()}, root="CopyPartResult")
+
+    def complete_multipart_upload(self, call: Call) -> Result:
+        requested = parse_complete(call.body)
+        with self.lock:
+            upload = self._upload(call)
+            check_write_conditions(call.headers, self._bucket(call).objects.get(upload.key), upload.key)
+            data = assemble(upload, requested)
+            digest = hashlib.md5(b"".join(bytes.fromhex(upload.parts[n][0].strip('"')) for n, _ in requested))
+            etag = f'"{digest.hexdigest()}-{len(requested)}"'
+            obj = S3Object(upload.key, data, etag, now(), upload.content_type, upload.metadata, upload.headers)
+            obj.tags = dict(upload.tags)
+            self._bucket(call).objects[upload.key] = obj
+            del self.uploads[upload.upload_id]
+        location = f"http://{call.host}/{quote(upload.bucket)}/{quote(upload.key)}"
+        body = {"Location": location, "Bucket": upload.bucket, "Key": upload.key, "ETag": etag}
+        return Result(body, root="CompleteMultipartUploadResult")
+
+    def abort_multipart_upload(self, call: Call) -> Result:
+        with self.lock:
+            upload = self._upload(call)
+            del self.uploads[upload.upload_id]
+        return Result(None, status=204)
+
+    def list_parts(self, call: Call) -> Result:
+        with self.lock:
+            upload = self._upload(call)
+            parts = [
+                {"PartNumber": n, "LastModified": upload.initiated, "ETag": etag, "Size": len(data)}
+                for n, (etag, data) in sorted(upload.parts.items())
+            ]
+        body = {
+            "Bucket": upload.bucket,
+            "Key": upload.key,
+            "UploadId": upload.upload_id,
+            "StorageClass": "STANDARD",
+            "IsTruncated": False,
+            "Part": parts,
+        }
+        return Result(body, root="ListPartsResult")
+
+    def _upload(self, call: Call) -> Upload:
+        upload_id = first(call.query, "uploadId") or ""
+        bucket, key = self._object_address(call)
+        with self.lock:
+            self._bucket(call)
+            upload = self.uploads.get(upload_id)
+        if upload is None or upload.bucket != bucket or upload.key != key:
+            raise Fault(
+                "NoSuchUpload",
+                "The specified upload does not exist. The upload ID may be invalid, or the upload may have been "
+                "aborted or completed.",
+                404,
+                extras={"UploadId": upload_id},
+            )
+        return upload
+
+
+def _max_uploads(raw: str | None) -> int:
+    if raw is None:
+        return 1000
+    if not (raw.isascii() and raw.isdigit()):
+        raise Fault(
+            "InvalidArgument",
+            "Provided max-uploads not an integer or within integer range",
+            extras=argument("max-uploads", raw),
+        )
+    return max(min(big_int(raw), 1000), 1)
+
+
+def _after_markers(uploads: list[Upload], key_marker: str, id_marker: str) -> list[Upload]:
+    """Uploads after the key marker; with an upload-id marker, after that upload of the marker key."""
+    if not key_marker:
+        return uploads
+    if id_marker:
+        index = next((i for i, u in enumerate(uploads) if u.upload_id == id_marker and u.key == key_marker), None)
+        if index is not None:
+            return uploads[index + 1 :]
+    return [u for u in uploads if u.key > key_marker]
+
+
+def _part_number(raw: str | None) -> int:
+    try:
+        number = int(raw or "")
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 10000:
+        raise Fault(
+            "InvalidArgument",
+            "Part number must be an integer between 1 and 10000, inclusive",
+            extras=argument("partNumber", raw or ""),
+        )
+    return number
+
+
+def assemble(upload: Upload, requested: list[tuple[int, str]]) -> bytes:
+    """The object's bytes from the listed parts: ascending, uploaded with matching ETags, all but the last ≥5 MiB."""
+    numbers = [n for n, _ in requested]
+    if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
+        raise Fault(
+            "InvalidPartOrder",
+            "The list of parts was not in ascending order. Parts must be ordered by part number.",
+            extras={"UploadId": upload.upload_id},
+        )
+    chunks = []
+    for index, (number, etag) in enumerate(requested):
+        stored = upload.parts.get(number)
+        if stored is None or stored[0].strip('"') != etag:
+            raise Fault(
+                "InvalidPart",
+                "One or more of the specified parts could not be found.  The part may not have been uploaded, or "
+                "the specified entity tag may not match the part's entity tag.",
+                extras={"UploadId": upload.upload_id, "PartNumber": str(number), "ETag": etag},
+            )
+        if index < len(requested) - 1 and len(stored[1]) < MIN_PART_SIZE:
+            raise Fault(
+                "EntityTooSmall",
+                "Your proposed upload is smaller than the minimum allowed size",
+                extras={
+                    "ProposedSize": str(len(stored[1])),
+                    "MinSizeAllowed": str(MIN_PART_SIZE),
+                    "PartNumber": str(number),
+                    "ETag": etag,
+                },
+            )
+        chunks.append(stored[1])
+    return b"".join(chunks)

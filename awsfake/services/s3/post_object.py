@@ -1,0 +1,68 @@
+"""S3's PostObject: a browser upload (the form was verified by `awsfake.auth.post_policy`) stored as PutObject
+would store it, answered as S3 answers a form: a redirect, a PostResponse document, or an empty 200/204."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import quote, urlencode
+
+from awsfake.auth.post_policy import PostUpload, is_post_upload, parse_upload
+from awsfake.request import HeaderMap
+from awsfake.services import Call, Result
+
+__all__ = ["answer", "is_browser_upload", "store_call", "upload_of"]
+
+# Form fields that become object headers (besides x-amz-meta-*).
+_OBJECT_FIELDS = (
+    "content-type",
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "expires",
+    "x-amz-storage-class",
+    "x-amz-tagging",
+    "x-amz-website-redirect-location",
+    "x-amz-server-side-encryption",
+    "x-amz-acl",
+)
+
+
+def is_browser_upload(call: Call) -> bool:
+    has_auth = "authorization" in call.headers or "X-Amz-Credential" in call.query
+    return is_post_upload(call.method, call.path, call.headers.get("content-type") or "", has_auth)
+
+
+def upload_of(call: Call) -> PostUpload:
+    return parse_upload(call.path.strip("/"), call.headers.get("content-type") or "", call.body)
+
+
+def store_call(call: Call, upload: PostUpload) -> Call:
+    """The PutObject call the form amounts to: its file as the body, its fields as object headers."""
+    headers = HeaderMap([("host", call.host), *_object_headers(upload)])
+    path = f"/{upload.bucket}/{upload.key}"
+    return replace(call, action="PutObject", method="PUT", path=path, query={}, headers=headers, body=upload.file)
+
+
+def _object_headers(upload: PostUpload) -> list[tuple[str, str]]:
+    """The PutObject headers the form asks for: Content-Type (S3's default if absent), metadata and the like."""
+    fields = upload.fields
+    headers = [("content-type", fields.get("content-type") or "binary/octet-stream")]
+    headers += [(name, fields[name]) for name in _OBJECT_FIELDS[1:] if fields.get(name)]
+    headers += [(name, value) for name, value in fields.items() if name.startswith("x-amz-meta-")]
+    return headers
+
+
+def answer(upload: PostUpload, etag: str, host: str) -> Result:
+    """S3's reply: a 303 to `success_action_redirect`, else 200 / 201 (with a PostResponse) / 204 as asked."""
+    location = f"http://{host}/{quote(upload.bucket)}/{quote(upload.key)}"
+    headers = {"ETag": etag, "Location": location}
+    redirect = upload.fields.get("success_action_redirect") or upload.fields.get("redirect")
+    if redirect:
+        query = urlencode({"bucket": upload.bucket, "key": upload.key, "etag": etag})
+        headers["Location"] = f"{redirect}{'&' if '?' in redirect else '?'}{query}"
+        return Result(status=303, headers=headers)
+    status = upload.fields.get("success_action_status", "204")
+    if status == "201":
+        body = {"Location": location, "Bucket": upload.bucket, "Key": upload.key, "ETag": etag}
+        return Result(body, root="PostResponse", status=201, headers=headers)
+    return Result(status=200 if status == "200" else 204, headers=headers)

@@ -1,0 +1,230 @@
+"""SQS's message operations: send (one or a batch), receive (with long polling and dead-letter redrive), delete,
+change visibility, and delivery from SNS. A mixin of `SQS`: the methods use its lock, its queues, its arrival
+condition and its queue lookup."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from awsfake.errors import Fault
+from awsfake.services import Call, Result
+from awsfake.services.sqs.attributes import (
+    redrive_policy,
+)
+from awsfake.services.sqs.messages import (
+    check_body,
+    message_attributes,
+    received,
+    sent,
+    wanted,
+)
+from awsfake.services.sqs.params import (
+    arn_key,
+    batch_entries,
+    batch_failure,
+    expire_dedup,
+    expire_messages,
+    fifo_ids,
+    int_param,
+    make_handle,
+    parse_handle,
+    required,
+    string_list,
+)
+from awsfake.services.sqs.queue import Message, Queue
+
+__all__ = ["POLL_SLICE", "Messaging"]
+
+POLL_SLICE = 0.05
+
+
+class Messaging:
+    """The message operations; `SQS` provides the state and the lookup declared here."""
+
+    lock: threading.RLock
+    queues: dict[tuple[str, str, str], Queue]
+    max_wait_seconds: float
+    _arrival: threading.Condition
+
+    def _queue(self, call: Call) -> Queue:
+        raise NotImplementedError
+
+    def send_message(self, call: Call) -> Result:
+        with self.lock:
+            queue = self._queue(call)
+            message = self._enqueue(queue, call.params, call.caller.account_id)
+        return Result(sent(message))
+
+    def send_message_batch(self, call: Call) -> Result:
+        return self._batch(call, lambda queue, entry: sent(self._enqueue(queue, entry, call.caller.account_id)))
+
+    def receive_message(self, call: Call) -> Result:
+        params = call.params
+        count = int_param(params, "MaxNumberOfMessages", 1, 1, 10, reason="Must be between 1 and 10, if provided.")
+        wait = int_param(params, "WaitTimeSeconds", -1, 0, 20, reason="Must be >= 0 and <= 20, if provided.")
+        timeout = int_param(params, "VisibilityTimeout", -1, 0, 43200)
+        system = wanted(params.get("MessageSystemAttributeNames"), params.get("AttributeNames"))
+        custom = string_list(params.get("MessageAttributeNames"), "MessageAttributeNames")
+        with self.lock:
+            queue = self._queue(call)
+            if wait < 0:
+                wait = int(queue.attributes["ReceiveMessageWaitTimeSeconds"])
+            if timeout < 0:
+                timeout = int(queue.attributes["VisibilityTimeout"])
+            taken = self._take(queue, count, timeout)
+            slices = int(min(wait, self.max_wait_seconds) / POLL_SLICE)
+            while not taken and slices > 0:
+                self._arrival.wait(POLL_SLICE)
+                slices -= 1
+                taken = self._take(queue, count, timeout)
+            if not taken:
+                return Result({})
+            return Result({"Messages": [received(m, system, custom) for m in taken]})
+
+    def delete_message(self, call: Call) -> Result:
+        handle = required(call.params, "ReceiptHandle")
+        with self.lock:
+            queue = self._queue(call)
+            self._delete(queue, handle)
+        return Result({})
+
+    def delete_message_batch(self, call: Call) -> Result:
+        def delete(queue: Queue, entry: dict[str, Any]) -> dict[str, Any]:
+            self._delete(queue, str(entry.get("ReceiptHandle") or ""))
+            return {}
+
+        return self._batch(call, delete)
+
+    def _batch(self, call: Call, each: Callable[[Queue, dict[str, Any]], dict[str, Any]]) -> Result:
+        """A batch operation: `each` entry in order, under the lock; an entry's fault fails only that entry."""
+        entries = batch_entries(call.params)
+        successful, failed = [], []
+        with self.lock:
+            queue = self._queue(call)
+            for entry in entries:
+                try:
+                    done = each(queue, entry)
+                except Fault as fault:
+                    failed.append(batch_failure(entry["Id"], fault))
+                else:
+                    successful.append({"Id": entry["Id"], **done})
+        return Result({"Successful": successful, "Failed": failed})
+
+    def change_message_visibility(self, call: Call) -> Result:
+        handle = required(call.params, "ReceiptHandle")
+        timeout = int_param(call.params, "VisibilityTimeout", 0, 0, 43200)
+        now = time.time()
+        with self.lock:
+            queue = self._queue(call)
+            message_id = parse_handle(handle, queue)
+            message = next((m for m in queue.messages if m.message_id == message_id), None)
+            if message is None or message.receipt_handle != handle or message.visible_at <= now:
+                raise Fault(
+                    "InvalidParameterValue",
+                    f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is "
+                    "not available for visibility timeout change.",
+                )
+            message.visible_at = now + timeout
+        return Result({})
+
+    def deliver(
+        self,
+        queue_arn: str,
+        body: str,
+        attributes: dict[str, dict[str, str]],
+        *,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+    ) -> bool:
+        """Enqueue a message from another service (SNS); False when the queue is missing or refuses it."""
+        params: dict[str, Any] = {"MessageBody": body, "MessageAttributes": attributes or None}
+        if group_id is not None:
+            params["MessageGroupId"] = group_id
+        if deduplication_id is not None:
+            params["MessageDeduplicationId"] = deduplication_id
+        with self.lock:
+            queue = self.queues.get(arn_key(queue_arn))
+            if queue is None:
+                return False
+            try:
+                self._enqueue(queue, params, "sns.amazonaws.com")
+            except Fault:
+                return False
+        return True
+
+    def _enqueue(self, queue: Queue, params: Mapping[str, Any], sender: str) -> Message:
+        body = params.get("MessageBody")
+        if not isinstance(body, str) or body == "":
+            raise Fault("MissingParameter", "The request must contain the parameter MessageBody.")
+        check_body(body, queue)
+        attributes = message_attributes(params.get("MessageAttributes"))
+        now = time.time()
+        if queue.fifo and params.get("DelaySeconds") is not None:  # FIFO queues delay only queue-wide
+            raise Fault(
+                "InvalidParameterValue",
+                f"Value {params['DelaySeconds']} for parameter DelaySeconds is invalid. Reason: The request include "
+                "parameter that is not valid for this queue type.",
+            )
+        delay = int_param(params, "DelaySeconds", int(queue.attributes["DelaySeconds"]), 0, 900)
+        group, dedup = fifo_ids(queue, params, body)
+        if queue.fifo and dedup is not None:
+            expire_dedup(queue, now)
+            seen = queue.dedup.get(dedup)
+            if seen is not None:
+                return next((m for m in queue.messages if m.message_id == seen[1]), None) or Message(
+                    seen[1], body, attributes, sender, seen[0], seen[0], group, dedup
+                )
+        message = Message(str(uuid.uuid4()), body, attributes, sender, now, now + delay, group, dedup)
+        if queue.fifo:
+            queue.sequence += 1
+            message.sequence_number = f"{queue.sequence:020d}"
+            if dedup is not None:
+                queue.dedup[dedup] = (now, message.message_id)
+        queue.messages.append(message)
+        self._arrival.notify_all()
+        return message
+
+    def _take(self, queue: Queue, count: int, timeout: int) -> list[Message]:
+        now = time.time()
+        expire_messages(queue, now)
+        busy_groups = {m.group_id for m in queue.messages if queue.fifo and m.visible_at > now and m.receive_count}
+        redrive = redrive_policy(queue.attributes.get("RedrivePolicy"))
+        taken: list[Message] = []
+        for message in list(queue.messages):
+            if len(taken) == count:
+                break
+            if message.visible_at > now or (queue.fifo and message.group_id in busy_groups):
+                continue
+            if (
+                redrive is not None
+                and message.receive_count >= redrive[1]
+                and self._dead_letter(queue, message, redrive[0])
+            ):
+                continue
+            message.receive_count += 1
+            message.first_received_at = message.first_received_at or now
+            message.visible_at = now + timeout
+            message.receipt_handle = make_handle(queue, message)
+            taken.append(message)
+        return taken
+
+    def _dead_letter(self, queue: Queue, message: Message, target_arn: str) -> bool:
+        """Move a message received maxReceiveCount times to its dead-letter queue (if that queue still exists)."""
+        target = self.queues.get(arn_key(target_arn))
+        if target is None:
+            return False
+        queue.messages.remove(message)
+        message.receipt_handle = None
+        target.messages.append(message)
+        return True
+
+    def _delete(self, queue: Queue, handle: str) -> None:
+        message_id = parse_handle(handle, queue)
+        for index, message in enumerate(queue.messages):
+            if message.message_id == message_id and message.receipt_handle == handle:
+                del queue.messages[index]
+                return
