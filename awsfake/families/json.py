@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
-__all__ = ["Json"]
+__all__ = ["Json", "json_default"]
 
 _MISMATCH = QUERY_DENIALS["mismatch"].message
 _SIGNATURE = Denial("InvalidSignatureException", 400, "{detail}")
@@ -75,7 +75,7 @@ class Json(Family):
             body = bytes(result.body)
         else:
             headers.append(("Content-Type", info.json_content_type))
-            body = json.dumps({} if result.body is None else result.body, default=_json_default).encode()
+            body = json.dumps({} if result.body is None else result.body, default=json_default).encode()
         return Response(result.status, [*headers, ("x-amzn-RequestId", request_id)], body, request_id)
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
@@ -96,7 +96,7 @@ class Json(Family):
         return Fault("RequestEntityTooLargeException", "Request body is too large", 413)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return aware(value).timestamp()
     if isinstance(value, (bytes, bytearray)):
