@@ -77,7 +77,7 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
     try:
         verified = auth.verify(request, fake.accounts, fake.region)
     except Fault as fault:
-        exchange.info = auth.guess_info(request)
+        exchange.info = info_for(fault.service, request) if fault.service else auth.guess_info(request)
         exchange.access_key_id, exchange.region = auth.presented_scope(request, fake.region)
         return exchange.error(fault)
     identity = verified.identity
