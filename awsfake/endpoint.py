@@ -28,6 +28,7 @@ from awsfake.errors import internal_error
 from awsfake.request import DEFAULT_MAX_BODY
 from awsfake.server import DROP_CONNECTION, RunningServer, serve_app
 from awsfake.services import Call, Service
+from awsfake.services.emulated import emulated
 from awsfake.services.native import NATIVE
 from awsfake.stubs import Stub, Stubs, make_fault
 
@@ -124,7 +125,9 @@ class FakeAWS:
         with self._lock:
             if name not in self._services:
                 cls = self._overrides.get(name) or NATIVE.get(name)
-                self._services[name] = cls(self.accounts, self.service) if cls else None
+                self._services[name] = (
+                    cls(self.accounts, self.service) if cls else emulated(name, self.accounts, self.service)
+                )
             return self._services[name]
 
     def reset(self) -> None:

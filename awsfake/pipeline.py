@@ -56,8 +56,9 @@ class Exchange:
     drop: bool = False  # a stub asked for the connection to be cut mid-answer
 
     def error(self, fault: Fault) -> Response:
-        """`fault` in the family of the service it names, else of the service this exchange is for."""
-        info = info_for(fault.service) if fault.service else self.info
+        """`fault` in the family of the service it names, else of the service this exchange is for (which, when
+        it is the one named, is the row the request picked: CloudWatch spoken in CBOR, say)."""
+        info = info_for(fault.service) if fault.service and fault.service != self.info.name else self.info
         return info.family.answer(info, fault)
 
 
@@ -74,7 +75,7 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
     try:
         verified = auth.verify(request, fake.accounts, fake.region)
     except Fault as fault:
-        exchange.info = info_for(fault.service) if fault.service else auth.guess_info(request)
+        exchange.info = info_for(fault.service, request) if fault.service else auth.guess_info(request)
         exchange.access_key_id, exchange.region = auth.presented_scope(request, fake.region)
         return exchange.error(fault)
     identity = verified.identity

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import boto3
 import botocore
+import botocore.session
 from botocore.config import Config
 
 from awsfake.catalogue import Clues
@@ -84,6 +85,11 @@ def _wire(request: Any) -> WireRequest:
 
 
 def cbor_session(directory: Any, service: str = "cloudwatch") -> boto3.session.Session:
+    """A capturing session (fixed keys) whose `service` speaks smithy-rpc-v2-cbor; see `cbor_botocore_session`."""
+    return session(botocore_session=cbor_botocore_session(directory, service))
+
+
+def cbor_botocore_session(directory: Any, service: str = "cloudwatch") -> botocore.session.Session:
     """A session whose `service` model lists only smithy-rpc-v2-cbor, so botocore speaks CBOR to it.
 
     botocore 1.43 prefers JSON for CloudWatch; releases before it (and other SDKs) speak CBOR. The model is botocore's
@@ -104,7 +110,7 @@ def cbor_session(directory: Any, service: str = "cloudwatch") -> boto3.session.S
     (target / "service-2.json").write_text(json.dumps(model))
     core = botocore.session.Session()
     core.get_component("data_loader").search_paths.insert(0, str(directory))
-    return session(botocore_session=core)
+    return core
 
 
 def parsed(made: Any, operation: str, status: int, headers: list[tuple[str, str]], body: bytes) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from awsclient import sigv4
-from awsfake.catalog import CATALOG, ServiceInfo, info_for
+from awsfake.catalog import CATALOG, ServiceInfo, info_for, info_for_target
 from awsfake.errors import Fault
 from awsfake.request import Request
 
@@ -101,11 +101,11 @@ def guess_info(request: Request) -> ServiceInfo:
     if text is not None:
         credential = Credential.parse(text)
         if len(credential.parts) >= 5 and all(credential.parts[:4]):
-            return info_for(credential.service)
+            return info_for(credential.service, request)
     target = request.header("x-amz-target")
     if target:
         prefix = target.partition(".")[0]
-        return next((i for i in CATALOG.values() if i.target_prefix == prefix), info_for("dynamodb"))
+        return info_for_target(prefix) or info_for("dynamodb")
     host = request.host.split(".", 1)[0].lower()
     if host in CATALOG:
         return CATALOG[host]
@@ -132,7 +132,7 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
     fields = _auth_fields(rest, authorization, info)
     credential = fields.get("Credential")
     if credential is not None:
-        info = _info_from_credential(credential, info)
+        info = _info_from_credential(credential, info, request)
     missing = [name for name in ("Credential", "Signature", "SignedHeaders") if name not in fields]
     if missing or credential is None:
         detail = " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
@@ -173,9 +173,9 @@ def _auth_fields(rest: str, authorization: str, info: ServiceInfo) -> dict[str, 
     return fields
 
 
-def _info_from_credential(credential: str, info: ServiceInfo) -> ServiceInfo:
+def _info_from_credential(credential: str, info: ServiceInfo, request: Request) -> ServiceInfo:
     service = Credential.parse(credential).names_service()
-    return info_for(service) if service else info
+    return info_for(service, request) if service else info
 
 
 def scope_parts(credential: str, info: ServiceInfo, *, presigned: bool) -> tuple[str, str, str, str]:
@@ -230,7 +230,7 @@ def _header_date(request: Request, info: ServiceInfo, authorization: str) -> str
 def from_query(request: Request, info: ServiceInfo) -> Presented:
     params = query_params(request.raw_query)
     if "X-Amz-Credential" in params:
-        info = _info_from_credential(params["X-Amz-Credential"], info)
+        info = _info_from_credential(params["X-Amz-Credential"], info, request)
     _check_query_params(params, info)
     return Presented(
         info,
