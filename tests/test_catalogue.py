@@ -165,7 +165,7 @@ def test_index_matches_the_installed_botocore() -> None:
 def test_shipped_index_is_current() -> None:
     shipped = store.Store(store.SHIPPED)
     if shipped.botocore_version != build.botocore_version():
-        pytest.skip(f"index built from botocore {shipped.botocore_version}: run python -m awsfake.catalogue.build")
+        pytest.skip(f"index built from botocore {shipped.botocore_version}: run python -m awsfake.catalogue")
     assert store.open_store().botocore_version == shipped.botocore_version
 
 

@@ -1,4 +1,4 @@
-"""Build the catalogue's index from the installed botocore's service models: `python -m awsfake.catalogue.build`.
+"""Build the catalogue's index from the installed botocore's service models: `python -m awsfake.catalogue`.
 
 The index keeps, per service model, only what the fake needs to read a request and shape an answer: how the
 service is signed and spoken (signing name, endpoint prefix, the protocol botocore's client picks, target prefix,
@@ -91,7 +91,8 @@ def _operation(op: Mapping[str, Any], shapes: Mapping[str, Any]) -> dict[str, An
 
 
 def _bindings(shape: Mapping[str, Any], shapes: Mapping[str, Any]) -> dict[str, Any]:
-    """Where a structure's members travel besides the body: {kind: {wire name: member}}, plus the payload."""
+    """Where a structure's members travel: {kind: {wire name: member}} for the URI, query, headers and body members
+    renamed on the wire, plus the status-code member and the payload."""
     out: dict[str, Any] = {}
     kinds = {"uri": "l", "querystring": "q", "header": "hd", "headers": "hp", "statusCode": "s"}
     for member_name, member in shape.get("members", {}).items():
@@ -100,6 +101,8 @@ def _bindings(shape: Mapping[str, Any], shapes: Mapping[str, Any]) -> dict[str, 
             out["s"] = member_name
         elif kind:
             out.setdefault(kind, {})[member.get("locationName", member_name)] = member_name
+        elif member.get("locationName", member_name) != member_name:  # a body member named otherwise on the wire
+            out.setdefault("b", {})[member["locationName"]] = member_name
     if "payload" in shape:
         payload = shape["payload"]
         out["p"] = payload
@@ -156,7 +159,3 @@ def main(argv: list[str] | None = None) -> int:
     write_index(target)
     print(f"wrote {target} from botocore {botocore_version()} ({target.stat().st_size} bytes)")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -24,7 +24,8 @@ class Bindings:
     `labels`: URI labels; `query`: query-string names; `headers`: header names; `header_prefixes`: a prefix whose
     headers make up a map member (S3's `x-amz-meta-`); `status`: the member carrying the HTTP status code;
     `payload`: the member that is the whole body (`payload_type` its shape type: structure, blob, string);
-    `wrapper`: the query family's result wrapper element.
+    `wrapper`: the query family's result wrapper element; `body_names`: body members whose wire name differs
+    (API Gateway's `items` travels as `item`).
     """
 
     labels: Mapping[str, str] = field(default_factory=_empty)
@@ -35,6 +36,7 @@ class Bindings:
     payload: str | None = None
     payload_type: str | None = None
     wrapper: str | None = None
+    body_names: Mapping[str, str] = field(default_factory=_empty)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any] | None) -> Bindings:
@@ -49,6 +51,7 @@ class Bindings:
             payload=row.get("p"),
             payload_type=row.get("pt"),
             wrapper=row.get("w"),
+            body_names=MappingProxyType(row.get("b", {})),
         )
 
     @property

@@ -106,7 +106,9 @@ def _body_params(bindings: Bindings, body: bytes) -> dict[str, Any]:
         decoded = None
     if not isinstance(decoded, dict):
         raise Fault("SerializationException", "Start of structure or map found where not expected.")
-    return {bindings.payload: decoded} if bindings.payload else decoded
+    if bindings.payload:
+        return {bindings.payload: decoded}
+    return {bindings.body_names.get(name, name): value for name, value in decoded.items()}
 
 
 def laid_out(
@@ -129,6 +131,9 @@ def laid_out(
         if isinstance(payload, str) and out.payload_type != "structure":
             return status, headers, payload.encode()
         members = payload if isinstance(payload, Mapping) else {}
+    else:
+        wire = {member: name for name, member in out.body_names.items()}
+        members = {wire.get(name, name): value for name, value in members.items()}
     body = json.dumps(members, default=json_default).encode()
     return status, [("Content-Type", "application/json"), *headers], body
 
