@@ -20,6 +20,6 @@ def _service_blocks() -> list[str]:
 @pytest.mark.timeout(60)
 def test_service_examples_run() -> None:
     blocks = _service_blocks()
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     for block in blocks:
         exec(compile(block, "README:services", "exec"), {"__name__": "readme_example"})
