@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import cbor2
-
 from awsfake.catalogue import cbor_target
 from awsfake.errors import Fault
 from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id
@@ -29,11 +27,19 @@ CBOR_HEADERS = (("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v
 
 def encode(value: Any) -> bytes:
     """CBOR as botocore reads it: timestamps as tag 1 (epoch seconds), blobs as byte strings."""
+    import cbor2  # on the first CBOR request: most endpoints never see one
+
     return bytes(cbor2.dumps(value, datetime_as_timestamp=True, timezone=timezone.utc))
 
 
 def decode(body: bytes) -> Any:
-    return cbor2.loads(body)
+    """A CBOR document; any malformation is a ValueError."""
+    import cbor2
+
+    try:
+        return cbor2.loads(body)
+    except cbor2.CBORError as exc:
+        raise ValueError(f"not CBOR: {exc}") from None
 
 
 class RpcV2Cbor(Family):
@@ -56,7 +62,7 @@ class RpcV2Cbor(Family):
             return found[1], {}
         try:
             params = decode(call.body)
-        except (cbor2.CBORDecodeError, ValueError, RecursionError):
+        except (ValueError, RecursionError):
             params = None
         if not isinstance(params, dict):
             raise Fault("SerializationException", "Expected a CBOR map as the request body.")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from awsfake.catalogue import catalogue
-from awsfake.services.lambda_service import LambdaService
 from awsfake.services.moto_service import MotoService
 
 if TYPE_CHECKING:
@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SPECIALISED", "emulated"]
 
-# Services that answer some operations themselves before moto (Lambda runs Python functions for real).
-SPECIALISED: dict[str, type[MotoService]] = {"lambda": LambdaService}
+# Services that answer some operations themselves before moto (Lambda runs Python functions for real), as
+# (module, class): imported when the service is first used, so an endpoint that never sees Lambda never loads it.
+SPECIALISED: dict[str, tuple[str, str]] = {"lambda": ("awsfake.services.lambda_service", "LambdaService")}
 
 
 def emulated(name: str, accounts: Accounts, peers: Peers | None) -> Service | None:
@@ -23,4 +24,8 @@ def emulated(name: str, accounts: Accounts, peers: Peers | None) -> Service | No
     model = catalogue().get(name)
     if model is None:
         return None
-    return SPECIALISED.get(name, MotoService)(accounts, peers, model)
+    kind: type[MotoService] = MotoService
+    if name in SPECIALISED:
+        module, cls = SPECIALISED[name]
+        kind = getattr(importlib.import_module(module), cls)
+    return kind(accounts, peers, model)
