@@ -13,8 +13,16 @@ if TYPE_CHECKING:
     from awsfake.accounts import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_ACCESS_KEY
     from awsfake.endpoint import FakeAWS
     from awsfake.imds import FakeIMDS
+    from awsfake.isolation import fake_aws
 
-__all__ = ["DEFAULT_ACCESS_KEY_ID", "DEFAULT_ACCOUNT_ID", "DEFAULT_SECRET_ACCESS_KEY", "FakeAWS", "FakeIMDS"]
+__all__ = [
+    "DEFAULT_ACCESS_KEY_ID",
+    "DEFAULT_ACCOUNT_ID",
+    "DEFAULT_SECRET_ACCESS_KEY",
+    "FakeAWS",
+    "FakeIMDS",
+    "fake_aws",
+]
 
 _HOMES = {
     "DEFAULT_ACCESS_KEY_ID": "awsfake.accounts",
@@ -22,6 +30,7 @@ _HOMES = {
     "DEFAULT_SECRET_ACCESS_KEY": "awsfake.accounts",
     "FakeAWS": "awsfake.endpoint",
     "FakeIMDS": "awsfake.imds",
+    "fake_aws": "awsfake.isolation",
 }
 
 

@@ -201,15 +201,6 @@ def test_works_under_xdist(pytester: pytest.Pytester, monkeypatch: pytest.Monkey
     assert len(set(ports.read_text().split())) == 2
 
 
-def test_readme_example_passes(pytester: pytest.Pytester) -> None:
-    from pathlib import Path
-
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    section = readme.split("## Use it in your tests", 1)[1]
-    example = section.split("```python\n", 1)[1].split("```", 1)[0]
-    run(pytester, example).assert_outcomes(passed=2)
-
-
 def test_loading_the_plugin_leaves_the_fake_unloaded() -> None:
     """Every pytest run of every project with awsfake installed loads the plugin; only users pay for the fake."""
     import subprocess
@@ -221,6 +212,32 @@ def test_loading_the_plugin_leaves_the_fake_unloaded() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+HEAVY = (
+    "awsfake.app",
+    "awsfake.endpoint",
+    "awsfake.isolation",
+    "awsfake.guard",
+    "werkzeug",
+    "lxml",
+    "botocore",
+    "awsclient",
+)
+NOT_USING_THE_PLUGIN = f"""
+import sys
+
+def test_plain():
+    assert 1 + 1 == 2
+
+def test_nothing_heavy_was_loaded():
+    assert [m for m in {HEAVY!r} if m in sys.modules] == []
+"""
+
+
+def test_a_suite_not_using_the_fixtures_loads_nothing_heavy(pytester: pytest.Pytester) -> None:
+    """Through configuration, collection and the run: the plugin's hooks import nothing of the fake either."""
+    run(pytester, NOT_USING_THE_PLUGIN).assert_outcomes(passed=2)
 
 
 def test_without_credential_sources_leaves_botocore_nothing(
