@@ -8,6 +8,8 @@ CloudWatch Logs (moto's), and answers as Lambda does: the payload, `X-Amz-Functi
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -59,8 +61,8 @@ class LambdaService(MotoService):
             return Result(b"", status=204)
         event = bytes(call.params.get("Payload") or b"")
         run = self._runner(spec, event, credentials, f"http://{call.host}", call)
-        if kind == "Event":
-            threading.Thread(target=run, daemon=True).start()
+        if kind == "Event":  # as on Lambda, the caller hears nothing of how an asynchronous run ends
+            threading.Thread(target=_quietly, args=(run,), daemon=True).start()
             return Result(b"", status=202)
         invocation = run()
         headers = {"Content-Type": "application/json", "X-Amz-Executed-Version": spec.version}
@@ -95,7 +97,7 @@ class LambdaService(MotoService):
         session = self.accounts.mint_session(
             account_id=account_id,
             arn=f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{function.function_name}",
-            user_id=f"AROA{abs(hash(function.role)) % 10**16:016d}:{function.function_name}",
+            user_id=f"AROA{hashlib.sha256(str(function.role).encode()).hexdigest()[:17].upper()}:{function.function_name}",
             duration_seconds=_SESSION_SECONDS,
         )
         return Credentials(session.access_key_id, session.secret_access_key, session.session_token or "")
@@ -103,13 +105,19 @@ class LambdaService(MotoService):
 
 def _moto_function(call: Call) -> Any:
     from moto.awslambda.models import lambda_backends
+    from werkzeug.exceptions import HTTPException
 
     backend = lambda_backends[call.caller.account_id][call.region]
     try:
         function = backend.get_function(str(call.params.get("FunctionName", "")), call.params.get("Qualifier"))
-    except Exception:  # moto's not-found errors; forwarding lets moto answer them in its words
+    except HTTPException:  # moto's not-found errors; forwarding lets moto answer them in its words
         return None
-    return function if getattr(function, "package_type", "Zip") == "Zip" else None
+    return function if function.package_type == "Zip" else None
+
+
+def _quietly(run: Callable[[], Invocation]) -> None:
+    with contextlib.suppress(Fault):
+        run()
 
 
 def _spec(function: Any, region: str) -> FunctionSpec:
