@@ -57,3 +57,11 @@ def test_the_journal_records_moto_served_operations_with_their_parameters(endpoi
     client(url, "dynamodb").put_item(TableName="ledger", Item={"k": {"S": "a"}})
     (record,) = fake.requests.assert_called("dynamodb", "PutItem", TableName="ledger")
     assert record.params["Item"] == {"k": {"S": "a"}} and record.status == 200
+
+
+def test_a_new_fake_starts_moto_afresh() -> None:
+    """moto's state is per process; a FakeAWS never sees what an earlier one left there."""
+    with served() as (_, url):
+        client(url, "dynamodb").create_table(**TABLE)
+    with served() as (_, url):
+        assert client(url, "dynamodb").list_tables()["TableNames"] == []

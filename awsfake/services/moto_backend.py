@@ -8,24 +8,27 @@ is never started, so clients talking to the fake over sockets stay untouched.
 
 The account moto serves is the caller's, from the fake's key registry (STS sessions included), passed the way
 moto's server reads it (the `x-moto-account-id` header); whatever a client sent under that name is replaced.
-moto's state is process-wide: `reset()` forgets all of it.
+moto's state is process-wide: `reset()` forgets all of it, and `claim()` starts it afresh for an endpoint's first
+use (so a new `FakeAWS` never sees what an earlier one left in moto).
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
 
-__all__ = ["MotoAnswer", "MotoRequest", "answer", "backend_name", "hosts_for", "reset"]
+__all__ = ["MotoAnswer", "MotoRequest", "answer", "backend_name", "claim", "hosts_for", "reset"]
 
 ACCOUNT_HEADER = "x-moto-account-id"
 _ANY_ACCOUNT = "123456789012"  # routes are the same in every account: any account's backend lists them
 
 _lock = threading.Lock()
+_claimed: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,16 @@ def answer(request: MotoRequest) -> MotoAnswer | None:
     except NotImplementedError:  # moto knows the service but not this operation
         return None
     return MotoAnswer(int(status), _header_list(headers), body if isinstance(body, bytes) else str(body).encode())
+
+
+def claim(owner: Any) -> None:
+    """`owner` (one endpoint's state) starts using moto: the first time, moto starts afresh. moto keeps one state per
+    process, so the newest endpoint wins; an older one still serving sees its moto state gone."""
+    with _lock:
+        if owner in _claimed:
+            return
+        _claimed.add(owner)
+    reset()
 
 
 def reset() -> None:

@@ -47,10 +47,11 @@ class MotoService(Service):
         self.model = model
         self._ready = False
         super().__init__(accounts, peers)
+        moto_backend.claim(accounts)  # the endpoint's first service through moto starts moto afresh
         self._ready = True
 
     def reset(self) -> None:
-        if self._ready:  # not on construction: a new endpoint must not wipe what another one keeps in moto
+        if self._ready:  # on construction, `claim` decides
             moto_backend.reset()
 
     def operation(self, action: str) -> Callable[[Call], Result] | None:
