@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from awsfake.catalogue import Bindings, Clues, Operation, catalogue
-from awsfake.errors import Fault
+from awsfake.errors import Fault, serialization
 from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id
 from awsfake.families.json import Json, json_default
 
@@ -105,7 +105,7 @@ def _body_params(bindings: Bindings, body: bytes) -> dict[str, Any]:
     except (ValueError, RecursionError):
         decoded = None
     if not isinstance(decoded, dict):
-        raise Fault("SerializationException", "Start of structure or map found where not expected.")
+        raise serialization("Start of structure or map found where not expected.")
     if bindings.payload:
         return {bindings.payload: decoded}
     return {bindings.body_names.get(name, name): value for name, value in decoded.items()}

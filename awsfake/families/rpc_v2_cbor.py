@@ -11,7 +11,7 @@ from datetime import timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from awsfake.catalogue import cbor_target
-from awsfake.errors import Fault
+from awsfake.errors import Fault, serialization
 from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id
 from awsfake.families.json import Json
 from awsfake.families.query import QUERY_DENIALS
@@ -65,7 +65,7 @@ class RpcV2Cbor(Family):
         except (ValueError, RecursionError):
             params = None
         if not isinstance(params, dict):
-            raise Fault("SerializationException", "Expected a CBOR map as the request body.")
+            raise serialization("Expected a CBOR map as the request body.")
         return found[1], params
 
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, urlencode
 
 from awsfake.catalogue import ServiceModel
-from awsfake.errors import Fault
+from awsfake.errors import not_emulated
 from awsfake.families.json import json_default
 from awsfake.families.rpc_v2_cbor import CBOR_HEADERS, encode
 from awsfake.services import Call, Result, Service, moto_backend
@@ -23,19 +23,10 @@ if TYPE_CHECKING:
     from awsfake.accounts import Accounts
     from awsfake.services import Peers
 
-__all__ = ["MotoService", "not_emulated"]
+__all__ = ["MotoService"]
 
 # Headers of moto's answer that the fake writes itself (its own request id) or that no longer fit the body.
 _DROPPED = frozenset({"x-amzn-requestid", "x-amz-request-id", "x-amz-id-2", "content-length", "server", "date"})
-
-
-def not_emulated(service: str, operation: str) -> Fault:
-    """What answers an operation neither the fake nor moto emulates: said plainly, with the way out."""
-    message = (
-        f"awsfake verified this request but does not emulate {service} {operation} (moto does not either): "
-        f"answer it in your test with fake.stub({service!r}, {operation!r}, body=...)"
-    )
-    return Fault("NotImplemented", message, 501, sender=False)
 
 
 class MotoService(Service):
