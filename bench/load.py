@@ -7,7 +7,7 @@ that differs from its last write, is an error. Retries are off, so an error is n
 
 Run: python bench/load.py [--threads 16] [--calls 1000] [--no-moto]. The fake (and moto's ThreadedMotoServer, for
 comparison) each run in their own process, so the clients' work does not share a GIL with the server.
-`tests/test_hardening_load.py` runs a small version of the same load in-process.
+`tests/load/test_hardening_load.py` runs a small version of the same load in-process.
 """
 
 from __future__ import annotations

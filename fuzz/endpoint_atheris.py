@@ -7,7 +7,7 @@
 Each input becomes one request to a real server on 127.0.0.1: raw bytes as they are, or (chosen by the input's
 first byte) a request signed with the fake's default keys whose method, path, extra headers and body come from
 the rest of the input, so the fuzzer gets past signature checks into the services' parsers. The checks are the
-hypothesis tests' (`tests/fuzz_helpers.py`): no 5xx, nothing raised in the app, error bodies botocore can read,
+hypothesis tests' (`tests/helpers/fuzz_helpers.py`): no 5xx, nothing raised in the app, error bodies botocore can read,
 and every 200 inputs a normal signed request must still succeed. Without atheris installed, the same target runs
 on random inputs (`--random N`), which is how the test suite keeps it working.
 """
@@ -20,7 +20,10 @@ from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Any
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "tests")]
+sys.path[:0] = [
+    str(Path(__file__).resolve().parents[1]),
+    str(Path(__file__).resolve().parents[1] / "tests" / "helpers"),
+]
 
 try:
     import atheris  # type: ignore[import-not-found, unused-ignore]
