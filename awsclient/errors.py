@@ -1,4 +1,5 @@
-"""AWS errors: one exception for every protocol family, read from a response's head and body.
+"""AWS errors: one exception for every protocol family, read from a response's head and body; and `CredentialsError`,
+for credentials that could not be loaded or used.
 
 AWS answers a failed call in one of four shapes, and the shape follows the service, not the status:
 
@@ -29,11 +30,20 @@ from lxml import etree
 __all__ = [
     "MAX_ERROR_BODY",
     "AwsError",
+    "CredentialsError",
     "check_response",
     "header_and_response_to_exn",
     "parse_xml",
     "safe_xml_parser",
 ]
+
+
+class CredentialsError(ValueError):
+    """Credentials could not be loaded or used. The message names the source, never a secret.
+
+    Here rather than in `awsclient.credentials` so that `awsclient.imds`, which that package uses, can raise it.
+    """
+
 
 MAX_ERROR_BODY = 1024 * 1024
 """At most this many bytes of an error body are read: AWS's are a few KiB; anything bigger is not AWS's."""

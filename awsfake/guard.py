@@ -76,9 +76,9 @@ def _install() -> None:
     import botocore.endpoint
 
     botocore.endpoint.Endpoint.make_request = _guard_botocore(botocore.endpoint.Endpoint.make_request)
-    import awsclient.transport
+    import awsclient.pools
 
-    awsclient.transport._pool_for = _guard_awsclient(awsclient.transport._pool_for)
+    awsclient.pools.pool_for = _guard_awsclient(awsclient.pools.pool_for)
 
 
 def _guard_botocore(make_request: Callable[..., Any]) -> Any:

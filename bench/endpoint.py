@@ -7,6 +7,7 @@ concurrent ones. Run: python bench/endpoint.py [seconds-per-measurement]
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import threading
 import time
@@ -30,7 +31,7 @@ def signed_headers(port: int) -> dict[str, str]:
         {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
         method="POST",
         uri=f"http://127.0.0.1:{port}/",
-        sha256=sigv4.hashlib.sha256(BODY).hexdigest(),
+        sha256=hashlib.sha256(BODY).hexdigest(),
         region="us-east-1",
         service="sns",
         credentials=Credentials(KEY, SECRET),

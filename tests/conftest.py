@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from endpoint_helpers import served
 
 from awsfake import FakeAWS
+
+# A credential chain that reaches instance metadata in a test without its own FakeIMDS ends on a refused loopback
+# port, never on the network's 169.254.169.254.
+os.environ.setdefault("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9")
 
 
 @pytest.fixture(scope="module")

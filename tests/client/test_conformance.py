@@ -141,21 +141,13 @@ def test_committed_vectors_are_what_the_botocore_checked_generator_writes(tmp_pa
 
 def test_benchmark_script_runs() -> None:
     result = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "sign.py"), "--seconds", "0.01"],
+        [sys.executable, str(REPO / "bench" / "sign.py"), "--requests", "400"],
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0].split() == [
-        "request",
-        "awsclient",
-        "us",
-        "botocore",
-        "us",
-        "speed-up",
-        "floor",
-        "us",
-        "ours/floor",
-    ]
-    assert result.stdout.splitlines()[-1].startswith("mean")
+    first, *figures = result.stdout.splitlines()
+    assert first.startswith("400 unique requests")
+    assert [line.split()[0] for line in figures] == ["awsclient", "botocore", "floor"]
+    assert all(float(line.split()[1]) > 0 for line in figures)

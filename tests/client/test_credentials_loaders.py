@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -277,16 +276,14 @@ def test_read_keys_aws_cli_is_credentials_from_file(cred_file: Path) -> None:
     assert public_key() == "AKIDDEFAULT"
 
 
-def test_use_iam_ec2_credentials_delegates(monkeypatch: pytest.MonkeyPatch) -> None:
-    imds = pytest.importorskip("awsclient.imds")
-    calls: list[tuple[object, ...]] = []
-    monkeypatch.setattr(imds, "credentials_from_ec2_instance", lambda *args: calls.append(args))
-    with pytest.warns(DeprecationWarning, match="credentials_from_ec2_instance"):
-        use_iam_ec2_credentials("my-role")
-    assert calls == [("my-role",)]
+def test_use_iam_ec2_credentials_loads_the_instance_role(monkeypatch: pytest.MonkeyPatch) -> None:
+    from awsfake import FakeIMDS
 
-
-def test_use_iam_ec2_credentials_warns_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "awsclient.imds", None)  # as if the module were absent
-    with pytest.warns(DeprecationWarning), pytest.raises(ImportError):
-        use_iam_ec2_credentials("my-role")
+    imds = FakeIMDS(role_name="my-role")
+    with imds.serve() as running:
+        monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", running.url)
+        with pytest.warns(DeprecationWarning, match="credentials_from_ec2_instance"):
+            refresher = use_iam_ec2_credentials("my-role")
+        assert public_key() == imds.issued[-1].access_key_id
+        assert refresher.role_name == "my-role"
+    creds.reset_credentials()

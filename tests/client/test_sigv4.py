@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -12,7 +13,14 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 from freezegun import freeze_time
 
-from awsclient.credentials import Credentials, private_key, public_key, security_token, set_credentials
+from awsclient.credentials import (
+    Credentials,
+    private_key,
+    public_key,
+    reset_credentials,
+    security_token,
+    set_credentials,
+)
 from awsclient.sigv4 import (
     EMPTY_SHA256,
     UNSIGNED_PAYLOAD,
@@ -22,6 +30,7 @@ from awsclient.sigv4 import (
     presign_url,
     signing_key,
 )
+from awsfake.pytest_plugin import without_credential_sources
 
 CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 TOKEN_CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session/token+=")
@@ -182,7 +191,10 @@ def test_token_is_added_and_signed(frozen: None) -> None:
     assert out["Authorization"] == botocore_authorization("https://example.amazonaws.com/", [], TOKEN_CREDS)
 
 
-def test_credentials_default_to_the_parameters(frozen: None) -> None:
+def test_credentials_default_to_the_parameters(frozen: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    without_credential_sources(monkeypatch, tmp_path)  # so that the default chain finds nothing either
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    reset_credentials()
     set_credentials(TOKEN_CREDS.access_key_id, TOKEN_CREDS.secret_access_key, TOKEN_CREDS.session_token)
     try:
         out = add_v4_auth_heads({}, method="GET", uri="https://h/", sha256=EMPTY_SHA256, region="r", service="s")
@@ -192,6 +204,7 @@ def test_credentials_default_to_the_parameters(frozen: None) -> None:
     assert out == sign({}, uri="https://h/", region="r", service="s", credentials=TOKEN_CREDS)
     with pytest.raises(ValueError, match="no AWS credentials"):
         add_v4_auth_heads({}, method="GET", uri="https://h/", sha256=EMPTY_SHA256, region="r", service="s")
+    reset_credentials()
 
 
 def test_sha256_is_used_verbatim_and_s3_gets_the_header(frozen: None) -> None:

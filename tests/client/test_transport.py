@@ -20,9 +20,9 @@ from transport_helpers import (
 import awsclient
 from awsclient import AwsError, current_pool_timeout, parameterize, request
 from awsclient.credentials import private_key, public_key, security_token
+from awsclient.pools import _reaper
 from awsclient.transport import (
     TransportError,
-    _reaper,
     close_pools,
     endpoint_for,
     max_attempts,

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 import pytest
 from readme import python_blocks
 
 from awsclient import parameterize
 from awsclient.credentials import (
+    aws_cli_config,
     aws_cli_credentials,
     aws_cli_profile,
     private_key,
     public_key,
     reset_credentials,
-    security_token,
 )
 from awsclient.transport import close_pools
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
+from awsfake.pytest_plugin import without_credential_sources
 
 Setting = Callable[[pytest.MonkeyPatch], AbstractContextManager["FakeAWS | None"]]
 
@@ -31,12 +35,19 @@ def as_is(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @contextmanager
 def no_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No AWS credentials in the environment; the parameters the example sets are reset after it."""
-    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        monkeypatch.delenv(var, raising=False)  # restores whatever the examples set
-    yield None
-    for param in (public_key, private_key, security_token, aws_cli_credentials, aws_cli_profile):
-        param.reset()
+    """No credential source at all (variables, files, instance metadata); the whole environment is put back after."""
+    saved = dict(os.environ)  # the examples set variables themselves
+    with tempfile.TemporaryDirectory() as home:
+        without_credential_sources(monkeypatch, Path(home))
+        reset_credentials()
+        try:
+            yield None
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            reset_credentials()
+            for param in (aws_cli_credentials, aws_cli_config, aws_cli_profile):
+                param.reset()
 
 
 @contextmanager
@@ -74,7 +85,7 @@ SECTIONS: dict[str, Setting] = {
 }
 # "use it in your tests" is a test file; tests/plugin runs it with pytester.
 
-COUNTS = {"credentials": 2, "signing": 1, "errors": 2, "transport": 2, "services examples (s3sqs)": 5}
+COUNTS = {"credentials": 3, "signing": 1, "errors": 2, "transport": 2, "services examples (s3sqs)": 5}
 
 EXAMPLES = [(name, code) for name in SECTIONS for code in python_blocks(name)]
 

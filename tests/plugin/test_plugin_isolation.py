@@ -100,7 +100,6 @@ class TestClassSharesAQueue:
         assert boto3.client("sqs").get_queue_url(QueueName="shared")["QueueUrl"] == queue
 
 
-@pytest.mark.xfail(strict=True, reason="awsclient's default credential chain comes with the client work")
 def test_awsclient_with_no_arguments(aws_env):
     import awsclient.s3
     awsclient.s3.create_bucket("plain")
@@ -205,7 +204,7 @@ def downstream(pytester: pytest.Pytester, developer_shell: Path) -> pytest.Pytes
 @pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_downstream_suite_never_uses_the_developers_keys(downstream: pytest.Pytester, workers: tuple[str, ...]):
     result = downstream.runpytest_subprocess("-p", "no:cacheprovider", "-q", *workers)
-    result.assert_outcomes(passed=15, xfailed=1)
+    result.assert_outcomes(passed=16)
 
 
 def test_downstream_unittest_suite(downstream: pytest.Pytester) -> None:

@@ -1,0 +1,219 @@
+"""Signing a request's headers: the signing key, the string to sign, the signature and `add_v4_auth_heads`.
+
+The canonical request comes from `awsclient.sigv4.canonical`, the functions the fake endpoint verifies with, and the
+date from `awsclient.sigv4.dates.signing_date`, the rule it verifies by.
+
+Speed: the signing key is derived once per (secret, day, region, service), as AWS means it to be, and the final
+HMAC starts from copies of that key's two padded SHA-256 states rather than setting up a new HMAC each time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from functools import lru_cache
+from typing import TypeAlias
+from urllib.parse import urlsplit
+
+from awsclient.credentials import Credentials, current_credentials
+from awsclient.sigv4.canonical import (
+    UNSIGNED_HEADERS,
+    Headers,
+    HeaderValues,
+    _pairs,
+    canonical_request,
+    header_values,
+)
+from awsclient.sigv4.dates import amz_date_now, signing_date
+
+__all__ = [
+    "ALGORITHM",
+    "EMPTY_SHA256",
+    "UNSIGNED_PAYLOAD",
+    "add_v4_auth_heads",
+    "credential_scope",
+    "host_header",
+    "signature",
+    "signing_key",
+    "string_to_sign",
+]
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+# An http(s) URL whose authority is a plain ASCII host and port (no user info, no IPv6 brackets) and whose rest has
+# none of the characters `urlsplit` removes is split by hand; any other goes to `urlsplit`.
+_PLAIN_AUTHORITY = re.compile(r"[A-Za-z0-9.\-_~%!$&'()*+,;=:]+").fullmatch
+
+_Hash: TypeAlias = "hashlib._Hash"
+
+
+def credential_scope(amz_date: str, region: str, service: str) -> str:
+    return f"{amz_date[:8]}/{region}/{service}/aws4_request"
+
+
+def string_to_sign(amz_date: str, scope: str, canonical: str) -> str:
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"
+
+
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """Derived once per (secret, day, region, service); `date` may be a full amz-date."""
+    return _signing_key(secret, date[:8], region, service)
+
+
+@lru_cache(maxsize=256)
+def _signing_key(secret: str, day: str, region: str, service: str) -> bytes:
+    key = hmac.digest(("AWS4" + secret).encode("utf-8"), day.encode("utf-8"), "sha256")
+    for part in (region, service, "aws4_request"):
+        key = hmac.digest(key, part.encode("utf-8"), "sha256")
+    return key
+
+
+def signature(key: bytes, string_to_sign: str) -> str:
+    return hmac.digest(key, string_to_sign.encode("utf-8"), "sha256").hex()
+
+
+@lru_cache(maxsize=256)
+def _signing_pads(secret: str, scope: str) -> tuple[_Hash, _Hash]:
+    """SHA-256 states after the HMAC inner and outer key pads of the signing key of a credential scope.
+
+    Copying them and hashing the message is RFC 2104's HMAC, about twice as fast as `hmac.digest`, whose
+    OpenSSL set-up per call costs more than the hashing of a short string to sign.
+    """
+    parts = scope.split("/")
+    if len(parts) != 4:
+        raise ValueError(f"neither region nor service may contain '/': credential scope {scope!r}")
+    day, region, service, _ = parts
+    key = _signing_key(secret, day, region, service).ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+
+def _fast_signature(secret: str, scope: str, string_to_sign: str) -> str:
+    """`signature(signing_key(...), string_to_sign)` for the key of `scope`, from the cached pads."""
+    inner, outer = _signing_pads(secret, scope)
+    inner, outer = inner.copy(), outer.copy()
+    inner.update(string_to_sign.encode("utf-8"))
+    outer.update(inner.digest())
+    return outer.hexdigest()
+
+
+def _usable(credentials: Credentials | None) -> Credentials:
+    creds = credentials or current_credentials()
+    if not creds.access_key_id or not creds.secret_access_key:
+        raise ValueError("no AWS credentials: set public_key and private_key, or load them")
+    return creds
+
+
+def add_v4_auth_heads(
+    heads: Headers,
+    *,
+    method: str,
+    uri: str,
+    sha256: str,
+    region: str,
+    service: str,
+    credentials: Credentials | None = None,
+) -> dict[str, str]:
+    """A new header dict with `Authorization` (and `Host`, `X-Amz-Date`, `X-Amz-Security-Token` as needed).
+
+    `heads` is a mapping or (name, value) pairs; names are matched without regard to case, and repeated
+    headers are joined with commas (each value trimmed), which is what the server sees and signs. `uri` is the
+    request target as it goes on the wire (already percent-encoded), with or without scheme and host.
+    The signing date follows `signing_date`: `X-Amz-Date`, else a `Date` header (basic ISO 8601 or an HTTP-date,
+    which is then signed as it stands, as botocore does), else the current time, added as `X-Amz-Date`. `Host`
+    comes from `heads`, else from the uri's authority (lower-cased, default port dropped). `sha256` is the payload
+    hash, used verbatim; for S3, `x-amz-content-sha256` is set to it, as S3 requires. Credentials default to
+    `current_credentials()`; a session token is added as a signed `X-Amz-Security-Token`.
+    """
+    creds = _usable(credentials)
+    values = header_values(heads)  # what is signed; `out`, what is sent
+    out = dict(heads) if type(heads) is dict and len(heads) == len(values) else _joined(heads)
+    if values.pop("authorization", None) is not None:
+        _drop(out, "authorization")
+    path, query, host = _split_target(uri)
+    if "host" not in values:
+        if host is None:
+            raise ValueError(f"no Host header and no host in uri {uri!r}")
+        values["host"] = out["Host"] = host
+    amz_date = signing_date(values.get("x-amz-date"), values.get("date"))
+    if amz_date is None:
+        amz_date = _put(out, values, "x-amz-date", "X-Amz-Date", amz_date_now())
+    if service == "s3":
+        _put(out, values, "x-amz-content-sha256", "x-amz-content-sha256", sha256)
+    if creds.session_token:
+        _put(out, values, "x-amz-security-token", "X-Amz-Security-Token", creds.session_token)
+    signed = sorted(values.keys() - UNSIGNED_HEADERS)
+    canonical = canonical_request(method, path, query, values, signed, sha256, service=service)
+    scope = credential_scope(amz_date, region, service)
+    to_sign = string_to_sign(amz_date, scope, canonical)
+    sig = _fast_signature(creds.secret_access_key, scope, to_sign)
+    out["Authorization"] = (
+        f"{ALGORITHM} Credential={creds.access_key_id}/{scope}, SignedHeaders={';'.join(signed)}, Signature={sig}"
+    )
+    return out
+
+
+def _put(out: dict[str, str], values: HeaderValues, name: str, spelling: str, value: str) -> str:
+    """Set a header to be sent and signed, in the caller's spelling if they gave it (`name` is the lower-case name)."""
+    if name in values:
+        spelling = next(given for given in out if given.lower() == name)
+    out[spelling] = value
+    values[name] = " ".join(value.split())
+    return value
+
+
+def _drop(out: dict[str, str], lower: str) -> None:
+    for name in [name for name in out if name.lower() == lower]:
+        del out[name]
+
+
+def _joined(heads: Headers) -> dict[str, str]:
+    """The headers as one dict: the first spelling of each name, repeated headers joined with commas."""
+    out: dict[str, str] = {}
+    spellings: dict[str, str] = {}
+    for name, value in _pairs(heads):
+        first = spellings.setdefault(name.lower(), name)
+        out[first] = f"{out[first].strip()},{value.strip()}" if first in out else value
+    return out
+
+
+def _split_target(uri: str) -> tuple[str, str, str | None]:
+    """Path, raw query and Host value (None without an authority) of a request target."""
+    if uri.startswith("/"):
+        # origin-form: never read as an authority, even when the path starts with `//`
+        path, _, query = uri.partition("#")[0].partition("?")
+        return path, query, None
+    scheme, _, rest = uri.partition("://")
+    authority, slash, target = rest.partition("/")
+    host = _plain_host(scheme, authority)
+    if host is not None and not _has_controls(target):
+        path, _, query = (slash + target).partition("#")[0].partition("?")
+        return path, query, host
+    split = urlsplit(uri)  # an unusual URL: user info, IPv6, `?` right after the host, tabs to drop...
+    return split.path, split.query, host_header(split.scheme, split.netloc) if split.netloc else None
+
+
+@lru_cache(maxsize=256)
+def _plain_host(scheme: str, authority: str) -> str | None:
+    """The Host header of an http(s) URL's authority when it is a plain ASCII host and port (no user info, no IPv6
+    brackets); None otherwise. Cached: requests go to few hosts, however different their paths."""
+    if scheme.lower() not in _DEFAULT_PORTS or not _PLAIN_AUTHORITY(authority):
+        return None
+    return host_header(scheme, authority)
+
+
+def _has_controls(text: str) -> bool:
+    return "\t" in text or "\n" in text or "\r" in text
+
+
+def host_header(scheme: str, netloc: str) -> str:
+    """The Host header a client sends for an authority: no user info, lower-case, no default port."""
+    host = netloc.rpartition("@")[2].lower()
+    default = _DEFAULT_PORTS.get(scheme.lower())
+    if default and host.endswith(default):
+        host = host[: -len(default)]
+    return host
