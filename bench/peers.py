@@ -56,5 +56,28 @@ def start_moto() -> Started:
     raise RuntimeError("moto did not start")
 
 
+def start_bare() -> Started:
+    """A WSGI app answering a constant 200 to anything, on awsfake's own keep-alive werkzeug server: the HTTP
+    layer's floor, without the pipeline (no parsing, signature, service or rendering)."""
+    code = (
+        "import sys, time\nfrom awsfake.server import serve_app\n"
+        "def app(environ, start_response):\n"
+        "    environ['wsgi.input'].read()\n"
+        "    start_response('200 OK', [('Content-Type', 'text/xml'), ('Content-Length', '2')])\n"
+        "    return [b'ok']\n"
+        "with serve_app(app) as running:\n"
+        "    print(running.url, flush=True)\n"
+        "    time.sleep(1e9)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    assert process.stdout is not None
+    url = process.stdout.readline().decode().strip()
+    if not url.startswith("http://"):
+        process.kill()
+        raise RuntimeError("the bare server did not start")
+    return process, {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "bare", "AWS_SECRET_ACCESS_KEY": "bare"}
+
+
 def port_of(env: dict[str, str]) -> int:
     return int(env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1])

@@ -1,4 +1,4 @@
-"""Run awsclient's signer over a directory of SigV4 test vectors laid out like AWS's aws-sig-v4-test-suite.
+"""The aws-sig-v4-test-suite layout: awsclient's signer over `CASE.req` files and their expected artefacts.
 
 `python -m awsclient.conformance DIR` finds every case (a folder holding `CASE.req` next to the expected
 `CASE.creq`, `CASE.sts` and `CASE.authz`; groups may nest), signs the raw request with `awsclient.sigv4` and
@@ -23,18 +23,15 @@ How a case is signed (the suite's conventions):
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import hashlib
-import re
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import TextIO
-from urllib.parse import urlsplit
 
+from awsclient.conformance import crt_suite
+from awsclient.conformance.request_text import RawRequest, parse_request
 from awsclient.sigv4 import (
     ALGORITHM,
     canonical_request,
@@ -45,10 +42,19 @@ from awsclient.sigv4 import (
     string_to_sign,
 )
 
-__all__ = ["Options", "RawRequest", "Signed", "main", "options_for", "parse_request", "run", "sign_case"]
+__all__ = [
+    "Options",
+    "RawRequest",
+    "Signed",
+    "as_crt_case",
+    "check_case",
+    "find_cases",
+    "options_for",
+    "parse_request",
+    "sign_case",
+]
 
 CONF_NAME = "sigv4.conf"
-_HTTP_VERSION = re.compile(r"HTTP/\d\.\d").fullmatch
 ARTEFACTS = (("creq", "canonical request"), ("sts", "string to sign"), ("authz", "authorization"))
 
 
@@ -65,51 +71,11 @@ class Options:
 
 
 @dataclass(frozen=True)
-class RawRequest:
-    method: str
-    path: str
-    query: str
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        return next((value for key, value in self.headers if key.lower() == name), None)
-
-
-@dataclass(frozen=True)
 class Signed:
     creq: str
     sts: str
     authz: str
     headers: list[tuple[str, str]]  # as signed (with any header the signer added)
-
-
-def parse_request(raw: bytes) -> RawRequest:
-    """A raw HTTP/1.1 request as the suite writes it: request line, headers (obs-fold allowed), blank line, body."""
-    ends = [(at, len(sep)) for sep in (b"\n\n", b"\r\n\r\n") if (at := raw.find(sep)) >= 0]
-    at, size = min(ends) if ends else (len(raw), 0)
-    head, body = raw[:at].decode("utf-8"), raw[at + size :]
-    lines = head.replace("\r\n", "\n").split("\n")
-    method, _, rest = lines[0].partition(" ")
-    target, _, version = rest.rpartition(" ")  # the target may hold spaces: the suite does not encode paths
-    if not method.isalpha() or not target or not _HTTP_VERSION(version):
-        raise ValueError(f"bad request line {lines[0]!r}: expected METHOD TARGET HTTP/1.1")
-    headers: list[tuple[str, str]] = []
-    for line in lines[1:]:
-        if line[:1] in (" ", "\t") and headers:
-            name, value = headers[-1]
-            headers[-1] = (name, f"{value} {line.strip()}")  # obs-fold: the fold is a space
-        elif line:
-            name, colon, value = line.partition(":")
-            if not colon or not name.strip():
-                raise ValueError(f"bad header line {line!r}")
-            headers.append((name, value))
-    if target.startswith("/"):
-        path, _, query = target.partition("?")
-    else:
-        split = urlsplit(target)
-        path, query = split.path, split.query
-    return RawRequest(method, path, query, headers, body)
 
 
 def sign_case(request: RawRequest, options: Options) -> Signed:
@@ -160,7 +126,7 @@ def find_cases(root: Path) -> Iterator[Path]:
     yield from sorted(root.rglob("*.req"))
 
 
-def _case_name(req: Path, root: Path) -> str:
+def case_name(req: Path, root: Path) -> str:
     folder = req.parent.relative_to(root).as_posix()
     if req.stem == req.parent.name:
         return folder
@@ -230,44 +196,21 @@ def check_case(req: Path, root: Path, base: Options) -> str | None:
     return None
 
 
-def run(root: Path, base: Options, *, verbose: bool = False, out: TextIO | None = None) -> tuple[int, int]:
-    """Check every case under `root`, printing failures (and passes when verbose); returns (passed, failed)."""
-    stream = out or sys.stdout
-    passed = failed = 0
-    for req in find_cases(root):
-        name = _case_name(req, root)
-        problem = check_case(req, root, base)
-        if problem is None:
-            passed += 1
-            if verbose:
-                print(f"ok   {name}", file=stream)
-        else:
-            failed += 1
-            print(f"FAIL {name}: {problem}", file=stream)
-    return passed, failed
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m awsclient.conformance", description=__doc__.split("\n")[0])
-    parser.add_argument("directory", type=Path, help="the test-suite directory (cases may nest in groups)")
-    defaults = Options()
-    parser.add_argument("--access-key-id", default=defaults.access_key_id)
-    parser.add_argument("--secret-access-key", default=defaults.secret_access_key)
-    parser.add_argument("--session-token", default=None)
-    parser.add_argument("--region", default=defaults.region)
-    parser.add_argument("--service", default=defaults.service)
-    parser.add_argument("--date", default=defaults.date, help="signing date when a request has none (basic ISO)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
-    args = parser.parse_args(argv)
-    if not args.directory.is_dir():
-        parser.error(f"not a directory: {args.directory}")
-    base = Options(args.access_key_id, args.secret_access_key, args.session_token, args.region, args.service, args.date)
-    passed, failed = run(args.directory, base, verbose=args.verbose)
-    if passed + failed == 0:
-        print(f"no cases (CASE/CASE.req) under {args.directory}", file=sys.stderr)
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 and passed > 0 else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def as_crt_case(req: Path, root: Path, base: Options) -> crt_suite.Case:
+    """The case in the aws-c-auth layout's terms, for `--verify`: the path rule is the service's, the body (when
+    there is one) signed with an `X-Amz-Content-Sha256` header, the token the request or its `.sreq` carries."""
+    options = options_for(req, root, base)
+    request = parse_request(req.read_bytes())
+    token = options.session_token or request.header("x-amz-security-token") or _token_from_sreq(req, request)
+    context = crt_suite.Context(
+        access_key_id=options.access_key_id,
+        secret_access_key=options.secret_access_key,
+        session_token=token.strip() if token else None,
+        region=options.region,
+        service=options.service,
+        timestamp=_signing_date(request, options),
+        normalize=options.service != "s3",
+        sign_body=bool(request.body) or options.service == "s3",
+        expiration_in_seconds=3600,
+    )
+    return crt_suite.Case(case_name(req, root), req.parent, request, context, modes=crt_suite.MODES)

@@ -1,0 +1,5 @@
+import sys
+
+from awsclient.conformance.cli import main
+
+sys.exit(main())
