@@ -29,8 +29,13 @@ from lxml import etree
 
 __all__ = [
     "MAX_ERROR_BODY",
+    "PASS_STATUSES",
     "AwsError",
+    "Body",
     "CredentialsError",
+    "Found",
+    "Head",
+    "Readable",
     "check_response",
     "header_and_response_to_exn",
     "parse_xml",

@@ -14,7 +14,7 @@ from awsclient import _xml
 from awsclient.errors import header_and_response_to_exn
 from awsclient.transport import Response, region_for, request
 
-__all__ = ["create_bucket", "delete_object", "get_object", "list_buckets", "list_objects", "put_object"]
+__all__ = ["NS", "create_bucket", "delete_object", "get_object", "list_buckets", "list_objects", "put_object"]
 
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 

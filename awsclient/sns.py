@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from awsclient import _query, _xml
 
-__all__ = ["create_topic", "delete_topic", "list_topics", "publish"]
+__all__ = ["VERSION", "create_topic", "delete_topic", "list_topics", "publish"]
 
 VERSION = "2010-03-31"
 

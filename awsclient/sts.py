@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from awsclient import _query, _xml
 
-__all__ = ["get_caller_identity"]
+__all__ = ["VERSION", "get_caller_identity"]
 
 VERSION = "2011-06-15"
 

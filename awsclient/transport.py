@@ -42,9 +42,12 @@ from awsclient.pools import close_pools, connection_reused, current_pool_timeout
 from awsclient.sigv4 import add_v4_auth_heads
 
 __all__ = [
+    "MAX_DRAIN",
     "RETRYABLE_STATUSES",
     "THROTTLING_CODES",
     "TRANSIENT_CODES",
+    "USER_AGENT",
+    "Query",
     "Response",
     "TransportError",
     "close_pools",
@@ -61,7 +64,7 @@ __all__ = [
     "retry_max_delay",
 ]
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 # urllib3 2's name-lookup failure (a NewConnectionError); looked up so the 1.26-era type stubs don't object.
 
@@ -220,14 +223,14 @@ def request(
         except AwsError as err:
             if attempt == attempts or not is_retryable(err):
                 raise
-            log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, err, attempt, attempts)
+            _log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, err, attempt, attempts)
         except _ConnectionFailed as failed:
             if attempt == attempts:
                 tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
                 raise TransportError(
                     f"{method} {_without_query(url)} failed after {tries}: {describe(failed.cause)}"
                 ) from failed.cause
-            log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, failed.cause, attempt, attempts)
+            _log.debug("%s %s: %s; retrying (attempt %d of %d)", method, url, failed.cause, attempt, attempts)
         time.sleep(_backoff(attempt))
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -301,7 +304,7 @@ def _attempt(
             break
         except (HTTPError, OSError) as exc:
             if resend and connection_reused.get() and _server_closed_idle(exc):
-                log.debug("%s %s: kept-alive connection closed by the server; re-sending", method, url)
+                _log.debug("%s %s: kept-alive connection closed by the server; re-sending", method, url)
                 continue
             raise _ConnectionFailed(exc) from exc
     return _read(response, (credentials.session_token, credentials.secret_access_key))

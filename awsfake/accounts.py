@@ -99,6 +99,16 @@ class Accounts:
             self._minted[identity.access_key_id] = identity
         return identity
 
+    def session(self, access_key_id: str) -> Identity | None:
+        """A minted session by key id (None once forgotten)."""
+        with self._lock:
+            return self._minted.get(access_key_id)
+
+    def keep_session(self, identity: Identity) -> None:
+        """Accept a session minted earlier (restored from saved state)."""
+        with self._lock:
+            self._minted[identity.access_key_id] = identity
+
     def forget_sessions(self) -> None:
         """Drop minted sessions (they are service state); keys added with `add` stay."""
         with self._lock:

@@ -48,7 +48,9 @@ S3_SIGNING = Signing(True, True, True, True, True)
 @dataclass(frozen=True)
 class ServiceInfo:
     """How one service is spoken. `name` is botocore's service name (the boto3 client name). `query_errors`: a JSON
-    or CBOR service that still reports query-era error codes (modeled shape -> query-era code)."""
+    or CBOR service that still reports query-era error codes (modeled shape -> query-era code). `objects`: its
+    payloads are objects (S3), streamed to disk and limited by the endpoint's `max_object_size` rather than its
+    `max_body_size`."""
 
     name: str
     family: Family
@@ -60,6 +62,7 @@ class ServiceInfo:
     signing: Signing = Signing()
     endpoint_prefix: str = ""
     global_endpoint: str = ""
+    objects: bool = False
 
     @property
     def json_content_type(self) -> str:
@@ -71,7 +74,7 @@ _S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 # The natively emulated services' rows (by signing name, which is also their model's name).
 CATALOG: dict[str, ServiceInfo] = {
     "s3": ServiceInfo(
-        "s3", FAMILIES["rest-xml"], "2006-03-01", _S3_NAMESPACE, signing=S3_SIGNING, endpoint_prefix="s3"
+        "s3", FAMILIES["rest-xml"], "2006-03-01", _S3_NAMESPACE, signing=S3_SIGNING, endpoint_prefix="s3", objects=True
     ),
     "sns": ServiceInfo("sns", FAMILIES["query"], "2010-03-31", "http://sns.amazonaws.com/doc/2010-03-31/"),
     "sts": ServiceInfo("sts", FAMILIES["query"], "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"),
@@ -135,7 +138,7 @@ def _clues(request: Request) -> Clues:
 
 def _form(request: Request) -> dict[str, str]:
     content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
-    text = request.body.decode("latin-1") if content_type == "application/x-www-form-urlencoded" else ""
+    text = request.body.read().decode("latin-1") if content_type == "application/x-www-form-urlencoded" else ""
     return dict(parse_qsl(text or request.raw_query, keep_blank_values=True))
 
 

@@ -7,13 +7,14 @@ with `check()`.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
 
-from awsfake import pipeline
+from awsfake import auth, expect, pipeline
 from awsfake.accounts import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCOUNT_ID,
@@ -22,14 +23,17 @@ from awsfake.accounts import (
     Accounts,
     Identity,
 )
+from awsfake.catalog import info_for
 from awsfake.doubles.error_log import ErrorLog
 from awsfake.doubles.journal import Journal, Record
-from awsfake.errors import internal_error
-from awsfake.request import DEFAULT_MAX_BODY
-from awsfake.server import DROP_CONNECTION, RunningServer, serve_app
+from awsfake.errors import Fault, internal_error
+from awsfake.families import Response
+from awsfake.request import DEFAULT_MAX_BODY, MAX_OBJECT_SIZE, read_head
+from awsfake.server import DROP_CONNECTION, Answer, RunningServer, serve_app
 from awsfake.services import Call, Service
 from awsfake.services.emulated import emulated
 from awsfake.services.native import NATIVE
+from awsfake.store.saved import DiskStore, Store
 from awsfake.stubs import Stub, Stubs, make_fault
 
 __all__ = ["FakeAWS"]
@@ -43,7 +47,10 @@ class FakeAWS:
     One pair of credentials is always accepted: `DEFAULT_ACCESS_KEY_ID` / `DEFAULT_SECRET_ACCESS_KEY`. S3 answers
     for `region` only (as a regional S3 endpoint does); other services serve whichever region the client signed for.
     `services` overrides implementations by service name (tests of the machinery use small test services);
-    `journal_limit` keeps only that many newest records in `requests` (None: all).
+    `journal_limit` keeps only that many newest records in `requests` (None: all). `max_body_size` bounds the
+    bodies of document services (64 MiB), `max_object_size` S3's objects and parts (5 GiB, as AWS): bodies above
+    1 MiB are spooled to files, so memory does not grow with them. `data_dir` keeps the services' state there
+    (SQLite and files, `awsfake.store`) and finds it again on the next start; without it state is in memory.
     """
 
     def __init__(
@@ -51,13 +58,18 @@ class FakeAWS:
         region: str = "us-east-1",
         *,
         max_body_size: int = DEFAULT_MAX_BODY,
+        max_object_size: int = MAX_OBJECT_SIZE,
         services: Mapping[str, type[Service]] | None = None,
         on_request: Callable[[Record], None] | None = None,
         journal_limit: int | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.region = region
         self.url: str | None = None  # set while serving
         self.max_body_size = max_body_size
+        self.max_object_size = max_object_size
+        self.store = DiskStore(data_dir) if data_dir is not None else Store()
+        self.blobs = self.store.blobs
         self.on_request = on_request
         self.accounts = Accounts()
         self.accounts.add(
@@ -69,6 +81,9 @@ class FakeAWS:
         self._services: dict[str, Service | None] = {}
         self._lock = threading.Lock()
         self._errors = ErrorLog()
+        if data_dir is not None:  # saved state comes back now (STS sessions must verify before STS is called)
+            for name in NATIVE:
+                self.service(name)
 
     # ------------------------------------------------------------ the test-facing API
 
@@ -125,10 +140,19 @@ class FakeAWS:
         with self._lock:
             if name not in self._services:
                 cls = self._overrides.get(name) or NATIVE.get(name)
-                self._services[name] = (
-                    cls(self.accounts, self.service) if cls else emulated(name, self.accounts, self.service)
+                instance = (
+                    cls(self.accounts, self.service, self.store)
+                    if cls
+                    else emulated(name, self.accounts, self.service, self.store)
                 )
+                if instance is not None:
+                    self.store.restore(instance)
+                self._services[name] = instance
             return self._services[name]
+
+    def close(self) -> None:
+        """Release the data directory's database (a `FakeAWS` with `data_dir` is done with)."""
+        self.store.close()
 
     def reset(self) -> None:
         """Forget service state, stubs, the journal, recorded errors and STS sessions; added keys stay."""
@@ -138,6 +162,7 @@ class FakeAWS:
         for instance in instances:
             with instance.lock:
                 instance.reset()
+        self.store.clear()
         self.stubs.clear()
         self.requests.clear()
         self.accounts.forget_sessions()
@@ -154,12 +179,36 @@ class FakeAWS:
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False) -> Iterator[RunningServer]:
         """Serve on a background thread until the block ends; `.url`, `.port`, `.connections` on the yielded object."""
-        with serve_app(self, host, port, allow_remote=allow_remote) as running:
+        served = serve_app(
+            self, host, port, allow_remote=allow_remote, early_error=self.early_error, before_body=self.before_body
+        )
+        with served as running:
             self.url = running.url
             try:
                 yield running
             finally:
                 self.url = None
+
+    # ------------------------------------------------------------ the server's hooks (awsfake.server)
+
+    def early_error(self, status: int) -> Answer:
+        """A request the server could not parse: S3's answer (400 and an `<Error>`), as AWS's endpoints give."""
+        info = info_for("s3")
+        return _answer(info.family.answer(info, _early_fault(status)))
+
+    def before_body(self, environ: dict[str, Any]) -> Answer | None:
+        """`Expect: 100-continue`: the refusal the head alone decides (see `awsfake.expect`), journaled as usual."""
+        exchange = pipeline.Exchange(request=read_head(environ))
+        assert exchange.request is not None
+        exchange.info = auth.guess_info(exchange.request)
+        exchange.access_key_id, exchange.region = auth.presented_scope(exchange.request, self.region)
+        limit = pipeline.body_limit(self, exchange.request)
+        fault = expect.refusal(environ, exchange.request, exchange.info, self.accounts, self.region, limit)
+        if fault is None:
+            return None
+        response = exchange.error(fault)
+        self._record(pipeline.record_of(exchange, response))
+        return _answer(response)
 
     # ------------------------------------------------------------ WSGI
 
@@ -177,9 +226,24 @@ class FakeAWS:
         if exchange.drop:
             environ[DROP_CONNECTION] = True
         start_response(_STATUS_LINES.get(response.status, f"{response.status} Unknown"), response.headers)
+        if response.stream is not None and not exchange.drop:
+            return response.stream
         return [response.body]
 
     def _record(self, record: Record) -> None:
         self.requests.append(record)
         if self.on_request is not None:
             self.on_request(record)
+
+
+def _early_fault(status: int) -> Fault:
+    """S3's words for a request refused before it could be read (always answered 400, as S3 does)."""
+    if status == 431:
+        return Fault("RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size.")
+    if status == 414:
+        return Fault("KeyTooLongError", "Your key is too long")
+    return Fault("BadRequest", "An error occurred when parsing the HTTP request.")
+
+
+def _answer(response: Response) -> Answer:
+    return Answer(response.status, response.headers, response.body)

@@ -9,6 +9,7 @@ fault, when it was raised before the pipeline knew the service (auth learns it f
 from __future__ import annotations
 
 __all__ = [
+    "S3_MISMATCH",
     "Fault",
     "access_denied",
     "entity_too_large",

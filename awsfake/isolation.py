@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from awsfake import guard
 
 if TYPE_CHECKING:
-    from awsfake import FakeAWS
+    from awsfake.endpoint import FakeAWS
 
 __all__ = ["CLEARED_ENV", "FakeAWSIsolation", "environment", "fake_aws", "fresh_sessions", "process_fake"]
 
@@ -60,7 +60,7 @@ def environment(url: str, region: str, home: Path, *, imds_url: str | None = Non
     """The variables that point clients at the fake at `url`: its keys (or, with `imds_url`, none: the credential
     chain then ends at that instance metadata), the region, and empty CLI credentials and config files under `home`.
     Every name in `CLEARED_ENV` that is not set here is to be unset."""
-    from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+    from awsfake.accounts import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 
     env = {"AWS_ENDPOINT_URL": url, "AWS_DEFAULT_REGION": region, "AWS_REGION": region}
     env.update(empty_credential_files(home))
@@ -141,7 +141,7 @@ class _ProcessFake:
     def get(self, region: str) -> FakeAWS:
         with self.lock:
             if self.fake is None:
-                from awsfake import FakeAWS
+                from awsfake.endpoint import FakeAWS
 
                 fake = FakeAWS(region=region)
                 self.stack.enter_context(fake.serve())

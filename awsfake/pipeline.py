@@ -7,6 +7,7 @@ rendering the result or the error. Nothing here asks which family it has.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,15 +20,17 @@ from awsfake.doubles import redact
 from awsfake.doubles.journal import Record
 from awsfake.errors import Fault
 from awsfake.families import Response
-from awsfake.request import HeaderMap, Request, Unreadable, read_request
+from awsfake.request import HeaderMap, Request, Unreadable, read_body, read_head
 from awsfake.services import Call, Caller, Result
 
 if TYPE_CHECKING:
     from awsfake.accounts import Accounts
     from awsfake.services import Service
+    from awsfake.store.blobs import Blobs
+    from awsfake.store.saved import Store
     from awsfake.stubs import Stubs
 
-__all__ = ["Endpoint", "Exchange", "record_of", "respond"]
+__all__ = ["Endpoint", "Exchange", "body_limit", "record_of", "respond"]
 
 
 class Endpoint(Protocol):
@@ -35,8 +38,11 @@ class Endpoint(Protocol):
 
     region: str
     max_body_size: int
+    max_object_size: int
+    blobs: Blobs
     accounts: Accounts
     stubs: Stubs
+    store: Store
 
     def service(self, name: str) -> Service | None: ...
 
@@ -54,26 +60,32 @@ class Exchange:
     verified: bool = False
     params: Mapping[str, Any] = field(default_factory=dict)
     drop: bool = False  # a stub asked for the connection to be cut mid-answer
+    fault: Fault | None = None  # the refusal answered, if any (its message and details go to the journal)
 
     def error(self, fault: Fault) -> Response:
         """`fault` in the family of the service it names, else of the service this exchange is for (which, when
         it is the one named, is the row the request picked: CloudWatch spoken in CBOR, say)."""
+        self.fault = fault
         info = info_for(fault.service) if fault.service and fault.service != self.info.name else self.info
         return info.family.answer(info, fault)
 
 
 def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Response:
     """The answer to one request; every failure AWS would report is rendered here, in the service's family."""
+    request = read_head(environ)
     try:
-        request = read_request(environ, fake.max_body_size)
+        read_body(environ, request, body_limit(fake, request), fake.blobs)
     except Unreadable as unreadable:
         exchange.request = unreadable.request
         exchange.info = auth.guess_info(unreadable.request)
         family = exchange.info.family
         return exchange.error(unreadable.fault or family.body_too_large(unreadable.max_body or 0))
     exchange.request = request
+    if (size := request.header("x-amz-decoded-content-length")) and _over(size, fake.max_object_size):
+        exchange.info = auth.guess_info(request)
+        return exchange.error(exchange.info.family.body_too_large(fake.max_object_size))
     try:
-        verified = auth.verify(request, fake.accounts, fake.region)
+        verified = auth.verify(request, fake.accounts, fake.region, fake.blobs)
     except Fault as fault:
         exchange.info = info_for(fault.service, request) if fault.service else auth.guess_info(request)
         exchange.access_key_id, exchange.region = auth.presented_scope(request, fake.region)
@@ -88,6 +100,24 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
         return exchange.error(fault)
     family = exchange.info.family
     return family.render_result(exchange.info, exchange.action, result, family.new_request_id())
+
+
+def body_limit(fake: Endpoint, request: Request) -> int:
+    """Objects (S3) may be up to `max_object_size`, plus what aws-chunked framing adds; documents (every other
+    service) up to `max_body_size`. The service is guessed from the head, as it must be before the body is read."""
+    if not auth.guess_info(request).objects or _is_form(request):  # a browser POST form is parsed in memory
+        return fake.max_body_size
+    if request.header("x-amz-decoded-content-length") is None:
+        return fake.max_object_size
+    return fake.max_object_size + fake.max_object_size // 64 + 65536  # the decoded length is checked on its own
+
+
+def _is_form(request: Request) -> bool:
+    return request.method == "POST" and (request.header("content-type") or "").lower().startswith("multipart/")
+
+
+def _over(size: str, limit: int) -> bool:
+    return size.isascii() and size.isdigit() and (len(size) > 19 or int(size) > limit)
 
 
 def _call(fake: Endpoint, request: Request, verified: auth.Verified, exchange: Exchange) -> Call:
@@ -121,7 +151,8 @@ def _dispatch(fake: Endpoint, call: Call, exchange: Exchange) -> Result:
     operation = service.operation(call.action) if service else None
     if operation is None:
         raise exchange.info.family.unknown_operation(exchange.info, call.action, call.method, call.path)
-    return operation(call)
+    with fake.store.request():  # what the operation changed is saved in one transaction
+        return operation(call)
 
 
 def record_of(exchange: Exchange, response: Response) -> Record:
@@ -142,5 +173,25 @@ def record_of(exchange: Exchange, response: Response) -> Record:
         time=exchange.started,
         params=redact.mapping(exchange.params),
         headers=redact.headers(request.headers) if request else (),
-        body=redact.body(request.body, request.headers, request.raw_query) if request else b"",
+        body=redact.body(request.body.head(redact.BODY_LIMIT), request.headers, request.raw_query) if request else b"",
+        message=exchange.fault.message if exchange.fault is not None else "",
+        details=_details(exchange),
     )
+
+
+_DEBUGGER_DETAILS = ("CanonicalRequest", "StringToSign", "AWSAccessKeyId", "Region", "HeadersNotSigned")
+_QUERY_DATE = re.compile(r"X-Amz-Date=([0-9TZ]{16})")
+
+
+def _details(exchange: Exchange) -> dict[str, str]:
+    """A refusal's details for the journal (and the console's signature debugger): a listed few of the error's
+    elements (the canonical request's session token is already redacted) and the X-Amz-Date presented."""
+    request = exchange.request
+    if exchange.fault is None or exchange.verified or request is None:
+        return {}
+    details = {k: v for k, v in exchange.fault.extras.items() if k in _DEBUGGER_DETAILS}
+    in_query = _QUERY_DATE.search(request.raw_query)
+    date = request.header("x-amz-date") or (in_query.group(1) if in_query else None)
+    if date:
+        details["X-Amz-Date"] = date
+    return details

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:  # imported inside the fixtures: every pytest run loads this plugin, few use the fixtures
-    from awsfake import FakeAWS, FakeIMDS
+    from awsfake.endpoint import FakeAWS
+    from awsfake.imds import FakeIMDS
 
 __all__ = [
     "aws_class",
@@ -134,7 +135,7 @@ def _aws_fake_session(aws_region: str) -> FakeAWS:
 
 @pytest.fixture(scope="session")
 def _aws_imds_session(_aws_fake_session: FakeAWS) -> Iterator[FakeIMDS]:
-    from awsfake import FakeIMDS
+    from awsfake.imds import FakeIMDS
 
     imds = FakeIMDS(_aws_fake_session)
     with imds.serve():

@@ -8,17 +8,34 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from werkzeug.exceptions import HTTPException
 
-from awsfake.doubles.redact import REDACTED, SECRET_NAMES
+from awsfake.checksums import named_checksums
+from awsfake.doubles import redact
 from awsfake.errors import Fault, incomplete_body, invalid_uri, not_implemented
+from awsfake.store.body import CHUNK, Body, BodyWriter
 
-__all__ = ["DEFAULT_MAX_BODY", "HeaderMap", "Request", "Unreadable", "read_request"]
+if TYPE_CHECKING:
+    from awsfake.store.blobs import Blobs
+
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "MAX_OBJECT_SIZE",
+    "HeaderMap",
+    "Request",
+    "Unreadable",
+    "read_body",
+    "read_head",
+    "read_request",
+]
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
+"""The body limit of services whose payloads are documents (every family but S3's objects)."""
+MAX_OBJECT_SIZE = 5 * 1024**3
+"""S3's limit for one PutObject or UploadPart: 5 GiB (a larger object is a multipart upload)."""
 _NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
 
 
@@ -41,8 +58,7 @@ class HeaderMap(Mapping[str, str]):
 
     def __repr__(self) -> str:
         """The session token is a secret: it never shows in a repr (services read it by name if they must)."""
-        shown = {k: (REDACTED if k in SECRET_NAMES else v) for k, v in self._values.items()}
-        return f"HeaderMap({shown!r})"
+        return f"HeaderMap({redact.mapping(self._values)!r})"
 
 
 @dataclass
@@ -51,7 +67,7 @@ class Request:
     raw_path: str  # still percent-encoded, as sent
     raw_query: str
     headers: list[tuple[str, str]]  # lower-case names, in the order received (repeats joined by werkzeug)
-    body: bytes = b""
+    body: Body = field(default_factory=Body)
     connection_id: int | None = None
     _index: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -84,21 +100,37 @@ class Unreadable(Exception):
         self.max_body = max_body
 
 
-def read_request(environ: dict[str, Any], max_body: int) -> Request:
-    """Build a `Request` from a WSGI environ; the body is read here, refusing more than `max_body` bytes.
+def read_request(environ: dict[str, Any], max_body: int, blobs: Blobs | None = None) -> Request:
+    """A `Request` with its body read within `max_body` bytes (spooled to `blobs` above the threshold)."""
+    request = read_head(environ)
+    read_body(environ, request, max_body, blobs)
+    return request
 
-    Raises `Unreadable` (with the request's head) when the framing is broken or the body too large.
-    """
+
+def read_head(environ: dict[str, Any]) -> Request:
+    """A `Request` from a WSGI environ, its body not read yet (`read_body`)."""
     raw_path, raw_query = _raw_target(environ)
-    request = Request(
+    return Request(
         environ.get("REQUEST_METHOD", "GET").upper(),
         raw_path,
         raw_query,
         _header_pairs(environ),
         connection_id=environ.get("awsfake.connection_id"),
     )
-    request.body = _read_body(environ, request, max_body)
-    return request
+
+
+def read_body(environ: dict[str, Any], request: Request, max_body: int, blobs: Blobs | None) -> None:
+    """Read the body in bounded chunks, hashing it on the way; above the spool threshold it goes to a file.
+
+    Raises `Unreadable` (with the request's head) when the framing is broken or the body too large.
+    """
+    writer = BodyWriter(blobs, named_checksums(HeaderMap(request.headers)))
+    try:
+        _read_body(environ, request, max_body, writer)
+    except BaseException:
+        writer.discard()
+        raise
+    request.body = writer.finish()
 
 
 def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
@@ -141,7 +173,7 @@ def _header_pairs(environ: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _read_body(environ: dict[str, Any], request: Request, max_body: int) -> bytes:
+def _read_body(environ: dict[str, Any], request: Request, max_body: int, writer: BodyWriter) -> None:
     stream = environ.get("wsgi.input")
     length_text = request.header("content-length")
     coding = (request.header("transfer-encoding") or "").strip().lower()
@@ -156,45 +188,38 @@ def _read_body(environ: dict[str, Any], request: Request, max_body: int) -> byte
         digits = length_text.lstrip("0") or "0"  # int() refuses more than 4300 digits
         if len(digits) > 19 or int(digits) > max_body:
             raise _too_large(request, max_body)
-        return _read_exact(stream, int(digits), request)
-    if chunked:
-        return _read_to_end(stream, request, max_body)
-    return b""
+        _read_exact(stream, int(digits), request, writer)
+    elif chunked:
+        _read_to_end(stream, request, max_body, writer)
 
 
-def _read_to_end(stream: Any, request: Request, max_body: int) -> bytes:
+def _read_to_end(stream: Any, request: Request, max_body: int, writer: BodyWriter) -> None:
     """A de-chunked body (werkzeug hands it over a chunk at a time), refused once it passes `max_body`."""
-    parts: list[bytes] = []
-    size = 0
     while stream is not None:
         try:
-            part = stream.read(65536)
+            part = stream.read(CHUNK)
         except (OSError, ValueError, HTTPException):
             raise Unreadable(request, incomplete_body()) from None
         if not part:
             break
-        size += len(part)
-        if size > max_body:
+        if writer.size + len(part) > max_body:
             raise _too_large(request, max_body)
-        parts.append(part)
-    return b"".join(parts)
+        writer.write(part)
 
 
-def _read_exact(stream: Any, length: int, request: Request) -> bytes:
-    chunks = []
+def _read_exact(stream: Any, length: int, request: Request, writer: BodyWriter) -> None:
     remaining = length
     while remaining > 0 and stream is not None:
         try:
-            chunk = stream.read(min(remaining, 1 << 20))
+            chunk = stream.read(min(remaining, CHUNK))
         except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
             break
         if not chunk:
             break
-        chunks.append(chunk)
+        writer.write(chunk)
         remaining -= len(chunk)
     if remaining:
         raise Unreadable(request, incomplete_body())
-    return b"".join(chunks)
 
 
 def _bad_framing(request: Request, message: str) -> Unreadable:

@@ -15,7 +15,7 @@ from awsfake.doubles.rules import CountedRules
 from awsfake.errors import Fault
 from awsfake.services import Call, Result
 
-__all__ = ["Stub", "Stubs", "make_fault"]
+__all__ = ["Handler", "Stub", "Stubs", "make_fault"]
 
 Handler = Callable[[Call], Any]
 

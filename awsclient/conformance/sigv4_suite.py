@@ -27,7 +27,6 @@ import difflib
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from awsclient.conformance import crt_suite
@@ -36,13 +35,15 @@ from awsclient.sigv4 import (
     ALGORITHM,
     canonical_request,
     credential_scope,
-    parse_amz_date,
     signature,
+    signing_date,
     signing_key,
     string_to_sign,
 )
 
 __all__ = [
+    "ARTEFACTS",
+    "CONF_NAME",
     "Options",
     "RawRequest",
     "Signed",
@@ -107,18 +108,8 @@ def _payload_hash(request: RawRequest) -> str:
 
 
 def _signing_date(request: RawRequest, options: Options) -> str:
-    amz_date = request.header("x-amz-date")
-    if amz_date is not None:
-        return amz_date.strip()
-    date = request.header("date")
-    if date is None:
-        return options.date
-    date = date.strip()
-    try:
-        parse_amz_date(date)
-        return date
-    except ValueError:
-        return parsedate_to_datetime(date).strftime("%Y%m%dT%H%M%SZ")
+    """The request's signing date by the signer's rule (`sigv4.signing_date`), else the one the options give."""
+    return signing_date(request.header("x-amz-date"), request.header("date")) or options.date
 
 
 def find_cases(root: Path) -> Iterator[Path]:

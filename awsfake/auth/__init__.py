@@ -7,6 +7,7 @@ Canonicalisation is `awsclient.sigv4`'s, the signer's own: one source of truth.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from awsclient import sigv4
 from awsfake.accounts import Accounts, Identity
@@ -23,6 +24,10 @@ from awsfake.auth.presented import (
 )
 from awsfake.catalog import ServiceInfo
 from awsfake.request import Request
+from awsfake.store.body import Body
+
+if TYPE_CHECKING:
+    from awsfake.store.blobs import Blobs
 
 __all__ = ["MAX_SKEW_SECONDS", "Verified", "guess_info", "presented_scope", "verify"]
 
@@ -34,11 +39,14 @@ class Verified:
     identity: Identity
     info: ServiceInfo
     region: str
-    body: bytes
+    body: Body
 
 
-def verify(request: Request, accounts: Accounts, endpoint_region: str) -> Verified:
-    """Check the request's signature; raise the family's `Fault` (naming its service) on any failure."""
+def verify(request: Request, accounts: Accounts, endpoint_region: str, blobs: Blobs | None = None) -> Verified:
+    """Check the request's signature; raise the family's `Fault` (naming its service) on any failure.
+
+    An aws-chunked payload is decoded into a new body (spooled to `blobs` above the threshold).
+    """
     info = guess_info(request)
     authorization = request.header("authorization")
     if authorization is not None:
@@ -55,7 +63,7 @@ def verify(request: Request, accounts: Accounts, endpoint_region: str) -> Verifi
     declared = payload.payload_hash(request, presented)
     key = sigv4.signing_key(identity.secret_access_key, presented.date, presented.region, presented.service)
     checks.check_signature(request, presented, identity, key, declared)
-    body = payload.payload(request, presented, key, declared)
+    body = payload.payload(request, presented, key, declared, blobs)
     return Verified(identity, presented.info, presented.region, body)
 
 
@@ -72,7 +80,9 @@ def _verify_form(request: Request, accounts: Accounts, endpoint_region: str) -> 
     info = guess_info(request)
     if not (info.signing.post_form and post_policy.is_form_request(request)):
         raise info.family.deny(info, "missing")
-    upload = post_policy.parse_upload(request.path().strip("/"), request.header("content-type") or "", request.body)
+    upload = post_policy.parse_upload(
+        request.path().strip("/"), request.header("content-type") or "", request.body.read()
+    )
     presented = post_policy.presented(upload, info)
     checks.check_region(presented, endpoint_region)
     identity = checks.check_identity(presented, accounts)
@@ -90,7 +100,7 @@ def presented_scope(request: Request, endpoint_region: str) -> tuple[str, str]:
         return (credential.access_key_id, credential.region) if len(credential.parts) > 1 else ("", "")
     if post_policy.is_form_request(request):
         try:
-            upload = post_policy.parse_upload("", request.header("content-type") or "", request.body)
+            upload = post_policy.parse_upload("", request.header("content-type") or "", request.body.read())
         except Exception:  # an unreadable form names no key
             return "", endpoint_region
         return Credential.parse(upload.fields.get("x-amz-credential", "")).access_key_id, endpoint_region

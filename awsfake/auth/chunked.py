@@ -2,23 +2,36 @@
 
 Frames are `hex-size[;chunk-signature=SIG]\\r\\n DATA \\r\\n`, ending with a zero-size frame, then (trailer
 variants) `name:value\\r\\n` lines and a blank line. Each chunk signature chains on the previous one, starting
-from the request's own signature. The body is already in memory (bounded by the endpoint), so a truncated or
-garbled body is an error here, never a wait.
+from the request's own signature. The raw body is read in bounded chunks and the payload written out as it is
+decoded (a chunk's hash is computed on the way), so a frame of any size costs no more memory than a small one.
+The raw body is already whole (bounded by the endpoint), so a truncated or garbled body is an error here, never a
+wait.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from awsclient.sigv4 import EMPTY_SHA256, signature
+from awsfake.checksums import CHECKSUMS, label_of
 from awsfake.errors import Fault, incomplete_body, s3_signature_mismatch
+from awsfake.store.body import CHUNK, Body, BodyWriter
 
-__all__ = ["STREAMING_MODES", "ChunkSigner", "Decoded", "check_checksum", "decode"]
+__all__ = [
+    "MIN_CHUNK",
+    "SIGNED",
+    "SIGNED_TRAILER",
+    "STREAMING_MODES",
+    "UNSIGNED_TRAILER",
+    "ChunkSigner",
+    "bad_checksum",
+    "check_checksum",
+    "check_trailers",
+    "decode",
+]
 
 SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
@@ -37,8 +50,8 @@ class ChunkSigner:
     scope: str
     seed: str
 
-    def chunk(self, previous: str, data: bytes) -> str:
-        sts = "\n".join(("AWS4-HMAC-SHA256-PAYLOAD", self.amz_date, self.scope, previous, EMPTY_SHA256, _sha(data)))
+    def chunk(self, previous: str, data_sha256: str) -> str:
+        sts = "\n".join(("AWS4-HMAC-SHA256-PAYLOAD", self.amz_date, self.scope, previous, EMPTY_SHA256, data_sha256))
         return signature(self.key, sts)
 
     def trailer(self, previous: str, trailer_block: bytes) -> str:
@@ -46,68 +59,80 @@ class ChunkSigner:
         return signature(self.key, sts)
 
 
-@dataclass
-class Decoded:
-    body: bytes
-    trailers: dict[str, str] = field(default_factory=dict)
-
-
-def decode(raw: bytes, mode: str, signer: ChunkSigner | None, declared_trailers: str | None = None) -> Decoded:
-    """The payload of an aws-chunked body; raises `Fault` for bad framing, signatures or checksums."""
+def decode(raw: Body, mode: str, signer: ChunkSigner | None, writer: BodyWriter) -> dict[str, str]:
+    """Write the payload of aws-chunked `raw` to `writer`; the trailers. Raises `Fault` for bad framing,
+    signatures or checksums."""
     signed = mode in (SIGNED, SIGNED_TRAILER)
     has_trailer = mode in (SIGNED_TRAILER, UNSIGNED_TRAILER)
-    reader = _Reader(raw)
-    parts: list[bytes] = []
+    reader = _Reader(iter(raw.stream()))
     previous = signer.seed if signer else ""
+    last_size: int | None = None
     while True:
         size, chunk_sig = _frame_header(reader, signed)
-        data = reader.take(size)
+        digest = hashlib.sha256()
+        reader.take_into(size, digest, writer)
         if size or not has_trailer:  # with trailers, the last frame's header is followed by the trailer lines
             reader.expect_crlf()
         if signed and signer is not None:
-            previous = _check_chunk(signer, previous, chunk_sig, data)
+            previous = _check_chunk(signer, previous, chunk_sig, digest.hexdigest())
         if size == 0:
             break
-        if signed and parts and len(parts[-1]) < MIN_CHUNK:
+        if signed and last_size is not None and last_size < MIN_CHUNK:
             raise _chunk_size_error()
-        parts.append(data)
+        last_size = size
     trailers: dict[str, str] = {}
     if has_trailer:
         trailers = _trailers(reader, mode == SIGNED_TRAILER, signer, previous)
     elif not reader.at_end():
         raise incomplete_body()
-    body = b"".join(parts)
-    _check_checksums(body, trailers, declared_trailers)
-    return Decoded(body, trailers)
+    return trailers
 
 
 class _Reader:
-    def __init__(self, raw: bytes) -> None:
-        self.raw = raw
-        self.pos = 0
+    """The raw body as a buffer refilled chunk by chunk."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = bytearray()
+
+    def _fill(self, wanted: int) -> bool:
+        while len(self._buffer) < wanted:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return False
+            self._buffer += chunk
+        return True
 
     def line(self) -> bytes:
-        end = self.raw.find(b"\r\n", self.pos, self.pos + _MAX_LINE)
-        if end < 0:
-            raise incomplete_body()
-        text = self.raw[self.pos : end]
-        self.pos = end + 2
-        return text
+        start = 0
+        while True:
+            end = self._buffer.find(b"\r\n", start)
+            if end >= 0 and end <= _MAX_LINE:
+                text = bytes(self._buffer[:end])
+                del self._buffer[: end + 2]
+                return text
+            if len(self._buffer) > _MAX_LINE or not self._fill(len(self._buffer) + 1):
+                raise incomplete_body()
+            start = max(len(self._buffer) - CHUNK - 1, 0)
 
-    def take(self, size: int) -> bytes:
-        if self.pos + size > len(self.raw):
-            raise incomplete_body()
-        data = self.raw[self.pos : self.pos + size]
-        self.pos += size
-        return data
+    def take_into(self, size: int, digest: hashlib._Hash, writer: BodyWriter) -> None:
+        remaining = size
+        while remaining:
+            if not self._buffer and not self._fill(1):
+                raise incomplete_body()
+            piece = bytes(self._buffer[:remaining])
+            del self._buffer[: len(piece)]
+            digest.update(piece)
+            writer.write(piece)
+            remaining -= len(piece)
 
     def expect_crlf(self) -> None:
-        if self.raw[self.pos : self.pos + 2] != b"\r\n":
+        if not self._fill(2) or self._buffer[:2] != b"\r\n":
             raise incomplete_body()
-        self.pos += 2
+        del self._buffer[:2]
 
     def at_end(self) -> bool:
-        return self.pos >= len(self.raw)
+        return not self._buffer and not self._fill(1)
 
 
 def _frame_header(reader: _Reader, signed: bool) -> tuple[int, str]:
@@ -126,8 +151,8 @@ def _frame_header(reader: _Reader, signed: bool) -> tuple[int, str]:
     return size, value.decode("ascii", "replace")
 
 
-def _check_chunk(signer: ChunkSigner, previous: str, provided: str, data: bytes) -> str:
-    expected = signer.chunk(previous, data)
+def _check_chunk(signer: ChunkSigner, previous: str, provided: str, data_sha256: str) -> str:
+    expected = signer.chunk(previous, data_sha256)
     if not hmac.compare_digest(expected, provided):
         raise s3_signature_mismatch()
     return expected
@@ -159,35 +184,8 @@ def _trailers(reader: _Reader, signed: bool, signer: ChunkSigner | None, previou
     return trailers
 
 
-def _crc32c(data: bytes) -> int:
-    crc = 0xFFFFFFFF
-    table = _CRC32C_TABLE
-    for byte in data:
-        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-
-
-def _crc32c_table() -> list[int]:
-    table = []
-    for n in range(256):
-        crc = n
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-_CRC32C_TABLE = _crc32c_table()
-
-CHECKSUMS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
-    "x-amz-checksum-crc32": ("CRC32", lambda d: zlib.crc32(d).to_bytes(4, "big")),
-    "x-amz-checksum-crc32c": ("CRC32C", lambda d: _crc32c(d).to_bytes(4, "big")),
-    "x-amz-checksum-sha1": ("SHA1", lambda d: hashlib.sha1(d).digest()),
-    "x-amz-checksum-sha256": ("SHA256", lambda d: hashlib.sha256(d).digest()),
-}
-
-
-def _check_checksums(body: bytes, trailers: dict[str, str], declared: str | None) -> None:
+def check_trailers(body: Body, trailers: dict[str, str], declared: str | None) -> None:
+    """Every trailer `x-amz-trailer` announced was sent, and each checksum trailer matches the decoded body."""
     for name in filter(None, (part.strip().lower() for part in (declared or "").split(","))):
         if name not in trailers:
             raise incomplete_body()
@@ -196,12 +194,14 @@ def _check_checksums(body: bytes, trailers: dict[str, str], declared: str | None
             check_checksum(name, value, body)
 
 
-def check_checksum(name: str, value: str, body: bytes) -> None:
-    """S3's BadDigest / InvalidRequest when an `x-amz-checksum-*` value does not match the body."""
-    label, compute = CHECKSUMS[name]
-    expected = base64.b64encode(compute(body)).decode()
-    if value != expected:
-        raise Fault("BadDigest", f"The {label} you specified did not match the calculated checksum.")
+def check_checksum(name: str, value: str, body: Body) -> None:
+    """S3's BadDigest when an `x-amz-checksum-*` value does not match the body."""
+    if value != body.checksum(name):
+        raise bad_checksum(name)
+
+
+def bad_checksum(name: str) -> Fault:
+    return Fault("BadDigest", f"The {label_of(name)} you specified did not match the calculated checksum.")
 
 
 def _sha(data: bytes) -> str:

@@ -7,15 +7,20 @@ Other services' payload hash is the body's own.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
+from typing import TYPE_CHECKING
 
 from awsclient import sigv4
-from awsfake.auth.chunked import STREAMING_MODES, ChunkSigner, decode
+from awsfake.auth.chunked import STREAMING_MODES, ChunkSigner, check_trailers, decode
 from awsfake.auth.presented import Presented
+from awsfake.checksums import named_checksums
 from awsfake.errors import Fault, invalid_argument, invalid_request, short_body
-from awsfake.request import Request
+from awsfake.request import HeaderMap, Request
+from awsfake.store.body import Body, BodyWriter
+
+if TYPE_CHECKING:
+    from awsfake.store.blobs import Blobs
 
 __all__ = ["payload", "payload_hash"]
 
@@ -27,7 +32,7 @@ def payload_hash(request: Request, presented: Presented) -> str:
     declared = request.header("x-amz-content-sha256")
     info = presented.info
     if not info.signing.payload_header:
-        return declared or hashlib.sha256(request.body).hexdigest()
+        return declared or request.body.sha256
     if presented.presigned:
         return declared or sigv4.UNSIGNED_PAYLOAD
     if declared is None:
@@ -43,15 +48,15 @@ def payload_hash(request: Request, presented: Presented) -> str:
     )
 
 
-def payload(request: Request, presented: Presented, key: bytes, declared_hash: str) -> bytes:
+def payload(request: Request, presented: Presented, key: bytes, declared_hash: str, blobs: Blobs | None) -> Body:
     """The body the service sees: checked against the declared hash, aws-chunked frames removed."""
     info = presented.info
     if not info.signing.payload_header:
         return request.body
     if declared_hash in STREAMING_MODES:
-        return _decode_chunked(request, presented, key, declared_hash)
+        return _decode_chunked(request, presented, key, declared_hash, blobs)
     if _HEX64.fullmatch(declared_hash):
-        actual = hashlib.sha256(request.body).hexdigest()
+        actual = request.body.sha256
         if not hmac.compare_digest(actual, declared_hash):
             raise Fault(
                 "XAmzContentSHA256Mismatch",
@@ -62,14 +67,23 @@ def payload(request: Request, presented: Presented, key: bytes, declared_hash: s
     return request.body
 
 
-def _decode_chunked(request: Request, presented: Presented, key: bytes, mode: str) -> bytes:
+def _decode_chunked(request: Request, presented: Presented, key: bytes, mode: str, blobs: Blobs | None) -> Body:
+    """The decoded payload, written out as the frames are read (checksums named by the request computed on the
+    way); then the trailers and the declared decoded length are checked."""
     signer = ChunkSigner(key, presented.amz_date, presented.scope, presented.signature)
+    writer = BodyWriter(blobs, named_checksums(HeaderMap(request.headers)))
     try:
-        decoded = decode(request.body, mode, signer, request.header("x-amz-trailer"))
+        trailers = decode(request.body, mode, signer, writer)
+        body = writer.finish()
+        check_trailers(body, trailers, request.header("x-amz-trailer"))
     except Fault as fault:
+        writer.discard()
         raise fault.replace(service=presented.info.name) from None
+    except BaseException:
+        writer.discard()
+        raise
     declared = request.header("x-amz-decoded-content-length")
     valid = declared is None or (declared.isascii() and declared.isdigit() and len(declared) < 20)
-    if not valid or (declared is not None and int(declared) != len(decoded.body)):
+    if not valid or (declared is not None and int(declared) != body.size):
         raise short_body().replace(service=presented.info.name)
-    return decoded.body
+    return body

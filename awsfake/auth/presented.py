@@ -7,9 +7,7 @@ The credential string (`AKID/DATE/REGION/SERVICE/aws4_request`) is parsed here, 
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -18,7 +16,18 @@ from awsfake.catalog import CATALOG, ServiceInfo, info_for, info_for_target
 from awsfake.errors import Fault
 from awsfake.request import Request
 
-__all__ = ["Credential", "Presented", "from_header", "from_query", "guess_info", "has_query_auth", "parse_amz_date"]
+__all__ = [
+    "Credential",
+    "Presented",
+    "credential_text",
+    "from_header",
+    "from_query",
+    "guess_info",
+    "has_query_auth",
+    "parse_amz_date",
+    "query_params",
+    "scope_parts",
+]
 
 _QUERY_AUTH = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
 _HEADER_CREDENTIAL = re.compile(r"Credential=([^,\s]*)")
@@ -109,7 +118,7 @@ def guess_info(request: Request) -> ServiceInfo:
     host = request.host.split(".", 1)[0].lower()
     if host in CATALOG:
         return CATALOG[host]
-    if "Action=" in request.raw_query or (request.method == "POST" and b"Action=" in request.body[:4096]):
+    if "Action=" in request.raw_query or (request.method == "POST" and b"Action=" in request.body.head(4096)):
         return info_for("sts")
     return CATALOG["s3"]
 
@@ -203,19 +212,13 @@ def scope_parts(credential: str, info: ServiceInfo, *, presigned: bool) -> tuple
 
 
 def _header_date(request: Request, info: ServiceInfo, authorization: str) -> str:
-    value = request.header("x-amz-date") or request.header("date")
-    if value:
-        try:
-            parse_amz_date(value.strip())
-            return value.strip()
-        except ValueError:
-            pass
-        try:  # an HTTP-date: its instant in UTC, as the signer reads it; a year strftime can't write is no date
-            converted = time.strftime(sigv4.AMZ_DATE_FORMAT, time.gmtime(parsedate_to_datetime(value).timestamp()))
-            parse_amz_date(converted)
-            return converted
-        except (TypeError, ValueError, OverflowError, OSError):
-            pass
+    """The signing date by the signer's own rule (`sigv4.signing_date`); no date, or one that isn't, is denied."""
+    try:
+        date = sigv4.signing_date(request.header("x-amz-date"), request.header("date"))
+    except ValueError:
+        date = None
+    if date is not None:
+        return date
     raise info.family.deny(
         info,
         "no_date",

@@ -18,9 +18,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SERVICES_MEMBER", "VERSION_MEMBER", "build_rows", "main", "service_row", "write_index"]
+__all__ = ["SERVICES_MEMBER", "SHIPPED", "VERSION_MEMBER", "build_rows", "main", "service_row", "write_index"]
 
 SERVICES_MEMBER = "services.json"
+SHIPPED = Path(__file__).with_name("index.zip")  # the index in the package (`main` rewrites it)
 VERSION_MEMBER = "botocore-version.txt"
 
 # The order in which botocore's client picks a protocol from a model's `protocols` list (botocore.utils keeps it as
@@ -152,8 +153,6 @@ def _dumps(value: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from awsfake.catalogue.store import SHIPPED
-
     args = sys.argv[1:] if argv is None else argv
     target = Path(args[0]) if args else SHIPPED
     write_index(target)

@@ -19,7 +19,7 @@ from awsfake.catalogue import build
 
 __all__ = ["SHIPPED", "Store", "cache_path", "open_store"]
 
-SHIPPED = Path(__file__).with_name("index.zip")
+SHIPPED = build.SHIPPED
 
 
 class Store:

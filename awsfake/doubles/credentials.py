@@ -11,7 +11,7 @@ import secrets
 import string
 from dataclasses import dataclass, field
 
-__all__ = ["SessionKeys", "mint_session_keys"]
+__all__ = ["KEY_ALPHABET", "SessionKeys", "mint_session_keys"]
 
 KEY_ALPHABET = string.ascii_uppercase + "234567"
 

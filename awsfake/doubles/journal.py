@@ -20,7 +20,7 @@ from awsfake.doubles.redact import BODY_LIMIT
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-__all__ = ["BODY_LIMIT", "MISSING", "Journal", "Record", "field_value"]
+__all__ = ["BODY_LIMIT", "MISSING", "Entry", "Journal", "Record", "field_value"]
 
 
 class _Missing:
@@ -48,7 +48,7 @@ class Entry(Protocol):
         ...
 
 
-R = TypeVar("R", bound=Entry)
+_R = TypeVar("_R", bound=Entry)
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,10 @@ class Record:
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = field(default=b"", repr=False)
+    message: str = ""  # the error message answered (AWS's text, never a secret)
+    # What a refusal revealed, for the console's signature debugger: the expected CanonicalRequest (session token
+    # redacted) and StringToSign of a SignatureDoesNotMatch, the X-Amz-Date presented. Never a signature or secret.
+    details: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def lookup(self, name: str) -> Any:
         value = field_value(self, name)
@@ -88,18 +92,18 @@ class Record:
         return f"{line} {{{shown[:300]}}}" if shown else line
 
 
-class Journal(BoundedLog[R]):
+class Journal(BoundedLog[_R]):
     """Thread-safe list of records (newest kept when `limit` is set), with filters that read like the assertion."""
 
-    def __init__(self, kind: type[R], limit: int | None = None) -> None:
+    def __init__(self, kind: type[_R], limit: int | None = None) -> None:
         super().__init__(limit)
         self.kind = kind
 
-    def filter(self, **criteria: Any) -> list[R]:
+    def filter(self, **criteria: Any) -> list[_R]:
         """Records matching every criterion, e.g. `filter(service="sns", action="Publish", TopicArn=arn)`."""
         return [r for r in self.snapshot() if _matches(r, criteria)]
 
-    def assert_called(self, *key: str | None, times: int | None = None, **criteria: Any) -> list[R]:
+    def assert_called(self, *key: str | None, times: int | None = None, **criteria: Any) -> list[_R]:
         """Assert a matching request was seen (exactly `times` times); the failure lists what was seen.
 
         `key` fills the record kind's key fields in order: (service, operation) for FakeAWS, (method, path) for

@@ -13,10 +13,10 @@ from typing import Generic, TypeVar, overload
 
 __all__ = ["BoundedLog"]
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
-class BoundedLog(Generic[T]):
+class BoundedLog(Generic[_T]):
     """Entries in the order appended; with `limit`, the oldest are dropped (and counted in `dropped`).
 
     Reads take a snapshot under the lock, so iterating while server threads append is safe.
@@ -26,14 +26,14 @@ class BoundedLog(Generic[T]):
         if limit is not None and limit < 1:
             raise ValueError("a limit is a positive number of entries, or None for all")
         self._lock = threading.Lock()
-        self._entries: deque[T] = deque(maxlen=limit)
+        self._entries: deque[_T] = deque(maxlen=limit)
         self.dropped = 0
 
     @property
     def limit(self) -> int | None:
         return self._entries.maxlen
 
-    def append(self, entry: T) -> None:
+    def append(self, entry: _T) -> None:
         with self._lock:
             if len(self._entries) == self._entries.maxlen:
                 self.dropped += 1
@@ -44,11 +44,11 @@ class BoundedLog(Generic[T]):
             self._entries.clear()
             self.dropped = 0
 
-    def snapshot(self) -> list[T]:
+    def snapshot(self) -> list[_T]:
         with self._lock:
             return list(self._entries)
 
-    def __iter__(self) -> Iterator[T]:
+    def __iter__(self) -> Iterator[_T]:
         return iter(self.snapshot())
 
     def __len__(self) -> int:
@@ -56,12 +56,12 @@ class BoundedLog(Generic[T]):
             return len(self._entries)
 
     @overload
-    def __getitem__(self, index: int) -> T: ...
+    def __getitem__(self, index: int) -> _T: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: slice) -> list[_T]: ...
 
-    def __getitem__(self, index: int | slice) -> T | list[T]:
+    def __getitem__(self, index: int | slice) -> _T | list[_T]:
         return self.snapshot()[index]
 
     def __repr__(self) -> str:

@@ -19,29 +19,29 @@ class Counted(Protocol):
     remaining: int | None
 
 
-C = TypeVar("C", bound=Counted)
+_C = TypeVar("_C", bound=Counted)
 
 
-class CountedRules(Generic[C]):
+class CountedRules(Generic[_C]):
     """The ordered rule list, thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rules: list[C] = []
+        self._rules: list[_C] = []
 
-    def add(self, rule: C) -> C:
+    def add(self, rule: _C) -> _C:
         if rule.remaining is not None and rule.remaining < 1:
             raise ValueError("a counted rule needs a positive number of uses, or None for always")
         with self._lock:
             self._rules.append(rule)
         return rule
 
-    def remove(self, rule: C) -> None:
+    def remove(self, rule: _C) -> None:
         """Take `rule` back (nothing happens if it is gone already)."""
         with self._lock:
             self._rules = [r for r in self._rules if r is not rule]
 
-    def take_first(self, applies: Callable[[C], bool]) -> C | None:
+    def take_first(self, applies: Callable[[_C], bool]) -> _C | None:
         """The first rule with uses left for which `applies(rule)`, with one use counted; None when none does."""
         with self._lock:
             for rule in self._rules:
@@ -55,7 +55,7 @@ class CountedRules(Generic[C]):
         with self._lock:
             self._rules.clear()
 
-    def __iter__(self) -> Iterator[C]:
+    def __iter__(self) -> Iterator[_C]:
         with self._lock:
             return iter(list(self._rules))
 

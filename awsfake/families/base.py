@@ -17,12 +17,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from awsfake.errors import Fault, internal_error
+from awsfake.store.body import Body, Stream
 
 if TYPE_CHECKING:
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
-__all__ = ["DENIAL_KINDS", "Denial", "Family", "Response", "Spoken", "new_uuid_id", "xml_safe", "xml_text"]
+__all__ = [
+    "DENIAL_KINDS",
+    "XML_DECLARATION",
+    "Denial",
+    "Family",
+    "Response",
+    "Spoken",
+    "new_uuid_id",
+    "xml_safe",
+    "xml_text",
+]
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -77,11 +88,14 @@ class Denial:
 
 @dataclass
 class Response:
+    """An answer; `stream`, when set, is sent instead of `body`, chunk by chunk (an object's bytes)."""
+
     status: int
     headers: list[tuple[str, str]]
     body: bytes
     request_id: str = ""
     error_code: str | None = None
+    stream: Stream | None = None
 
 
 class Family(ABC):
@@ -108,15 +122,26 @@ class Family(ABC):
         """(operation name, parameters as plain nested values) of a verified request; `call.body` is its payload."""
 
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        """Bytes are sent as they are; a result tree becomes the family's document."""
+        """Bytes are sent as they are, a `Body` or `Stream` (an object's bytes) chunk by chunk from its file; a
+        result tree becomes the family's document."""
         headers = list(result.headers.items())
+        stream = None
         if isinstance(result.body, (bytes, bytearray)):
             body = bytes(result.body)
+        elif isinstance(result.body, (Body, Stream)):
+            stream = result.body.stream() if isinstance(result.body, Body) else result.body
+            held = stream.held()
+            if held is not None:
+                body, stream = held, None
+            else:
+                body = b""
+                if not any(name.lower() == "content-length" for name, _ in headers):
+                    headers.append(("Content-Length", str(stream.size)))
         else:
             body, content_type = self.document(info, action, result, request_id)
             if content_type:
                 headers.append(("Content-Type", content_type))
-        return Response(result.status, [*headers, *self.id_headers(request_id)], body, request_id)
+        return Response(result.status, [*headers, *self.id_headers(request_id)], body, request_id, stream=stream)
 
     @abstractmethod
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:

@@ -51,10 +51,11 @@ class Json(Family):
         prefix, dot, action = (request.header("x-amz-target") or "").partition(".")
         if not dot or prefix != info.target_prefix or not action:
             raise self.unknown_operation(info, action, request.method, "/")
-        if not call.body.strip():
+        raw = call.body.read()
+        if not raw.strip():
             return action, {}
         try:
-            params = json.loads(call.body)
+            params = json.loads(raw)
         except (ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
             params = None
         if not isinstance(params, dict):

@@ -117,7 +117,7 @@ class Query(Family):
     def operation(
         self, info: Spoken, request: Request, call: Call, service: Service | None
     ) -> tuple[str, dict[str, Any]]:
-        params = nest(form_fields(request, call.body))
+        params = nest(form_fields(request, call.body.read()))
         action = params.get("Action", "")
         if not action or not isinstance(action, str):
             raise Fault("MissingAction", "Missing Action")

@@ -43,7 +43,7 @@ class RestJson(Family):
             raise self.unknown_operation(info, "", request.method, request.raw_path)
         operation = match.operation
         params = bound_params(operation.input, match.labels, call.query, call.headers)
-        params.update(_body_params(operation.input, call.body))
+        params.update(_body_params(operation.input, call.body.read()))
         return operation.name, params
 
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:

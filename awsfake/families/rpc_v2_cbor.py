@@ -61,7 +61,7 @@ class RpcV2Cbor(Family):
         if not call.body:
             return found[1], {}
         try:
-            params = decode(call.body)
+            params = decode(call.body.read())
         except (ValueError, RecursionError):
             params = None
         if not isinstance(params, dict):

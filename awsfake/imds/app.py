@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from awsfake.doubles.error_log import ErrorLog
 from awsfake.doubles.journal import MISSING, Journal, field_value
-from awsfake.imds import answers
+from awsfake.imds.answers import error, text, token_path_refusal
 from awsfake.imds.faults import Faults, Undo
 from awsfake.imds.instance import InstanceValues
 from awsfake.imds.metadata import read
@@ -35,7 +35,7 @@ from awsfake.imds.tokens import (
     token_mode,
     token_ttl,
 )
-from awsfake.server import RunningServer, serve_app
+from awsfake.server import Answer, RunningServer, serve_app
 
 __all__ = ["FakeIMDS", "IMDSRequest", "RunningIMDS"]
 
@@ -126,12 +126,19 @@ class FakeIMDS:
 
     def _start(self, host: str, port: int) -> RunningIMDS:
         stack = ExitStack()
-        server = stack.enter_context(serve_app(self, host, port, allow_remote=self._allow_remote))
+        server = stack.enter_context(
+            serve_app(self, host, port, allow_remote=self._allow_remote, early_error=self.early_error)
+        )
         self._listener = stack
         if self._running is None:
             self._running = RunningIMDS(server.host, server.port, server.url)
         self._running.servers.append(server)
         return self._running
+
+    def early_error(self, status: int) -> Answer:
+        """A request the server could not parse gets IMDS's own error page (the server's hook)."""
+        response = error(400)
+        return Answer(400, list(response.headers.items()), response.get_data())
 
     def _stop(self) -> None:
         listener, self._listener = self._listener, None
@@ -277,7 +284,7 @@ class FakeIMDS:
             response = self._respond(request)
         except Exception as exc:  # a bug in the fake: answer like IMDS would, keep it for check()
             self._errors.record(exc)
-            response = answers.error(500)
+            response = error(500)
         record = IMDSRequest(
             request.method, request.path, response.status_code, TOKEN_HEADER in request.headers, time.time()
         )
@@ -296,23 +303,21 @@ class FakeIMDS:
         self.faults.wait(request.path)
         failed = self.faults.failure(request.method, request.path)
         if failed is not None:
-            return answers.error(failed)
+            return error(failed)
         if request.path == TOKEN_PATH:
-            return (
-                self._token_response(request) if request.method == "PUT" else answers.token_path_refusal(request.method)
-            )
+            return self._token_response(request) if request.method == "PUT" else token_path_refusal(request.method)
         if request.method not in ("GET", "HEAD"):
-            return answers.error(405, allow="GET, HEAD")
+            return error(405, allow="GET, HEAD")
         remaining = self._token_check(request)
         if remaining is None:
-            return answers.error(401)
+            return error(401)
         answered = self.faults.answered(request.path)
         if answered is not None:
-            return answers.text(answered[1], answered[0])
+            return text(answered[1], answered[0])
         body = read(request.path, self.instance, self.role_name, self.role_credentials, self.faults.events)
         if body is None:
-            return answers.error(404)
-        response = answers.text(body)
+            return error(404)
+        response = text(body)
         if request.path == "/latest/user-data":
             response.content_type = "application/octet-stream"
             response.headers["Accept-Ranges"] = "bytes"
@@ -323,11 +328,11 @@ class FakeIMDS:
 
     def _token_response(self, request: Request) -> Response:
         if "X-Forwarded-For" in request.headers:
-            return answers.error(403)  # IMDS refuses token requests that came through a proxy
+            return error(403)  # IMDS refuses token requests that came through a proxy
         ttl = token_ttl(request.headers.get(TTL_HEADER))
         if ttl is None:
-            return answers.error(400)
-        response = answers.text(self._tokens.issue(ttl, time.time()))
+            return error(400)
+        response = text(self._tokens.issue(ttl, time.time()))
         response.headers[TTL_HEADER] = str(ttl)  # the token answer spells it as the request does
         return response
 

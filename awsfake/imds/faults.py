@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from awsfake.doubles.rules import CountedRules
 from awsfake.imds.metadata import Events
 
-__all__ = ["FailRule", "Faults", "Undo"]
+__all__ = ["SPOT_ACTIONS", "FailRule", "Faults", "Undo"]
 
 SPOT_ACTIONS = ("terminate", "stop", "hibernate")
 

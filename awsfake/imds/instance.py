@@ -13,10 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["InstanceValues", "Tree", "identity_document", "imds_json", "lookup", "metadata_tree", "stamp"]
+__all__ = [
+    "InstanceValues",
+    "Tree",
+    "identity_document",
+    "imds_json",
+    "lookup",
+    "metadata_tree",
+    "stamp",
+]
 
 Tree = dict[str, Any]  # name -> str | Tree | Callable[[], str]
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _ABBREVIATIONS = (("north", "n"), ("south", "s"), ("east", "e"), ("west", "w"), ("central", "c"), ("gov", "g"))
 
 
@@ -56,7 +64,7 @@ class InstanceValues:
     @property
     def launched(self) -> datetime:
         try:
-            return datetime.strptime(self.pending_time, TIME_FORMAT).replace(tzinfo=timezone.utc)
+            return datetime.strptime(self.pending_time, _TIME_FORMAT).replace(tzinfo=timezone.utc)
         except ValueError:
             raise ValueError(f"pending_time must look like 2026-01-01T00:00:00Z, not {self.pending_time!r}") from None
 
@@ -185,7 +193,7 @@ def lookup(tree: Tree, path: str) -> str | None:
 
 
 def stamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime(TIME_FORMAT)
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime(_TIME_FORMAT)
 
 
 def imds_json(document: Mapping[str, Any]) -> str:

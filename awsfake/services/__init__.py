@@ -17,8 +17,10 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from awsfake.doubles.redact import REDACTED, SECRET_NAMES
+from awsfake.doubles import redact
 from awsfake.errors import invalid_action
+from awsfake.store.body import Body
+from awsfake.store.saved import Store
 
 if TYPE_CHECKING:
     from awsfake.accounts import Accounts
@@ -43,7 +45,8 @@ class Caller:
 @dataclass
 class Call:
     """One verified request. `params` holds the parameters as plain nested values, whatever the wire format: the
-    JSON body, or the query family's fields decoded (`Tags.member.1.Key` -> `{"Tags": [{"Key": ...}]}`)."""
+    JSON body, or the query family's fields decoded (`Tags.member.1.Key` -> `{"Tags": [{"Key": ...}]}`). `body` is
+    the payload (`read()` it whole, or `stream()` it: an object's body may be gigabytes)."""
 
     service: str
     action: str
@@ -54,19 +57,15 @@ class Call:
     path: str  # decoded
     query: Mapping[str, list[str]]
     headers: Mapping[str, str]  # case-insensitive
-    body: bytes
+    body: Body
     params: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         """Every field, but the session token (header or presigned query parameter) is never shown."""
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
-        shown["headers"] = _redacted(self.headers)
-        shown["query"] = _redacted(self.query)
+        shown["headers"] = redact.mapping(self.headers)
+        shown["query"] = redact.mapping(self.query)
         return "Call(" + ", ".join(f"{name}={value!r}" for name, value in shown.items()) + ")"
-
-
-def _redacted(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (REDACTED if k.lower() in SECRET_NAMES else v) for k, v in mapping.items()}
 
 
 # How a service finds the other services of its endpoint: by name, None when the endpoint has none.
@@ -75,7 +74,8 @@ Peers = Callable[[str], "Service | None"]
 
 @dataclass
 class Result:
-    """`body` is a result tree, or bytes sent as they are (S3 GetObject). `root` names S3's XML root element."""
+    """`body` is a result tree, or bytes sent as they are, or a `Body`/`Stream` sent from its file in chunks (S3
+    GetObject). `root` names S3's XML root element."""
 
     body: Any = None
     root: str | None = None
@@ -90,18 +90,32 @@ class Service:
     error: the endpoint asks `operation(action)` and renders that error itself (`handle` keeps a query-style
     fallback for direct callers). `accounts` is the endpoint's key registry (STS mints sessions in it); `peers`
     finds the other services of the same endpoint (SNS delivering to SQS), None when there is none.
+
+    `store` keeps state across restarts (`awsfake serve --data-dir`): after changing a thing, a service calls
+    `self.saved.touch(kind, key)`; the store then saves `state_of(kind, key)` with the request's other changes and
+    gives it back through `restore(kind, key, value)` at the next start. `blobs` is where large bodies go.
     """
 
     name: ClassVar[str]
 
-    def __init__(self, accounts: Accounts, peers: Peers | None = None) -> None:
+    def __init__(self, accounts: Accounts, peers: Peers | None = None, store: Store | None = None) -> None:
         self.accounts = accounts
         self.peers: Peers = peers or _no_peers
         self.lock = threading.RLock()
+        self.store = store or Store()
+        self.blobs = self.store.blobs
+        self.saved = self.store.saved(self)
         self.reset()
 
     def reset(self) -> None:
         """Forget all state (between tests)."""
+
+    def state_of(self, kind: str, key: str) -> Any:
+        """The current value of a thing this service touched (None: it is gone), for the store to save."""
+        return None
+
+    def restore(self, kind: str, key: str, value: Any) -> None:
+        """Take back a thing saved by `state_of` (at start, with a data directory)."""
 
     def route(self, call: Call) -> str:
         """The action of a REST request (method, host, path, query); only REST services override this."""

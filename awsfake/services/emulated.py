@@ -11,6 +11,7 @@ from awsfake.services.moto_service import MotoService
 if TYPE_CHECKING:
     from awsfake.accounts import Accounts
     from awsfake.services import Peers, Service
+    from awsfake.store.saved import Store
 
 __all__ = ["SPECIALISED", "emulated"]
 
@@ -19,7 +20,7 @@ __all__ = ["SPECIALISED", "emulated"]
 SPECIALISED: dict[str, tuple[str, str]] = {"lambda": ("awsfake.services.lambda_service", "LambdaService")}
 
 
-def emulated(name: str, accounts: Accounts, peers: Peers | None) -> Service | None:
+def emulated(name: str, accounts: Accounts, peers: Peers | None, store: Store | None = None) -> Service | None:
     """The moto-answered service for the catalogue model `name`, or None for a name no model has."""
     model = catalogue().get(name)
     if model is None:
@@ -28,4 +29,4 @@ def emulated(name: str, accounts: Accounts, peers: Peers | None) -> Service | No
     if name in SPECIALISED:
         module, cls = SPECIALISED[name]
         kind = getattr(importlib.import_module(module), cls)
-    return kind(accounts, peers, model)
+    return kind(accounts, peers, store, model)

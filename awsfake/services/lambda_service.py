@@ -32,6 +32,7 @@ from awsfake.services.moto_service import MotoService
 if TYPE_CHECKING:
     from awsfake.accounts import Accounts
     from awsfake.services import Peers
+    from awsfake.store.saved import Store
 
 __all__ = ["LambdaService"]
 
@@ -39,9 +40,9 @@ _SESSION_SECONDS = 3600
 
 
 class LambdaService(MotoService):
-    def __init__(self, accounts: Accounts, peers: Peers | None, model: ServiceModel) -> None:
+    def __init__(self, accounts: Accounts, peers: Peers | None, store: Store | None, model: ServiceModel) -> None:
         self.runtime = LambdaRuntime()
-        super().__init__(accounts, peers, model)
+        super().__init__(accounts, peers, store, model)
 
     def reset(self) -> None:
         super().reset()

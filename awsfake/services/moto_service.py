@@ -22,6 +22,7 @@ from awsfake.services import Call, Result, Service, moto_backend
 if TYPE_CHECKING:
     from awsfake.accounts import Accounts
     from awsfake.services import Peers
+    from awsfake.store.saved import Store
 
 __all__ = ["MotoService"]
 
@@ -34,10 +35,10 @@ class MotoService(Service):
 
     name: ClassVar[str] = "moto"
 
-    def __init__(self, accounts: Accounts, peers: Peers | None, model: ServiceModel) -> None:
+    def __init__(self, accounts: Accounts, peers: Peers | None, store: Store | None, model: ServiceModel) -> None:
         self.model = model
         self._ready = False
-        super().__init__(accounts, peers)
+        super().__init__(accounts, peers, store)
         moto_backend.claim(accounts)  # the endpoint's first service through moto starts moto afresh
         self._ready = True
 
@@ -75,7 +76,8 @@ def _as_sent(call: Call) -> tuple[str, str, list[tuple[str, str]], bytes]:
     query = urlencode([(name, value) for name, values in call.query.items() for value in values])
     target = quote(call.path, safe="/~!$&'()*+,;=:@") + (f"?{query}" if query else "")
     headers = [(name, value) for name, value in call.headers.items() if name != "content-length"]
-    return call.method, target, [*headers, ("content-length", str(len(call.body)))], call.body
+    body = call.body.read()
+    return call.method, target, [*headers, ("content-length", str(len(body)))], body
 
 
 def _as_json(model: ServiceModel, call: Call) -> tuple[str, str, list[tuple[str, str]], bytes]:

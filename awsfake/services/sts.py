@@ -61,6 +61,7 @@ class STS(Service):
         identity = self.accounts.mint_session(
             account_id=account, arn=assumed_arn, user_id=assumed_id, duration_seconds=duration
         )
+        self.saved.touch("session", identity.access_key_id)
         body: dict[str, Any] = {
             "Credentials": _credentials(identity),
             "AssumedRoleUser": {"AssumedRoleId": assumed_id, "Arn": assumed_arn},
@@ -80,7 +81,15 @@ class STS(Service):
         identity = self.accounts.mint_session(
             account_id=caller.account_id, arn=caller.arn, user_id=caller.user_id, duration_seconds=duration
         )
+        self.saved.touch("session", identity.access_key_id)
         return Result({"Credentials": _credentials(identity)})
+
+    def state_of(self, kind: str, key: str) -> Any:
+        """Saved state (awsfake.store): the sessions minted here, so their keys still work after a restart."""
+        return self.accounts.session(key)
+
+    def restore(self, kind: str, key: str, value: Any) -> None:
+        self.accounts.keep_session(value)
 
 
 def _is_session(call: Call) -> bool:

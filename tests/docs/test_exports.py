@@ -1,9 +1,12 @@
 """The public surface of both packages (httpx's manner): every public module lists its exports once in `__all__`,
-every listed name exists; the client package's own public names are all listed, sorted."""
+every listed name exists, and every public name the module defines (a def, class or assignment at its top level) is
+listed; the client package's own public names are all listed, sorted."""
 
 from __future__ import annotations
 
+import ast
 import importlib
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -67,6 +70,30 @@ def test_module_exports_exist(name: str) -> None:
     assert len(set(exported)) == len(exported)
     for item in exported:
         assert hasattr(module, item), f"{name}.{item}"
+    assert defined_names(Path(str(module.__file__))) - set(exported) == set(), f"{name} defines public names not listed"
+
+
+def defined_names(path: Path) -> set[str]:
+    """The public names a module binds itself at top level (also inside top-level `if`/`try`); imports excluded."""
+    names: set[str] = set()
+    pending: list[ast.stmt] = list(ast.parse(path.read_text(encoding="utf-8")).body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(n.id for target in node.targets for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, (ast.If, ast.Try)):
+            pending.extend([*node.body, *node.orelse])
+    return {n for n in names if not n.startswith("_")}
+
+
+def test_defined_names_sees_defs_classes_and_assignments(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text("import os\nfrom x import y\nA = 1\nb: int = 2\n_c = 3\ndef f(): pass\nclass K: pass\n")
+    assert defined_names(source) == {"A", "b", "f", "K"}
 
 
 def test_client_package_exports_are_sorted_and_complete() -> None:

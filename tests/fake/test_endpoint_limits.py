@@ -14,7 +14,7 @@ pytestmark = pytest.mark.timeout(60)
 
 @pytest.fixture
 def small() -> Iterator[tuple[FakeAWS, str]]:
-    with served(services={"s3": MiniS3.make()}, max_body_size=1000) as pair:
+    with served(services={"s3": MiniS3.make()}, max_body_size=1000, max_object_size=1000) as pair:
         yield pair
 
 

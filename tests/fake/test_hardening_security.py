@@ -244,7 +244,7 @@ def test_the_default_body_limit_is_64_mib() -> None:
 
 @pytest.fixture(scope="module")
 def small_limit() -> Iterator[str]:
-    fake = FakeAWS(max_body_size=1024)
+    fake = FakeAWS(max_body_size=1024, max_object_size=1024)
     with fake.serve() as running:
         yield running.url
     fake.check()

@@ -61,7 +61,7 @@ class Endpoint:
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[Endpoint]:
-    fake = FakeAWS(max_body_size=MAX_BODY)
+    fake = FakeAWS(max_body_size=MAX_BODY, max_object_size=MAX_BODY)
     with fake.serve() as running:
         ep = Endpoint(fake, running.port)
         ep.send(raw_request("PUT", "/fuzz", signed_raw(ep.port, "PUT", "/fuzz", service="s3")), "PUT")

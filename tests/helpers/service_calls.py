@@ -10,6 +10,7 @@ from awsfake.accounts import Accounts
 from awsfake.catalog import info_for
 from awsfake.families.query import nest
 from awsfake.services import Call, Caller, Result, Service
+from awsfake.store.body import Body
 
 ACCOUNT = "123456789012"
 CALLER = Caller("AKIDEXAMPLE", ACCOUNT, f"arn:aws:iam::{ACCOUNT}:user/tester", "AIDAEXAMPLEEXAMPLE1")
@@ -47,7 +48,7 @@ def call(
         path,
         query or {},
         Headers(headers or {}),
-        body,
+        Body(body),
         _as_decoded(service, params or {}),
     )
     if not action:

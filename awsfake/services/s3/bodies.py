@@ -84,8 +84,9 @@ def parse_complete(body: bytes) -> list[tuple[int, str]]:
 def location_constraint(call: Call) -> str:
     """The bucket's region from CreateBucketConfiguration, checked against the region the request was signed for."""
     constraint = ""
-    if call.body.strip():
-        root = _parse_xml(call.body)
+    body = call.body.read()
+    if body.strip():
+        root = _parse_xml(body)
         found = _child(root, "LocationConstraint")
         constraint = (found.text or "").strip() if found is not None else ""
     if constraint == "us-east-1":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -12,9 +11,11 @@ from urllib.parse import parse_qsl, unquote
 
 from werkzeug.http import http_date, parse_date
 
-from awsfake.auth.chunked import CHECKSUMS, check_checksum
+from awsfake.auth.chunked import check_checksum
+from awsfake.checksums import named_checksums
 from awsfake.errors import Fault, no_such_key
 from awsfake.services.s3.model import DEFAULT_CONTENT_TYPE, S3Object, argument, big_int
+from awsfake.store.body import Body
 
 __all__ = [
     "MAX_METADATA_BYTES",
@@ -58,7 +59,7 @@ _OVERRIDES = {
 }
 
 
-def check_content_md5(headers: Mapping[str, str], body: bytes) -> None:
+def check_content_md5(headers: Mapping[str, str], body: Body) -> None:
     """Content-MD5, when sent, must be the base64 of 16 bytes and match the body."""
     sent = headers.get("Content-MD5")
     if sent is None:
@@ -69,7 +70,7 @@ def check_content_md5(headers: Mapping[str, str], body: bytes) -> None:
         digest = b""
     if len(digest) != 16:
         raise Fault("InvalidDigest", "The Content-MD5 you specified is not valid.", extras={"Content-MD5": sent})
-    calculated = hashlib.md5(body).digest()
+    calculated = body.md5
     if digest != calculated:
         raise Fault(
             "BadDigest",
@@ -283,21 +284,16 @@ def object_headers(obj: S3Object) -> dict[str, str]:
     return headers
 
 
-def object_checksum(headers: Mapping[str, str], body: bytes) -> tuple[str, str] | None:
+def object_checksum(headers: Mapping[str, str], body: Body) -> tuple[str, str] | None:
     """The flexible checksum S3 keeps for an upload: the algorithm the client named, its value computed here.
 
     A value sent as a header must match the body (BadDigest); one sent as an aws-chunked trailer was already
     checked by the endpoint. Algorithms we cannot compute (CRC64NVME) are not kept, so none is reported.
     """
-    names = [n.lower() for n, _ in _items(headers) if n.lower() in CHECKSUMS]
-    algorithm = headers.get("x-amz-sdk-checksum-algorithm")
-    if algorithm:
-        names.append(f"x-amz-checksum-{algorithm.lower()}")
-    names += [t.strip().lower() for t in (headers.get("x-amz-trailer") or "").split(",")]
-    name = next((n for n in names if n in CHECKSUMS), None)
+    name = next(iter(named_checksums(headers)), None)
     if name is None:
         return None
     sent = headers.get(name)
     if sent is not None:
         check_checksum(name, sent, body)
-    return name, base64.b64encode(CHECKSUMS[name][1](body)).decode()
+    return name, body.checksum(name)

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from awsfake.store.body import Body
+
 __all__ = [
     "DEFAULT_CONTENT_TYPE",
     "Bucket",
@@ -28,10 +30,10 @@ DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 
 @dataclass
 class S3Object:
-    """One stored object: its bytes, and what S3 returns about it."""
+    """One stored object: its body (in memory or a file, see `awsfake.store.body`), and what S3 returns about it."""
 
     key: str
-    data: bytes
+    data: Body
     etag: str  # quoted, as on the wire
     last_modified: datetime
     content_type: str = DEFAULT_CONTENT_TYPE
@@ -50,8 +52,8 @@ def now() -> datetime:
     return datetime.fromtimestamp(int(time.time()), tz=timezone.utc)
 
 
-def etag_of(data: bytes) -> str:
-    return f'"{hashlib.md5(data).hexdigest()}"'
+def etag_of(data: Body) -> str:
+    return data.etag()
 
 
 def owner_of(account_id: str) -> dict[str, str]:
@@ -98,4 +100,4 @@ class Upload:
     headers: dict[str, str]
     initiated: datetime
     tags: dict[str, str] = field(default_factory=dict)
-    parts: dict[int, tuple[str, bytes]] = field(default_factory=dict)  # number -> (quoted etag, data)
+    parts: dict[int, tuple[str, Body]] = field(default_factory=dict)  # number -> (quoted etag, data)

@@ -21,8 +21,11 @@ from awsfake.services.s3.headers import (
     object_fields,
 )
 from awsfake.services.s3.model import Bucket, S3Object, Upload, argument, big_int, etag_of, first, now, owner_of
+from awsfake.store.blobs import Blobs
+from awsfake.store.body import Body, BodyWriter
+from awsfake.store.saved import Saved
 
-__all__ = ["MIN_PART_SIZE", "MultipartUploads", "assemble"]
+__all__ = ["MIN_PART_SIZE", "MultipartUploads", "assemble", "checked_parts"]
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 
@@ -32,6 +35,8 @@ class MultipartUploads:
 
     lock: threading.RLock
     uploads: dict[str, Upload]
+    blobs: Blobs
+    saved: Saved
 
     def _bucket(self, call: Call) -> Bucket:
         raise NotImplementedError
@@ -42,6 +47,9 @@ class MultipartUploads:
     def _copy_source(self, call: Call) -> S3Object:
         raise NotImplementedError
 
+    def touch_object(self, bucket: str, key: str) -> None:
+        raise NotImplementedError
+
     def create_multipart_upload(self, call: Call) -> Result:
         bucket_name, key = self._object_address(call)
         content_type, metadata, headers = object_fields(call.headers)
@@ -50,6 +58,7 @@ class MultipartUploads:
         with self.lock:
             self._bucket(call)
             self.uploads[upload.upload_id] = upload
+            self.saved.touch("upload", upload.upload_id)
         return Result(
             {"Bucket": bucket_name, "Key": key, "UploadId": upload.upload_id}, root="InitiateMultipartUploadResult"
         )
@@ -96,6 +105,7 @@ class MultipartUploads:
         with self.lock:
             upload = self._upload(call)
             upload.parts[number] = (etag, call.body)
+            self.saved.touch("upload", upload.upload_id)
         return Result(None, headers={"ETag": etag})
 
     def upload_part_copy(self, call: Call) -> Result:
@@ -103,25 +113,32 @@ class MultipartUploads:
         source = self._copy_source(call)
         check_copy_conditions(call.headers, source)
         first_byte, last_byte = copy_range(call.headers.get("x-amz-copy-source-range"), source.size)
-        data = source.data[first_byte : last_byte + 1]
+        data = _copied(source.data, first_byte, last_byte, self.blobs)
         etag = etag_of(data)
         with self.lock:
             upload = self._upload(call)
             upload.parts[number] = (etag, data)
+            self.saved.touch("upload", upload.upload_id)
         return Result({"ETag": etag, "LastModified": now()}, root="CopyPartResult")
 
     def complete_multipart_upload(self, call: Call) -> Result:
-        requested = parse_complete(call.body)
+        requested = parse_complete(call.body.read())
         with self.lock:
             upload = self._upload(call)
             check_write_conditions(call.headers, self._bucket(call).objects.get(upload.key), upload.key)
-            data = assemble(upload, requested)
-            digest = hashlib.md5(b"".join(bytes.fromhex(upload.parts[n][0].strip('"')) for n, _ in requested))
+            parts = checked_parts(upload, requested)
+        data = assemble(parts, self.blobs)  # gigabytes may be copied: other requests go on meanwhile
+        with self.lock:
+            upload = self._upload(call)  # not aborted or completed meanwhile
+            check_write_conditions(call.headers, self._bucket(call).objects.get(upload.key), upload.key)
+            digest = hashlib.md5(b"".join(part.md5 for part in parts))
             etag = f'"{digest.hexdigest()}-{len(requested)}"'
             obj = S3Object(upload.key, data, etag, now(), upload.content_type, upload.metadata, upload.headers)
             obj.tags = dict(upload.tags)
             self._bucket(call).objects[upload.key] = obj
             del self.uploads[upload.upload_id]
+            self.saved.touch("upload", upload.upload_id)
+            self.touch_object(upload.bucket, upload.key)
         location = f"http://{call.host}/{quote(upload.bucket)}/{quote(upload.key)}"
         body = {"Location": location, "Bucket": upload.bucket, "Key": upload.key, "ETag": etag}
         return Result(body, root="CompleteMultipartUploadResult")
@@ -130,13 +147,14 @@ class MultipartUploads:
         with self.lock:
             upload = self._upload(call)
             del self.uploads[upload.upload_id]
+            self.saved.touch("upload", upload.upload_id)
         return Result(None, status=204)
 
     def list_parts(self, call: Call) -> Result:
         with self.lock:
             upload = self._upload(call)
             parts = [
-                {"PartNumber": n, "LastModified": upload.initiated, "ETag": etag, "Size": len(data)}
+                {"PartNumber": n, "LastModified": upload.initiated, "ETag": etag, "Size": data.size}
                 for n, (etag, data) in sorted(upload.parts.items())
             ]
         body = {
@@ -203,8 +221,8 @@ def _part_number(raw: str | None) -> int:
     return number
 
 
-def assemble(upload: Upload, requested: list[tuple[int, str]]) -> bytes:
-    """The object's bytes from the listed parts: ascending, uploaded with matching ETags, all but the last ≥5 MiB."""
+def checked_parts(upload: Upload, requested: list[tuple[int, str]]) -> list[Body]:
+    """The listed parts' bodies: ascending, uploaded with matching ETags, all but the last ≥5 MiB."""
     numbers = [n for n, _ in requested]
     if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
         raise Fault(
@@ -222,16 +240,34 @@ def assemble(upload: Upload, requested: list[tuple[int, str]]) -> bytes:
                 "the specified entity tag may not match the part's entity tag.",
                 extras={"UploadId": upload.upload_id, "PartNumber": str(number), "ETag": etag},
             )
-        if index < len(requested) - 1 and len(stored[1]) < MIN_PART_SIZE:
+        if index < len(requested) - 1 and stored[1].size < MIN_PART_SIZE:
             raise Fault(
                 "EntityTooSmall",
                 "Your proposed upload is smaller than the minimum allowed size",
                 extras={
-                    "ProposedSize": str(len(stored[1])),
+                    "ProposedSize": str(stored[1].size),
                     "MinSizeAllowed": str(MIN_PART_SIZE),
                     "PartNumber": str(number),
                     "ETag": etag,
                 },
             )
         chunks.append(stored[1])
-    return b"".join(chunks)
+    return chunks
+
+
+def assemble(parts: list[Body], blobs: Blobs | None) -> Body:
+    """The object's body: the parts copied chunk by chunk into a new one (its ETag is made of the parts' MD5s, so
+    the copy is not hashed again)."""
+    writer = BodyWriter(blobs, hashed=False)
+    for part in parts:
+        for chunk in part.stream():
+            writer.write(chunk)
+    return writer.finish()
+
+
+def _copied(source: Body, first: int, last: int, blobs: Blobs | None) -> Body:
+    """Bytes `first`..`last` of `source` as a body of their own (UploadPartCopy)."""
+    writer = BodyWriter(blobs)
+    for chunk in source.stream(first, last):
+        writer.write(chunk)
+    return writer.finish()

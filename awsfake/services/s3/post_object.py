@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 from awsfake.auth.post_policy import PostUpload, is_post_upload, parse_upload
 from awsfake.request import HeaderMap
 from awsfake.services import Call, Result
+from awsfake.store.body import Body
 
 __all__ = ["answer", "is_browser_upload", "store_call", "upload_of"]
 
@@ -33,14 +34,14 @@ def is_browser_upload(call: Call) -> bool:
 
 
 def upload_of(call: Call) -> PostUpload:
-    return parse_upload(call.path.strip("/"), call.headers.get("content-type") or "", call.body)
+    return parse_upload(call.path.strip("/"), call.headers.get("content-type") or "", call.body.read())
 
 
 def store_call(call: Call, upload: PostUpload) -> Call:
     """The PutObject call the form amounts to: its file as the body, its fields as object headers."""
     headers = HeaderMap([("host", call.host), *_object_headers(upload)])
     path = f"/{upload.bucket}/{upload.key}"
-    return replace(call, action="PutObject", method="PUT", path=path, query={}, headers=headers, body=upload.file)
+    return replace(call, action="PutObject", method="PUT", path=path, query={}, headers=headers, body=Body(upload.file))
 
 
 def _object_headers(upload: PostUpload) -> list[tuple[str, str]]:

@@ -43,6 +43,7 @@ from awsfake.services.s3.model import (
 )
 from awsfake.services.s3.multipart import MultipartUploads
 from awsfake.services.s3.post_object import answer, is_browser_upload, store_call, upload_of
+from awsfake.services.s3.saved import SavedState
 
 __all__ = ["S3", "S3Object"]
 
@@ -50,7 +51,7 @@ __all__ = ["S3", "S3Object"]
 MAX_KEY_BYTES = 1024
 
 
-class S3(Listings, MultipartUploads, Service):
+class S3(SavedState, Listings, MultipartUploads, Service):
     """S3's bucket and object operations. `buckets` maps a bucket name to its state (read it in tests)."""
 
     name = "s3"
@@ -135,6 +136,7 @@ class S3(Listings, MultipartUploads, Service):
                     )
             else:
                 self.buckets[name] = Bucket(name, call.caller.account_id, region, now())
+                self.saved.touch("bucket", name)
         return Result(None, headers={"Location": f"/{name}", "x-amz-bucket-arn": bucket_arn(name)})
 
     def head_bucket(self, call: Call) -> Result:
@@ -164,8 +166,10 @@ class S3(Listings, MultipartUploads, Service):
                     extras={"BucketName": bucket.name},
                 )
             del self.buckets[bucket.name]
+            self.saved.touch("bucket", bucket.name)
             for upload_id in [u.upload_id for u in self.uploads.values() if u.bucket == bucket.name]:
                 del self.uploads[upload_id]
+                self.saved.touch("upload", upload_id)
         return Result(None, status=204)
 
     # --- objects -------------------------------------------------------------------------------------------
@@ -181,6 +185,7 @@ class S3(Listings, MultipartUploads, Service):
             bucket = self._bucket(call)
             check_write_conditions(call.headers, bucket.objects.get(key), key)
             bucket.objects[key] = obj
+            self.touch_object(bucket.name, key)
         checksum = dict([obj.checksum]) if obj.checksum else {}
         return Result(None, headers={"ETag": obj.etag, **SSE, **checksum})
 
@@ -193,7 +198,9 @@ class S3(Listings, MultipartUploads, Service):
     def delete_object(self, call: Call) -> Result:
         _, key = self._object_address(call)
         with self.lock:
-            self._bucket(call).objects.pop(key, None)
+            bucket = self._bucket(call)
+            bucket.objects.pop(key, None)
+            self.touch_object(bucket.name, key)
         return Result(None, status=204)
 
     def delete_objects(self, call: Call) -> Result:
@@ -201,12 +208,13 @@ class S3(Listings, MultipartUploads, Service):
         check_content_md5(call.headers, call.body)
         if call.headers.get("Content-MD5") is None and object_checksum(call.headers, call.body) is None:
             raise Fault("InvalidRequest", "Missing required header for this request: Content-MD5")
-        keys, quiet = parse_delete(call.body)
+        keys, quiet = parse_delete(call.body.read())
         deleted: list[dict[str, Any]] = []
         with self.lock:
             bucket = self._bucket(call)
             for key in keys:
                 bucket.objects.pop(key, None)
+                self.touch_object(bucket.name, key)
                 deleted.append({"Key": key})
         body: dict[str, Any] = {} if quiet else {"Deleted": deleted}
         return Result(body, root="DeleteResult")
@@ -244,6 +252,7 @@ class S3(Listings, MultipartUploads, Service):
             copy.checksum = source.checksum
             copy.tags = tags
             bucket.objects[key] = copy
+            self.touch_object(bucket.name, key)
         result = {"ETag": copy.etag, "LastModified": copy.last_modified}
         return Result({**result}, root="CopyObjectResult")
 
@@ -255,14 +264,16 @@ class S3(Listings, MultipartUploads, Service):
         return Result({"TagSet": {"Tag": tags}}, root="Tagging")
 
     def put_object_tagging(self, call: Call) -> Result:
-        tags = check_tags(parse_tagging(call.body))
+        tags = check_tags(parse_tagging(call.body.read()))
         with self.lock:
             self._object(call).tags = tags
+            self.touch_object(*self._object_address(call))
         return Result(None)
 
     def delete_object_tagging(self, call: Call) -> Result:
         with self.lock:
             self._object(call).tags = {}
+            self.touch_object(*self._object_address(call))
         return Result(None, status=204)
 
     # --- state access --------------------------------------------------------------------------------------
@@ -315,17 +326,16 @@ class S3(Listings, MultipartUploads, Service):
         if not_modified:
             return Result(b"", status=304, headers={"ETag": obj.etag, "Last-Modified": headers["Last-Modified"]})
         span = parse_range(call.headers.get("Range"), obj.size)
-        status, data = 200, obj.data
+        status, first, last = 200, 0, obj.size - 1
         if span is not None:
-            first, last = span
-            status, data = 206, obj.data[first : last + 1]
+            status, (first, last) = 206, span
             headers["Content-Range"] = f"bytes {first}-{last}/{obj.size}"
         elif obj.checksum and (call.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
             headers[obj.checksum[0]] = obj.checksum[1]  # the client checks the body against it
             headers["x-amz-checksum-type"] = "FULL_OBJECT"
-        headers["Content-Length"] = str(len(data))
+        headers["Content-Length"] = str(last + 1 - first)
         headers.update(response_overrides(call.query))
-        return Result(data if with_body else b"", status=status, headers=headers)
+        return Result(obj.data.stream(first, last) if with_body else b"", status=status, headers=headers)
 
 
 def _max_buckets(raw: str | None) -> int:

@@ -41,6 +41,7 @@ from awsfake.services.sns.params import (
     text_param,
     topic_arn,
 )
+from awsfake.services.sns.saved import SavedTopics
 
 __all__ = ["SNS", "Published", "Subscription", "Topic"]
 
@@ -73,7 +74,7 @@ _DELIVERY_POLICY = {
 }
 
 
-class SNS(Service):
+class SNS(SavedTopics, Service):
     """SNS's topic operations. `topics` maps ARN to `Topic`; `published` lists every accepted Publish."""
 
     name = "sns"
@@ -108,6 +109,7 @@ class SNS(Service):
             if existing is None:
                 tag_map = {t.get("Key", ""): t.get("Value", "") for t in tags}
                 self.topics[arn] = Topic(arn, call.caller.account_id, attributes, tag_map)
+                self.saved.touch("topic", arn)
             elif any(existing.attributes.get(k) != v for k, v in attributes.items()):
                 raise invalid("Attributes Reason: Topic already exists with different attributes")
         return Result({"TopicArn": arn})
@@ -128,8 +130,10 @@ class SNS(Service):
             if arn in self.topics:
                 self._topic(arn, call)  # another account's topic is not ours to delete
             self.topics.pop(arn, None)
+            self.saved.touch("topic", arn)
             for sub_arn in [s.arn for s in self.subscriptions.values() if s.topic_arn == arn]:
                 del self.subscriptions[sub_arn]
+                self.saved.touch("subscription", sub_arn)
         return Result({})
 
     def get_topic_attributes(self, call: Call) -> Result:
@@ -189,6 +193,7 @@ class SNS(Service):
                     protocol in _CONFIRMED_AT_ONCE, attributes,
                 )  # fmt: skip
                 self.subscriptions[sub.arn] = sub
+                self.saved.touch("subscription", sub.arn)
         shown = (
             sub.arn
             if sub.confirmed or text_param(call.params, "ReturnSubscriptionArn") == "true"
@@ -227,6 +232,7 @@ class SNS(Service):
         with self.lock:
             if self.subscriptions.pop(arn, None) is None:
                 raise Fault("NotFound", "Subscription does not exist", 404)
+            self.saved.touch("subscription", arn)
         return Result({})
 
     def list_subscriptions(self, call: Call) -> Result:
@@ -311,6 +317,7 @@ class SNS(Service):
         sub = self.subscriptions.get(arn)
         if sub is None:
             raise Fault("NotFound", "Subscription does not exist", 404)
+        self.saved.touch("subscription", arn)  # its attributes may be about to change
         return sub
 
     def _topic(self, arn: str, call: Call) -> Topic:
@@ -325,6 +332,7 @@ class SNS(Service):
                 f"User: {call.caller.arn} is not authorized to perform: SNS:{call.action} on resource: {arn}",
                 403,
             )
+        self.saved.touch("topic", arn)  # its attributes, tags or FIFO sequence may be about to change
         return topic
 
     def _subscription_page(self, subs: list[Subscription], token: Any) -> Result:

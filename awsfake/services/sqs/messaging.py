@@ -53,6 +53,9 @@ class Messaging:
     def _queue(self, call: Call) -> Queue:
         raise NotImplementedError
 
+    def touch_queue(self, queue: Queue) -> None:
+        raise NotImplementedError
+
     def send_message(self, call: Call) -> Result:
         with self.lock:
             queue = self._queue(call)
@@ -185,6 +188,7 @@ class Messaging:
             if dedup is not None:
                 queue.dedup[dedup] = (now, message.message_id)
         queue.messages.append(message)
+        self.touch_queue(queue)  # SNS delivers here without going through `_queue`
         self._arrival.notify_all()
         return message
 
@@ -220,6 +224,7 @@ class Messaging:
         queue.messages.remove(message)
         message.receipt_handle = None
         target.messages.append(message)
+        self.touch_queue(target)
         return True
 
     def _delete(self, queue: Queue, handle: str) -> None:

@@ -45,13 +45,14 @@ from awsfake.services.sqs.params import (
     url,
 )
 from awsfake.services.sqs.queue import Queue
+from awsfake.services.sqs.saved import SavedQueues
 
 __all__ = ["SQS"]
 
 RECREATE_AFTER = 60.0  # seconds before a deleted queue's name may be used again
 
 
-class SQS(Messaging, Service):
+class SQS(SavedQueues, Messaging, Service):
     """SQS's queue and message operations. `queues` maps (region, account, name) to a `Queue` (read it in tests)."""
 
     name = "sqs"
@@ -98,6 +99,7 @@ class SQS(Messaging, Service):
                 queue = Queue(name, call.caller.account_id, call.region, attributes, now, now)
                 queue.tags = string_map(call.params.get("tags"), "tags")
                 self.queues[key] = queue
+                self.touch_queue(queue)
             else:
                 check_same_attributes(existing, requested)
         return Result({"QueueUrl": url(call.host, call.caller.account_id, name)})
@@ -136,6 +138,7 @@ class SQS(Messaging, Service):
             queue = self._queue(call)
             key = (queue.region, queue.account_id, queue.name)
             del self.queues[key]
+            self.touch_queue(queue)
             self.deleted[key] = time.time()
         return Result({})
 
@@ -200,6 +203,7 @@ class SQS(Messaging, Service):
             raise no_queue()
         if account != call.caller.account_id:  # no queue policies: only the owner's account may use a queue
             raise Fault("AccessDenied", f"Access to the resource {url} is denied.", 403)
+        self.touch_queue(queue)  # an operation on a queue may change it (receiving moves visibility)
         return queue
 
     def _check_redrive_target(self, attributes: Mapping[str, str]) -> None:
