@@ -1,21 +1,30 @@
-"""The one table of services: protocol family, API version, XML namespace, JSON target prefix, signing rules.
+"""Which service a request is for, and how that service is spoken: the table every wire-format decision reads.
 
-Everything that depends on "which wire format does this service speak" reads this table; nothing else keeps its
-own list. A service with no implementation (see `awsfake.services.native`) still has a family, so its requests are
-verified and answered with that family's unknown-operation error.
+The table is botocore's service models (`awsfake.catalogue`): every service botocore knows has its family, so its
+requests are verified and its errors rendered in its own wire format. The services emulated natively (S3, SNS,
+SQS, STS) keep their own rows, which add what the models do not say: S3's signing rules, SQS's query-era error
+codes. Where several models share a signing name, or a model speaks several protocols (CloudWatch: JSON, CBOR,
+query), the request decides: its target header, path, `Action`, or the protocol header it carries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
+from awsfake.catalogue import Clues, ServiceModel, catalogue, cbor_target
 from awsfake.families import FAMILIES, Family
 from awsfake.families.query import PLAIN_SHAPES, QueryShapes
 from awsfake.services.sqs.codes import QUERY_CODES as SQS_QUERY_CODES
 from awsfake.services.sqs.wire import QUERY_SHAPES as SQS_QUERY_SHAPES
 
-__all__ = ["CATALOG", "S3_SIGNING", "ServiceInfo", "Signing", "info_for"]
+if TYPE_CHECKING:
+    from awsfake.request import Request
+
+__all__ = ["CATALOG", "S3_SIGNING", "ServiceInfo", "Signing", "info_for", "info_for_target"]
 
 
 @dataclass(frozen=True)
@@ -42,11 +51,12 @@ S3_SIGNING = Signing(True, True, True, True, frozenset({"OPTIONS"}), sigv2=True)
 
 @dataclass(frozen=True)
 class ServiceInfo:
-    """How one service is spoken. `query_errors`: modeled shape -> the query-era code the service reports (SQS).
-    `query_shapes`: the service's own query wire names (`families.query.QueryShapes`). `dialects`: other rows
-    for the same service, each chosen by the request's media type (SQS speaks JSON, and query to older SDKs).
-    `objects`: its payloads are objects (S3), streamed to disk and limited by the endpoint's `max_object_size`
-    rather than its `max_body_size`."""
+    """How one service is spoken. `name` is botocore's service name (the boto3 client name). `query_errors`: a JSON
+    or CBOR service that still reports query-era error codes (modeled shape -> query-era code). `query_shapes`: the
+    service's own query wire names (`families.query.QueryShapes`). `dialects`: other rows for the same service, each
+    chosen by the request's media type (SQS speaks JSON, and query to older SDKs). `objects`: its payloads are
+    objects (S3), streamed to disk and limited by the endpoint's `max_object_size` rather than its
+    `max_body_size`."""
 
     name: str
     family: Family
@@ -56,6 +66,8 @@ class ServiceInfo:
     json_version: str = "1.0"
     query_errors: Mapping[str, str] | None = None
     signing: Signing = Signing()
+    endpoint_prefix: str = ""
+    global_endpoint: str = ""
     query_shapes: QueryShapes = PLAIN_SHAPES
     dialects: tuple[tuple[str, ServiceInfo], ...] = ()
     objects: bool = False
@@ -70,19 +82,9 @@ class ServiceInfo:
         return f"application/x-amz-json-{self.json_version}"
 
 
-def _query(name: str, version: str, namespace: str) -> ServiceInfo:
-    return ServiceInfo(name, FAMILIES["query"], version, namespace)
-
-
-def _json(
-    name: str, version: str, prefix: str, json_version: str, query_errors: Mapping[str, str] | None = None
-) -> ServiceInfo:
-    return ServiceInfo(
-        name, FAMILIES["json"], version, target_prefix=prefix, json_version=json_version, query_errors=query_errors
-    )
-
-
 _S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+# The natively emulated services' rows (by signing name, which is also their model's name).
 # SQS as older SDKs speak it: form-encoded query requests, query XML answers and query-era error codes.
 _SQS_QUERY = ServiceInfo(
     "sqs",
@@ -92,44 +94,93 @@ _SQS_QUERY = ServiceInfo(
     query_errors=SQS_QUERY_CODES,
     query_shapes=SQS_QUERY_SHAPES,
 )
-_ENTRIES = [
-    ServiceInfo(
-        "s3",
-        FAMILIES["rest-xml"],
-        "2006-03-01",
-        "http://s3.amazonaws.com/doc/2006-03-01/",
-        signing=S3_SIGNING,
-        objects=True,
+CATALOG: dict[str, ServiceInfo] = {
+    "s3": ServiceInfo(
+        "s3", FAMILIES["rest-xml"], "2006-03-01", _S3_NAMESPACE, signing=S3_SIGNING, endpoint_prefix="s3", objects=True
     ),
-    _query("sns", "2010-03-31", "http://sns.amazonaws.com/doc/2010-03-31/"),
-    _query("sts", "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"),
-    _query("iam", "2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/"),
-    _query("ses", "2010-12-01", "http://ses.amazonaws.com/doc/2010-12-01/"),
-    _query("cloudformation", "2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/"),
-    _query("rds", "2014-10-31", "http://rds.amazonaws.com/doc/2014-10-31/"),
-    _query("elasticache", "2015-02-02", "http://elasticache.amazonaws.com/doc/2015-02-02/"),
-    _query("autoscaling", "2011-01-01", "http://autoscaling.amazonaws.com/doc/2011-01-01/"),
-    _query("monitoring", "2010-08-01", "http://monitoring.amazonaws.com/doc/2010-08-01/"),
-    ServiceInfo("ec2", FAMILIES["ec2"], "2016-11-15", "http://ec2.amazonaws.com/doc/2016-11-15/"),
-    replace(
-        _json("sqs", "2012-11-05", "AmazonSQS", "1.0", SQS_QUERY_CODES),
+    "sns": ServiceInfo("sns", FAMILIES["query"], "2010-03-31", "http://sns.amazonaws.com/doc/2010-03-31/"),
+    "sts": ServiceInfo("sts", FAMILIES["query"], "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"),
+    "sqs": ServiceInfo(
+        "sqs",
+        FAMILIES["json"],
+        "2012-11-05",
+        target_prefix="AmazonSQS",
+        query_errors=SQS_QUERY_CODES,
         dialects=(("application/x-www-form-urlencoded", _SQS_QUERY),),
     ),
-    _json("dynamodb", "2012-08-10", "DynamoDB_20120810", "1.0"),
-    _json("kms", "2014-11-01", "TrentService", "1.1"),
-    _json("secretsmanager", "2017-10-17", "secretsmanager", "1.1"),
-    _json("ssm", "2014-11-06", "AmazonSSM", "1.1"),
-    _json("logs", "2014-03-28", "Logs_20140328", "1.1"),
-    _json("events", "2015-10-07", "AWSEvents", "1.1"),
-    _json("kinesis", "2013-12-02", "Kinesis_20131202", "1.1"),
-    _json("ecr", "2015-09-21", "AmazonEC2ContainerRegistry_V20150921", "1.1"),
-]
+}
 
-CATALOG: dict[str, ServiceInfo] = {info.name: info for info in _ENTRIES}
+# Paths that, signed for a native service's name, belong to another model (S3 Control signs as s3).
+_NOT_NATIVE_PATHS: dict[str, tuple[str, ...]] = {"s3": ("/v20180820/",)}
 
 
-def info_for(name: str, content_type: str | None = None) -> ServiceInfo:
-    """The catalog entry (its dialect for this Content-Type), or a query-family entry with no operations for a
-    service we do not know."""
-    row = CATALOG.get(name) or ServiceInfo(name, FAMILIES["query"])
-    return row.spoken_as(content_type)
+def info_for(name: str, request: Request | None = None) -> ServiceInfo:
+    """The row for `name` (a signing name or a model's name); `request` picks among models sharing the name and
+    the protocol it speaks. A name no model has is answered as a query-family service with no operations."""
+    native = CATALOG.get(name)
+    if native is not None and request is None:
+        return native
+    if native is not None and request is not None and not request.raw_path.startswith(_NOT_NATIVE_PATHS.get(name, ())):
+        return native.spoken_as(request.header("content-type"))
+    clues = _clues(request) if request is not None else Clues()
+    model = catalogue().resolve(name, clues)
+    if model is None:
+        return ServiceInfo(name, FAMILIES["query"])
+    return _info(model.name, _spoken(model, request, clues))
+
+
+def info_for_target(prefix: str) -> ServiceInfo | None:
+    """The JSON service whose target prefix is `prefix` (for a request that names no credential scope)."""
+    model = next((m for m in catalogue() if m.target_prefix == prefix), None)
+    return info_for(model.name) if model else None
+
+
+@lru_cache(maxsize=1024)
+def _info(model_name: str, protocol: str) -> ServiceInfo:
+    native = CATALOG.get(model_name)
+    if native is not None and native.family.name == protocol:
+        return native
+    model = catalogue().get(model_name)
+    assert model is not None
+    return ServiceInfo(
+        model.name,
+        FAMILIES.get(protocol, FAMILIES["query"]),
+        model.api_version,
+        model.namespace,
+        model.target_prefix,
+        model.json_version,
+        {} if model.query_compatible else None,
+        endpoint_prefix=model.endpoint_prefix,
+        global_endpoint=model.global_endpoint,
+    )
+
+
+def _clues(request: Request) -> Clues:
+    fields = _form(request)
+    return Clues(
+        request.method,
+        request.raw_path,
+        request.raw_query,
+        request.header("x-amz-target") or "",
+        fields.get("Action", ""),
+        fields.get("Version", ""),
+    )
+
+
+def _form(request: Request) -> dict[str, str]:
+    content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+    text = request.body.read().decode("latin-1") if content_type == "application/x-www-form-urlencoded" else ""
+    return dict(parse_qsl(text or request.raw_query, keep_blank_values=True))
+
+
+def _spoken(model: ServiceModel, request: Request | None, clues: Clues) -> str:
+    """The protocol the request speaks, among those the model lists (the model's own when it does not say)."""
+    if request is None:
+        return model.protocol
+    evidence = [
+        ("smithy-rpc-v2-cbor", request.header("smithy-protocol") == "rpc-v2-cbor" or cbor_target(clues.path)),
+        ("json", bool(clues.target)),
+        ("query", bool(clues.action)),
+    ]
+    spoken = next((protocol for protocol, seen in evidence if seen), model.protocol)
+    return spoken if spoken in model.protocols else model.protocol

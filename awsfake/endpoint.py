@@ -31,6 +31,7 @@ from awsfake.families import Response
 from awsfake.request import DEFAULT_MAX_BODY, MAX_OBJECT_SIZE, read_head
 from awsfake.server import DROP_CONNECTION, Answer, RunningServer, serve_app
 from awsfake.services import Call, Service
+from awsfake.services.emulated import emulated
 from awsfake.services.native import NATIVE
 from awsfake.store.saved import DiskStore, Store
 from awsfake.stubs import Stub, Stubs, make_fault
@@ -144,7 +145,11 @@ class FakeAWS:
         with self._lock:
             if name not in self._services:
                 cls = self._overrides.get(name) or NATIVE.get(name)
-                instance = cls(self.accounts, self.service, self.store) if cls else None
+                instance = (
+                    cls(self.accounts, self.service, self.store)
+                    if cls
+                    else emulated(name, self.accounts, self.service, self.store)
+                )
                 if instance is not None:
                     self.store.restore(instance)
                 self._services[name] = instance

@@ -22,9 +22,11 @@ __all__ = [
     "malformed_xml",
     "method_not_allowed",
     "no_such_key",
+    "not_emulated",
     "not_implemented",
     "redact",
     "s3_signature_mismatch",
+    "serialization",
     "short_body",
     "unsupported_auth_mechanism",
 ]
@@ -152,6 +154,20 @@ def invalid_argument(message: str, name: str, value: str, service: str | None = 
 
 def access_denied(message: str = "Access Denied") -> Fault:
     return Fault("AccessDenied", message, 403)
+
+
+def not_emulated(service: str, operation: str) -> Fault:
+    """An operation neither the fake nor moto emulates, said plainly, with the way out."""
+    message = (
+        f"awsfake verified this request but does not emulate {service} {operation} (moto does not either): "
+        f"answer it in your test with fake.stub({service!r}, {operation!r}, body=...)"
+    )
+    return Fault("NotImplemented", message, 501, sender=False)
+
+
+def serialization(message: str = "Start of structure or map found where not expected.") -> Fault:
+    """A JSON or CBOR body that is not the structure the operation takes."""
+    return Fault("SerializationException", message)
 
 
 def malformed_xml() -> Fault:

@@ -64,14 +64,11 @@ class Exchange:
     fault: Fault | None = None  # the refusal answered, if any (its message and details go to the journal)
 
     def error(self, fault: Fault) -> Response:
-        """`fault` in the family of the service it names, else of the service this exchange is for."""
+        """`fault` in the family of the service it names, else of the service this exchange is for (which, when
+        it is the one named, is the row the request picked: CloudWatch spoken in CBOR, say)."""
         self.fault = fault
-        info = self._row(fault.service) if fault.service else self.info
+        info = info_for(fault.service, self.request) if fault.service and fault.service != self.info.name else self.info
         return info.family.answer(info, fault)
-
-    def _row(self, service: str) -> ServiceInfo:
-        """`service`'s catalogue row in the dialect of this request (SQS answers a form-encoded request in XML)."""
-        return info_for(service, self.request.header("content-type") if self.request else None)
 
 
 def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Response:
@@ -91,9 +88,7 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
     try:
         verified = auth.verify(request, fake.accounts, blobs=fake.blobs, sigv2_allowed=fake.sigv2)
     except Fault as fault:
-        exchange.info = (
-            info_for(fault.service, request.header("content-type")) if fault.service else auth.guess_info(request)
-        )
+        exchange.info = info_for(fault.service, request) if fault.service else auth.guess_info(request)
         exchange.access_key_id, exchange.region = auth.presented_scope(request, fake.region)
         return exchange.error(fault)
     identity = verified.identity

@@ -2,7 +2,8 @@
 
 Each server runs in its own process; one boto3 client per service drives it (so boto3's own cost is in both
 figures, as in a user's tests). Measured: S3 PutObject and GetObject of 1 KiB, ListObjectsV2 of a 1000-key
-bucket, a 16 MiB upload_file (multipart), SQS send + receive + delete, SNS Publish.
+bucket, a 16 MiB upload_file (multipart), SQS send + receive + delete, SNS Publish, and DynamoDB PutItem and
+GetItem (answered by moto inside awsfake, after awsfake verified the signature).
 Run: python bench/services.py [seconds-per-measurement]
 """
 
@@ -38,7 +39,7 @@ def clients(port: int) -> dict[str, Any]:
             aws_secret_access_key=SECRET,
             config=config,
         )
-        for name in ("s3", "sqs", "sns")
+        for name in ("s3", "sqs", "sns", "dynamodb")
     }
 
 
@@ -52,7 +53,7 @@ def rate(operation: Callable[[int], object], seconds: float) -> float:
 
 
 def operations(c: dict[str, Any], workdir: Path) -> dict[str, Callable[[int], object]]:
-    s3, sqs, sns = c["s3"], c["sqs"], c["sns"]
+    s3, sqs, sns, ddb = c["s3"], c["sqs"], c["sns"], c["dynamodb"]
     s3.create_bucket(Bucket="bench")
     s3.create_bucket(Bucket="listing")
     for i in range(1000):
@@ -64,6 +65,13 @@ def operations(c: dict[str, Any], workdir: Path) -> dict[str, Callable[[int], ob
     queue = sqs.create_queue(QueueName="bench")["QueueUrl"]
     topic = sns.create_topic(Name="bench")["TopicArn"]
     payload = os.urandom(1024)
+    ddb.create_table(
+        TableName="bench",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName="bench", Item={"k": {"S": "read"}, "v": {"S": "x" * 100}})
 
     def roundtrip(_: int) -> object:
         sqs.send_message(QueueUrl=queue, MessageBody="m")
@@ -77,6 +85,8 @@ def operations(c: dict[str, Any], workdir: Path) -> dict[str, Callable[[int], ob
         "S3 upload_file 16 MiB": lambda i: s3.upload_file(str(big), "bench", f"big{i}", Config=transfer),
         "SQS send+receive+delete": roundtrip,
         "SNS Publish": lambda _: sns.publish(TopicArn=topic, Message="m"),
+        "DynamoDB PutItem (moto)": lambda i: ddb.put_item(TableName="bench", Item={"k": {"S": f"w{i}"}}),
+        "DynamoDB GetItem (moto)": lambda _: ddb.get_item(TableName="bench", Key={"k": {"S": "read"}}),
     }
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from awsclient import sigv4
-from awsfake.catalog import CATALOG, ServiceInfo, info_for
+from awsfake.catalog import CATALOG, ServiceInfo, info_for, info_for_target
 from awsfake.errors import Fault
 from awsfake.request import Request
 
@@ -110,11 +110,11 @@ def guess_info(request: Request) -> ServiceInfo:
     if text is not None:
         credential = Credential.parse(text)
         if len(credential.parts) >= 5 and all(credential.parts[:4]):
-            return info_for(credential.service, request.header("content-type"))
+            return info_for(credential.service, request)
     target = request.header("x-amz-target")
     if target:
         prefix = target.partition(".")[0]
-        return next((i for i in CATALOG.values() if i.target_prefix == prefix), info_for("dynamodb"))
+        return info_for_target(prefix) or info_for("dynamodb")
     host = request.host.split(".", 1)[0].lower()
     if host in CATALOG:
         return CATALOG[host].spoken_as(request.header("content-type"))
@@ -184,7 +184,7 @@ def _auth_fields(rest: str, authorization: str, info: ServiceInfo) -> dict[str, 
 
 def _info_from_credential(credential: str, info: ServiceInfo, request: Request) -> ServiceInfo:
     service = Credential.parse(credential).names_service()
-    return info_for(service, request.header("content-type")) if service else info
+    return info_for(service, request) if service else info
 
 
 def scope_parts(credential: str, info: ServiceInfo, *, presigned: bool) -> tuple[str, str, str, str]:

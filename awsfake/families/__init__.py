@@ -9,8 +9,12 @@ from awsfake.families.base import Denial, Family, Response
 from awsfake.families.ec2 import Ec2
 from awsfake.families.json import Json
 from awsfake.families.query import Query
+from awsfake.families.rest_json import RestJson
 from awsfake.families.rest_xml import RestXml
+from awsfake.families.rpc_v2_cbor import RpcV2Cbor
 
 __all__ = ["FAMILIES", "Denial", "Family", "Response"]
 
-FAMILIES: dict[str, Family] = {family.name: family for family in (RestXml(), Query(), Ec2(), Json())}
+FAMILIES: dict[str, Family] = {
+    family.name: family for family in (RestXml(), Query(), Ec2(), Json(), RestJson(), RpcV2Cbor())
+}

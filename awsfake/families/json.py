@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
-__all__ = ["Json"]
+__all__ = ["Json", "json_default"]
 
 # The query family's denials under the JSON protocol's names, all answered with 400.
 _JSON_CODES = {
@@ -63,7 +63,7 @@ class Json(Family):
         return action, params
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
-        body = json.dumps({} if result.body is None else result.body, default=_json_default).encode()
+        body = json.dumps({} if result.body is None else result.body, default=json_default).encode()
         return body, info.json_content_type
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
@@ -84,7 +84,7 @@ class Json(Family):
         return Fault("RequestEntityTooLargeException", "Request body is too large", 413)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return aware(value).timestamp()
     if isinstance(value, (bytes, bytearray)):

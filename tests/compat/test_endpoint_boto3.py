@@ -90,12 +90,27 @@ def test_unknown_action_gets_each_family_s_own_error() -> None:
             400,
             "The action ListPlatformApplications is not valid for this web service.",
         )
-        with pytest.raises(ClientError) as ddb:
-            client(url, "dynamodb").list_tables()
-        assert error_of(ddb)[:2] == ("UnknownOperationException", 400)
-        with pytest.raises(ClientError) as ec2:
-            client(url, "ec2").describe_instances()
-        assert error_of(ec2)[:2] == ("InvalidAction", 400)
+        ddb = client(url, "dynamodb")
+        ddb.meta.events.register("before-sign.dynamodb.ListTables", _rename_target)
+        with pytest.raises(ClientError) as unknown:
+            ddb.list_tables()
+        assert error_of(unknown)[:2] == ("UnknownOperationException", 400)
+
+
+def _rename_target(request: object, **_: object) -> None:
+    """An operation the model does not have: the target header renamed before signing."""
+    request.headers.replace_header("X-Amz-Target", "DynamoDB_20120810.NoSuchOperation")  # type: ignore[attr-defined]
+
+
+def test_an_operation_neither_the_fake_nor_moto_emulates_says_so_in_the_family() -> None:
+    """CodeCommit is known to moto, ListRepositories is not: a plain error naming both and the way out."""
+    with served() as (fake, url):
+        with pytest.raises(ClientError) as excinfo:
+            client(url, "codecommit").list_repositories()
+        code, status, message = error_of(excinfo)
+        assert (code, status) == ("NotImplemented", 501)
+        assert "codecommit ListRepositories" in message and "fake.stub('codecommit', 'ListRepositories'" in message
+        assert [(r.service, r.action, r.verified) for r in fake.requests] == [("codecommit", "ListRepositories", True)]
 
 
 def test_stub_error_renders_in_the_service_family_and_is_used_in_order() -> None:

@@ -86,7 +86,14 @@ SECTIONS: dict[str, Setting] = {
 }
 # "use it in your tests" is a test file; tests/plugin runs it with pytester.
 
-COUNTS = {"credentials": 3, "signing": 1, "errors": 2, "transport": 2, "services examples (s3sqs)": 4, "fidelity": 6}
+COUNTS = {
+    "credentials": 3,
+    "signing": 1,
+    "errors": 2,
+    "transport": 2,
+    "services examples (s3sqs)": 5,
+    "fidelity": 6,
+}
 
 EXAMPLES = [(name, code) for name in SECTIONS for code in python_blocks(name)]
 

@@ -104,9 +104,11 @@ def send(url: str, method: str, path: str, headers: dict[str, str], body: bytes 
 
 def parsed_error(protocol: str, response: urllib3.BaseHTTPResponse) -> dict[str, Any]:
     """The error as botocore's own parser for `protocol` reads it (so our bodies are checked by a real client)."""
+    from botocore.awsrequest import HeadersDict
     from botocore.parsers import create_parser
 
-    raw = {"status_code": response.status, "headers": dict(response.headers), "body": response.data}
+    headers = HeadersDict(response.headers.items())  # case-insensitive, as botocore's own responses are
+    raw = {"status_code": response.status, "headers": headers, "body": response.data}
     parsed: dict[str, Any] = create_parser(protocol).parse(raw, None)
     return {**parsed["Error"], "status": response.status}
 
