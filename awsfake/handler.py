@@ -14,35 +14,22 @@ import io
 import socket
 import time
 from contextlib import suppress
-from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
 from awsfake import head
+from awsfake.connection import Answer, Connection, Serving
 
-if TYPE_CHECKING:
-    from awsfake.server import Connection, _Server
-
-__all__ = ["DROP_CONNECTION", "Answer", "Handler"]
+__all__ = ["DROP_CONNECTION", "Handler"]
 
 DROP_CONNECTION = "awsfake.drop_connection"
 """An app sets this environ key to make the server cut the connection in the middle of its answer."""
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A whole HTTP answer, for the hooks that answer outside the WSGI call (early errors, `before_body`)."""
-
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-    reason: str = ""  # the status line's phrase; empty: the standard one
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -61,7 +48,7 @@ class _DeadlineReader(io.RawIOBase):
 class Handler(WSGIRequestHandler):
     """Records the connection and stamps each environ with its id (`awsfake.connection_id`)."""
 
-    server: _Server
+    server: Serving
     record: Connection
     deadline: float | None = None  # None while waiting for a request; then when its head or body must be in
     busy = False  # a request is being read or answered
@@ -245,6 +232,7 @@ class Handler(WSGIRequestHandler):
         finally:
             with suppress(OSError):
                 self.connection.close()
+            self.record.closed_at = time.monotonic()
             self.server.closed(self)
 
     def parse_request(self) -> bool:

@@ -23,11 +23,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from werkzeug.serving import ThreadedWSGIServer
+from werkzeug.serving import WSGIRequestHandler
 
-from awsfake.handler import DROP_CONNECTION, Answer, Handler
+from awsfake.connection import Answer, BeforeBody, Connection, EarlyError, Limits, Serving
+from awsfake.handler import DROP_CONNECTION, Handler
 
 __all__ = [
     "DROP_CONNECTION",
@@ -42,40 +43,6 @@ __all__ = [
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _ids = itertools.count(1)
-
-
-class EarlyError(Protocol):
-    """The app's answer to a request the server refused before the app could run (400, 414, 431, ...)."""
-
-    def __call__(self, status: int) -> Answer: ...
-
-
-class BeforeBody(Protocol):
-    """For `Expect: 100-continue`: the app's refusal, decided from the head alone, or None to ask for the body."""
-
-    def __call__(self, environ: dict[str, Any]) -> Answer | None: ...
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How long the server waits: for a request to start (idle), for its head, for the whole request (head and
-    body, from its first byte), and for requests in flight when it stops."""
-
-    idle_timeout: float = 60.0
-    head_deadline: float = 30.0
-    request_deadline: float = 600.0
-    grace: float = 30.0
-
-
-@dataclass
-class Connection:
-    """One TCP connection the server accepted; `closed_at` is set when it ends, from either side."""
-
-    id: int
-    peer: str
-    opened_at: float
-    closed_at: float | None = None
-    requests: int = 0
 
 
 @dataclass
@@ -98,7 +65,7 @@ def plain_early_error(status: int) -> Answer:
     return Answer(status, [("Content-Type", "text/plain; charset=utf-8")], body)
 
 
-class _Server(ThreadedWSGIServer):
+class _Server(Serving):
     """werkzeug's threaded server with the hooks above and a register of live handlers, for a graceful stop."""
 
     daemon_threads = True
@@ -121,7 +88,7 @@ class _Server(ThreadedWSGIServer):
         self.before_body = before_body
         self.connections: list[Connection] = []
         self._lock = threading.Lock()
-        self._handlers: dict[Handler, bool] = {}  # handler -> busy with a request
+        self._handlers: dict[WSGIRequestHandler, bool] = {}  # handler -> busy with a request
         self._stopping = False
         self._changed = threading.Condition(self._lock)
 
@@ -131,7 +98,7 @@ class _Server(ThreadedWSGIServer):
 
     # -- called by handlers
 
-    def opened(self, handler: Handler) -> Connection:
+    def opened(self, handler: WSGIRequestHandler) -> Connection:
         peer = "{}:{}".format(*handler.client_address[:2])
         record = Connection(next(_ids), peer, time.monotonic())
         with self._lock:
@@ -139,16 +106,16 @@ class _Server(ThreadedWSGIServer):
             self._handlers[handler] = False
         return record
 
-    def waiting(self, handler: Handler) -> bool:
+    def waiting(self, handler: WSGIRequestHandler) -> bool:
         """A handler is about to wait for its next request: False once the server is stopping."""
         with self._lock:
             return not self._stopping
 
-    def started_request(self, handler: Handler) -> None:
+    def started_request(self, handler: WSGIRequestHandler) -> None:
         with self._lock:
             self._handlers[handler] = True
 
-    def finished_request(self, handler: Handler) -> bool:
+    def finished_request(self, handler: WSGIRequestHandler) -> bool:
         """The request is answered; True if the connection must close because the server is stopping."""
         with self._lock:
             if handler in self._handlers:
@@ -156,8 +123,7 @@ class _Server(ThreadedWSGIServer):
             self._changed.notify_all()
             return self._stopping
 
-    def closed(self, handler: Handler) -> None:
-        handler.record.closed_at = time.monotonic()
+    def closed(self, handler: WSGIRequestHandler) -> None:
         with self._lock:
             self._handlers.pop(handler, None)
             self._changed.notify_all()
@@ -180,7 +146,7 @@ class _Server(ThreadedWSGIServer):
             self._changed.wait_for(lambda: not self._handlers, timeout=1.0)
 
 
-def _shut(handler: Handler) -> None:
+def _shut(handler: WSGIRequestHandler) -> None:
     with suppress(OSError):
         handler.connection.shutdown(socket.SHUT_RDWR)
 
