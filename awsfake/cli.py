@@ -158,6 +158,7 @@ def _start_imds(args: argparse.Namespace, stack: ExitStack) -> dict[str, str]:
         tokens=args.imds_tokens,
         instance=InstanceValues(region=args.region),
         on_request=None if args.quiet else _log_imds,
+        journal_limit=JOURNAL_LIMIT,
     )
     running = stack.enter_context(imds.serve(args.host, args.imds_port, allow_remote=args.allow_remote))
     return {"AWS_EC2_METADATA_SERVICE_ENDPOINT": running.url}

@@ -178,3 +178,14 @@ def test_filter_policies(policy: dict[str, Any], values: dict[str, Any], expecte
 def test_invalid_filter_policies(policy: str) -> None:
     with pytest.raises(Fault, match="InvalidParameter"):
         check_filter_policy(policy)
+
+
+def test_published_keeps_the_newest_within_its_limit() -> None:
+    class SmallSNS(SNS):
+        published_limit = 3
+
+    sns = new(SmallSNS)
+    arn = sns_call(sns, "CreateTopic", Name="t")["TopicArn"]
+    for n in range(5):
+        sns_call(sns, "Publish", TopicArn=arn, Message=f"m{n}")
+    assert [p.message for p in sns.published] == ["m2", "m3", "m4"] and sns.published.dropped == 2

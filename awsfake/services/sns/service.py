@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import Any, cast
 
+from awsfake.doubles.log import BoundedLog
 from awsfake.errors import Fault
 from awsfake.services import Call, Map, Result, Service
 from awsfake.services.sns.delivery import (
@@ -22,10 +23,7 @@ from awsfake.services.sns.delivery import (
 )
 from awsfake.services.sns.model import Published, Subscription, Topic
 from awsfake.services.sns.params import (
-    TOPIC_ARN,
-    check_endpoint,
     check_message,
-    check_subscription_attribute,
     check_topic_name,
     default_policy,
     fifo_ids,
@@ -42,6 +40,7 @@ from awsfake.services.sns.params import (
     topic_arn,
 )
 from awsfake.services.sns.saved import SavedTopics
+from awsfake.services.sns.subscriptions import Subscriptions
 
 __all__ = ["SNS", "Published", "Subscription", "Topic"]
 
@@ -56,7 +55,6 @@ _FEEDBACK = frozenset(
     for protocol in ("HTTP", "Firehose", "Lambda", "SQS", "Application")
     for suffix in ("SuccessFeedbackRoleArn", "SuccessFeedbackSampleRate", "FailureFeedbackRoleArn")
 )
-_CONFIRMED_AT_ONCE = ("sqs", "lambda", "application", "sms", "firehose")
 _DELIVERY_POLICY = {
     "http": {
         "defaultHealthyRetryPolicy": {
@@ -74,20 +72,22 @@ _DELIVERY_POLICY = {
 }
 
 
-class SNS(SavedTopics, Service):
-    """SNS's topic operations. `topics` maps ARN to `Topic`; `published` lists every accepted Publish."""
+class SNS(SavedTopics, Subscriptions, Service):
+    """SNS's topic operations. `topics` maps ARN to `Topic`; `published` lists the accepted Publishes, the newest
+    `published_limit` of them (a server left running keeps its recent messages, not every one)."""
 
     name = "sns"
     sqs: QueueSink | None = None
     topics: dict[str, Topic]
     subscriptions: dict[str, Subscription]
-    published: list[Published]
+    published: BoundedLog[Published]
+    published_limit = 10_000
 
     def reset(self) -> None:
         with self.lock:
             self.topics = {}
             self.subscriptions = {}
-            self.published = []
+            self.published = BoundedLog(self.published_limit)
 
     # --- topics --------------------------------------------------------------------------------------------
 
@@ -167,88 +167,6 @@ class SNS(SavedTopics, Service):
             topic.attributes[name] = value
         return Result({})
 
-    # --- subscriptions -------------------------------------------------------------------------------------
-
-    def subscribe(self, call: Call) -> Result:
-        arn = topic_arn(call.params, "TopicArn")
-        protocol = required(call.params, "Protocol").lower()
-        endpoint = text_param(call.params, "Endpoint") or ""
-        check_endpoint(protocol, endpoint)
-        attributes = string_map(call.params, "Attributes")
-        for name, value in attributes.items():
-            check_subscription_attribute(name, value)
-        with self.lock:
-            self._topic(arn, call)
-            sub = next(
-                (
-                    s
-                    for s in self.subscriptions.values()
-                    if (s.topic_arn, s.protocol, s.endpoint) == (arn, protocol, endpoint)
-                ),
-                None,
-            )
-            if sub is None:
-                sub = Subscription(
-                    f"{arn}:{uuid.uuid4()}", arn, protocol, endpoint, call.caller.account_id,
-                    protocol in _CONFIRMED_AT_ONCE, attributes,
-                )  # fmt: skip
-                self.subscriptions[sub.arn] = sub
-                self.saved.touch("subscription", sub.arn)
-        shown = (
-            sub.arn
-            if sub.confirmed or text_param(call.params, "ReturnSubscriptionArn") == "true"
-            else "pending confirmation"
-        )
-        return Result({"SubscriptionArn": shown})
-
-    def get_subscription_attributes(self, call: Call) -> Result:
-        with self.lock:
-            sub = self._subscription(required(call.params, "SubscriptionArn"))
-            attributes = {
-                "Owner": sub.owner,
-                "RawMessageDelivery": "false",
-                "TopicArn": sub.topic_arn,
-                "Endpoint": sub.endpoint,
-                "Protocol": sub.protocol,
-                "PendingConfirmation": "false" if sub.confirmed else "true",
-                "ConfirmationWasAuthenticated": "true" if sub.confirmed else "false",
-                "SubscriptionArn": sub.arn,
-                **sub.attributes,
-            }
-        return Result({"Attributes": Map(attributes)})
-
-    def set_subscription_attributes(self, call: Call) -> Result:
-        name = required(call.params, "AttributeName")
-        value = str(text_param(call.params, "AttributeValue") or "")
-        check_subscription_attribute(name, value)
-        with self.lock:
-            self._subscription(required(call.params, "SubscriptionArn")).attributes[name] = value
-        return Result({})
-
-    def unsubscribe(self, call: Call) -> Result:
-        arn = required(call.params, "SubscriptionArn")
-        if not TOPIC_ARN.match(arn.rsplit(":", 1)[0]):
-            raise invalid("SubscriptionArn")
-        with self.lock:
-            if self.subscriptions.pop(arn, None) is None:
-                raise Fault("NotFound", "Subscription does not exist", 404)
-            self.saved.touch("subscription", arn)
-        return Result({})
-
-    def list_subscriptions(self, call: Call) -> Result:
-        with self.lock:
-            subs = sorted(
-                (s for s in self.subscriptions.values() if s.owner == call.caller.account_id), key=lambda s: s.arn
-            )
-        return self._subscription_page(subs, text_param(call.params, "NextToken"))
-
-    def list_subscriptions_by_topic(self, call: Call) -> Result:
-        arn = topic_arn(call.params, "TopicArn")
-        with self.lock:
-            self._topic(arn, call)
-            subs = sorted((s for s in self.subscriptions.values() if s.topic_arn == arn), key=lambda s: s.arn)
-        return self._subscription_page(subs, text_param(call.params, "NextToken"))
-
     # --- publishing ----------------------------------------------------------------------------------------
 
     def publish(self, call: Call) -> Result:
@@ -324,13 +242,6 @@ class SNS(SavedTopics, Service):
                 sub.endpoint, body, attributes, group_id=record.group_id, deduplication_id=record.deduplication_id
             )
 
-    def _subscription(self, arn: str) -> Subscription:
-        sub = self.subscriptions.get(arn)
-        if sub is None:
-            raise Fault("NotFound", "Subscription does not exist", 404)
-        self.saved.touch("subscription", arn)  # its attributes may be about to change
-        return sub
-
     def _topic(self, arn: str, call: Call) -> Topic:
         """The topic, if the caller's account owns it: there are no topic policies to grant others access."""
         with self.lock:
@@ -345,20 +256,3 @@ class SNS(SavedTopics, Service):
             )
         self.saved.touch("topic", arn)  # its attributes, tags or FIFO sequence may be about to change
         return topic
-
-    def _subscription_page(self, subs: list[Subscription], token: Any) -> Result:
-        page, next_token = page_of(subs, token)
-        entries = [
-            {
-                "SubscriptionArn": s.arn if s.confirmed else "PendingConfirmation",
-                "Owner": s.owner,
-                "Protocol": s.protocol,
-                "Endpoint": s.endpoint,
-                "TopicArn": s.topic_arn,
-            }
-            for s in page
-        ]
-        body: dict[str, Any] = {"Subscriptions": entries}
-        if next_token:
-            body["NextToken"] = next_token
-        return Result(body)
