@@ -72,14 +72,25 @@ class ServiceInfo:
     dialects: tuple[tuple[str, ServiceInfo], ...] = ()
     objects: bool = False
 
-    def spoken_as(self, content_type: str | None) -> ServiceInfo:
-        """The row for a request with this Content-Type: a dialect named by its media type, else this row."""
-        media = (content_type or "").split(";", 1)[0].strip().lower()
+    def spoken_as(self, content_type: str | None, raw_query: str = "") -> ServiceInfo:
+        """The row for a request with this Content-Type: a dialect named by its media type, else this row. A request
+        with no media type is read by what its query string carries (`_IMPLIED_MEDIA`: a GET `?Action=` is a form)."""
+        media = (content_type or "").split(";", 1)[0].strip().lower() or _implied_media(raw_query)
         return next((row for name, row in self.dialects if name == media), self)
 
     @property
     def json_content_type(self) -> str:
         return f"application/x-amz-json-{self.json_version}"
+
+
+# A request without a Content-Type: the query parameter it carries -> the media type it is read as. AWS answers
+# `GET /?Action=ListQueues&Version=...` in the query protocol, the query string standing in for the form.
+_IMPLIED_MEDIA: tuple[tuple[str, str], ...] = (("Action", "application/x-www-form-urlencoded"),)
+
+
+def _implied_media(raw_query: str) -> str:
+    names = {name for name, _ in parse_qsl(raw_query, keep_blank_values=True)}
+    return next((media for parameter, media in _IMPLIED_MEDIA if parameter in names), "")
 
 
 _S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -121,7 +132,7 @@ def info_for(name: str, request: Request | None = None) -> ServiceInfo:
     if native is not None and request is None:
         return native
     if native is not None and request is not None and not request.raw_path.startswith(_NOT_NATIVE_PATHS.get(name, ())):
-        return native.spoken_as(request.header("content-type"))
+        return native.spoken_as(request.header("content-type"), request.raw_query)
     clues = _clues(request) if request is not None else Clues()
     model = catalogue().resolve(name, clues)
     if model is None:

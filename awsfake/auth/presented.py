@@ -117,7 +117,7 @@ def guess_info(request: Request) -> ServiceInfo:
         return info_for_target(prefix) or info_for("dynamodb")
     host = request.host.split(".", 1)[0].lower()
     if host in CATALOG:
-        return CATALOG[host].spoken_as(request.header("content-type"))
+        return CATALOG[host].spoken_as(request.header("content-type"), request.raw_query)
     if "Action=" in request.raw_query or (request.method == "POST" and b"Action=" in request.body.head(4096)):
         return info_for("sts")
     return CATALOG["s3"]

@@ -214,3 +214,29 @@ def test_form_post_with_a_wrong_secret_is_refused_in_query_xml(url: str) -> None
     assert refused.status == 403
     code = _xml(refused.data).findtext(f"{{{NAMESPACE}}}Error/{{{NAMESPACE}}}Code")
     assert code == "SignatureDoesNotMatch"
+
+
+def _signed_get(url: str, path: str, credentials: Any = None) -> Any:
+    """A query-protocol GET as older SDKs and hand-written scripts send it: parameters in the URL, no Content-Type."""
+    headers = signed(url, "GET", path, service="sqs", **({"credentials": credentials} if credentials else {}))
+    return send(url, "GET", path, headers)
+
+
+def test_signed_get_with_an_action_is_answered_in_query_xml(url: str) -> None:
+    client(url, "sqs").create_queue(QueueName="by-get")
+    listed = _signed_get(url, "/?Action=ListQueues&Version=2012-11-05")
+    assert listed.status == 200 and listed.headers["Content-Type"] == "text/xml"
+    root = _xml(listed.data)
+    assert root.tag == f"{{{NAMESPACE}}}ListQueuesResponse"
+    assert root.findtext(f"{{{NAMESPACE}}}ListQueuesResult/{{{NAMESPACE}}}QueueUrl") == f"{url}/123456789012/by-get"
+    # to the queue's own URL too
+    attributes = _signed_get(url, "/123456789012/by-get?Action=GetQueueAttributes&AttributeName.1=All")
+    assert _xml(attributes.data).tag == f"{{{NAMESPACE}}}GetQueueAttributesResponse"
+
+
+def test_signed_get_with_a_wrong_secret_is_refused_in_query_xml(url: str) -> None:
+    refused = _signed_get(url, "/?Action=ListQueues&Version=2012-11-05", creds(secret="wrong"))
+    assert refused.status == 403
+    root = _xml(refused.data)
+    assert root.tag == f"{{{NAMESPACE}}}ErrorResponse"
+    assert root.findtext(f"{{{NAMESPACE}}}Error/{{{NAMESPACE}}}Code") == "SignatureDoesNotMatch"
