@@ -503,7 +503,8 @@ def test_delete_objects_requires_an_integrity_check(url: str, s3: Any, bucket: s
         ),
         ("PUT", "/bucket/k?partNumber=1&uploadId=nope", b"x", {}, "NoSuchUpload"),
         ("PUT", "/bucket/k?partNumber=abc&uploadId=nope", b"x", {}, "InvalidArgument"),
-        ("GET", "/bucket/k?acl", b"", {}, "NotImplemented"),
+        ("GET", "/bucket/k?retention", b"", {}, "NotImplemented"),
+        ("DELETE", "/bucket/k?acl", b"", {}, "MethodNotAllowed"),
         (
             "PUT",
             "/bucket/k?tagging",

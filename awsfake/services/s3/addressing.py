@@ -31,7 +31,11 @@ _SUBRESOURCES = frozenset(
 )
 
 
-_TAGGING = {"GET": "GetObjectTagging", "PUT": "PutObjectTagging", "DELETE": "DeleteObjectTagging"}
+# object subresource -> method -> action
+_OBJECT_SUBRESOURCES = {
+    "tagging": {"GET": "GetObjectTagging", "PUT": "PutObjectTagging", "DELETE": "DeleteObjectTagging"},
+    "acl": {"GET": "GetObjectAcl", "PUT": "PutObjectAcl"},
+}
 _VERBS = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}
 # bucket subresource -> its operations' stem (the stored ones are services/s3/configuration.SETTINGS)
 _CONFIGURED = {
@@ -50,8 +54,8 @@ def action_for(method: str, host: str, path: str, query: Mapping[str, list[str]]
         return "ListBuckets" if method == "GET" else "MethodNotAllowed"
     if method == "OPTIONS":
         return "PreflightRequest"
-    if key is not None and "tagging" in query:
-        return _TAGGING.get(method, "MethodNotAllowed")
+    if key is not None and (subresource := next((n for n in _OBJECT_SUBRESOURCES if n in query), None)):
+        return _OBJECT_SUBRESOURCES[subresource].get(method, "MethodNotAllowed")
     if key is None and method == "GET" and "versions" in query:
         return "ListObjectVersions"
     if key is None and (configured := _configuration_action(method, query)):

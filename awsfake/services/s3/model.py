@@ -41,6 +41,7 @@ class S3Object:
     headers: dict[str, str] = field(default_factory=dict)  # STORED_HEADERS that were sent
     tags: dict[str, str] = field(default_factory=dict)
     checksum: tuple[str, str] | None = None  # (x-amz-checksum-ALGORITHM header, base64 value) of the whole object
+    grants: tuple[tuple[str, str], ...] = ()  # the ACL's group grants beside the owner's FULL_CONTROL
 
     @property
     def size(self) -> int:

@@ -43,6 +43,7 @@ from awsfake.services.s3.model import (
 )
 from awsfake.services.s3.multipart import MultipartUploads
 from awsfake.services.s3.notifications import Notifications
+from awsfake.services.s3.object_acl import ObjectAcls, object_grants
 from awsfake.services.s3.post_object import answer, is_browser_upload, store_call, upload_of
 from awsfake.services.s3.regions import check_signed_for, location_of
 from awsfake.services.s3.saved import SavedState
@@ -63,7 +64,7 @@ __all__ = ["S3", "S3Object"]
 MAX_KEY_BYTES = 1024
 
 
-class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectVersions, Notifications, Service):
+class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, ObjectVersions, Notifications, Service):
     """S3's bucket and object operations. `buckets` maps a bucket name to its state (read it in tests)."""
 
     name = "s3"
@@ -178,6 +179,7 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectVersions,
         with self.lock:
             bucket = self._bucket(call)
             check_write_conditions(call.headers, bucket.objects.get(key), key)
+            obj.grants = object_grants(bucket, call.headers)
             bucket.objects[key] = obj
             version = version_header(self.versions_of(bucket).stored(key, obj))
             self.touch_object(bucket.name, key)

@@ -9,9 +9,8 @@ from collections.abc import Callable, Mapping
 
 from awsfake.errors import Fault
 from awsfake.services import Call, Result
-from awsfake.services.s3.acl import acl_document, check_acl_allowed, grants_of
+from awsfake.services.s3.acl import acl_document, check_acl_allowed, grants_of, requested_grants
 from awsfake.services.s3.addressing import locate
-from awsfake.services.s3.bodies import parse_xml_body
 from awsfake.services.s3.configuration import ACTIONS, SETTINGS, Setting, canonical, missing, ownership_document
 from awsfake.services.s3.cors import preflight, rules_of
 from awsfake.services.s3.model import Bucket, owner_of
@@ -94,7 +93,7 @@ class BucketSettings:
 
     def put_bucket_acl(self, call: Call) -> Result:
         body = call.body.read()
-        grants = _body_grants(body) if body.strip() else grants_of(call.headers.get("x-amz-acl"))
+        grants = requested_grants(call.headers, body)
         with self.lock:
             bucket = self._bucket(call)
             check_acl_allowed(enforced(bucket), grants, creating=False)
@@ -124,15 +123,3 @@ def stored(bucket: Bucket, setting: Setting) -> bytes | None:
 def enforced(bucket: Bucket) -> bool:
     document = stored(bucket, _OWNERSHIP)
     return document is not None and b"BucketOwnerEnforced" in document
-
-
-def _body_grants(body: bytes) -> tuple[tuple[str, str], ...]:
-    """The group grants of an AccessControlPolicy body (grants to the owner are implied)."""
-    root = parse_xml_body(body)
-    grants = []
-    for grant in root.iter("{*}Grant"):
-        uri = next((e.text or "" for e in grant.iter("{*}URI")), "")
-        permission = next((e.text or "" for e in grant.iter("{*}Permission")), "")
-        if uri:
-            grants.append((uri.strip(), permission.strip()))
-    return tuple(grants)
