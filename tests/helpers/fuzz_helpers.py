@@ -149,8 +149,16 @@ def _family_of(answer: Answer, records: list[Any]) -> str:
         if record.request_id and (
             record.request_id in answer.headers.values() or record.request_id.encode() in answer.body
         ):
-            return info_for(record.service).family.name
+            return _spoken_family(info_for(record.service), answer)
     return "rest-xml"
+
+
+def _spoken_family(info: Any, answer: Answer) -> str:
+    """Among the service's row and its dialects (SQS: JSON, and query for forms and `GET ?Action=`), the family
+    whose media the answer carries: a JSON answer is the JSON row's, an XML one the query dialect's."""
+    rows = [info, *(row for _, row in info.dialects)]
+    json_answer = "json" in answer.headers.get("content-type", "")
+    return next((row.family.name for row in rows if (row.family.name == "json") == json_answer), info.family.name)
 
 
 def assert_endpoint_answer(fake: FakeAWS, journal_before: int, raw: bytes, method: str = "GET") -> list[Answer]:
