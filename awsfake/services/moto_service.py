@@ -18,6 +18,7 @@ from awsfake.errors import not_emulated
 from awsfake.families.json import json_default
 from awsfake.families.rpc_v2_cbor import CBOR_HEADERS, encode
 from awsfake.services import Call, Result, Service, moto_backend
+from awsfake.services.moto_saved import SavedBackends, is_read
 
 if TYPE_CHECKING:
     from awsfake.accounts import Accounts
@@ -30,7 +31,7 @@ __all__ = ["MotoService"]
 _DROPPED = frozenset({"x-amzn-requestid", "x-amz-request-id", "x-amz-id-2", "content-length", "server", "date"})
 
 
-class MotoService(Service):
+class MotoService(SavedBackends, Service):
     """One botocore service model answered by moto. moto's state is process-wide: `reset()` forgets all of it."""
 
     name: ClassVar[str] = "moto"
@@ -63,13 +64,25 @@ class MotoService(Service):
             body,
             self.model.global_endpoint,
         )
-        answer = moto_backend.answer(request)
+        with self.lock:  # a backend is saved under this lock: never pickled mid-change
+            answer = moto_backend.answer(request)
+            if answer is not None and not is_read(call.action):
+                self._touch_backend(call)
         if answer is None:
             raise not_emulated(self.model.name, call.action)
         kept = {name: value for name, value in answer.headers if name.lower() not in _DROPPED}
         if cbor:
             return _as_cbor(answer.status, kept, answer.body)
         return Result(answer.body, status=answer.status, headers=kept)
+
+    def _touch_backend(self, call: Call) -> None:
+        name = moto_backend.backend_name(self.model.endpoint_prefix, call.region, self.model.global_endpoint)
+        if name is not None:
+            self.saved.touch("backend", f"{name}/{call.caller.account_id}")
+
+    @property
+    def backend(self) -> str | None:
+        return moto_backend.backend_name(self.model.endpoint_prefix, "us-east-1", self.model.global_endpoint)
 
 
 def _as_sent(call: Call) -> tuple[str, str, list[tuple[str, str]], bytes]:
