@@ -158,7 +158,12 @@ def _numbered(element_id: str, text: str) -> str:
 
 def browse(fake: FakeAWS, request: Request) -> Response:
     state = snapshot(fake)
-    parts = [_buckets(state.get("s3", {})), _queues(state.get("sqs", {})), _topics(state.get("sns", {}))]
+    parts = [
+        _buckets(state.get("s3", {})),
+        _queues(state.get("sqs", {})),
+        _topics(state.get("sns", {})),
+        _tables(state.get("dynamodb", {})),
+    ]
     return _page(fake, "State", "\n".join(parts))
 
 
@@ -223,6 +228,18 @@ def _topics(sns: dict[str, Any]) -> str:
     if not sns.get("topics"):
         out.append("<p>No topics.</p>")
     return "".join(out) + f"<p>{sns.get('published', 0)} message(s) published.</p></section>"
+
+
+def _tables(dynamodb: dict[str, Any]) -> str:
+    rows = "".join(
+        f'<tr><td class="table">{escape(t["name"])}</td><td>{escape(t["region"])}</td>'
+        f"<td>{escape(t['account'])}</td><td>{t['items']}</td></tr>"
+        for t in dynamodb.get("tables", [])
+    )
+    if not rows:
+        return '<section id="dynamodb"><h2>DynamoDB tables</h2><p>No tables.</p></section>'
+    head = "<thead><tr><th>table</th><th>region</th><th>account</th><th>items</th></tr></thead>"
+    return f'<section id="dynamodb"><h2>DynamoDB tables</h2><table>{head}{rows}</table></section>'
 
 
 def download(fake: FakeAWS, request: Request, bucket: str, key: str) -> Response:

@@ -7,6 +7,7 @@ without a dumper (STS keeps no resources) is listed with its name only.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ MESSAGE_PREVIEW = 4096  # characters of a message body shown; the dashboard is f
 
 
 def snapshot(fake: FakeAWS) -> dict[str, Any]:
-    """Every implemented service's state: `{"s3": {"buckets": [...]}, "sqs": {...}, "sts": {}, ...}`."""
+    """Every implemented service's state, and DynamoDB's tables: `{"s3": {"buckets": [...]}, "sqs": {...}, ...}`."""
     state: dict[str, Any] = {}
     for name in NATIVE:
         service = fake.service(name)
@@ -36,7 +37,24 @@ def snapshot(fake: FakeAWS) -> dict[str, Any]:
             continue
         with service.lock:
             state[name] = dump(service) if dump is not None else {}
+    state["dynamodb"] = {"tables": _dynamodb_tables()}
     return state
+
+
+def _dynamodb_tables() -> list[dict[str, Any]]:
+    """DynamoDB's tables as moto holds them (DynamoDB is answered through moto): none until moto has served one,
+    and moto is never imported for a look."""
+    if "moto.dynamodb" not in sys.modules:
+        return []
+    from moto.backends import get_backend
+
+    tables = []
+    for account, regions in get_backend("dynamodb").items():
+        for region, backend in regions.items():
+            for name, table in backend.tables.items():
+                items = sum(1 for _ in table.all_items())
+                tables.append({"name": name, "account": account, "region": region, "items": items})
+    return sorted(tables, key=lambda t: (t["account"], t["region"], t["name"]))
 
 
 def _iso(moment: datetime | float) -> str:

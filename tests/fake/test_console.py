@@ -64,6 +64,27 @@ def test_state_lists_what_the_services_hold_and_reset_forgets_it(console: tuple[
     assert s3.list_buckets()["Buckets"] == []
 
 
+def test_state_and_the_browser_show_dynamodb_tables_moto_holds(console: tuple[FakeAWS, RunningServer]) -> None:
+    _fake, running = console
+    dynamodb = client(running.url, "dynamodb")
+    dynamodb.create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.put_item(TableName="orders", Item={"id": {"S": "1"}})
+    dynamodb.put_item(TableName="orders", Item={"id": {"S": "2"}})
+    _, state = _get(running.url, "/_awsfake/state")
+    assert state["dynamodb"]["tables"] == [
+        {"name": "orders", "account": "123456789012", "region": "us-east-1", "items": 2}
+    ]
+    _, page = _get(running.url, "/_awsfake/browse")
+    assert "DynamoDB tables" in page and "orders" in page
+    assert _get(running.url, "/_awsfake/reset", "POST")[0] == 200
+    assert _get(running.url, "/_awsfake/state")[1]["dynamodb"]["tables"] == []
+
+
 def test_requests_newest_first_and_filtered(console: tuple[FakeAWS, RunningServer]) -> None:
     _fake, running = console
     sns = client(running.url, "sns")
