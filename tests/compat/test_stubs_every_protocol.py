@@ -4,29 +4,15 @@ stub's body is laid out as the operation's output says (headers, status code, pa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import wire_requests
-from endpoint_helpers import client, served
+from endpoint_helpers import client
 
 from awsfake import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, FakeAWS
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[tuple[FakeAWS, str]]:
-    with served() as pair:
-        yield pair
-
-
-@pytest.fixture
-def fake(endpoint: tuple[FakeAWS, str]) -> Iterator[FakeAWS]:
-    endpoint[0].reset()
-    yield endpoint[0]
-    endpoint[0].check()
 
 
 def test_lambda_invoke_stub_sets_payload_status_and_headers(fake: FakeAWS, endpoint: tuple[FakeAWS, str]) -> None:
