@@ -75,7 +75,9 @@ class ServiceInfo:
     def spoken_as(self, content_type: str | None, raw_query: str = "") -> ServiceInfo:
         """The row for a request with this Content-Type: a dialect named by its media type, else this row. A request
         with no media type is read by what its query string carries (`_IMPLIED_MEDIA`: a GET `?Action=` is a form)."""
-        media = (content_type or "").split(";", 1)[0].strip().lower() or _implied_media(raw_query)
+        if not self.dialects:
+            return self
+        media = _media_type(content_type) or _implied_media(raw_query)
         return next((row for name, row in self.dialects if name == media), self)
 
     @property
@@ -86,6 +88,12 @@ class ServiceInfo:
 # A request without a Content-Type: the query parameter it carries -> the media type it is read as. AWS answers
 # `GET /?Action=ListQueues&Version=...` in the query protocol, the query string standing in for the form.
 _IMPLIED_MEDIA: tuple[tuple[str, str], ...] = (("Action", "application/x-www-form-urlencoded"),)
+
+
+@lru_cache(maxsize=256)
+def _media_type(content_type: str | None) -> str:
+    """`application/json` of `Application/JSON; charset=utf-8` (a client sends the same few with every request)."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def _implied_media(raw_query: str) -> str:

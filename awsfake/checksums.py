@@ -82,7 +82,7 @@ def checksum_of(name: str, data: bytes) -> str:
 def named_checksums(headers: Mapping[str, str]) -> list[str]:
     """The flexible checksums a request names (header names), in the order S3 considers them: a value sent as a
     header, `x-amz-sdk-checksum-algorithm`, a trailer announced in `x-amz-trailer`."""
-    names = [n.lower() for n, _ in headers.items() if n.lower() in CHECKSUMS]
+    names = [lower for name, _ in headers.items() if (lower := name.lower()) in CHECKSUMS]
     algorithm = headers.get("x-amz-sdk-checksum-algorithm")
     if algorithm:
         names.append(f"x-amz-checksum-{algorithm.lower()}")

@@ -20,7 +20,7 @@ from awsfake.doubles import redact
 from awsfake.doubles.journal import Record
 from awsfake.errors import Fault
 from awsfake.families import Response
-from awsfake.request import HeaderMap, Request, Unreadable, read_body, read_head
+from awsfake.request import Request, Unreadable, read_body, read_head
 from awsfake.services import Call, Caller, Result
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def _call(fake: Endpoint, request: Request, verified: auth.Verified, exchange: E
         host=request.host,
         path=request.path(),
         query=parse_qs(request.raw_query, keep_blank_values=True) if request.raw_query else {},
-        headers=HeaderMap(request.headers),
+        headers=request.header_map,
         body=verified.body,
     )
     call.action, call.params = info.family.operation(info, request, call, fake.service(info.name))

@@ -7,20 +7,22 @@ decoded `PATH_INFO`, and the body is read here once, within the configured limit
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes, urlsplit
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from werkzeug.exceptions import HTTPException
 
+from awsclient import sigv4
 from awsfake.checksums import named_checksums
 from awsfake.doubles import redact
 from awsfake.errors import Fault, incomplete_body, invalid_uri, not_implemented
-from awsfake.store.body import CHUNK, Body, BodyWriter
+from awsfake.store.body import CHUNK, SPOOL_THRESHOLD, Body, BodyWriter
 
 if TYPE_CHECKING:
+    from awsfake.catalog import ServiceInfo
     from awsfake.store.blobs import Blobs
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "HeaderMap",
     "Request",
     "Unreadable",
+    "query_params",
     "read_body",
     "read_head",
     "read_request",
@@ -40,24 +43,57 @@ MAX_OBJECT_SIZE = 5 * 1024**3
 """S3's limit for one PutObject or UploadPart: 5 GiB (a larger object is a multipart upload)."""
 _NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
 _CONTROL = re.compile("[\x00-\x20\x7f]")  # bytes a request target cannot carry as they are
+_HEADER_CREDENTIAL = re.compile(r"Credential=([^,\s]*)")
+_T = TypeVar("_T")
 
 
 class HeaderMap(Mapping[str, str]):
-    """Request headers for services: case-insensitive lookups, lower-case names when iterated (cheap to build)."""
+    """Request headers for services: case-insensitive lookups, lower-case names when iterated (cheap to build).
+
+    `get`, `in` and the views go straight to the dict: services look up many headers a request does not carry, and
+    `Mapping`'s own `get` finds each absence by catching a `KeyError`."""
 
     __slots__ = ("_values",)
 
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
         self._values = {name.lower(): value for name, value in pairs}
 
+    @classmethod
+    def lower_cased(cls, values: dict[str, str]) -> HeaderMap:
+        """A map over `values`, whose names are lower-case already (a `Request`'s); shared, not copied."""
+        headers = cls.__new__(cls)
+        headers._values = values
+        return headers
+
     def __getitem__(self, name: str) -> str:
         return self._values[name.lower()]
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+
+    @overload
+    def get(self, name: str, default: str | _T, /) -> str | _T: ...
+
+    def get(self, name: str, default: object = None, /) -> object:
+        return self._values.get(name.lower(), default)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._values
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def keys(self) -> KeysView[str]:
+        return self._values.keys()
+
+    def items(self) -> ItemsView[str, str]:
+        return self._values.items()
+
+    def values(self) -> ValuesView[str]:
+        return self._values.values()
 
     def __repr__(self) -> str:
         """The session token is a secret: it never shows in a repr (services read it by name if they must)."""
@@ -73,11 +109,23 @@ class Request:
     body: Body = field(default_factory=Body)
     connection_id: int | None = None
     _index: dict[str, str] = field(default_factory=dict, repr=False)
+    header_map: HeaderMap = field(init=False, repr=False)
+    """The headers as services and the checksums read them (the same dict as `header`'s)."""
+    credential: str | None = field(init=False, repr=False)
+    """The credential string presented (`AKID/DATE/REGION/SERVICE/aws4_request`, as sent): the Authorization
+    header's `Credential=`, else the `X-Amz-Credential` query parameter; None when neither names one. Found once
+    here: the service guess, the verifier and the journal all start from it."""
+    guessed: ServiceInfo | None = field(default=None, init=False, repr=False, compare=False)
+    """The service `auth.guess_info` picked, kept for the next step that asks; dropped when the body is read (the
+    guess may look at the body)."""
 
     def __post_init__(self) -> None:
         self._index = dict(self.headers)
+        self.header_map = HeaderMap.lower_cased(self._index)
+        self.credential = _presented_credential(self._index.get("authorization"), self.raw_query)
 
     def header(self, name: str, default: str | None = None) -> str | None:
+        """The value of header `name` (lower-case)."""
         return self._index.get(name, default)
 
     @property
@@ -86,6 +134,8 @@ class Request:
 
     def path(self) -> str:
         """The decoded path; a path that is not UTF-8 is refused as AWS refuses it."""
+        if "%" not in self.raw_path:  # nothing to decode (the raw path is text already)
+            return self.raw_path
         try:
             return unquote_to_bytes(self.raw_path).decode("utf-8")
         except UnicodeDecodeError:
@@ -111,29 +161,54 @@ def read_request(environ: dict[str, Any], max_body: int, blobs: Blobs | None = N
 
 
 def read_head(environ: dict[str, Any]) -> Request:
-    """A `Request` from a WSGI environ, its body not read yet (`read_body`)."""
-    raw_path, raw_query = _raw_target(environ)
+    """A `Request` from a WSGI environ, its body not read yet (`read_body`). awsfake's own server hands over the
+    header pairs and the target as sent (`awsfake.headers`, `awsfake.target`); from another WSGI server they are
+    derived from the environ's other keys."""
+    headers = environ.get("awsfake.headers")
+    target = environ.get("awsfake.target")
+    raw_path, raw_query = _raw_target(environ) if target is None else _split_target(_target_text(target))
     return Request(
         environ.get("REQUEST_METHOD", "GET").upper(),
         raw_path,
         raw_query,
-        _header_pairs(environ),
+        _header_pairs(environ) if headers is None else headers,
         connection_id=environ.get("awsfake.connection_id"),
     )
 
 
 def read_body(environ: dict[str, Any], request: Request, max_body: int, blobs: Blobs | None) -> None:
-    """Read the body in bounded chunks, hashing it on the way; above the spool threshold it goes to a file.
+    """Read the body in bounded chunks; above the spool threshold it goes to a file, hashed on the way.
 
-    Raises `Unreadable` (with the request's head) when the framing is broken or the body too large.
+    A body of a declared length that stays in memory is read as it is: its hashes are computed when first asked
+    for, from the bytes held (most requests' bodies are a few hundred bytes, and many are never hashed). Raises
+    `Unreadable` (with the request's head) when the framing is broken or the body too large.
     """
-    writer = BodyWriter(blobs, named_checksums(HeaderMap(request.headers)))
-    try:
-        _read_body(environ, request, max_body, writer)
-    except BaseException:
-        writer.discard()
-        raise
-    request.body = writer.finish()
+    length = _declared_length(request, max_body)
+    if length is not None and length <= SPOOL_THRESHOLD:
+        body = Body(_read_small(environ.get("wsgi.input"), length, request))
+    else:
+        writer = BodyWriter(blobs, named_checksums(request.header_map))
+        try:
+            _read_body(environ, request, length, max_body, writer)
+        except BaseException:
+            writer.discard()
+            raise
+        body = writer.finish()
+    request.body, request.guessed = body, None
+
+
+def query_params(raw_query: str) -> dict[str, str]:
+    """A raw query string's parameters, decoded (a name given twice: its last value)."""
+    return {unquote(name): unquote(value) for name, value in sigv4.split_query(raw_query)}
+
+
+def _presented_credential(authorization: str | None, raw_query: str) -> str | None:
+    if authorization is not None:
+        match = _HEADER_CREDENTIAL.search(authorization)
+        return match.group(1) if match else None
+    if "X-Amz-Credential=" in raw_query:
+        return query_params(raw_query).get("X-Amz-Credential")
+    return None
 
 
 def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
@@ -143,6 +218,16 @@ def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
 
         return quote(environ.get("PATH_INFO", "/"), safe="/~!$&'()*+,;=:@%"), environ.get("QUERY_STRING", "")
     text = _wire_text(_as_sent(target)) if not target.isascii() or _CONTROL.search(target) else target
+    return _split_target(text)
+
+
+def _target_text(target: str) -> str:
+    """The target as sent (`awsfake.target`: its bytes as latin-1) as text, like `_raw_target`'s."""
+    return _wire_text(target.encode("latin-1")) if not target.isascii() or _CONTROL.search(target) else target
+
+
+def _split_target(text: str) -> tuple[str, str]:
+    """(path, query) of a request target: origin-form, or absolute-form (`http://host/path?query`)."""
     split = urlsplit(text) if "://" in text.split("?", 1)[0] else None
     if split is not None:
         return split.path or "/", split.query
@@ -183,24 +268,53 @@ def _header_name(environ_key: str) -> str:
     return _NON_HEADER_KEYS.get(environ_key, "")
 
 
-def _read_body(environ: dict[str, Any], request: Request, max_body: int, writer: BodyWriter) -> None:
-    stream = environ.get("wsgi.input")
+def _declared_length(request: Request, max_body: int) -> int | None:
+    """The body's length from the framing headers: 0 when they announce no body, None for a chunked one (read to
+    its end). Raises `Unreadable` for framing the server cannot follow and for a declared length over `max_body`."""
     length_text = request.header("content-length")
-    coding = (request.header("transfer-encoding") or "").strip().lower()
-    chunked = coding == "chunked"
-    if coding and length_text:
-        raise _bad_framing(request, "Conflicting Content-Length and Transfer-Encoding headers")
-    if coding and not chunked:  # gzip, "gzip, chunked", ...: the server cannot find the body's end (RFC 9112 6.1)
-        raise Unreadable(request, not_implemented("Transfer-Encoding"))
-    if length_text:
-        if not (length_text.isascii() and length_text.isdigit()):  # "²" is a digit to isdigit(), not to int()
-            raise _bad_framing(request, "The Content-Length header is not a valid number")
-        digits = length_text.lstrip("0") or "0"  # int() refuses more than 4300 digits
-        if len(digits) > 19 or int(digits) > max_body:
-            raise _too_large(request, max_body)
-        _read_exact(stream, int(digits), request, writer)
-    elif chunked:
+    coding = request.header("transfer-encoding")
+    if coding is not None:
+        coding = coding.strip().lower()
+        if coding and length_text:
+            raise _bad_framing(request, "Conflicting Content-Length and Transfer-Encoding headers")
+        if coding and coding != "chunked":  # gzip, "gzip, chunked", ...: the body's end cannot be found (RFC 9112 6.1)
+            raise Unreadable(request, not_implemented("Transfer-Encoding"))
+    if not length_text:
+        return None if coding == "chunked" else 0
+    if not (length_text.isascii() and length_text.isdigit()):  # "²" is a digit to isdigit(), not to int()
+        raise _bad_framing(request, "The Content-Length header is not a valid number")
+    digits = length_text.lstrip("0") or "0"  # int() refuses more than 4300 digits
+    if len(digits) > 19 or int(digits) > max_body:
+        raise _too_large(request, max_body)
+    return int(digits)
+
+
+def _read_body(
+    environ: dict[str, Any], request: Request, length: int | None, max_body: int, writer: BodyWriter
+) -> None:
+    stream = environ.get("wsgi.input")
+    if length is None:
         _read_to_end(stream, request, max_body, writer)
+    else:
+        _read_exact(stream, length, request, writer)
+
+
+def _read_small(stream: Any, length: int, request: Request) -> bytes:
+    """`length` bytes (a body held in memory), read in the same bounded chunks as a large one."""
+    parts: list[bytes] = []
+    remaining = length
+    while remaining > 0 and stream is not None:
+        try:
+            chunk = stream.read(min(remaining, CHUNK))
+        except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
+            break
+        if not chunk:
+            break
+        parts.append(chunk)
+        remaining -= len(chunk)
+    if remaining:
+        raise Unreadable(request, incomplete_body())
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _read_to_end(stream: Any, request: Request, max_body: int, writer: BodyWriter) -> None:

@@ -137,7 +137,7 @@ def check_signature(request: Request, presented: Presented, identity: Identity, 
         request.method,
         request.raw_path,
         query,
-        request.headers,
+        _signed_pairs(request, presented.signed_headers),
         presented.signed_headers,
         payload_hash,
         service=presented.service,
@@ -160,6 +160,13 @@ def check_signature(request: Request, presented: Presented, identity: Identity, 
             "CanonicalRequestBytes": _hex_bytes(shown),
         },
     )
+
+
+def _signed_pairs(request: Request, signed: list[str]) -> list[tuple[str, str]]:
+    """The request's headers that are signed: the canonical request shows no others, and a request carries several
+    that are not (User-Agent, SDK ids, Content-Length), each of which canonicalising would trim for nothing."""
+    names = set(signed)
+    return [(name, value) for name, value in request.headers if name in names]
 
 
 def _check_policy_signature(presented: Presented, key: bytes) -> None:

@@ -16,7 +16,7 @@ from awsfake.auth.chunked import STREAMING_MODES, ChunkSigner, check_trailers, d
 from awsfake.auth.presented import Presented
 from awsfake.checksums import named_checksums
 from awsfake.errors import Fault, invalid_argument, invalid_request, short_body
-from awsfake.request import HeaderMap, Request
+from awsfake.request import Request
 from awsfake.store.body import Body, BodyWriter
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _decode_chunked(request: Request, presented: Presented, key: bytes, mode: st
     """The decoded payload, written out as the frames are read (checksums named by the request computed on the
     way); then the trailers and the declared decoded length are checked."""
     signer = ChunkSigner(key, presented.amz_date, presented.scope, presented.signature)
-    writer = BodyWriter(blobs, named_checksums(HeaderMap(request.headers)))
+    writer = BodyWriter(blobs, named_checksums(request.header_map))
     try:
         trailers = decode(request.body, mode, signer, writer)
         body = writer.finish()

@@ -6,15 +6,13 @@ The credential string (`AKID/DATE/REGION/SERVICE/aws4_request`) is parsed here, 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import unquote
 
 from awsclient import sigv4
 from awsfake.catalog import CATALOG, ServiceInfo, info_for, info_for_target
 from awsfake.errors import Fault
-from awsfake.request import Request
+from awsfake.request import Request, query_params
 
 __all__ = [
     "Credential",
@@ -30,7 +28,6 @@ __all__ = [
 ]
 
 _QUERY_AUTH = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
-_HEADER_CREDENTIAL = re.compile(r"Credential=([^,\s]*)")
 _EXPECTING = 'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
 
 # A request's date string repeats for a whole second across requests: parse each once (strptime is slow).
@@ -95,18 +92,19 @@ class Presented:
 
 def credential_text(request: Request) -> str | None:
     """The credential string a request names (Authorization header or X-Amz-Credential), as sent."""
-    authorization = request.header("authorization")
-    if authorization is not None:
-        match = _HEADER_CREDENTIAL.search(authorization)
-        return match.group(1) if match else None
-    if "X-Amz-Credential=" in request.raw_query:
-        return query_params(request.raw_query).get("X-Amz-Credential")
-    return None
+    return request.credential
 
 
 def guess_info(request: Request) -> ServiceInfo:
-    """The service a request is for: named by its credential scope, else guessed from its shape."""
-    text = credential_text(request)
+    """The service a request is for: named by its credential scope, else guessed from its shape. Worked out once
+    for the head and once more when the body is read (`Request.guessed`)."""
+    if request.guessed is None:
+        request.guessed = _guess(request)
+    return request.guessed
+
+
+def _guess(request: Request) -> ServiceInfo:
+    text = request.credential
     if text is not None:
         credential = Credential.parse(text)
         if len(credential.parts) >= 5 and all(credential.parts[:4]):
@@ -127,10 +125,6 @@ def has_query_auth(raw_query: str) -> bool:
     return "X-Amz-Credential=" in raw_query or "X-Amz-Algorithm=" in raw_query
 
 
-def query_params(raw_query: str) -> dict[str, str]:
-    return {unquote(name): unquote(value) for name, value in sigv4.split_query(raw_query)}
-
-
 # ---------------------------------------------------------------- the Authorization header
 
 
@@ -140,10 +134,11 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
         raise info.family.unsupported_algorithm(info, algorithm)
     fields = _auth_fields(rest, authorization, info)
     credential = fields.get("Credential")
-    if credential is not None:
-        info = _info_from_credential(credential, info, request)
+    parsed = Credential.parse(credential) if credential is not None else None
+    if parsed is not None:
+        info = _info_from_credential(parsed, info, request)
     missing = [name for name in ("Credential", "Signature", "SignedHeaders") if name not in fields]
-    if missing or credential is None:
+    if missing or credential is None or parsed is None:
         detail = " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
         raise info.family.deny(
             info,
@@ -154,7 +149,7 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
         )
     return Presented(
         info,
-        *scope_parts(credential, info, presigned=False),
+        *_scope_parts(parsed, credential, info, presigned=False),
         fields["SignedHeaders"].split(";"),
         fields["Signature"],
         _header_date(request, info, authorization),
@@ -182,14 +177,19 @@ def _auth_fields(rest: str, authorization: str, info: ServiceInfo) -> dict[str, 
     return fields
 
 
-def _info_from_credential(credential: str, info: ServiceInfo, request: Request) -> ServiceInfo:
-    service = Credential.parse(credential).names_service()
+def _info_from_credential(credential: Credential, info: ServiceInfo, request: Request) -> ServiceInfo:
+    service = credential.names_service()
     return info_for(service, request) if service else info
 
 
 def scope_parts(credential: str, info: ServiceInfo, *, presigned: bool) -> tuple[str, str, str, str]:
     """(access key id, date, region, service) of a well-formed credential; the family's denial otherwise."""
-    parsed = Credential.parse(credential)
+    return _scope_parts(Credential.parse(credential), credential, info, presigned=presigned)
+
+
+def _scope_parts(
+    parsed: Credential, credential: str, info: ServiceInfo, *, presigned: bool
+) -> tuple[str, str, str, str]:
     where = "Error parsing the X-Amz-Credential parameter" if presigned else "The authorization header is malformed"
     kind = "query_params" if presigned else "incomplete"
     if not parsed.well_formed:
@@ -233,7 +233,7 @@ def _header_date(request: Request, info: ServiceInfo, authorization: str) -> str
 def from_query(request: Request, info: ServiceInfo) -> Presented:
     params = query_params(request.raw_query)
     if "X-Amz-Credential" in params:
-        info = _info_from_credential(params["X-Amz-Credential"], info, request)
+        info = _info_from_credential(Credential.parse(params["X-Amz-Credential"]), info, request)
     _check_query_params(params, info)
     return Presented(
         info,

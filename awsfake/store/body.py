@@ -84,6 +84,9 @@ class Body:
         return self._md5, self._sha256
 
     def _hash(self, hasher: _H) -> _H:
+        if self.file is None:
+            hasher.update(self.data)
+            return hasher
         for chunk in self.stream():
             hasher.update(chunk)
         return hasher
@@ -107,9 +110,7 @@ class Body:
         """The base64 value of flexible checksum `name` (`x-amz-checksum-crc32`...): computed while the body was
         written if the request named it, else now, by reading the body through."""
         if name not in self._checksums:
-            hasher = CHECKSUMS[name][1]()
-            for chunk in self.stream():
-                hasher.update(chunk)
+            hasher = self._hash(CHECKSUMS[name][1]())
             self._checksums[name] = base64.b64encode(hasher.digest()).decode()
         return self._checksums[name]
 
