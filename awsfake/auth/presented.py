@@ -106,9 +106,9 @@ def guess_info(request: Request) -> ServiceInfo:
 def _guess(request: Request) -> ServiceInfo:
     text = request.credential
     if text is not None:
-        credential = Credential.parse(text)
-        if len(credential.parts) >= 5 and all(credential.parts[:4]):
-            return info_for(credential.service, request)
+        parts = Credential.parse(text).parts
+        if len(parts) >= 5 and all(parts[:4]):
+            return info_for(parts[3], request)
     target = request.header("x-amz-target")
     if target:
         prefix = target.partition(".")[0]
