@@ -95,8 +95,9 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
     exchange.info, exchange.region, exchange.verified = verified.info, verified.region, True
     exchange.access_key_id = identity.access_key_id
     try:
-        call = _call(fake, request, verified, exchange)
-        result = _dispatch(fake, call, exchange)
+        service = fake.service(verified.info.name)
+        call = _call(request, verified, exchange, service)
+        result = _dispatch(fake, call, exchange, service)
     except Fault as fault:
         return exchange.error(fault)
     family = exchange.info.family
@@ -121,7 +122,7 @@ def _over(size: str, limit: int) -> bool:
     return size.isascii() and size.isdigit() and (len(size) > 19 or int(size) > limit)
 
 
-def _call(fake: Endpoint, request: Request, verified: auth.Verified, exchange: Exchange) -> Call:
+def _call(request: Request, verified: auth.Verified, exchange: Exchange, service: Service | None) -> Call:
     """The service's view of the request: plain values, the operation and its parameters parsed by the family."""
     identity = verified.identity
     info = verified.info
@@ -137,18 +138,17 @@ def _call(fake: Endpoint, request: Request, verified: auth.Verified, exchange: E
         headers=request.header_map,
         body=verified.body,
     )
-    call.action, call.params = info.family.operation(info, request, call, fake.service(info.name))
+    call.action, call.params = info.family.operation(info, request, call, service)
     exchange.action, exchange.params = call.action, call.params
     return call
 
 
-def _dispatch(fake: Endpoint, call: Call, exchange: Exchange) -> Result:
+def _dispatch(fake: Endpoint, call: Call, exchange: Exchange, service: Service | None) -> Result:
     stub = fake.stubs.take(call.service, call.action)
     if stub is not None:
         stub.calls.append(call)
         exchange.drop = stub.drop
         return stub.answer(call)
-    service = fake.service(call.service)
     operation = service.operation(call.action) if service else None
     if operation is None:
         raise exchange.info.family.unknown_operation(exchange.info, call.action, call.method, call.path)
