@@ -24,7 +24,7 @@ from awsfake.services.sqs.wire import QUERY_SHAPES as SQS_QUERY_SHAPES
 if TYPE_CHECKING:
     from awsfake.request import Request
 
-__all__ = ["CATALOG", "S3_SIGNING", "ServiceInfo", "Signing", "info_for", "info_for_target"]
+__all__ = ["CATALOG", "S3_SIGNING", "ServiceInfo", "Signing", "info_for", "info_for_target", "native_info"]
 
 
 @dataclass(frozen=True)
@@ -136,16 +136,29 @@ _NOT_NATIVE_PATHS: dict[str, tuple[str, ...]] = {"s3": ("/v20180820/",)}
 def info_for(name: str, request: Request | None = None) -> ServiceInfo:
     """The row for `name` (a signing name or a model's name); `request` picks among models sharing the name and
     the protocol it speaks. A name no model has is answered as a query-family service with no operations."""
-    native = CATALOG.get(name)
-    if native is not None and request is None:
-        return native
-    if native is not None and request is not None and not request.raw_path.startswith(_NOT_NATIVE_PATHS.get(name, ())):
-        return native.spoken_as(request.header("content-type"), request.raw_query)
+    if request is None:
+        native = CATALOG.get(name)
+        if native is not None:
+            return native
+    else:
+        native = native_info(name, request)
+        if native is not None:
+            return native
     clues = _clues(request) if request is not None else Clues()
     model = catalogue().resolve(name, clues)
     if model is None:
         return ServiceInfo(name, FAMILIES["query"])
     return _info(model.name, _spoken(model, request, clues))
+
+
+def native_info(name: str, request: Request) -> ServiceInfo | None:
+    """The row of the natively emulated service `name` in the dialect the request speaks, decided by its head alone
+    (its path, Content-Type and query); None for a name that is not native here (another model's, or S3 Control's
+    path signed as s3)."""
+    native = CATALOG.get(name)
+    if native is None or request.raw_path.startswith(_NOT_NATIVE_PATHS.get(name, ())):
+        return None
+    return native.spoken_as(request.header("content-type"), request.raw_query)
 
 
 def info_for_target(prefix: str) -> ServiceInfo | None:

@@ -115,9 +115,8 @@ class Request:
     """The credential string presented (`AKID/DATE/REGION/SERVICE/aws4_request`, as sent): the Authorization
     header's `Credential=`, else the `X-Amz-Credential` query parameter; None when neither names one. Found once
     here: the service guess, the verifier and the journal all start from it."""
-    guessed: ServiceInfo | None = field(default=None, init=False, repr=False, compare=False)
-    """The service `auth.guess_info` picked, kept for the next step that asks; dropped when the body is read (the
-    guess may look at the body)."""
+    named_service: ServiceInfo | None = field(default=None, init=False, repr=False, compare=False)
+    """The native service the credential names, in the dialect the head speaks: found once (`auth.guess_info`)."""
 
     def __post_init__(self) -> None:
         self._index = dict(self.headers)
@@ -194,7 +193,7 @@ def read_body(environ: dict[str, Any], request: Request, max_body: int, blobs: B
             writer.discard()
             raise
         body = writer.finish()
-    request.body, request.guessed = body, None
+    request.body = body
 
 
 def query_params(raw_query: str) -> dict[str, str]:

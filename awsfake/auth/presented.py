@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from awsclient import sigv4
-from awsfake.catalog import CATALOG, ServiceInfo, info_for, info_for_target
+from awsfake.catalog import CATALOG, ServiceInfo, info_for, info_for_target, native_info
 from awsfake.errors import Fault
 from awsfake.request import Request, query_params
 
@@ -96,19 +96,19 @@ def credential_text(request: Request) -> str | None:
 
 
 def guess_info(request: Request) -> ServiceInfo:
-    """The service a request is for: named by its credential scope, else guessed from its shape. Worked out once
-    for the head and once more when the body is read (`Request.guessed`)."""
-    if request.guessed is None:
-        request.guessed = _guess(request)
-    return request.guessed
+    """The service a request is for: named by its credential scope, else guessed from its shape.
 
-
-def _guess(request: Request) -> ServiceInfo:
+    A native service named by the credential is decided by the head alone (`catalog.native_info`), so the answer
+    is kept on the request (`Request.named_service`) for every later step; any other guess may read the body, and
+    is worked out again when asked."""
+    if request.named_service is not None:
+        return request.named_service
     text = request.credential
     if text is not None:
         parts = Credential.parse(text).parts
         if len(parts) >= 5 and all(parts[:4]):
-            return info_for(parts[3], request)
+            request.named_service = native_info(parts[3], request)
+            return request.named_service or info_for(parts[3], request)
     target = request.header("x-amz-target")
     if target:
         prefix = target.partition(".")[0]
