@@ -135,8 +135,8 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
     fields = _auth_fields(rest, authorization, info)
     credential = fields.get("Credential")
     parsed = Credential.parse(credential) if credential is not None else None
-    if parsed is not None:
-        info = _info_from_credential(parsed, info, request)
+    if credential is not None and parsed is not None:
+        info = _info_from_credential(parsed, credential, info, request)
     missing = [name for name in ("Credential", "Signature", "SignedHeaders") if name not in fields]
     if missing or credential is None or parsed is None:
         detail = " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
@@ -177,7 +177,11 @@ def _auth_fields(rest: str, authorization: str, info: ServiceInfo) -> dict[str, 
     return fields
 
 
-def _info_from_credential(credential: Credential, info: ServiceInfo, request: Request) -> ServiceInfo:
+def _info_from_credential(credential: Credential, text: str, info: ServiceInfo, request: Request) -> ServiceInfo:
+    """The row of the service a five-part credential names, else `info`: the row `guess_info` kept, when the
+    request was read with this very credential and it named a native service."""
+    if text == request.credential and request.named_service is not None:
+        return request.named_service
     service = credential.names_service()
     return info_for(service, request) if service else info
 
@@ -233,7 +237,8 @@ def _header_date(request: Request, info: ServiceInfo, authorization: str) -> str
 def from_query(request: Request, info: ServiceInfo) -> Presented:
     params = query_params(request.raw_query)
     if "X-Amz-Credential" in params:
-        info = _info_from_credential(Credential.parse(params["X-Amz-Credential"]), info, request)
+        text = params["X-Amz-Credential"]
+        info = _info_from_credential(Credential.parse(text), text, info, request)
     _check_query_params(params, info)
     return Presented(
         info,
