@@ -25,7 +25,8 @@ Made to hold on a noisy shared machine:
   time are the best round's;
 - each round sends SendMessage to a queue of its own, so a queue growing over the run (moto slows with its
   queue's length) makes no round dearer than another.
-Idle CPU (poll loops) is measured at the start and printed, not subtracted: it is far under the 10 ms step.
+Idle CPU (poll loops: a few ms a second, under 1 % of a round) is measured at the start and printed, not
+subtracted: measured in 10 ms steps, subtracting it would add more error than it removes.
 
 Run: python bench/endpoint.py [--rounds 5] [--cpu 0.5] [--servers awsfake moto bare raw] [--every-round]
 """
@@ -247,7 +248,10 @@ def calibrate(server: Server, target: Target, seconds: float) -> int:
     return max(FEWEST, math.ceil(seconds * sent / used))
 
 
-def idle_rates(servers: Iterable[Server], seconds: float = 2.0) -> dict[str, float]:
+IDLE_SECONDS = 3.0
+
+
+def idle_rates(servers: Iterable[Server], seconds: float = IDLE_SECONDS) -> dict[str, float]:
     """CPU seconds a second each server uses while nobody calls it, all measured over the same `seconds`."""
     before = {server.name: process_cpu(server.pid).total for server in servers}
     time.sleep(seconds)
@@ -371,7 +375,8 @@ def print_results(results: Results, rounds: int, every_round: bool) -> None:
     idle = ", ".join(f"{name} {rate * 1e3:.1f}" for name, rate in results.idle.items())
     print(f"server CPU per request, µs: best of {rounds} interleaved rounds, total = user + system")
     print(f"  requests a round per operation: {counts}")
-    print(f"  idle CPU, ms a second (not subtracted): {idle}")
+    step = 10 / IDLE_SECONDS
+    print(f"  idle CPU over {IDLE_SECONDS:.0f} s, ms a second (one tick is {step:.1f}; not subtracted): {idle}")
     print(f"  {'operation':<24}" + "".join(f"{name:>17}" for name in columns))
     for operation in OPERATIONS:
         cells = []

@@ -34,14 +34,8 @@ def write_file(path: Path, size: int) -> None:
             out.write(block)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--multipart-gib", type=float, default=2.0)
-    parser.add_argument("--single-gib", type=float, default=1.0)
-    parser.add_argument("--data-dir", action="store_true", help="serve with --data-dir (else state in memory)")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="awsfake-memory-"))
-    with peers.start_awsfake(*(["--data-dir", str(work / "data")] if args.data_dir else [])) as server:
+def measure(work: Path, multipart_gib: float, single_gib: float, data_dir: bool) -> None:
+    with peers.start_awsfake(*(["--data-dir", str(work / "data")] if data_dir else [])) as server:
         s3 = boto3.client(
             "s3",
             endpoint_url=server.url,
@@ -53,18 +47,28 @@ def main() -> None:
         s3.put_object(Bucket="memory", Key="warm-up", Body=os.urandom(2 * MiB))
         print(f"baseline: peak RSS {peak_rss(server.pid) / MiB:.0f} MiB")
         big = work / "body"
-        write_file(big, int(args.multipart_gib * 1024) * MiB)
+        write_file(big, int(multipart_gib * 1024) * MiB)
         config = TransferConfig(multipart_chunksize=64 * MiB, max_concurrency=4)
         s3.upload_file(str(big), "memory", "multipart", Config=config)
-        print(f"multipart upload {args.multipart_gib} GiB: peak RSS {peak_rss(server.pid) / MiB:.0f} MiB")
-        write_file(big, int(args.single_gib * 1024) * MiB)
+        print(f"multipart upload {multipart_gib} GiB: peak RSS {peak_rss(server.pid) / MiB:.0f} MiB")
+        write_file(big, int(single_gib * 1024) * MiB)
         with big.open("rb") as body:
             s3.put_object(Bucket="memory", Key="single", Body=body)
-        print(f"single put_object {args.single_gib} GiB: peak RSS {peak_rss(server.pid) / MiB:.0f} MiB")
+        print(f"single put_object {single_gib} GiB: peak RSS {peak_rss(server.pid) / MiB:.0f} MiB")
         got = s3.get_object(Bucket="memory", Key="single")["Body"]
         total = sum(len(chunk) for chunk in iter(lambda: got.read(MiB), b""))
         print(f"whole-object GET {total / MiB / 1024:.1f} GiB: peak RSS {peak_rss(server.pid) / MiB:.0f} MiB")
         big.unlink()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--multipart-gib", type=float, default=2.0)
+    parser.add_argument("--single-gib", type=float, default=1.0)
+    parser.add_argument("--data-dir", action="store_true", help="serve with --data-dir (else state in memory)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="awsfake-memory-") as tmp:
+        measure(Path(tmp), args.multipart_gib, args.single_gib, args.data_dir)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,12 @@ Each server runs in its own process; one boto3 client per service drives it (so 
 figures, as in a user's tests). Measured: S3 PutObject and GetObject of 1 KiB, ListObjectsV2 of a 1000-key
 bucket, a 16 MiB upload_file (multipart), SQS send + receive + delete, SNS Publish, and DynamoDB PutItem and
 GetItem (answered by moto inside awsfake, after awsfake verified the signature).
-Run: python bench/services.py [seconds-per-measurement]
+Run: python bench/services.py [seconds-per-operation]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -90,7 +91,9 @@ def operations(c: dict[str, Any], workdir: Path) -> dict[str, Callable[[int], ob
 
 
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("seconds", nargs="?", type=float, default=2.0, help="per operation and server (default 2)")
+    seconds = parser.parse_args().seconds
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("awsfake", "moto"):
