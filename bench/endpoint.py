@@ -4,10 +4,11 @@ What is measured. Each server runs in its own process (bench/peers.py): awsfake 
 verified), moto's ThreadedMotoServer (no signature check), "bare" (a constant WSGI app on awsfake's own server:
 the HTTP layer's floor) and "raw" (a Python thread per connection doing recv, split, sendall, with no HTTP library
 and no WSGI: what any Python server pays for TCP and a thread). A raw keep-alive client (http.client, one
-connection) sends unique requests, each signed before the clock starts with awsclient.sigv4 (its own
-`amz-sdk-invocation-id`, as boto3 sends, and its own key, message or body where the operation has one). The
-figure is the server process's CPU time over those requests as the kernel accounts it (/proc/PID/stat: user and
-system time of all its threads, living and ended), divided by their number; user and system are also shown apart.
+connection) sends unique requests, each signed before the clock starts with awsclient.sigv4 and carrying the
+headers boto3 sends (a User-Agent, `amz-sdk-request`, its own `amz-sdk-invocation-id`), and its own key, message or
+body where the operation has one. The figure is the server process's CPU time over those requests as the kernel
+accounts it (/proc/PID/stat: user and system time of all its threads, living and ended), divided by their number;
+user and system are also shown apart.
 Operations: STS GetCallerIdentity, SQS SendMessage (JSON protocol), SNS Publish (query protocol), S3 PutObject
 and GetObject of 1 KiB (GetObject reads what PutObject wrote).
 
@@ -20,7 +21,7 @@ Made to hold on a noisy shared machine:
 - the rounds are interleaved (for each operation awsfake, app only, moto, bare, raw in turn; then the next
   operation; then the next round), so a burst of other work falls on every server alike, not on one;
 - the figure is the best (lowest) round, not the median: other work on the machine only ever adds CPU time to a
-  process (evicted caches, a busier core), never takes it away, so the lowest round is the closest to what the
+  process (caches evicted by other processes, the hypervisor's work), never takes it away, so the lowest round is the closest to what the
   code costs; with each round at least 50 ticks long, rounding can flatter it by 2 % at most. User and system
   time are the best round's;
 - each round sends SendMessage to a queue of its own, so a queue growing over the run (moto slows with its
@@ -59,10 +60,15 @@ from awsclient.credentials import Credentials
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 FORM_HEAD = {"Content-Type": FORM}
 SQS_JSON = "application/x-amz-json-1.0"
-WARM_UP = 100  # requests of each operation before any measurement (lazy imports, first-use set-up)
-FEWEST = 200  # requests a round, whatever the calibration says
 TOPIC = b"Action=CreateTopic&Version=2010-03-31&Name=bench-topic"
+BOTO3_HEADS = {  # what boto3 adds to every request besides its own invocation id
+    "User-Agent": "Boto3/1.35.0 md/Botocore#1.35.0 ua/2.0 os/linux lang/python#3.11.7 cfg/retry-mode#legacy",
+    "amz-sdk-request": "attempt=1",
+}
+WARM_UP = 100  # requests of each operation before any measurement (lazy imports, first-use set-up)
 CALIBRATION_CPU = 0.2  # seconds of server CPU (20 ticks) the calibration runs for
+FEWEST = 200  # requests a round, whatever the calibration says
+IDLE_SECONDS = 3.0  # how long the idle CPU is read for
 
 
 # ---------------------------------------------------------------- unique signed requests
@@ -91,7 +97,7 @@ class Target:
     def sign(
         self, method: str, path: str, service: str, body: bytes = b"", headers: dict[str, str] | None = None
     ) -> Prepared:
-        heads = {**(headers or {}), "amz-sdk-invocation-id": str(uuid.uuid4())}
+        heads = {**(headers or {}), **BOTO3_HEADS, "amz-sdk-invocation-id": str(uuid.uuid4())}
         signed = sigv4.add_v4_auth_heads(
             heads,
             method=method,
@@ -161,17 +167,24 @@ def send_all(port: int, requests: Iterable[Prepared]) -> None:
         connection.close()
 
 
+def call(port: int, request: Prepared) -> bytes:
+    """One request on a connection of its own (for set-up: nothing is measured)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        return send(connection, request)
+    finally:
+        connection.close()
+
+
 def set_up(server: Server) -> Target:
     """The bucket and topic the operations use (the floors answer anything, so they need none)."""
     keys = Credentials(server.env["AWS_ACCESS_KEY_ID"], server.env["AWS_SECRET_ACCESS_KEY"])
     target = Target(server.port, keys, answers_anything=server.name in peers.FLOORS)
     if target.answers_anything:
         return target
-    connection = http.client.HTTPConnection("127.0.0.1", target.port, timeout=60)
-    send(connection, target.sign("PUT", "/bench-bucket", "s3"))
-    created = send(connection, target.sign("POST", "/", "sns", TOPIC, FORM_HEAD))
+    call(target.port, target.sign("PUT", "/bench-bucket", "s3"))
+    created = call(target.port, target.sign("POST", "/", "sns", TOPIC, FORM_HEAD))
     target.topic_arn = created.decode().split("<TopicArn>")[1].split("</TopicArn>")[0]
-    connection.close()
     new_round(target, "warm-up")
     return target
 
@@ -181,10 +194,8 @@ def new_round(target: Target, name: str) -> None:
     target.round = name
     if target.answers_anything:
         return
-    connection = http.client.HTTPConnection("127.0.0.1", target.port, timeout=60)
-    created = send(connection, sqs_json(target, "CreateQueue", {"QueueName": f"bench-{name}"}))
+    created = call(target.port, sqs_json(target, "CreateQueue", {"QueueName": f"bench-{name}"}))
     target.queue_url = json.loads(created)["QueueUrl"]
-    connection.close()
 
 
 # ---------------------------------------------------------------- CPU time, as the kernel accounts it
@@ -246,9 +257,6 @@ def calibrate(server: Server, target: Target, seconds: float) -> int:
         send_all(target.port, [sts_call(target, sent + i) for i in range(100)])
         sent += 100
     return max(FEWEST, math.ceil(seconds * sent / used))
-
-
-IDLE_SECONDS = 3.0
 
 
 def idle_rates(servers: Iterable[Server], seconds: float = IDLE_SECONDS) -> dict[str, float]:

@@ -81,10 +81,6 @@ def start_awsfake(*options: str) -> Server:
     return _read_exports("awsfake", _popen(cmd))
 
 
-def start_moto() -> Server:
-    return _start_script("moto")
-
-
 def start_awsfake_profiled(path: Path) -> Server:
     """`awsfake serve` ready to profile: `start_profiling` turns cProfile on in every thread the server starts
     after it (the connections': what came before, set-up and warm-up, is left out), with each thread's CPU time
