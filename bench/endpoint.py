@@ -21,9 +21,9 @@ Made to hold on a noisy shared machine:
 - the rounds are interleaved (for each operation awsfake, app only, moto, bare, raw in turn; then the next
   operation; then the next round), so a burst of other work falls on every server alike, not on one;
 - the figure is the best (lowest) round, not the median: other work on the machine only ever adds CPU time to a
-  process (caches evicted by other processes, the hypervisor's work), never takes it away, so the lowest round is the closest to what the
-  code costs; with each round at least 50 ticks long, rounding can flatter it by 2 % at most. User and system
-  time are the best round's;
+  process (caches evicted by other processes, the hypervisor's work), never takes it away, so the lowest round
+  is the closest to what the code costs; with each round about 50 ticks long, rounding can flatter it by about
+  2 % at most. User and system time are the best round's;
 - each round sends SendMessage to a queue of its own, so a queue growing over the run (moto slows with its
   queue's length) makes no round dearer than another.
 Idle CPU (poll loops: a few ms a second, under 1 % of a round) is measured at the start and printed, not
