@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import peers
-from endpoint import OPERATIONS, WARM_UP, new_round, s3_put, send_all, set_up
+from endpoint import OPERATIONS, new_round, s3_put, send_all, set_up, warm_up
 
 
 def profile(count: int, operations: list[str], sort: str, limit: int) -> None:
@@ -27,8 +27,7 @@ def profile(count: int, operations: list[str], sort: str, limit: int) -> None:
         path = Path(tmp) / "server.prof"
         with peers.start_awsfake_profiled(path) as server:
             target = set_up(server)
-            for build in OPERATIONS.values():
-                send_all(server.port, [build(target, i) for i in range(WARM_UP)])
+            warm_up(server, target)
             new_round(target, "profiled")
             if "S3 PutObject 1 KiB" not in operations:  # the objects GetObject reads
                 send_all(server.port, [s3_put(target, i) for i in range(count)])
