@@ -22,7 +22,6 @@ from awsfake.errors import Fault, incomplete_body, invalid_uri, not_implemented
 from awsfake.store.body import CHUNK, SPOOL_THRESHOLD, Body, BodyWriter
 
 if TYPE_CHECKING:
-    from awsfake.catalog import ServiceInfo
     from awsfake.store.blobs import Blobs
 
 __all__ = [
@@ -115,8 +114,9 @@ class Request:
     """The credential string presented (`AKID/DATE/REGION/SERVICE/aws4_request`, as sent): the Authorization
     header's `Credential=`, else the `X-Amz-Credential` query parameter; None when neither names one. Found once
     here: the service guess, the verifier and the journal all start from it."""
-    named_service: ServiceInfo | None = field(default=None, init=False, repr=False, compare=False)
-    """The native service the credential names, in the dialect the head speaks: found once (`auth.guess_info`)."""
+    named_service: object = field(default=None, init=False, repr=False, compare=False)
+    """The native service the credential names, in the dialect the head speaks (a `catalog.ServiceInfo`, typed
+    loosely: the catalogue reads requests, so this module does not import it): found once, by `auth.guess_info`."""
 
     def __post_init__(self) -> None:
         self._index = dict(self.headers)

@@ -101,14 +101,14 @@ def guess_info(request: Request) -> ServiceInfo:
     A native service named by the credential is decided by the head alone (`catalog.native_info`), so the answer
     is kept on the request (`Request.named_service`) for every later step; any other guess may read the body, and
     is worked out again when asked."""
-    if request.named_service is not None:
+    if isinstance(request.named_service, ServiceInfo):
         return request.named_service
     text = request.credential
     if text is not None:
         parts = Credential.parse(text).parts
         if len(parts) >= 5 and all(parts[:4]):
-            request.named_service = native_info(parts[3], request)
-            return request.named_service or info_for(parts[3], request)
+            native = request.named_service = native_info(parts[3], request)
+            return native or info_for(parts[3], request)
     target = request.header("x-amz-target")
     if target:
         prefix = target.partition(".")[0]
@@ -180,7 +180,7 @@ def _auth_fields(rest: str, authorization: str, info: ServiceInfo) -> dict[str, 
 def _info_from_credential(credential: Credential, text: str, info: ServiceInfo, request: Request) -> ServiceInfo:
     """The row of the service a five-part credential names, else `info`: the row `guess_info` kept, when the
     request was read with this very credential and it named a native service."""
-    if text == request.credential and request.named_service is not None:
+    if text == request.credential and isinstance(request.named_service, ServiceInfo):
         return request.named_service
     service = credential.names_service()
     return info_for(service, request) if service else info
