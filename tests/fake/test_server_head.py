@@ -77,9 +77,11 @@ def test_a_line_that_is_no_field_ends_the_fields() -> None:
 
 
 def test_a_target_starting_with_two_slashes_is_a_path_and_utf8_arrives_as_werkzeug_encodes_it() -> None:
+    """The raw target stays as sent (the client signed it so); the decoded path is never read as a host."""
     seen = environ_of("GET //bucket/ké HTTP/1.1\r\nHost: h\r\n\r\n".encode())
-    as_sent = "/bucket/ké".encode().decode("latin-1")  # the request line's bytes, read as latin-1
+    as_sent = "//bucket/ké".encode().decode("latin-1")  # the request line's bytes, read as latin-1
     assert seen["RAW_URI"] == as_sent.encode().decode("latin-1")  # then re-encoded as werkzeug does
+    assert seen["PATH_INFO"] == seen["RAW_URI"][1:] and seen["HTTP_HOST"] == "h"
 
 
 def test_an_absolute_target_names_the_host() -> None:
