@@ -34,7 +34,7 @@ class HeadError(Exception):
         self.status = status
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Head:
     method: str
     target: str  # the request target as sent, its bytes read as latin-1

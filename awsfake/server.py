@@ -85,7 +85,7 @@ class _Server:
         self.before_body = before_body
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.listener = socket.create_server((host, port), family=family, backlog=128)
-        self.host, self.port = host, self.listener.getsockname()[1]
+        self.host, self.port = self.listener.getsockname()[:2]  # SERVER_NAME and SERVER_PORT of each environ
         self.connections: list[Connection] = []
         self.stopping = False
         self._handlers: set[Handler] = set()

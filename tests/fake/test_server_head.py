@@ -105,6 +105,11 @@ def test_a_head_the_server_cannot_take_is_refused_with_a_status_line(raw: bytes,
     assert line.startswith(b"HTTP/1.1 " + status), line
 
 
+def test_a_head_request_refused_for_its_size_gets_a_status_line_and_no_body() -> None:
+    line, body = exchange(b"HEAD / HTTP/1.1\r\n" + b"".join(b"X-F%d: v\r\n" % i for i in range(100)) + b"\r\n")
+    assert line.startswith(b"HTTP/1.1 431") and body == b""
+
+
 def test_ninety_nine_fields_are_taken() -> None:
     fields = b"".join(b"X-F%d: v%d\r\n" % (i, i) for i in range(98))
     seen = environ_of(b"GET / HTTP/1.1\r\nHost: h\r\n" + fields + b"\r\n")

@@ -179,6 +179,7 @@ def test_the_header_pairs_and_target_are_what_the_app_would_derive_from_the_envi
     assert end == len(raw) or raw[end:] == b"\n"  # a line ending in CR then LF LF: the head ends early
     parsed = head.parse(raw[:end])
     assert parsed is not None
+    assert parsed.fields == head._fields(str(raw[:end], "latin-1").split("\n")[1:-2])  # the plain lines' pass
     environ = head.environ_for(parsed, {"wsgi.version": (1, 0)})
     rest = {k: v for k, v in environ.items() if not k.startswith("awsfake.")}
     assert environ["awsfake.headers"] == _header_pairs(rest)
