@@ -3,8 +3,8 @@
 The loop is the least a keep-alive HTTP/1.1 server does: receive (usually a whole small request in one `recv`),
 find and parse the head (`awsfake.head`), build the environ, hand the app a body stream bounded by the request's
 framing, send the answer (one `sendall` for a whole answer; a streamed one chunk by chunk), drain what the app
-left of the body, and wait for the next request. http.server and werkzeug's handler, which this replaces, cost
-about twice as much per request as all of it (see docs/performance.md).
+left of the body, and wait for the next request. The stack this replaces (socketserver, http.server, werkzeug's
+request handler) cost about twice as much per request (see docs/performance.md, "The HTTP layer").
 
 Waiting for a request is bounded by the idle timeout; once its first byte arrives the head must be complete within
 `head_deadline` and the body within `request_deadline` (both from that first byte), so a client trickling a byte
