@@ -40,6 +40,7 @@ RECEIVE = 65536  # the most one read takes from the socket
 MAX_CHUNK_LINE = 4096  # a chunk-size line or a trailer field of a chunked body
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _HEX = re.compile(rb"[0-9a-fA-F]{1,16}")
+_FRAMING = {"content-length", "connection", "transfer-encoding"}  # the server's to write, not the app's
 
 
 class Handler:
@@ -54,6 +55,7 @@ class Handler:
         self.buffer = b""  # received, not yet consumed: the rest of a request, or the next one's start
         self.deadline = 0.0  # when the current request's head, then the whole request, must be in
         self.idle = server.limits.idle_timeout
+        self.body_time = server.limits.request_deadline - server.limits.head_deadline
         self.timeout = self.idle  # the socket's read timeout
         # The kernel keeps a plain socket's timeouts (SO_RCVTIMEO, SO_SNDTIMEO): Python's own socket timeout costs
         # a poll() before every recv and send. TLS keeps Python's: its reads retry on the kernel's timeout.
@@ -121,8 +123,7 @@ class Handler:
         self.buffer = self.buffer[end:]
         if request is None:  # a blank request line
             return False
-        limits = self.server.limits
-        self.deadline += limits.request_deadline - limits.head_deadline  # the body has until the whole request's
+        self.deadline += self.body_time  # the body has until the whole request's deadline
         self.record.requests += 1
         environ = head.environ_for(request, self.base)
         body = self._framing(environ, request.at_least_1_1)
@@ -258,7 +259,8 @@ class Handler:
             return
         self._restore_timeout()
         code, reason = _status(self._status)
-        self.sock.sendall(self._head(method, code, reason, self._headers, len(data)) + _body(method, data))
+        block = self._head(method, code, reason, self._headers, len(data))
+        self.sock.sendall(block if method == "HEAD" else block + data)
 
     def _start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         self._status, self._headers = status, headers
@@ -327,14 +329,13 @@ class Handler:
         has_length = False
         for name, value in headers:
             lower = name.lower()
-            if lower == "content-length":
-                if method != "HEAD":
+            if lower in _FRAMING:
+                if lower == "content-length" and method == "HEAD":
+                    has_length = True
+                else:
+                    if lower == "connection" and value.strip().lower() == "close":
+                        self.close = True  # the app ends the connection after this answer (as IMDS does)
                     continue
-                has_length = True
-            elif lower == "connection" or lower == "transfer-encoding":
-                if lower == "connection" and value.strip().lower() == "close":
-                    self.close = True  # the app ends the connection after this answer (as IMDS does)
-                continue
             lines.append(f"{name}: {value}\r\n")
         if length is None:
             self.close = True

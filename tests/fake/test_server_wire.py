@@ -163,6 +163,7 @@ TARGETS = st.one_of(
 )
 
 
+@pytest.mark.fuzz
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     method=st.sampled_from(["GET", "PUT", "POST", "HEAD"]),
