@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TypeAlias
 from urllib.parse import urlsplit
 
-from awsclient.credentials import Credentials, current_credentials
+from awsclient.credentials.snapshot import Credentials
 from awsclient.sigv4.canonical import (
     UNSIGNED_HEADERS,
     Headers,
@@ -102,10 +102,14 @@ def _fast_signature(secret: str, scope: str, string_to_sign: str) -> str:
 
 
 def _usable(credentials: Credentials | None) -> Credentials:
-    creds = credentials or current_credentials()
-    if not creds.access_key_id or not creds.secret_access_key:
+    if credentials is None:
+        # imported here: the default chain's loaders bring the transport, which a verifier never needs
+        from awsclient.credentials.chain import current_credentials
+
+        credentials = current_credentials()
+    if not credentials.access_key_id or not credentials.secret_access_key:
         raise ValueError("no AWS credentials: set public_key and private_key, or load them")
-    return creds
+    return credentials
 
 
 def add_v4_auth_heads(
