@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 from functools import lru_cache
+from itertools import filterfalse
 from typing import TypeAlias
 from urllib.parse import urlsplit
 
@@ -150,7 +151,7 @@ def add_v4_auth_heads(
         _put(out, values, "x-amz-content-sha256", "x-amz-content-sha256", sha256)
     if creds.session_token:
         _put(out, values, "x-amz-security-token", "X-Amz-Security-Token", creds.session_token)
-    signed = sorted(values.keys() - UNSIGNED_HEADERS)
+    signed = sorted(filterfalse(UNSIGNED_HEADERS.__contains__, values))
     canonical = canonical_request(method, path, query, values, signed, sha256, service=service)
     scope = credential_scope(amz_date, region, service)
     to_sign = string_to_sign(amz_date, scope, canonical)
@@ -194,10 +195,10 @@ def _split_target(uri: str) -> tuple[str, str, str | None]:
     scheme, _, rest = uri.partition("://")
     authority, slash, target = rest.partition("/")
     host = _plain_host(scheme, authority)
-    if host is not None and not _has_controls(target):
-        path, _, query = (slash + target).partition("#")[0].partition("?")
-        return path, query, host
-    split = urlsplit(uri)  # an unusual URL: user info, IPv6, `?` right after the host, tabs to drop...
+    if host is not None and "\t" not in target and "\n" not in target and "\r" not in target:
+        path, _, query = target.partition("#")[0].partition("?")
+        return slash + path, query, host
+    split = urlsplit(uri)  # an unusual URL: user info, IPv6, `?` right after the host, tabs or newlines to drop...
     return split.path, split.query, host_header(split.scheme, split.netloc) if split.netloc else None
 
 
@@ -208,10 +209,6 @@ def _plain_host(scheme: str, authority: str) -> str | None:
     if scheme.lower() not in _DEFAULT_PORTS or not _PLAIN_AUTHORITY(authority):
         return None
     return host_header(scheme, authority)
-
-
-def _has_controls(text: str) -> bool:
-    return "\t" in text or "\n" in text or "\r" in text
 
 
 def host_header(scheme: str, netloc: str) -> str:
