@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from email.utils import parsedate_to_datetime
 
 __all__ = ["AMZ_DATE_FORMAT", "amz_date", "amz_date_now", "parse_amz_date", "signing_date"]
 
@@ -75,6 +74,8 @@ def signing_date(x_amz_date: str | None, date: str | None) -> str | None:
 
 def _from_http_date(value: str) -> str:
     """The amz-date of an HTTP-date's instant in UTC; "" when `value` is not an HTTP-date."""
+    from email.utils import parsedate_to_datetime  # here: the email package costs milliseconds to import
+
     try:
         return amz_date(parsedate_to_datetime(value).timestamp())
     except (TypeError, ValueError, OverflowError, OSError):
