@@ -150,7 +150,8 @@ def add_v4_auth_heads(
     if service == "s3":
         _put(out, values, "x-amz-content-sha256", "x-amz-content-sha256", sha256)
     if creds.session_token:
-        _put(out, values, "x-amz-security-token", "X-Amz-Security-Token", creds.session_token)
+        token = creds.session_token
+        _put(out, values, "x-amz-security-token", "X-Amz-Security-Token", token, _signed_token(token))
     signed = sorted(filterfalse(UNSIGNED_HEADERS.__contains__, values))
     canonical = canonical_request(method, path, query, values, signed, sha256, service=service)
     scope = credential_scope(amz_date, region, service)
@@ -162,13 +163,23 @@ def add_v4_auth_heads(
     return out
 
 
-def _put(out: dict[str, str], values: HeaderValues, name: str, spelling: str, value: str) -> str:
-    """Set a header to be sent and signed, in the caller's spelling if they gave it (`name` is the lower-case name)."""
+def _put(
+    out: dict[str, str], values: HeaderValues, name: str, spelling: str, value: str, signed: str | None = None
+) -> str:
+    """Set a header to be sent and signed, in the caller's spelling if they gave it (`name` is the lower-case name);
+    `signed` is the value's canonical form when the caller has it already."""
     if name in values:
         spelling = next(given for given in out if given.lower() == name)
     out[spelling] = value
-    values[name] = " ".join(value.split())
+    values[name] = " ".join(value.split()) if signed is None else signed
     return value
+
+
+@lru_cache(maxsize=16)
+def _signed_token(token: str) -> str:
+    """A session token's canonical form (trimmed as any header value is). Cached: one token signs many requests, and
+    real ones run to a kilobyte, which takes a microsecond to scan for whitespace."""
+    return " ".join(token.split())
 
 
 def _drop(out: dict[str, str], lower: str) -> None:
