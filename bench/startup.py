@@ -1,16 +1,19 @@
 """Start-up: what a fresh process pays before its first answered request, awsfake beside moto's server.
 
 Each figure is the best of N fresh Python processes (bytecode caches warm: one untimed run of each first), in
-milliseconds of wall time:
+milliseconds:
 
-- **import awsfake**: the `import awsfake` statement alone, timed inside the process.
+- **import awsfake**: the `import awsfake` statement alone, timed inside the process; **import FakeAWS**: the same
+  for `from awsfake import FakeAWS` (the package loads its names on first use).
 - **first answer**: `from awsfake import FakeAWS`, `FakeAWS().serve()` and a first answered request: an STS
   GetCallerIdentity sent from a raw `http.client` connection, signed beforehand by this script (with awsfake's
   default credentials, `Host: sts.us-east-1.amazonaws.com`), so the process pays for no client but http.client,
   which it imports before the clock starts. The same for moto: `from moto.server import ThreadedMotoServer`,
-  `start()` and the same request. Two figures each: *in process* (from the import to the answer read, as timed
-  inside the process) and *process* (from this script launching the interpreter to the child's report of the
-  answer, so Python's own start-up and `site` are in it).
+  `start()` and the same request.
+
+Three figures each: *in process*, the wall time from the import to the answer read, as timed inside the process; its
+*CPU* time (every thread's; it moves less than wall time on a busy machine); and *process*, from this script
+launching the interpreter to the child's report, so Python's own start-up and `site` are in it.
 
 The processes take turns (awsfake, moto, awsfake, ...) so a machine busy with other work slows both alike. A user's
 Python caches bytecode: when `PYTHONDONTWRITEBYTECODE` is set, the children run without it and keep their bytecode
@@ -41,26 +44,26 @@ BODY = b"Action=GetCallerIdentity&Version=2011-06-15"
 
 # Each child prints the seconds from its import to the answer, and the answer's status; `{request}` is the signed
 # request as literals, so the child needs no parsing to read it.
-IMPORT_ONLY = """
+IMPORT = """
 import time
-start = time.perf_counter()
-import awsfake
-print(time.perf_counter() - start, 200, flush=True)
+start, cpu = time.perf_counter(), time.process_time()
+{statement}
+print(time.perf_counter() - start, time.process_time() - cpu, 200, flush=True)
 """
 AWSFAKE = """
 import http.client, time
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 from awsfake import FakeAWS
 with FakeAWS().serve() as running:
     connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
     connection.request("POST", "/", body={body!r}, headers={headers!r})
     answer = connection.getresponse()
     answer.read()
-    print(time.perf_counter() - start, answer.status, flush=True)
+    print(time.perf_counter() - start, time.process_time() - cpu, answer.status, flush=True)
 """
 MOTO = """
 import http.client, time
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 from moto.server import ThreadedMotoServer
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
@@ -68,7 +71,7 @@ connection = http.client.HTTPConnection("127.0.0.1", server.get_host_and_port()[
 connection.request("POST", "/", body={body!r}, headers={headers!r})
 answer = connection.getresponse()
 answer.read()
-print(time.perf_counter() - start, answer.status, flush=True)
+print(time.perf_counter() - start, time.process_time() - cpu, answer.status, flush=True)
 server.stop()
 """
 
@@ -94,18 +97,18 @@ def child_environment() -> dict[str, str]:
     return env
 
 
-def run_once(code: str, env: dict[str, str]) -> tuple[float, float]:
-    """(in process, process) seconds of one fresh interpreter running `code`, which reports when it is answered."""
+def run_once(code: str, env: dict[str, str]) -> tuple[float, float, float]:
+    """(in process, its CPU, process) seconds of one fresh interpreter running `code`, which reports when answered."""
     launched = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     assert child.stdout is not None
     line = child.stdout.readline().decode()
     reported = time.perf_counter()
     _, errors = child.communicate(timeout=60)
-    inside, _, status = line.partition(" ")
-    if status.strip() != "200":
+    fields = line.split()
+    if len(fields) != 3 or fields[2] != "200":
         raise SystemExit(f"no answer: {line!r}\n{errors.decode()[-2000:]}")
-    return float(inside), reported - launched
+    return float(fields[0]), float(fields[1]), reported - launched
 
 
 def main() -> None:
@@ -114,23 +117,23 @@ def main() -> None:
     args = parser.parse_args()
     request = {"body": BODY, "headers": signed_headers()}
     codes = {
-        "import awsfake": IMPORT_ONLY,
+        "import awsfake": IMPORT.format(statement="import awsfake"),
+        "import FakeAWS": IMPORT.format(statement="from awsfake import FakeAWS"),
         "awsfake first answer": AWSFAKE.format(**request),
         "moto first answer": MOTO.format(**request),
     }
     env = child_environment()
     for code in codes.values():
         run_once(code, env)  # compiles and caches the bytecode; untimed
-    best = {name: (float("inf"), float("inf")) for name in codes}
+    best = {name: [float("inf")] * 3 for name in codes}
     for _ in range(args.runs):
         for name, code in codes.items():
-            inside, whole = run_once(code, env)
-            best[name] = (min(best[name][0], inside), min(best[name][1], whole))
-    print(f"best of {args.runs} fresh processes, ms (in process / process, Python's start-up included):")
-    for name, (inside, whole) in best.items():
-        print(f"  {name:22s} {inside * 1e3:6.1f} / {whole * 1e3:6.1f}")
-    ours, theirs = best["awsfake first answer"], best["moto first answer"]
-    print(f"  moto / awsfake         {theirs[0] / ours[0]:6.1f}x / {theirs[1] / ours[1]:5.1f}x")
+            best[name] = [min(pair) for pair in zip(best[name], run_once(code, env), strict=True)]
+    print(f"best of {args.runs} fresh processes, ms: in process (wall, CPU) and the whole process (wall)")
+    for name, (inside, cpu, whole) in best.items():
+        print(f"  {name:22s} {inside * 1e3:7.1f} {cpu * 1e3:7.1f} {whole * 1e3:7.1f}")
+    pairs = zip(best["awsfake first answer"], best["moto first answer"], strict=True)
+    print(f"  {'moto / awsfake':22s}" + "".join(f" {moto / fake:6.1f}x" for fake, moto in pairs))
 
 
 if __name__ == "__main__":
