@@ -7,8 +7,8 @@ milliseconds:
   for `from awsfake import FakeAWS` (the package loads its names on first use).
 - **first answer**: `from awsfake import FakeAWS`, `FakeAWS().serve()` and a first answered request: an STS
   GetCallerIdentity sent from a raw `http.client` connection, signed beforehand by this script (with awsfake's
-  default credentials, `Host: sts.us-east-1.amazonaws.com`), so the process pays for no client but http.client,
-  which it imports before the clock starts. The same for moto: `from moto.server import ThreadedMotoServer`,
+  default credentials, `Host: sts.us-east-1.amazonaws.com`), so the process pays for no client but http.client
+  (counted: both servers import it anyway). The same for moto: `from moto.server import ThreadedMotoServer`,
   `start()` and the same request.
 
 Three figures each: *in process*, the wall time from the import to the answer read, as timed inside the process; its
@@ -51,8 +51,9 @@ start, cpu = time.perf_counter(), time.process_time()
 print(time.perf_counter() - start, time.process_time() - cpu, 200, flush=True)
 """
 AWSFAKE = """
-import http.client, time
+import time
 start, cpu = time.perf_counter(), time.process_time()
+import http.client
 from awsfake import FakeAWS
 with FakeAWS().serve() as running:
     connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
@@ -62,8 +63,9 @@ with FakeAWS().serve() as running:
     print(time.perf_counter() - start, time.process_time() - cpu, answer.status, flush=True)
 """
 MOTO = """
-import http.client, time
+import time
 start, cpu = time.perf_counter(), time.process_time()
+import http.client
 from moto.server import ThreadedMotoServer
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
