@@ -34,7 +34,6 @@ __all__ = [
     "Response",
     "Spoken",
     "new_uuid_id",
-    "xml_safe",
     "xml_text",
 ]
 
@@ -245,12 +244,3 @@ def xml_text(text: str) -> str:
     """Text XML 1.0 can carry. AWS writes such characters as references no XML 1.0 parser accepts (S3 keys: hence
     `encoding-type=url`); here they become U+FFFD, so the document stays readable."""
     return _NOT_XML.sub("\ufffd", text) if _NOT_XML.search(text) else text
-
-
-def xml_safe(fault: Fault) -> Fault:
-    """Messages may echo what the client sent (an Authorization header, say); what XML can't hold becomes U+FFFD."""
-    texts = [fault.code, fault.message, *fault.extras.values()]
-    if not any(_NOT_XML.search(text) for text in texts):
-        return fault
-    clean = {name: xml_text(value) for name, value in fault.extras.items()}
-    return fault.replace(message=xml_text(fault.message), extras=clean)

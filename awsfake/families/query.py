@@ -8,11 +8,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl
 
-from lxml import etree
-
 from awsfake.errors import Fault, invalid_action
-from awsfake.families.base import PLAIN_SHAPES, Denial, Family, QueryShapes, Response, Spoken, new_uuid_id, xml_safe
-from awsfake.families.xml import document, fill, nsmap
+from awsfake.families.base import PLAIN_SHAPES, Denial, Family, QueryShapes, Response, Spoken, new_uuid_id
+from awsfake.families.xml import document, element, enclose
 
 if TYPE_CHECKING:
     from awsfake.request import Request
@@ -125,24 +123,21 @@ class Query(Family):
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
         """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…`."""
-        root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
+        shapes = info.query_shapes
+        inner = element("ResponseMetadata", {"RequestId": request_id})
         if result.body is not None:
-            shapes = info.query_shapes
-            fill(etree.SubElement(root, f"{action}Result"), shapes.result(action, result.body), shapes.item_tag)
-        metadata = etree.SubElement(root, "ResponseMetadata")
-        etree.SubElement(metadata, "RequestId").text = request_id
-        return document(root, declaration=False), "text/xml"
+            inner = element(f"{action}Result", shapes.result(action, result.body), shapes.item_tag) + inner
+        return document(enclose(f"{action}Response", inner, namespace=info.namespace), declaration=False), "text/xml"
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
-        fault = xml_safe(fault)
-        root = etree.Element("ErrorResponse", nsmap=nsmap(info.namespace))
-        error = etree.SubElement(root, "Error")
-        etree.SubElement(error, "Type").text = "Sender" if fault.sender else "Receiver"
-        etree.SubElement(error, "Code").text = (info.query_errors or {}).get(fault.code, fault.code)
-        etree.SubElement(error, "Message").text = fault.message
-        etree.SubElement(root, "RequestId").text = request_id
+        error = {
+            "Type": "Sender" if fault.sender else "Receiver",
+            "Code": (info.query_errors or {}).get(fault.code, fault.code),
+            "Message": fault.message,
+        }
+        text = element("ErrorResponse", {"Error": error, "RequestId": request_id}, namespace=info.namespace)
         headers = [("Content-Type", "text/xml"), *self.id_headers(request_id)]
-        return Response(fault.status, headers, document(root, declaration=False), request_id)
+        return Response(fault.status, headers, document(text, declaration=False), request_id)
 
     def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
         return invalid_action(action)
