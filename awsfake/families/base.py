@@ -232,7 +232,8 @@ _ID_PREFIX = str(uuid.uuid4())[:24]
 
 
 def new_uuid_id() -> str:
-    """A UUID-shaped request id: a random prefix per process and a counter (cheap, unique)."""
+    """A UUID-shaped id (request ids, SQS and SNS message ids): a random prefix per process and a counter (cheap,
+    unique, where `uuid.uuid4()` costs ~2 µs)."""
     return f"{_ID_PREFIX}{next(_ids):012x}"
 
 
