@@ -159,7 +159,7 @@ class Family(ABC):
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
         """Bytes are sent as they are, a `Body` or `Stream` (an object's bytes) chunk by chunk from its file; a
         result tree becomes the family's document."""
-        headers = list(result.headers.items())
+        headers = [*result.headers.items()]
         stream = None
         if isinstance(result.body, (bytes, bytearray)):
             body = bytes(result.body)
@@ -176,7 +176,8 @@ class Family(ABC):
             body, content_type = self.document(info, action, result, request_id)
             if content_type:
                 headers.append(("Content-Type", content_type))
-        return Response(result.status, [*headers, *self.id_headers(request_id)], body, request_id, stream=stream)
+        headers += self.id_headers(request_id)
+        return Response(result.status, headers, body, request_id, stream=stream)
 
     @abstractmethod
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:

@@ -52,7 +52,7 @@ class Json(Family):
         if not dot or prefix != info.target_prefix or not action:
             raise self.unknown_operation(info, action, request.method, "/")
         raw = call.body.read()
-        if not raw.strip():
+        if not raw or raw.isspace():
             return action, {}
         try:
             params = json.loads(raw)

@@ -50,6 +50,10 @@ def nest(fields: Mapping[str, str]) -> dict[str, Any]:
     A name sent both as a value and as a prefix (`A=1&A.b=2`) keeps the structure; nothing here raises."""
     tree: dict[str, Any] = {}
     for name, value in fields.items():
+        if "." not in name:  # the commonest field: no path to walk
+            if not isinstance(tree.get(name), dict):
+                tree[name] = value
+            continue
         *path, last = name.split(".")
         node = tree
         for part in path:
