@@ -25,7 +25,7 @@ import boto3
 from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from peers import start_awsfake, start_moto
+import peers
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "load"
@@ -137,19 +137,10 @@ def run_load(
 # ---------------------------------------------------------------- servers in their own processes
 
 
-def _measure(name: str, start: Any, threads: int, calls: int) -> LoadResult:
-    process, exports = start()
-    try:
-        return run_load(
-            exports["AWS_ENDPOINT_URL"],
-            threads=threads,
-            calls=calls,
-            key=exports["AWS_ACCESS_KEY_ID"],
-            secret=exports["AWS_SECRET_ACCESS_KEY"],
-        )
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def _measure(name: str, threads: int, calls: int) -> LoadResult:
+    with peers.start(name) as server:
+        keys = server.env["AWS_ACCESS_KEY_ID"], server.env["AWS_SECRET_ACCESS_KEY"]
+        return run_load(server.url, threads=threads, calls=calls, key=keys[0], secret=keys[1])
 
 
 def _report(name: str, result: LoadResult) -> None:
@@ -168,10 +159,10 @@ def main() -> None:
     parser.add_argument("--no-moto", action="store_true", help="skip the comparison with moto")
     args = parser.parse_args()
     print(f"{args.threads} threads x {args.calls} mixed S3 put/get/list + SNS publish calls through boto3")
-    ours = _measure("awsfake", start_awsfake, args.threads, args.calls)
+    ours = _measure("awsfake", args.threads, args.calls)
     _report("awsfake", ours)
     if not args.no_moto:
-        theirs = _measure("moto", start_moto, args.threads, args.calls)
+        theirs = _measure("moto", args.threads, args.calls)
         _report("moto", theirs)
         print(f"  ratio    awsfake/moto requests per second: {ours.per_second / theirs.per_second:.2f}x")
     sys.exit(1 if ours.errors else 0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -17,26 +16,15 @@ from pathlib import Path
 import boto3
 from boto3.s3.transfer import TransferConfig
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peers
+
 MiB = 1 << 20
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def peak_rss(pid: int) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) * 1024
-
-
-def serve(data_dir: str | None) -> tuple[subprocess.Popen[str], str]:
-    extra = ["--data-dir", data_dir] if data_dir else []
-    process = subprocess.Popen(
-        [sys.executable, "-m", "awsfake.cli", "serve", "--port", "0", "--quiet", *extra],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert process.stdout is not None
-    exports = dict(process.stdout.readline().strip().removeprefix("export ").split("=", 1) for _ in range(4))
-    return process, exports["AWS_ENDPOINT_URL"]
 
 
 def write_file(path: Path, size: int) -> None:
@@ -46,41 +34,41 @@ def write_file(path: Path, size: int) -> None:
             out.write(block)
 
 
+def measure(work: Path, multipart_gib: float, single_gib: float, data_dir: bool) -> None:
+    with peers.start_awsfake(*(["--data-dir", str(work / "data")] if data_dir else [])) as server:
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=server.url,
+            region_name="us-east-1",
+            aws_access_key_id=server.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=server.env["AWS_SECRET_ACCESS_KEY"],
+        )
+        s3.create_bucket(Bucket="memory")
+        s3.put_object(Bucket="memory", Key="warm-up", Body=os.urandom(2 * MiB))
+        print(f"baseline: peak RSS {peak_rss(server.pid) / MiB:.0f} MiB")
+        big = work / "body"
+        write_file(big, int(multipart_gib * 1024) * MiB)
+        config = TransferConfig(multipart_chunksize=64 * MiB, max_concurrency=4)
+        s3.upload_file(str(big), "memory", "multipart", Config=config)
+        print(f"multipart upload {multipart_gib} GiB: peak RSS {peak_rss(server.pid) / MiB:.0f} MiB")
+        write_file(big, int(single_gib * 1024) * MiB)
+        with big.open("rb") as body:
+            s3.put_object(Bucket="memory", Key="single", Body=body)
+        print(f"single put_object {single_gib} GiB: peak RSS {peak_rss(server.pid) / MiB:.0f} MiB")
+        got = s3.get_object(Bucket="memory", Key="single")["Body"]
+        total = sum(len(chunk) for chunk in iter(lambda: got.read(MiB), b""))
+        print(f"whole-object GET {total / MiB / 1024:.1f} GiB: peak RSS {peak_rss(server.pid) / MiB:.0f} MiB")
+        big.unlink()
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--multipart-gib", type=float, default=2.0)
     parser.add_argument("--single-gib", type=float, default=1.0)
     parser.add_argument("--data-dir", action="store_true", help="serve with --data-dir (else state in memory)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="awsfake-memory-"))
-    process, url = serve(str(work / "data") if args.data_dir else None)
-    try:
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="AKIDFAKEFAKEFAKE1234",
-            aws_secret_access_key="awsfake/secret/key/for/tests/only/000000",
-        )
-        s3.create_bucket(Bucket="memory")
-        s3.put_object(Bucket="memory", Key="warm-up", Body=os.urandom(2 * MiB))
-        print(f"baseline: peak RSS {peak_rss(process.pid) / MiB:.0f} MiB")
-        big = work / "body"
-        write_file(big, int(args.multipart_gib * 1024) * MiB)
-        config = TransferConfig(multipart_chunksize=64 * MiB, max_concurrency=4)
-        s3.upload_file(str(big), "memory", "multipart", Config=config)
-        print(f"multipart upload {args.multipart_gib} GiB: peak RSS {peak_rss(process.pid) / MiB:.0f} MiB")
-        write_file(big, int(args.single_gib * 1024) * MiB)
-        with big.open("rb") as body:
-            s3.put_object(Bucket="memory", Key="single", Body=body)
-        print(f"single put_object {args.single_gib} GiB: peak RSS {peak_rss(process.pid) / MiB:.0f} MiB")
-        got = s3.get_object(Bucket="memory", Key="single")["Body"]
-        total = sum(len(chunk) for chunk in iter(lambda: got.read(MiB), b""))
-        print(f"whole-object GET {total / MiB / 1024:.1f} GiB: peak RSS {peak_rss(process.pid) / MiB:.0f} MiB")
-        big.unlink()
-    finally:
-        process.terminate()
-        process.wait()
+    with tempfile.TemporaryDirectory(prefix="awsfake-memory-") as tmp:
+        measure(Path(tmp), args.multipart_gib, args.single_gib, args.data_dir)
 
 
 if __name__ == "__main__":

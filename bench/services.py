@@ -4,11 +4,12 @@ Each server runs in its own process; one boto3 client per service drives it (so 
 figures, as in a user's tests). Measured: S3 PutObject and GetObject of 1 KiB, ListObjectsV2 of a 1000-key
 bucket, a 16 MiB upload_file (multipart), SQS send + receive + delete, SNS Publish, and DynamoDB PutItem and
 GetItem (answered by moto inside awsfake, after awsfake verified the signature).
-Run: python bench/services.py [seconds-per-measurement]
+Run: python bench/services.py [seconds-per-operation]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -22,21 +23,20 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from endpoint import KEY, SECRET
-from peers import port_of, start_awsfake, start_moto
+import peers
 
 MiB = 1024 * 1024
 
 
-def clients(port: int) -> dict[str, Any]:
+def clients(server: peers.Server) -> dict[str, Any]:
     config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
     return {
         name: boto3.client(
             name,
             region_name="us-east-1",
-            endpoint_url=f"http://127.0.0.1:{port}",
-            aws_access_key_id=KEY,
-            aws_secret_access_key=SECRET,
+            endpoint_url=server.url,
+            aws_access_key_id=server.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=server.env["AWS_SECRET_ACCESS_KEY"],
             config=config,
         )
         for name in ("s3", "sqs", "sns", "dynamodb")
@@ -91,18 +91,15 @@ def operations(c: dict[str, Any], workdir: Path) -> dict[str, Callable[[int], ob
 
 
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("seconds", nargs="?", type=float, default=2.0, help="per operation and server (default 2)")
+    seconds = parser.parse_args().seconds
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, start in (("awsfake", start_awsfake), ("moto", start_moto)):
-            process, env = start()
-            port = port_of(env)
-            try:
-                ops = operations(clients(port), Path(tmp))
+        for name in ("awsfake", "moto"):
+            with peers.start(name) as server:
+                ops = operations(clients(server), Path(tmp))
                 results[name] = {label: rate(op, seconds) for label, op in ops.items()}
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
     print("operations/second through boto3 (server in its own process)")
     for label in results["awsfake"]:
         ours, theirs = results["awsfake"][label], results["moto"][label]

@@ -1,4 +1,5 @@
-"""bench/endpoint.py: its CPU reading is the kernel's, its requests are unique and accepted, and it runs."""
+"""bench/endpoint.py and bench/profile_server.py: the CPU reading is the kernel's, the requests are unique and
+accepted, every peer answers, and both scripts run."""
 
 from __future__ import annotations
 
@@ -21,34 +22,41 @@ pytestmark = [
 ]
 
 
-def _bench_endpoint() -> Any:
-    """bench/endpoint.py, imported by path (bench/ is scripts, not a package on sys.path)."""
-    sys.path.insert(0, str(BENCH))  # for its `peers` import
-    spec = importlib.util.spec_from_file_location("bench_endpoint", BENCH / "endpoint.py")
+def _bench(name: str) -> Any:
+    """A bench/ script, imported by path (bench/ is scripts, not a package on sys.path)."""
+    sys.path.insert(0, str(BENCH))  # for their imports of each other
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_endpoint"] = module  # dataclasses look their module up there
+    sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
-def test_cpu_seconds_is_the_processs_own_time() -> None:
-    bench = _bench_endpoint()
+def test_process_cpu_is_the_processs_own_time() -> None:
+    bench = _bench("endpoint")
     burner = subprocess.Popen(
-        [sys.executable, "-c", "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass"]
+        # Sums between clock readings: reading the process's CPU clock is a system call.
+        [
+            sys.executable,
+            "-c",
+            "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: sum(range(9999))",
+        ]
     )
     try:
         samples = []
         while burner.poll() is None:
-            samples.append(bench.cpu_seconds(burner.pid))
+            samples.append(bench.process_cpu(burner.pid))
     finally:
         burner.wait(timeout=60)
-    assert samples and samples == sorted(samples)
-    assert 0.3 <= samples[-1] <= 1.5  # the 0.6 s it burnt (it may end before the last reading)
+    totals = [sample.total for sample in samples]
+    assert totals and totals == sorted(totals)
+    assert 0.3 <= totals[-1] <= 1.5  # the 0.6 s it burnt (it may end before the last reading)
+    assert samples[-1].user > samples[-1].system  # arithmetic, few system calls
 
 
 def test_every_operation_is_unique_and_accepted_by_the_fake() -> None:
-    bench = _bench_endpoint()
+    bench, peers = _bench("endpoint"), _bench("peers")
     fake = FakeAWS()
     with fake.serve() as running:
         env = {
@@ -56,20 +64,33 @@ def test_every_operation_is_unique_and_accepted_by_the_fake() -> None:
             "AWS_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY_ID,
             "AWS_SECRET_ACCESS_KEY": DEFAULT_SECRET_ACCESS_KEY,
         }
-        target = bench.set_up((None, env), "awsfake")
-        for build in bench.OPERATIONS.values():
-            requests = [build(target, i) for i in range(3)]
-            assert len({r.headers["Authorization"] for r in requests}) == 3
-            bench.send_all(target.port, requests)  # raises unless every answer is a 200
+        target = bench.set_up(peers.Server("awsfake", None, env))
+        for round_name in ("one", "two"):
+            bench.new_round(target, round_name)
+            for build in bench.OPERATIONS.values():
+                requests = [build(target, i) for i in range(3)]
+                assert len({r.headers["Authorization"] for r in requests}) == 3
+                bench.send_all(target.port, requests)  # raises unless every answer is a 200
     fake.check()
     records = list(fake.requests)
     assert all(r.verified for r in records)
-    assert {r.action for r in records} >= {"GetCallerIdentity", "GetQueueUrl", "SendMessage", "PutObject", "GetObject"}
+    assert {r.action for r in records} >= {"GetCallerIdentity", "SendMessage", "Publish", "PutObject", "GetObject"}
+    writes = [(r.path, r.body) for r in records if r.action in ("SendMessage", "Publish", "PutObject")]
+    assert len(writes) == 18 and len(set(writes)) == 18  # each round writes its own messages and objects
 
 
-def test_the_benchmark_runs_against_all_three_servers() -> None:
+@pytest.mark.parametrize("name", ["raw", "bare"])
+def test_a_floor_answers_every_request_on_one_connection(name: str) -> None:
+    bench, peers = _bench("endpoint"), _bench("peers")
+    with peers.start(name) as server:
+        target = bench.set_up(server)
+        requests = [build(target, i) for build in bench.OPERATIONS.values() for i in range(20)]
+        bench.send_all(server.port, requests)  # one keep-alive connection; raises unless every answer is a 200
+
+
+def test_the_benchmark_runs_against_every_server() -> None:
     result = subprocess.run(
-        [sys.executable, str(BENCH / "endpoint.py"), "0.2", "--requests", "10"],
+        [sys.executable, str(BENCH / "endpoint.py"), "--rounds", "2", "--cpu", "0.01", "--every-round"],
         capture_output=True,
         text=True,
         check=False,
@@ -77,10 +98,30 @@ def test_the_benchmark_runs_against_all_three_servers() -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("server CPU per request, µs (10 unique pre-signed requests each")
-    assert lines[1].split() == ["operation", "awsfake", "app", "only", "moto", "bare", "moto/awsfake", "awsfake/bare"]
-    for row, operation in zip(lines[2:7], _bench_endpoint().OPERATIONS, strict=True):
+    operations = list(_bench("endpoint").OPERATIONS)
+    assert lines[0] == "server CPU per request, µs: best of 2 interleaved rounds, total = user + system"
+    counts = r"  requests a round per operation: awsfake [\d,]+, moto [\d,]+, bare [\d,]+, raw [\d,]+, app only [\d,]+"
+    assert re.fullmatch(counts, lines[1])
+    assert lines[3].split() == ["operation", "awsfake", "app", "only", "moto", "bare", "raw"]
+    for row, operation in zip(lines[4:9], operations, strict=True):
         assert row.strip().startswith(operation)
-        assert re.fullmatch(r"(\s+\d+){4}(\s+[\d.]+x){2}", row.strip()[len(operation) :]), row
-    assert lines[7].startswith("verified SNS ListTopics, requests/second")
-    assert re.fullmatch(r"\s+8 connection\(s\): awsfake\s+\d+\s+moto\s+\d+\s+ratio\s+[\d.]+x", lines[9])
+        assert re.fullmatch(r"(\s+\d+ = \d+\+\d+){5}", row.strip()[len(operation) :]), row
+    assert lines[9].split() == ["ratio", "of", "totals", "moto/awsfake", "awsfake/bare", "awsfake/raw"]
+    for row, operation in zip(lines[10:15], operations, strict=True):
+        assert re.fullmatch(r"(\s+([\d.]+x|-)){3}", row.strip()[len(operation) :]), row  # "-": 0 ticks
+    assert len(lines[16:]) == 5 * len(operations)  # every round: 2 totals for each server and operation
+    assert all(re.fullmatch(r"\s+\S+( only)?\s+.+?(\s\d+){2}", line) for line in lines[16:])
+
+
+def test_the_profile_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "profile_server.py"), "--requests", "20", "--limit", "5"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=200,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("100 requests (STS GetCallerIdentity, ")
+    assert re.search(r"\d+ function calls .* in [\d.]+ seconds", result.stdout)
+    assert "awsfake/" in result.stdout  # the server's own code is in the profile
