@@ -18,7 +18,6 @@ read local files (XXE) nor expand into gigabytes (billion laughs).
 from __future__ import annotations
 
 import http
-import http.client
 import io
 import json
 import threading
@@ -206,6 +205,8 @@ def _read_head(headers: Head, status: int | None) -> tuple[int, str, dict[str, s
     if parsed_status is None and status is None:
         raise ValueError(f"no HTTP status line in the response head: {first[:80]!r}")
     reason = parts[2].strip() if len(parts) > 2 and parsed_status is not None else ""
+    import http.client  # here: only a raw head needs it, and it imports ssl (the fake's XML parsing needs neither)
+
     message = http.client.parse_headers(io.BytesIO(rest if parsed_status is not None else raw))
     fields = {name.lower(): value for name, value in message.items()}
     return (status if status is not None else parsed_status or 0), reason, fields

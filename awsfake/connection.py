@@ -4,12 +4,24 @@ record, and the server as a handler sees it (`Serving`), so that `handler` needs
 from __future__ import annotations
 
 import ssl
+import sys
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+__all__ = ["Answer", "BeforeBody", "Connection", "EarlyError", "Limits", "Serving", "now"]
 
-__all__ = ["Answer", "BeforeBody", "Connection", "EarlyError", "Limits", "Serving"]
+
+if sys.platform != "win32":
+
+    def now() -> float:
+        """The kernel's monotonic clock, for deadlines. Not `time.monotonic`: a test that freezes or moves time
+        (freezegun) replaces that everywhere, and a deadline taken on one clock and checked on the other passes at
+        once (or never)."""
+        return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+else:  # pragma: no cover - no clock_gettime there
+    now = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -56,27 +68,17 @@ class Connection:
     requests: int = 0
 
 
-class Serving(ThreadedWSGIServer):
-    """The server as its handlers see it: the hooks and limits they read and the calls they make at each step of a
-    connection's life. `awsfake.server` implements it."""
+class Serving(Protocol):
+    """The server as its handlers see it: the app and its hooks, the limits, the address it listens on, whether it
+    is stopping, and the call a handler makes when its connection ends. `awsfake.server` implements it."""
 
     app: Any
     limits: Limits
     tls: ssl.SSLContext | None
     early_error: EarlyError
     before_body: BeforeBody | None
+    host: str
+    port: int
+    stopping: bool
 
-    def opened(self, handler: WSGIRequestHandler) -> Connection:
-        raise NotImplementedError
-
-    def waiting(self, handler: WSGIRequestHandler) -> bool:
-        raise NotImplementedError
-
-    def started_request(self, handler: WSGIRequestHandler) -> None:
-        raise NotImplementedError
-
-    def finished_request(self, handler: WSGIRequestHandler) -> bool:
-        raise NotImplementedError
-
-    def closed(self, handler: WSGIRequestHandler) -> None:
-        raise NotImplementedError
+    def closed(self, handler: Any) -> None: ...

@@ -230,7 +230,7 @@ class FakeAWS:
             self._errors.record(exc)
         if exchange.drop:
             environ[DROP_CONNECTION] = True
-        start_response(_STATUS_LINES.get(response.status, f"{response.status} Unknown"), response.headers)
+        start_response(_STATUS_LINES.get(response.status) or f"{response.status} Unknown", response.headers)
         if response.stream is not None and not exchange.drop:
             return response.stream
         return [response.body]

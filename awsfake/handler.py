@@ -1,276 +1,518 @@
-"""One TCP (or TLS) connection: HTTP/1.1 requests read against deadlines, answered in one write, kept alive.
+"""One TCP (or TLS) connection: HTTP/1.1 requests received into a buffer, run through the WSGI app, kept alive.
 
-werkzeug's threaded server closes every connection, because it cannot know whether the app read the whole request
-body. This handler bounds the body itself and drains what the app left, so it can keep connections alive as AWS
-does. Reads go through `_DeadlineReader`: waiting for a request is bounded by the idle timeout, and once its first
-byte arrives the head must be complete within `head_deadline` and the body within `request_deadline` — a client
-trickling a byte every few seconds is cut off however patient each single read is. `Expect: 100-continue` is answered
-only once the app's `before_body` check let the request through: with its refusal otherwise, the body unread.
+The loop is the least a keep-alive HTTP/1.1 server does: receive (usually a whole small request in one `recv`),
+find and parse the head (`awsfake.head`), build the environ, hand the app a body stream bounded by the request's
+framing, send the answer (one `sendall` for a whole answer; a streamed one chunk by chunk), drain what the app
+left of the body, and wait for the next request. The stack this replaces (socketserver, http.server, werkzeug's
+request handler) cost about twice as much per request (see docs/performance.md, "The HTTP layer").
+
+Waiting for a request is bounded by the idle timeout; once its first byte arrives the head must be complete within
+`head_deadline` and the body within `request_deadline` (both from that first byte), so a client trickling a byte
+every few seconds is cut off however patient each single read is. The socket's timeout stays the idle timeout
+except while reading the rest of a request that did not arrive in one read: the common request costs no call to
+change it. `Expect: 100-continue` is answered only once the app's `before_body` check let the request through:
+with its refusal otherwise, the body unread.
 """
 
 from __future__ import annotations
 
-import io
+import re
 import socket
+import struct
+import sys
 import time
+import traceback
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
 
-from werkzeug.serving import WSGIRequestHandler
-from werkzeug.wsgi import LimitedStream
-
 from awsfake import head
-from awsfake.connection import Answer, Connection, Serving
+from awsfake.connection import Answer, Connection, Serving, now
 
 __all__ = ["DROP_CONNECTION", "Handler"]
 
 DROP_CONNECTION = "awsfake.drop_connection"
 """An app sets this environ key to make the server cut the connection in the middle of its answer."""
 
+RECEIVE = 65536  # the most one read takes from the socket
+MAX_CHUNK_LINE = 4096  # a chunk-size line or a trailer field of a chunked body
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_HEX = re.compile(rb"[0-9a-fA-F]{1,16}")
+_FRAMING = {"content-length", "connection", "transfer-encoding"}  # the server's to write, not the app's
 
 
-class _DeadlineReader(io.RawIOBase):
-    """The socket as a raw stream whose every read waits only until the handler's current deadline."""
+class Handler:
+    """One connection's thread (`run`): its requests, one after the other, until either side ends it."""
 
-    def __init__(self, handler: Handler) -> None:
-        self._handler = handler
+    def __init__(self, server: Serving, sock: socket.socket, address: Any, record: Connection) -> None:
+        self.server = server
+        self.sock = sock
+        self.record = record
+        self.busy = False  # a request is being read or answered (the server stops idle connections at once)
+        self.close = False  # the connection ends after the current answer
+        self.buffer = b""  # received, not yet consumed: the rest of a request, or the next one's start
+        self.deadline = 0.0  # when the current request's head, then the whole request, must be in
+        self.idle = server.limits.idle_timeout
+        self.body_time = server.limits.request_deadline - server.limits.head_deadline
+        self.timeout = self.idle  # the socket's read timeout
+        # The kernel keeps a plain socket's timeouts (SO_RCVTIMEO, SO_SNDTIMEO): Python's own socket timeout costs
+        # a poll() before every recv and send. TLS keeps Python's: its reads retry on the kernel's timeout.
+        self.kernel_timeouts = server.tls is None and sys.platform != "win32"
+        self.base: dict[str, Any] = {  # the environ's keys that are the same for every request of the connection
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "https" if server.tls is not None else "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "SERVER_SOFTWARE": "awsfake",
+            "SCRIPT_NAME": "",
+            "REMOTE_ADDR": address[0],
+            "REMOTE_PORT": address[1],
+            "SERVER_NAME": server.host,
+            "SERVER_PORT": str(server.port),
+            "awsfake.connection_id": record.id,
+        }
+        self._status = ""
+        self._headers: list[tuple[str, str]] = []
 
-    def readable(self) -> bool:
-        return True
+    # -- the connection's life
 
-    def readinto(self, buffer: Any) -> int:
-        return self._handler.receive_into(buffer)
-
-
-class Handler(WSGIRequestHandler):
-    """Records the connection and stamps each environ with its id (`awsfake.connection_id`)."""
-
-    server: Serving
-    record: Connection
-    deadline: float | None = None  # None while waiting for a request; then when its head or body must be in
-    busy = False  # a request is being read or answered
-    expecting = False  # the request asked `Expect: 100-continue`
-    line: head.RequestLine | None = None
-    fields = head.Fields([])
-
-    def setup(self) -> None:
-        server = self.server
-        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if server.tls is not None:  # the handshake runs in this thread (in handle), not in the accept loop
-            self.request = server.tls.wrap_socket(self.request, server_side=True, do_handshake_on_connect=False)
-        super().setup()
-        self.rfile = io.BufferedReader(_DeadlineReader(self), 65536)
-        self.record = server.opened(self)
-
-    def handle(self) -> None:
+    def run(self) -> None:
         try:
-            if self.server.tls is not None:
-                self.connection.settimeout(self.server.limits.head_deadline)
-                self.connection.do_handshake()
-            super().handle()
+            if self.server.tls is not None:  # the handshake runs in this thread, bounded like a head
+                self.sock = self.server.tls.wrap_socket(self.sock, server_side=True, do_handshake_on_connect=False)
+                self.sock.settimeout(self.server.limits.head_deadline)
+                self.sock.do_handshake()
+            if self.kernel_timeouts:
+                self.sock.settimeout(None)
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(self.idle))
+            self._set_timeout(self.idle)
+            while self.serve_one():
+                pass
         except OSError:  # a client that went away, a failed handshake, a deadline: nothing left to answer
-            self.close_connection = True
-
-    def handle_one_request(self) -> None:
-        self.deadline, self.expecting = None, False
-        try:
-            super().handle_one_request()
+            pass
+        except Exception:  # an app's bug: as socketserver did, the traceback on stderr and the connection closed
+            traceback.print_exc()
         finally:
-            if self.server.finished_request(self):
-                self.close_connection = True  # the server is stopping: this connection takes no more requests
+            with suppress(OSError):
+                self.sock.close()
+            self.record.closed_at = now()
+            self.server.closed(self)
 
-    def receive_into(self, buffer: Any) -> int:
-        """One read from the socket, bounded by the idle timeout and the current request's deadline."""
-        limits = self.server.limits
-        if self.deadline is None:
-            if not self.server.waiting(self):
-                return 0  # stopping: end the connection rather than wait for another request
-            timeout = limits.idle_timeout
-        else:
-            timeout = min(limits.idle_timeout, self.deadline - time.monotonic())
-            if timeout <= 0:
-                raise TimeoutError("the request's deadline passed")
-        self.connection.settimeout(timeout)
-        count: int = self.connection.recv_into(buffer)
-        if self.deadline is None and count:
-            self.deadline = time.monotonic() + limits.head_deadline
-            self.server.started_request(self)
-        return count
+    def shut(self) -> None:
+        """Called by the stopping server: a read waiting for the next request returns at once, with nothing."""
+        with suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
 
-    def make_environ(self) -> Any:
-        assert self.line is not None  # parse_request read it
-        environ = head.environ_for(self, self.line, self.fields, "http")
+    def serve_one(self) -> bool:
+        """Read one request, run the app, send its answer; False when the connection is to end."""
+        self.busy = False
+        if self.server.stopping:
+            return False
+        try:
+            end = self._head_end()
+            if end < 0:
+                return False
+            request = head.parse(self.buffer[:end])
+        except head.HeadError as refused:
+            self._refuse(refused.status)
+            return False
+        self.buffer = self.buffer[end:]
+        if request is None:  # a blank request line
+            return False
+        self.deadline += self.body_time  # the body has until the whole request's deadline
         self.record.requests += 1
-        environ["awsfake.connection_id"] = self.record.id
-        if self.server.tls is not None:
-            environ["wsgi.url_scheme"] = "https"
-        coding = environ.get("HTTP_TRANSFER_ENCODING")
-        if coding and (environ.get("CONTENT_LENGTH") or not environ.get("wsgi.input_terminated")):
-            # Request smuggling's first ingredient: Content-Length with Transfer-Encoding, or a coding werkzeug
-            # does not de-chunk. RFC 9112 6.1: whatever the answer, close after it, so bytes after the body (as
-            # one framing or another reads it) are never taken for the next request.
-            self.close_connection = True
-        if not environ.get("wsgi.input_terminated"):  # werkzeug de-chunks chunked bodies itself
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-                self.close_connection = True  # the body's end is unknown: this connection cannot go on
-            environ["wsgi.input"] = LimitedStream(self.rfile, max(length, 0))  # type: ignore[arg-type]
-        self.body_stream = environ["wsgi.input"]
-        return environ
-
-    def handle_expect_100(self) -> bool:
-        """Not yet: `100 Continue` goes out once the app's `before_body` check passed (see `run_wsgi`)."""
-        self.expecting = True
-        return True
-
-    def run_wsgi(self) -> None:
-        """Run the app and send its whole answer in one write, then drain the unread request body.
-
-        werkzeug's own `run_wsgi` always closes the connection and, after every response, waits 10 ms reading
-        whatever comes next; on a keep-alive connection that would swallow the next request and cap one
-        connection at a hundred requests a second.
-        """
-        environ = self.make_environ()
-        method = environ["REQUEST_METHOD"]
-        if self.deadline is not None:  # the head is in: the body has until the whole request's deadline
-            self.deadline += self.server.limits.request_deadline - self.server.limits.head_deadline
-        if self.expecting:
-            refusal = self.server.before_body(environ) if self.server.before_body is not None else None
-            if refusal is not None:
-                self.close_connection = True  # the body, if the client sends it anyway, is never read
-                self._send(method, refusal)
-                return
+        environ = head.environ_for(request, self.base)
+        body = self._framing(environ, request.at_least_1_1)
+        expect = environ.get("HTTP_EXPECT")
+        if expect and request.at_least_1_1 and expect.strip().lower() == "100-continue":
+            hook = self.server.before_body
+            refusal = hook(environ) if hook is not None else None
+            if refusal is not None:  # the body, if the client sends it anyway, is never read
+                self.close = True
+                self._send_answer(request.method, refusal)
+                return False
             # At once, not at the body's first read: botocore stops waiting after 1 s, and a final answer seen
             # while it waits leaves its connection expecting that status line again (a desync on the next request).
-            self.wfile.write(_CONTINUE)
-        started: list[Any] = []
+            self.sock.sendall(_CONTINUE)
+        self._run_app(environ, body, request.method)
+        return not self.close
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            started[:] = [status, headers]
-            return None
+    # -- reading
 
-        result = self.server.app(environ, start_response)
+    def _head_end(self) -> int:
+        """Where the next request's head ends in the buffer (receiving it first); -1 if the connection ends first."""
+        data = self.buffer
+        if not data:
+            data = self.buffer = self.sock.recv(RECEIVE)  # waits up to the idle timeout, the socket's own
+            if not data:
+                return -1
+        self.busy = True
+        self.deadline = now() + self.server.limits.head_deadline
+        end = head.head_end(data)
+        if end >= 0:
+            return end
+        partial = head.PartialHead()  # the head is still arriving
         try:
-            if not isinstance(result, list):  # a streamed answer (an object's bytes): sent chunk by chunk
-                self._drain()
-                self._send_stream(method, _answer(started, b""), result)
+            end = partial.add(data)
+            while end < 0:
+                more = self._receive(RECEIVE)
+                if not more:  # the client's end of the stream: what arrived is the head, as http.server has it
+                    partial.data += b"\r\n\r\n"
+                    return head.head_end(partial.data)
+                end = partial.add(more)
+            return end
+        finally:
+            self.buffer = bytes(partial.data)
+
+    def _receive(self, size: int) -> bytes:
+        """One read of the rest of a request, waiting at most until its deadline (and no longer than idle)."""
+        timeout = min(self.idle, self.deadline - now())
+        if timeout <= 0:
+            raise TimeoutError("the request's deadline passed")
+        if timeout != self.timeout:  # a body's reads usually wait the idle timeout: the deadline is further away
+            self._set_timeout(timeout)
+        try:
+            data = self.sock.recv(size)
+        except BlockingIOError:  # the kernel's timeout
+            raise TimeoutError("the request's deadline passed") from None
+        if not data:
+            self.close = True
+        return data
+
+    def take(self, size: int) -> bytes:
+        """Up to `size` (> 0) bytes of the request: from the buffer, else one read that takes no more than that."""
+        data = self.buffer
+        if not data:
+            return self._receive(min(size, RECEIVE))
+        if len(data) <= size:
+            self.buffer = b""
+            return data
+        self.buffer = data[size:]
+        return data[:size]
+
+    def take_line(self, limit: int) -> bytes:
+        """The next line of the request with its LF, at most `limit` bytes; what is left at the end of the stream."""
+        while True:
+            data = self.buffer
+            end = data.find(b"\n", 0, limit)
+            if end >= 0 or len(data) >= limit:
+                cut = end + 1 if end >= 0 else limit
+                self.buffer = data[cut:]
+                return data[:cut]
+            more = self._receive(RECEIVE)
+            if not more:
+                self.buffer = b""
+                return data
+            self.buffer = data + more
+
+    def _framing(self, environ: dict[str, Any], at_least_1_1: bool) -> _Body | _Chunked:
+        """The body stream (`wsgi.input`) the head's framing gives, and whether the connection can go on after
+        this request: HTTP/1.0 closes unless it asks to keep alive; `Connection: close` closes; a body whose end
+        is in doubt closes."""
+        connection = environ.get("HTTP_CONNECTION")
+        tokens = {t.strip().lower() for t in connection.split(",")} if connection else set()
+        self.close = "close" in tokens or not (at_least_1_1 or "keep-alive" in tokens)
+        coding = environ.get("HTTP_TRANSFER_ENCODING")
+        length = environ.get("CONTENT_LENGTH")
+        body: _Body | _Chunked
+        if coding:
+            # Request smuggling's first ingredient: Content-Length with Transfer-Encoding, or a coding whose end
+            # the server cannot find. RFC 9112 6.1: whatever the answer, close after it, so bytes after the body
+            # (as one framing or another reads it) are never taken for the next request.
+            if coding.strip().lower() == "chunked":
+                body = _Chunked(self)
+                environ["wsgi.input_terminated"] = True
+                self.close = self.close or bool(length)
+            else:
+                body = _Body(self, 0)
+                self.close = True
+        else:
+            size = _content_length(length) if length else 0
+            if size is None:  # the body's end is unknown: this connection cannot go on
+                size, self.close = 0, True
+            body = _Body(self, size)
+        environ["wsgi.input"] = body
+        return body
+
+    # -- answering
+
+    def _run_app(self, environ: dict[str, Any], body: _Body | _Chunked, method: str) -> None:
+        """The app's answer: a list of chunks is sent in one write, anything else (an object's bytes) as it comes."""
+        result = self.server.app(environ, self._start_response)
+        try:
+            if isinstance(result, list):
+                data = b"".join(result)
+            else:
+                self._drain(body)
+                self._send_stream(method, result)
                 return
-            body = b"".join(result)
         finally:
             if hasattr(result, "close"):
                 result.close()
-        self._drain()
-        answer = _answer(started, body)
+        self._drain(body)
         if environ.get(DROP_CONNECTION):
-            self._send_and_drop(method, answer)
-        else:
-            self._send(method, answer)
+            self._send_and_drop(method, data)
+            return
+        self._restore_timeout()
+        code, reason = _status(self._status)
+        block = self._head(method, code, reason, self._headers, len(data))
+        self.sock.sendall(block if method == "HEAD" else block + data)
 
-    def _send_and_drop(self, method: str, answer: Answer) -> None:
+    def _start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        self._status, self._headers = status, headers
+
+    def _drain(self, body: _Body | _Chunked) -> None:
+        """Read what the app left of the body, so the connection can carry the next request."""
+        try:
+            body.drain()
+        except (OSError, ValueError):
+            self.close = True
+
+    def _send_stream(self, method: str, chunks: Iterable[bytes]) -> None:
+        """The head (with the app's Content-Length, or none and the connection closes after the body), then the
+        body as the app yields it, the head with its first chunk: memory stays bounded."""
+        iterator: Iterator[bytes] = iter(chunks)
+        first = next(iterator, b"")  # a generator calls start_response when it first runs
+        self._restore_timeout()
+        code, reason = _status(self._status)
+        declared = _declared_length(self._headers)
+        block = self._head(method, code, reason, self._headers, declared)
+        if method == "HEAD":
+            self.sock.sendall(block)
+            return
+        self.sock.sendall(block + first)
+        sent = len(first)
+        for chunk in iterator:
+            self.sock.sendall(chunk)
+            sent += len(chunk)
+        if declared is not None and sent != declared:
+            self.close = True  # the answer's framing is broken: the client must not read the next one after it
+
+    def _send_and_drop(self, method: str, body: bytes) -> None:
         """A network failure mid-answer: the status line, the headers and half the body, then the connection ends.
 
         An answer without a body is dropped before its first byte, so the client never sees a complete response.
         """
-        self.close_connection = True
-        body = answer.body
+        self.close = True
         if body and method != "HEAD":
-            half = Answer(answer.status, answer.headers, body[: len(body) // 2], answer.reason)
-            self._send(method, half, declared=len(body))
+            code, reason = _status(self._status)
+            self._restore_timeout()
+            self.sock.sendall(self._head(method, code, reason, self._headers, len(body)) + body[: len(body) // 2])
         with suppress(OSError):
-            self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_RDWR)
+            self.sock.shutdown(socket.SHUT_RDWR)
 
-    def _send(self, method: str, answer: Answer, declared: int | None = None) -> None:
-        """The status line, the headers (the app's, less hop-by-hop ones) and the body, in one write."""
+    def _send_answer(self, method: str, answer: Answer) -> None:
+        """An answer from a hook (an early error, a refusal before the body)."""
+        self._restore_timeout()
         code, body = answer.status, answer.body
-        lines = [f"{self.protocol_version} {code} {answer.reason or _phrase(code)}\r\nDate: {_http_date()}\r\n"]
+        block = self._head(method, code, answer.reason or _phrase(code), answer.headers, len(body))
+        self.sock.sendall(block + _body(method, body))
+
+    def _refuse(self, status: int) -> None:
+        """A request refused before any app runs (bad request line, oversized head): the app's `early_error`
+        renderer answers (AWS's XML for the endpoint, IMDS's page for the metadata fake), then the connection ends.
+        A head too large is answered as its method asks (no body for HEAD); others as to a GET."""
+        self.close = True
+        method = head.method_of(self.buffer) if status == 431 else "GET"
+        with suppress(OSError):
+            self._send_answer(method, self.server.early_error(status))
+
+    def _head(self, method: str, code: int, reason: str, headers: list[tuple[str, str]], length: int | None) -> bytes:
+        """The status line and header block: the app's headers less hop-by-hop ones (and less its Content-Length,
+        but for HEAD), `Content-Length: length` (None: the body ends with the connection), Date, and
+        `Connection: close` when the connection ends after this answer."""
+        lines = [f"HTTP/1.1 {code} {reason}\r\nDate: {_http_date()}\r\n"]
         has_length = False
-        for name, value in answer.headers:
+        for name, value in headers:
             lower = name.lower()
-            if lower in ("connection", "transfer-encoding"):
-                if lower == "connection" and value.strip().lower() == "close":
-                    self.close_connection = True  # the app ends the connection after this answer (as IMDS does)
-                continue
-            if lower == "content-length":
-                if method != "HEAD":
+            if lower in _FRAMING:
+                if lower == "content-length" and method == "HEAD":
+                    has_length = True
+                else:
+                    if lower == "connection" and value.strip().lower() == "close":
+                        self.close = True  # the app ends the connection after this answer (as IMDS does)
                     continue
-                has_length = True
             lines.append(f"{name}: {value}\r\n")
-        if not has_length and code not in (204, 304):
-            lines.append(f"Content-Length: {len(body) if declared is None else declared}\r\n")
-        if self.close_connection:
+        if length is None:
+            self.close = True
+        elif not has_length and code not in (204, 304):
+            lines.append(f"Content-Length: {length}\r\n")
+        if self.close or self.server.stopping:
+            self.close = True
             lines.append("Connection: close\r\n")
         lines.append("\r\n")
-        self.wfile.write("".join(lines).encode("latin-1") + (b"" if method == "HEAD" else body))
+        return "".join(lines).encode("latin-1")
 
-    def _send_stream(self, method: str, head: Answer, chunks: Any) -> None:
-        """The head (with the app's Content-Length), then the body as the app yields it: memory stays bounded."""
-        self._send(method, head, declared=_declared_length(head.headers))
-        if method == "HEAD":
-            return
-        for chunk in chunks:
-            self.wfile.write(chunk)
+    def _restore_timeout(self) -> None:
+        """Writes, and the wait for the next request, are bounded by the idle timeout."""
+        if self.timeout != self.idle:
+            self._set_timeout(self.idle)
 
-    def _drain(self) -> None:
-        try:
-            if isinstance(self.body_stream, LimitedStream):
-                self.body_stream.exhaust()
-            else:
-                while self.body_stream.read(65536):
-                    pass
-        except Exception:
-            self.close_connection = True
+    def _set_timeout(self, seconds: float) -> None:
+        if self.kernel_timeouts:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(seconds))
+        else:
+            self.sock.settimeout(seconds)
+        self.timeout = seconds
 
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            with suppress(OSError):
-                self.connection.close()
-            self.record.closed_at = time.monotonic()
-            self.server.closed(self)
 
-    def parse_request(self) -> bool:
-        """The request line and header fields, read by `awsfake.head` (http.server's reading less its email parser);
-        HTTP/0.9's two-word requests are refused, as their answers would have no status line."""
-        self.command, self.request_version, self.close_connection = "", "HTTP/1.1", True
-        try:
-            line = head.request_line(self.raw_requestline)
-            if line is None:
-                return False
-            self.command, self.path, self.request_version = line.method, line.target, line.version
-            self.requestline = f"{line.method} {line.target} {line.version}"
-            self.line, self.fields = line, head.read_fields(self.rfile)
-        except head.HeadError as refused:
-            self.send_error(refused.status)
-            return False
-        keep_alive = line.at_least_1_1 and self.protocol_version >= "HTTP/1.1"
-        connection = (self.fields.get("Connection") or "").lower()
-        self.close_connection = connection == "close" or not (keep_alive or connection == "keep-alive")
-        expect = (self.fields.get("Expect") or "").lower()
-        if expect == "100-continue" and keep_alive:
-            return self.handle_expect_100()
-        return True
+class _Body:
+    """`wsgi.input` for a body of Content-Length bytes: from the connection's buffer, then the socket, never past
+    the body's end. A read returns what was asked (fewer only at the end of the stream); a read past the deadline
+    raises `TimeoutError`."""
 
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Requests refused before any app runs (bad request line, oversized head) are answered by the app's
-        `early_error` renderer (AWS's XML for the endpoint, IMDS's page for the metadata fake), then closed."""
-        if self.request_version == "HTTP/0.9":  # an unparsed request line: answer with a status line all the same
-            self.request_version = "HTTP/1.1"
-        self.close_connection = True
-        with suppress(OSError):
-            self._send(self.command or "GET", self.server.early_error(code))
+    __slots__ = ("_handler", "remaining")
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Request logging belongs to the apps (they know service and verdict), not to the socket layer."""
+    def __init__(self, handler: Handler, length: int) -> None:
+        self._handler = handler
+        self.remaining = length
 
-    def log_error(self, format: str, *args: Any) -> None:
-        """Timeouts and dropped clients are normal for a server; they are not worth a line on stderr."""
+    def read(self, size: int | None = -1) -> bytes:
+        remaining = self.remaining
+        if size is None or size < 0 or size > remaining:
+            size = remaining
+        if size <= 0:
+            return b""
+        data = self._handler.take(size)
+        if len(data) < size and data:
+            parts = [data]
+            got = len(data)
+            while got < size and (data := self._handler.take(size - got)):
+                parts.append(data)
+                got += len(data)
+            data = b"".join(parts)
+        self.remaining -= len(data)
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        limit = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        if limit <= 0:
+            return b""
+        line = self._handler.take_line(limit)
+        self.remaining -= len(line)
+        return line
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        return list(self)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    def drain(self) -> None:
+        while self.remaining > 0:
+            if not self.read(min(self.remaining, RECEIVE)):
+                raise OSError("the client ended the body early")
+
+
+class _Chunked:
+    """`wsgi.input` for `Transfer-Encoding: chunked`: the chunks' data, without their framing (chunk extensions
+    and trailer fields are read and dropped). A broken framing raises `OSError`, as werkzeug's de-chunker does."""
+
+    __slots__ = ("_done", "_handler", "_left")
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+        self._left = 0  # bytes left in the current chunk
+        self._done = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to `size` bytes (all that is left for a negative size); b"" once the last chunk was read."""
+        if size is None or size < 0:
+            parts = []
+            while part := self.read(RECEIVE):
+                parts.append(part)
+            return b"".join(parts)
+        if self._done or size == 0:
+            return b""
+        if self._left == 0:
+            self._left = self._chunk_size()
+            if self._left == 0:
+                self._trailers()
+                self._done = True
+                return b""
+        data = self._handler.take(min(size, self._left))
+        if not data:
+            raise self._broken("the body ended inside a chunk")
+        self._left -= len(data)
+        if self._left == 0 and self._handler.take_line(2) not in (b"\r\n", b"\n"):
+            raise self._broken("a chunk's data is not followed by its line end")
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """A line of the data (rarely asked of a request body: read byte by byte until its LF)."""
+        line = bytearray()
+        while size is None or size < 0 or len(line) < size:
+            byte = self.read(1)
+            line += byte
+            if not byte or byte == b"\n":
+                break
+        return bytes(line)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    def drain(self) -> None:
+        while self.read(RECEIVE):
+            pass
+
+    def _chunk_size(self) -> int:
+        line = self._handler.take_line(MAX_CHUNK_LINE)
+        digits = line.rstrip(b"\r\n").split(b";", 1)[0].strip(b" \t")
+        if not line.endswith(b"\n") or not _HEX.fullmatch(digits):
+            raise self._broken("a chunk size is not a hexadecimal number")
+        return int(digits, 16)
+
+    def _trailers(self) -> None:
+        for _ in range(head.MAX_FIELDS):
+            line = self._handler.take_line(MAX_CHUNK_LINE)
+            if not line.endswith(b"\n"):
+                raise self._broken("the body ended in its trailer")
+            if line in (b"\r\n", b"\n"):
+                return
+        raise self._broken("too many trailer fields")
+
+    def _broken(self, reason: str) -> OSError:
+        self._handler.close = True
+        self._done = True
+        return OSError(reason)
+
+
+def _content_length(text: str) -> int | None:
+    """Content-Length's value, or None when it is no number (the app refuses it; the server closes after)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 19 else None
+
+
+def _declared_length(headers: list[tuple[str, str]]) -> int | None:
+    for name, value in headers:
+        if name.lower() == "content-length":
+            return _content_length(value.strip())
+    return None
+
+
+def _timeval(seconds: float) -> bytes:
+    """A `struct timeval` for SO_RCVTIMEO / SO_SNDTIMEO: at least a microsecond (zero would mean no timeout)."""
+    micro = max(1, round(seconds * 1e6))
+    return struct.pack("ll", micro // 1_000_000, micro % 1_000_000)
+
+
+def _status(status: str) -> tuple[int, str]:
+    """The code and phrase of a WSGI status (`"200 OK"`); the standard phrase when the app gave none."""
+    code, _, reason = status.partition(" ")
+    number = int(code)
+    return number, reason or _phrase(number)
+
+
+def _body(method: str, data: bytes) -> bytes:
+    return b"" if method == "HEAD" else data
 
 
 _last_date: tuple[int, str] = (-1, "")
@@ -283,16 +525,6 @@ def _http_date() -> str:
     if _last_date[0] != now:
         _last_date = (now, formatdate(now, usegmt=True))
     return _last_date[1]
-
-
-def _answer(started: list[Any], body: bytes) -> Answer:
-    """The app's `start_response` status and headers, with `body`."""
-    code, _, reason = started[0].partition(" ")
-    return Answer(int(code), list(started[1]), body, reason)
-
-
-def _declared_length(headers: list[tuple[str, str]]) -> int:
-    return next((int(value) for name, value in headers if name.lower() == "content-length"), 0)
 
 
 def _phrase(code: int) -> str:

@@ -1,174 +1,204 @@
-"""An HTTP/1.1 request head read straight off the socket: the request line, the header fields, the WSGI environ.
+"""An HTTP/1.1 request head held in bytes: where it ends, its request line and header fields, the WSGI environ.
 
-http.server hands the header block to the `email` package and werkzeug then walks the parsed message to build
-the environ; for a small request those two steps cost more than verifying its signature. Here the head is read
-line by line with the same limits (a line over 64 KiB or 100 fields and more is a 431) and the same reading of
-each field (a folded line continues the previous value; a line that is no field ends the fields), and the environ is
-built from the fields in one pass, with werkzeug's keys and encodings.
+The server receives a request into a buffer (usually the whole head, often the body too, in one `recv`), finds the
+blank line that ends the head and parses the head from memory. The limits are http.server's (a line over 64 KiB
+is a 431, a request line over 64 KiB a 414, 100 fields and more a 431), and so is the reading of each field (a
+folded line continues the previous value; a line that is no field ends the fields). The environ is built in one
+pass with werkzeug's keys and encodings, plus the header pairs and the raw target the app would otherwise derive
+from it (`awsfake.headers`, `awsfake.target`).
 """
 
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from werkzeug.http import parse_set_header
-from werkzeug.serving import DechunkedInput
+__all__ = ["Head", "HeadError", "PartialHead", "environ_for", "head_end", "method_of", "parse"]
 
-__all__ = ["Fields", "HeadError", "RequestLine", "environ_for", "read_fields", "request_line"]
-
-MAX_LINE = 65536
-MAX_FIELDS = 100
-_END = (b"\r\n", b"\n", b"")
-_BODY_KEYS = {"CONTENT_TYPE", "CONTENT_LENGTH"}
+MAX_LINE = 65536  # a line's bytes with its line feed
+MAX_FIELDS = 100  # http.client counts the blank line ending the head: 99 fields at most
+_BODY_NAMES = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 _FIELD = re.compile(r"[\x21-\x39\x3b-\x7e]*:")  # a name of visible characters, then the colon
-
-
-class Readable(Protocol):
-    def readline(self, size: int = -1, /) -> bytes: ...
+# A plain field line: a name, the colon, the value (without its leading blanks) up to the line's end, CR LF or LF.
+_PAIR = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r\n]*)\r?$", re.MULTILINE)
+_NAMES: dict[str, tuple[str, str]] = {}  # header name as sent -> `_name(name)`, for the names seen
 
 
 class HeadError(Exception):
-    """A head the server refuses before any app runs: `status` (400, 431, 505) is what it answers."""
+    """A head the server refuses before any app runs: `status` (400, 414, 431, 505) is what it answers."""
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status = status
 
 
-@dataclass(frozen=True)
-class RequestLine:
+@dataclass(slots=True)
+class Head:
     method: str
-    target: str  # as sent (latin-1), a leading `//` reduced to `/` as http.server does
+    target: str  # the request target as sent, its bytes read as latin-1
     version: str  # "HTTP/1.1"
     at_least_1_1: bool
+    fields: list[tuple[str, str]]  # as received: names as sent, values without leading blanks
 
 
-def request_line(raw: bytes) -> RequestLine | None:
-    """The parsed request line; None for a blank line (nothing to answer); `HeadError` when it is refused.
+def head_end(data: bytes | bytearray, start: int = 0) -> int:
+    """The index just past the blank line that ends the head in `data` (lines end in LF, CR LF allowed), or -1.
+
+    `start`: where to look from (a line feed before it has been looked at already)."""
+    crlf = data.find(b"\n\r\n", start)
+    lf = data.find(b"\n\n", start, None if crlf < 0 else crlf + 2)
+    if lf >= 0:
+        return lf + 2
+    return crlf + 3 if crlf >= 0 else -1
+
+
+class PartialHead:
+    """A head still arriving over several reads: the bytes so far, refused (`HeadError`) as soon as they pass
+    the limits, so a client cannot make the server hold more than one head's worth of lines."""
+
+    __slots__ = ("data", "lines", "scanned")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.lines = 0  # line feeds seen (the request line's included)
+        self.scanned = 0
+
+    def add(self, data: bytes) -> int:
+        """Append what arrived; where the head ends (as `head_end`), or -1 if it has not all arrived yet."""
+        start = self.scanned
+        self.data += data
+        buffer = self.data
+        first = buffer.find(b"\n")
+        if first >= 0 and not buffer[:first].strip():
+            return first + 1  # a blank request line: nothing to answer (`parse` says so)
+        end = head_end(buffer, max(start - 2, 0))
+        if end >= 0:
+            return end
+        self.lines += buffer.count(b"\n", start)
+        self.scanned = len(buffer)
+        if first < 0 or first >= MAX_LINE:
+            if first >= MAX_LINE or len(buffer) > MAX_LINE:
+                raise HeadError(414, "Request line too long")
+        elif self.lines > MAX_FIELDS or len(buffer) - buffer.rfind(b"\n") - 1 > MAX_LINE:
+            raise HeadError(431, "Request header fields too large")
+        return -1
+
+
+def parse(head: bytes | bytearray) -> Head | None:
+    """The request line and header fields of `head` (up to its blank line); None for a blank request line
+    (nothing to answer); `HeadError` when the head is refused.
 
     Only `METHOD TARGET HTTP/x.y` with a version below 2.0 is accepted (HTTP/0.9's two-word form is refused)."""
-    words = str(raw, "iso-8859-1").rstrip("\r\n").split()
+    text = str(head, "iso-8859-1")
+    first = text.find("\n")
+    if first >= MAX_LINE:
+        raise HeadError(414, "Request line too long")
+    words = text[:first].split()
     if not words:
         return None
     if len(words) != 3:
         raise HeadError(400, "Bad request syntax")
     method, target, version = words
-    major, minor = _version(version)
-    if major >= 2:
-        raise HeadError(505, "Invalid HTTP version")
-    if target.startswith("//"):  # never read as a scheme-less absolute URL (http.server's gh-87389 rule)
-        target = "/" + target.lstrip("/")
-    return RequestLine(method, target, version, (major, minor) >= (1, 1))
+    at_least_1_1 = _at_least_1_1(version)
+    block = text[first + 1 : -2 if text.endswith("\r\n") else -1]  # the field lines, each with its LF
+    count = block.count("\n")
+    if count >= MAX_FIELDS:
+        raise HeadError(431, "Too many headers")
+    pairs = _PAIR.findall(block)
+    if len(pairs) != count or len(head) > MAX_LINE:  # a line that is no plain field, or maybe one too long
+        pairs = _fields(block.split("\n")[:-1])
+    return Head(method, target, version, at_least_1_1, pairs)
 
 
-def _version(text: str) -> tuple[int, int]:
-    name, _, number = text.partition("/")
+def method_of(data: bytes | bytearray) -> str:
+    """The method a head (even a refused one) starts with, for answering it: an answer to HEAD has no body."""
+    words = bytes(data[:32]).split(None, 1)
+    return str(words[0], "iso-8859-1") if words else "GET"
+
+
+def _at_least_1_1(version: str) -> bool:
+    """Whether the request's HTTP version is 1.1 or later; `HeadError` for no version, or 2.0 and later."""
+    if version == "HTTP/1.1":
+        return True
+    name, _, number = version.partition("/")
     parts = number.split(".")
     if name != "HTTP" or len(parts) != 2 or not all(p.isdigit() and p.isascii() and len(p) <= 10 for p in parts):
         raise HeadError(400, "Bad request version")
-    return int(parts[0]), int(parts[1])
+    major, minor = int(parts[0]), int(parts[1])
+    if major >= 2:
+        raise HeadError(505, "Invalid HTTP version")
+    return (major, minor) >= (1, 1)
 
 
-class Fields:
-    """The header fields in the order received; `get` is case-insensitive and gives the first of repeats."""
-
-    __slots__ = ("_first", "pairs")
-
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
-        self._first: dict[str, str] = {}
-        for name, value in pairs:
-            self._first.setdefault(name.lower(), value)
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        return self._first.get(name.lower(), default)
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(self.pairs)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._first
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self.pairs)
-
-
-def read_fields(stream: Readable) -> Fields:
-    """The header fields up to the blank line; `HeadError(431)` for a line too long or too many fields."""
-    lines: list[str] = []
-    while True:
-        raw = stream.readline(MAX_LINE + 1)
-        if len(raw) > MAX_LINE:
-            raise HeadError(431, "Line too long")
-        if len(lines) >= MAX_FIELDS:  # http.client counts the blank line ending the head: 99 fields at most
-            raise HeadError(431, "Too many headers")
-        if raw in _END:
-            break
-        lines.append(str(raw, "iso-8859-1").rstrip("\r\n"))
+def _fields(lines: list[str]) -> list[tuple[str, str]]:
+    """The header fields of lines that are not all plain `name: value` lines, read as http.server reads them."""
+    if any(len(raw) >= MAX_LINE for raw in lines):
+        raise HeadError(431, "Line too long")
     pairs: list[tuple[str, str]] = []
-    for line in lines:
+    for raw in lines:
+        line = raw.rstrip("\r")
         if line[:1] in (" ", "\t"):
             if pairs:  # obsolete line folding: the value goes on
                 name, value = pairs[-1]
                 pairs[-1] = (name, value + line)
             continue
         if not _FIELD.match(line):
-            break
+            break  # the rest of the head is read, not taken (as http.server does)
         name, _, value = line.partition(":")
         if name:
             pairs.append((name, value.lstrip(" \t")))
-    return Fields(pairs)
+    return pairs
 
 
-def environ_for(handler: Any, line: RequestLine, fields: Fields, scheme: str) -> dict[str, Any]:
-    """The WSGI environ werkzeug would build for this head (the same keys, the same latin-1 re-encoding)."""
-    split = urlsplit(line.target)
-    path = f"/{split.netloc}{split.path}" if not split.scheme and split.netloc else split.path
-    server = handler.server
-    environ: dict[str, Any] = {
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scheme,
-        "wsgi.input": handler.rfile,
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": server.multithread,
-        "wsgi.multiprocess": server.multiprocess,
-        "wsgi.run_once": False,
-        "werkzeug.socket": handler.connection,
-        "SERVER_SOFTWARE": handler.server_version,
-        "REQUEST_METHOD": line.method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": _wsgi_text(unquote(path)),
-        "QUERY_STRING": _wsgi_text(split.query),
-        "REQUEST_URI": _wsgi_text(line.target),
-        "RAW_URI": _wsgi_text(line.target),
-        "REMOTE_ADDR": handler.client_address[0],
-        "REMOTE_PORT": handler.client_address[1],
-        "SERVER_NAME": server.server_address[0],
-        "SERVER_PORT": str(server.server_address[1]),
-        "SERVER_PROTOCOL": line.version,
-    }
-    for name, value in fields.pairs:
-        if "_" in name:  # HTTP_X_AMZ_DATE must not be forgeable as X_Amz_Date (werkzeug's rule)
+def environ_for(head: Head, base: dict[str, Any]) -> dict[str, Any]:
+    """The WSGI environ werkzeug would build for this head (the same keys, the same latin-1 re-encoding), from
+    `base` (the connection's keys), with `awsfake.headers` and `awsfake.target`.
+
+    Header names with `_` are dropped (HTTP_X_AMZ_DATE must not be forgeable as X_Amz_Date: werkzeug's rule);
+    repeats are joined with `,`, but for Content-Type and Content-Length, where the last one counts."""
+    target = head.target
+    if target[:1] == "/" and target[:2] != "//":  # origin form, the usual one: what urlsplit would find
+        path, _, query = target.partition("#")[0].partition("?")
+        netloc = ""
+    else:
+        split = urlsplit(target)
+        path, query, netloc = split.path, split.query, split.netloc
+        if not split.scheme and netloc:  # `//x/y` is a path, not a host (werkzeug's reading)
+            path, netloc = f"/{netloc}{path}", ""
+    environ = base.copy()
+    as_text = target if target.isascii() else _wsgi_text(target)
+    environ["REQUEST_METHOD"] = head.method
+    environ["PATH_INFO"] = _wsgi_text(unquote(path)) if "%" in path or not path.isascii() else path
+    environ["QUERY_STRING"] = query if query.isascii() else _wsgi_text(query)
+    environ["REQUEST_URI"] = environ["RAW_URI"] = as_text
+    environ["SERVER_PROTOCOL"] = head.version
+    headers: dict[str, str] = {}
+    for name, value in head.fields:
+        lower, key = _NAMES.get(name) or _name(name)
+        if not key:
             continue
-        key = name.upper().replace("-", "_")
-        value = value.replace("\r\n", "")
-        if key not in _BODY_KEYS:
-            key = "HTTP_" + key
-            if key in environ:
-                value = f"{environ[key]},{value}"
-        environ[key] = value
-    coding = environ.get("HTTP_TRANSFER_ENCODING")
-    if coding and "chunked" in parse_set_header(coding):
-        environ["wsgi.input_terminated"] = True
-        environ["wsgi.input"] = DechunkedInput(handler.rfile)
-    if split.scheme and split.netloc:  # an absolute target names the host
-        environ["HTTP_HOST"] = split.netloc
+        if lower in headers and lower not in _BODY_NAMES:
+            value = f"{headers[lower]},{value}"
+        headers[lower] = environ[key] = value
+    if netloc:  # an absolute target names the host
+        headers["host"] = environ["HTTP_HOST"] = netloc
+    environ["awsfake.headers"] = list(headers.items())
+    environ["awsfake.target"] = target
     return environ
+
+
+def _name(name: str) -> tuple[str, str]:
+    """A header name's lower-case form and environ key; ("", "") for a name the environ does not take."""
+    if "_" in name:
+        named = ("", "")
+    else:
+        lower = name.lower()
+        named = (lower, _BODY_NAMES.get(lower) or "HTTP_" + name.upper().replace("-", "_"))
+    if len(_NAMES) < 1024:  # the names a client sends are few; a hostile one's are not kept
+        _NAMES[name] = named
+    return named
 
 
 def _wsgi_text(text: str) -> str:

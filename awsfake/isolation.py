@@ -114,10 +114,14 @@ def fresh_sessions() -> None:
         from awsclient.params import reset_all_parameters
 
         reset_all_parameters()
-    if "awsclient.credentials" in sys.modules:
+    if "awsclient.credentials.chain" in sys.modules:  # the chain also remembers a search that found nothing
         from awsclient.credentials import reset_credentials
 
         reset_credentials()
+    elif "awsclient.credentials.snapshot" in sys.modules:
+        from awsclient.credentials.snapshot import clear_credentials
+
+        clear_credentials()
 
 
 @contextmanager

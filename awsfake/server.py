@@ -16,18 +16,16 @@ being read or answered finish (within `Limits.grace`) before `serve_app`'s block
 from __future__ import annotations
 
 import itertools
+import selectors
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import WSGIRequestHandler
-
-from awsfake.connection import Answer, BeforeBody, Connection, EarlyError, Limits, Serving
+from awsfake.connection import Answer, BeforeBody, Connection, EarlyError, Limits, now
 from awsfake.handler import DROP_CONNECTION, Handler
 
 __all__ = [
@@ -65,10 +63,9 @@ def plain_early_error(status: int) -> Answer:
     return Answer(status, [("Content-Type", "text/plain; charset=utf-8")], body)
 
 
-class _Server(Serving):
-    """werkzeug's threaded server with the hooks above and a register of live handlers, for a graceful stop."""
-
-    daemon_threads = True
+class _Server:
+    """The listening socket, its accept thread (one thread per connection), and the register of live handlers,
+    for a graceful stop. It is `awsfake.connection.Serving` to its handlers."""
 
     def __init__(
         self,
@@ -81,74 +78,83 @@ class _Server(Serving):
         early_error: EarlyError | None,
         before_body: BeforeBody | None,
     ) -> None:
-        super().__init__(host, port, app, Handler)
+        self.app = app
         self.limits = limits
         self.tls = tls
         self.early_error: EarlyError = early_error or plain_early_error
         self.before_body = before_body
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.listener = socket.create_server((host, port), family=family, backlog=128)
+        self.host, self.port = self.listener.getsockname()[:2]  # SERVER_NAME and SERVER_PORT of each environ
         self.connections: list[Connection] = []
+        self.stopping = False
+        self._handlers: set[Handler] = set()
         self._lock = threading.Lock()
-        self._handlers: dict[WSGIRequestHandler, bool] = {}  # handler -> busy with a request
-        self._stopping = False
         self._changed = threading.Condition(self._lock)
+        self._wake, self._woken = socket.socketpair()  # wakes the accept thread to stop it
 
     @property
     def idle_timeout(self) -> float:
         return self.limits.idle_timeout
 
-    # -- called by handlers
+    def accept_loop(self) -> None:
+        """Accept connections, each served by a thread of its own, until `stop_listening`."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.listener, selectors.EVENT_READ)
+            selector.register(self._woken, selectors.EVENT_READ)
+            while not self.stopping:
+                for key, _ in selector.select():
+                    if key.fileobj is self.listener:
+                        self._accept()
 
-    def opened(self, handler: WSGIRequestHandler) -> Connection:
-        peer = "{}:{}".format(*handler.client_address[:2])
-        record = Connection(next(_ids), peer, time.monotonic())
+    def _accept(self) -> None:
+        try:
+            sock, address = self.listener.accept()
+        except OSError:  # the client gave up before we got to it
+            return
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        record = Connection(next(_ids), "{}:{}".format(*address[:2]), now())
+        handler = Handler(self, sock, address, record)
         with self._lock:
             self.connections.append(record)
-            self._handlers[handler] = False
-        return record
+            self._handlers.add(handler)
+        thread = threading.Thread(target=handler.run, name=f"awsfake-{self.port}-{record.id}", daemon=True)
+        thread.start()
 
-    def waiting(self, handler: WSGIRequestHandler) -> bool:
-        """A handler is about to wait for its next request: False once the server is stopping."""
+    def closed(self, handler: Handler) -> None:
+        """A handler's connection ended."""
         with self._lock:
-            return not self._stopping
-
-    def started_request(self, handler: WSGIRequestHandler) -> None:
-        with self._lock:
-            self._handlers[handler] = True
-
-    def finished_request(self, handler: WSGIRequestHandler) -> bool:
-        """The request is answered; True if the connection must close because the server is stopping."""
-        with self._lock:
-            if handler in self._handlers:
-                self._handlers[handler] = False
-            self._changed.notify_all()
-            return self._stopping
-
-    def closed(self, handler: WSGIRequestHandler) -> None:
-        with self._lock:
-            self._handlers.pop(handler, None)
+            self._handlers.discard(handler)
             self._changed.notify_all()
 
     # -- stopping
 
+    def stop_listening(self, accepting: threading.Thread) -> None:
+        """No more connections: the accept thread ends and the listening socket closes."""
+        with self._lock:
+            self.stopping = True
+        self._wake.send(b"x")
+        accepting.join(timeout=10)
+        for sock in (self.listener, self._wake, self._woken):
+            sock.close()
+
     def stop_connections(self, grace: float) -> None:
         """Close idle connections now, let busy ones finish their request (up to `grace` s), and wait until every
-        connection has ended, so nothing of this server outlives `serve_app`'s block."""
-        deadline = time.monotonic() + grace
+        connection has ended, so nothing of this server outlives `serve_app`'s block.
+
+        A handler marks itself busy when a request's first byte arrives and idle before it waits for the next
+        one, then looks at `stopping`: whichever order the two threads run in, an idle connection is closed
+        either here or by its own handler."""
+        deadline = now() + grace
         with self._lock:
-            self._stopping = True
-            idle = [h for h, busy in self._handlers.items() if not busy]
-            for handler in idle:
-                _shut(handler)
-            while self._handlers and time.monotonic() < deadline:  # busy ones close after their answer
-                self._changed.wait(deadline - time.monotonic())
+            self.stopping = True
+            for handler in [h for h in self._handlers if not h.busy]:
+                handler.shut()
+            while self._handlers and now() < deadline:  # busy ones close after their answer
+                self._changed.wait(deadline - now())
             for handler in list(self._handlers):
-                _shut(handler)
+                handler.shut()
             self._changed.wait_for(lambda: not self._handlers, timeout=1.0)
-
-
-def _shut(handler: WSGIRequestHandler) -> None:
-    with suppress(OSError):
-        handler.connection.shutdown(socket.SHUT_RDWR)
 
 
 def check_bind_host(host: str, allow_remote: bool) -> None:
@@ -181,19 +187,13 @@ def serve_app(
     if idle_timeout is not None:
         limits = Limits(idle_timeout, limits.head_deadline, limits.request_deadline, limits.grace)
     server = _Server(host, port, app, limits=limits, tls=tls, early_error=early_error, before_body=before_body)
-    bound_port = server.socket.getsockname()[1]
     url_host = f"[{host}]" if ":" in host else host
     scheme = "https" if tls is not None else "http"
-    running = RunningServer(host, bound_port, f"{scheme}://{url_host}:{bound_port}", server.connections, server)
-    # A short poll interval: shutdown() waits up to one interval, and tests start and stop many servers.
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"awsfake-server-{bound_port}", daemon=True
-    )
-    thread.start()
+    running = RunningServer(host, server.port, f"{scheme}://{url_host}:{server.port}", server.connections, server)
+    accepting = threading.Thread(target=server.accept_loop, name=f"awsfake-server-{server.port}", daemon=True)
+    accepting.start()
     try:
         yield running
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+        server.stop_listening(accepting)
         server.stop_connections(limits.grace)

@@ -70,7 +70,9 @@ _QUERY_CHARS = re.compile(rf"[{_UNRESERVED}%=&]*").fullmatch
 _NOT_CANONICAL_ESCAPE = re.compile(r"%(?:(?![0-9A-F]{2})|2[DE]|3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE])").search
 _SECOND_EQUALS = re.compile(r"=[^&]*=").search
 _PLAIN_TEXT = re.compile(rf"[{_UNRESERVED}]*").fullmatch
-_PATH_CHARS = re.compile(rf"[{_UNRESERVED}%/]*").fullmatch
+# A path canonical but for its `%`s (each `%25` in the canonical request): segments of unreserved characters and `%`,
+# none empty but the last and none starting with `.`, so there is no dot segment or empty segment to remove.
+_PLAIN_PATH = re.compile(rf"(?:/[A-Za-z0-9\-_~%][{_UNRESERVED}%]*)*/?").fullmatch
 # Everything that may stand raw in a URL path (RFC 3986 pchar, `/` and an existing `%XX`) is signed as sent.
 _S3_PATH_SAFE = "/~%!$&'()*+,;=:@"
 _S3_PATH_AS_SENT = re.compile(rf"[{_UNRESERVED}/%!$&'()*+,;=:@]*").fullmatch
@@ -98,8 +100,7 @@ def canonical_path(path: str, service: str) -> str:
         return "/"
     if service == "s3":
         return path if _S3_PATH_AS_SENT(path) else _encode_s3_path(path)
-    if path[0] == "/" and _PATH_CHARS(path) and "//" not in path and "/." not in path:
-        # no dot segment or empty segment to remove, and nothing to encode again but `%`
+    if _PLAIN_PATH(path):
         return path.replace("%", "%25")
     return _encode_normalised_path(path)
 
@@ -134,7 +135,10 @@ def canonical_query(query: Query) -> str:
         if not query:
             return ""
         if _QUERY_CHARS(query) and not _NOT_CANONICAL_ESCAPE(query) and not _SECOND_EQUALS(query):
-            return _sorted_query(split_query(query))
+            # (name, "=" or "", value) sorts as (name, value) does: the middle is "" only when the value is
+            parts = [part.partition("=") for part in query.split("&")]
+            parts.sort()
+            return "&".join([f"{name}={value}" for name, _, value in parts])
         return _canonical_raw_query(query)
     return _sorted_query([(_encode(k), _encode(v)) for k, v in query])
 
@@ -185,8 +189,7 @@ def header_values(headers: Headers) -> HeaderValues:
     for name, value in _pairs(headers):
         lower = name.lower()
         trimmed = " ".join(value.split())
-        before = values.get(lower)
-        values[lower] = trimmed if before is None else f"{before},{trimmed}"
+        values[lower] = f"{values[lower]},{trimmed}" if lower in values else trimmed
     return values
 
 

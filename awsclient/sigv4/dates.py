@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from email.utils import parsedate_to_datetime
 
 __all__ = ["AMZ_DATE_FORMAT", "amz_date", "amz_date_now", "parse_amz_date", "signing_date"]
 
@@ -60,11 +59,13 @@ def signing_date(x_amz_date: str | None, date: str | None) -> str | None:
 
     A blank header counts as absent; None when both are. ValueError when the header that counts is not a date.
     """
+    if x_amz_date and _AMZ_DATE_ANY_MONTH(x_amz_date):
+        return x_amz_date  # the common case, a day every month has: no calendar needed
     value = (x_amz_date or "").strip() or (date or "").strip()
     if not value:
         return None
     if _AMZ_DATE_ANY_MONTH(value):
-        return value  # a day every month has: no calendar needed
+        return value
     converted = value if _AMZ_DATE(value) else _from_http_date(value)
     if _amz_date_fields(converted) is None:  # no such day, or a year strftime cannot write in four digits
         raise ValueError(f"date is neither basic ISO 8601 nor an HTTP-date: {value!r}")
@@ -73,6 +74,8 @@ def signing_date(x_amz_date: str | None, date: str | None) -> str | None:
 
 def _from_http_date(value: str) -> str:
     """The amz-date of an HTTP-date's instant in UTC; "" when `value` is not an HTTP-date."""
+    from email.utils import parsedate_to_datetime  # here: the email package costs milliseconds to import
+
     try:
         return amz_date(parsedate_to_datetime(value).timestamp())
     except (TypeError, ValueError, OverflowError, OSError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from awsclient.credentials import Credentials
+from awsclient.credentials.snapshot import Credentials
 from awsclient.sigv4.canonical import canonical_request
 from awsclient.sigv4.dates import amz_date_now
 from awsclient.sigv4.sign import (

@@ -51,7 +51,7 @@ class Entry(Protocol):
 _R = TypeVar("_R", bound=Entry)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a long run's journal is smaller and cheaper for the collector
 class Record:
     """One request to FakeAWS. `error` is the AWS error code answered (None for success).
 

@@ -24,10 +24,9 @@ _FORM_SECRET = re.compile(rb'(name="(?:x-amz-security-token|x-amz-signature)"\r\
 
 
 def headers(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """The headers as sent, with the session token replaced and `Authorization`'s signature cut out."""
-    return tuple(
-        [(name, _header_value(name, value)) if name.lower() in _WATCHED else (name, value) for name, value in pairs]
-    )
+    """The headers as sent, with the session token replaced and `Authorization`'s signature cut out (the pairs
+    with nothing to hide are kept as they are, not copied)."""
+    return tuple([pair if pair[0].lower() not in _WATCHED else (pair[0], _header_value(*pair)) for pair in pairs])
 
 
 def _header_value(name: str, value: str) -> str:

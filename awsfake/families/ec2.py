@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from lxml import etree
-
-from awsfake.families.base import Denial, Response, Spoken, xml_safe
+from awsfake.families.base import Denial, Response, Spoken
 from awsfake.families.query import Query
-from awsfake.families.xml import document, fill, nsmap
+from awsfake.families.xml import content, document, element, enclose
 
 if TYPE_CHECKING:
     from awsfake.errors import Fault
@@ -31,18 +29,11 @@ class Ec2(Query):
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
         """A result tree as `<XResponse><requestId/>…` (lists are `<item>`s)."""
-        root = etree.Element(f"{action}Response", nsmap=nsmap(info.namespace))
-        etree.SubElement(root, "requestId").text = request_id
-        if result.body is not None:
-            fill(root, result.body, "item")
-        return document(root), "text/xml;charset=UTF-8"
+        inner = element("requestId", request_id) + content(result.body, "item")
+        return document(enclose(f"{action}Response", inner, namespace=info.namespace)), "text/xml;charset=UTF-8"
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
-        fault = xml_safe(fault)
-        root = etree.Element("Response")
-        error = etree.SubElement(etree.SubElement(root, "Errors"), "Error")
-        etree.SubElement(error, "Code").text = fault.code
-        etree.SubElement(error, "Message").text = fault.message
-        etree.SubElement(root, "RequestID").text = request_id
+        error = {"Code": fault.code, "Message": fault.message}
+        text = element("Response", {"Errors": {"Error": error}, "RequestID": request_id})
         headers = [("Content-Type", "text/xml;charset=UTF-8"), *self.id_headers(request_id)]
-        return Response(fault.status, headers, document(root), request_id)
+        return Response(fault.status, headers, document(text), request_id)

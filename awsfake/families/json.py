@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from awsfake.request import Request
     from awsfake.services import Call, Result, Service
 
-__all__ = ["Json", "json_default"]
+__all__ = ["JSON", "Json", "json_default"]
 
 # The query family's denials under the JSON protocol's names, all answered with 400.
 _JSON_CODES = {
@@ -52,7 +52,7 @@ class Json(Family):
         if not dot or prefix != info.target_prefix or not action:
             raise self.unknown_operation(info, action, request.method, "/")
         raw = call.body.read()
-        if not raw.strip():
+        if not raw or raw.isspace():
             return action, {}
         try:
             params = json.loads(raw)
@@ -63,7 +63,7 @@ class Json(Family):
         return action, params
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
-        body = json.dumps({} if result.body is None else result.body, default=json_default).encode()
+        body = JSON.encode({} if result.body is None else result.body).encode()
         return body, info.json_content_type
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
@@ -74,7 +74,7 @@ class Json(Family):
             shapes = {query: shape for shape, query in info.query_errors.items()}
             error_type = f"com.amazonaws.{info.name}#{shapes.get(fault.code, fault.code)}"
             headers.append(("x-amzn-query-error", f"{query_code};{'Sender' if fault.sender else 'Receiver'}"))
-        body = json.dumps({"__type": error_type, "message": fault.message}).encode()
+        body = JSON.encode({"__type": error_type, "message": fault.message}).encode()
         return Response(fault.status, headers, body, request_id)
 
     def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
@@ -90,3 +90,7 @@ def json_default(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(value).decode()
     raise TypeError(f"cannot render {type(value).__name__} in a JSON result")
+
+
+JSON = json.JSONEncoder(default=json_default)
+"""`json.dumps(value, default=json_default)`, the encoder made once instead of per call."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from awsfake.catalogue import Bindings, Clues, Operation, catalogue
 from awsfake.errors import Fault, serialization
 from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id
-from awsfake.families.json import Json, json_default
+from awsfake.families.json import JSON, Json
 
 if TYPE_CHECKING:
     from awsfake.request import Request
@@ -64,7 +64,7 @@ class RestJson(Family):
             *self.id_headers(request_id),
             ("x-amzn-ErrorType", fault.code),
         ]
-        body = json.dumps({"message": fault.message}).encode()
+        body = JSON.encode({"message": fault.message}).encode()
         return Response(fault.status, headers, body, request_id)
 
     def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
@@ -134,7 +134,7 @@ def laid_out(
     else:
         wire = {member: name for name, member in out.body_names.items()}
         members = {wire.get(name, name): value for name, value in members.items()}
-    body = json.dumps(members, default=json_default).encode()
+    body = JSON.encode(members).encode()
     return status, [("Content-Type", "application/json"), *headers], body
 
 

@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import base64
-import os
+import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
-
-from lxml import etree
 
 from awsfake.errors import (
     S3_MISMATCH,
@@ -18,8 +16,8 @@ from awsfake.errors import (
     not_implemented,
     unsupported_auth_mechanism,
 )
-from awsfake.families.base import Denial, Family, Response, Spoken, xml_safe
-from awsfake.families.xml import document, fill, nsmap
+from awsfake.families.base import Denial, Family, Response, Spoken
+from awsfake.families.xml import document, element, enclose
 
 if TYPE_CHECKING:
     from awsfake.request import Request
@@ -27,6 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = ["RestXml"]
 
+# Request ids are no secrets: drawn from a generator of our own (seeded from the system's randomness, untouched by
+# a test's random.seed) rather than with a system call each.
+_RANDOM = random.Random()
 _METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS"})
 _MALFORMED = Denial("AuthorizationHeaderMalformed", 400, "{s3detail}")
 _PRESIGN = Denial("AuthorizationQueryParametersError", 400, "{s3detail}")
@@ -59,7 +60,7 @@ class RestXml(Family):
 
     def new_request_id(self) -> str:
         """S3's ids are 16 upper-case hex digits."""
-        return os.urandom(8).hex().upper()
+        return _RANDOM.randbytes(8).hex().upper()
 
     def operation(
         self, info: Spoken, request: Request, call: Call, service: Service | None
@@ -74,19 +75,14 @@ class RestXml(Family):
 
     def id_headers(self, request_id: str) -> list[tuple[str, str]]:
         """S3's request id, and its extended id (`x-amz-id-2`, random here)."""
-        return [("x-amz-request-id", request_id), ("x-amz-id-2", base64.b64encode(os.urandom(48)).decode())]
+        return [("x-amz-request-id", request_id), ("x-amz-id-2", base64.b64encode(_RANDOM.randbytes(48)).decode())]
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
-        fault = xml_safe(fault)
-        root = etree.Element("Error")
-        etree.SubElement(root, "Code").text = fault.code
-        etree.SubElement(root, "Message").text = fault.message
-        for name, value in fault.extras.items():
-            etree.SubElement(root, name).text = value
-        etree.SubElement(root, "RequestId").text = request_id
         headers = [("Content-Type", "application/xml"), *self.id_headers(request_id)]
-        etree.SubElement(root, "HostId").text = headers[-1][1]
-        return Response(fault.status, headers, document(root), request_id)
+        fields = [("Code", fault.code), ("Message", fault.message), *fault.extras.items()]
+        fields += [("RequestId", request_id), ("HostId", headers[-1][1])]  # a list: an extra may repeat a name
+        text = enclose("Error", "".join(element(name, value) for name, value in fields))
+        return Response(fault.status, headers, document(text), request_id)
 
     def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
         """A method S3 never accepts is MethodNotAllowed (naming the kind of resource); else NotImplemented."""
@@ -115,6 +111,4 @@ def _document(info: Spoken, result: Result) -> bytes:
         if not (isinstance(tree, dict) and len(tree) == 1):
             raise TypeError("an S3 result needs Result.root, or a body with exactly one top-level element")
         root_name, tree = next(iter(tree.items()))
-    root = etree.Element(root_name, nsmap=nsmap(info.namespace))
-    fill(root, tree, None)
-    return document(root)
+    return document(element(root_name, tree, namespace=info.namespace))

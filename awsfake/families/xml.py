@@ -1,10 +1,23 @@
-"""Result trees as XML elements, the way the XML families (REST-XML, query, EC2) write them."""
+"""Result trees as XML text, the way the XML families (REST-XML, query, EC2) write them.
+
+The text is written as strings, not built as lxml elements: a query answer costs ~3 µs instead of ~9. It is the
+text lxml would serialise, byte for byte: element names are checked by lxml itself (once per name), text is
+escaped as libxml2 escapes it (`&`, `<`, `>` and CR), and what XML 1.0 cannot carry becomes U+FFFD first
+(`xml_text`). `tests/fake/test_xml_writer.py` compares the two over generated trees.
+
+A value's rendering: a string is the element's text; a `Map` is `<entry><key/><value/></entry>`s; any other
+mapping is child elements in its order (None values left out); a list or tuple is `item_tag` children, or, when
+`item_tag` is None (REST-XML), one element per item named for the field; None is nothing (`<a/>`); other scalars
+are text (`true`/`false`, datetimes as ISO 8601 with milliseconds, bytes in base64, else `str`).
+"""
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -12,36 +25,104 @@ from lxml import etree
 from awsfake.families.base import XML_DECLARATION, xml_text
 from awsfake.services import Map
 
-__all__ = ["aware", "document", "fill", "nsmap"]
+__all__ = ["aware", "content", "document", "element", "enclose"]
+
+# What the text of an element cannot hold as it is: what XML escapes, and what XML 1.0 cannot carry at all.
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def fill(parent: Any, value: Any, item_tag: str | None) -> None:
-    """Render `value` as the content of `parent`. Lists: `item_tag` children, or repeated `parent`s if None."""
-    if isinstance(value, str):  # the commonest value, and the cheapest test
-        parent.text = xml_text(value)
+def element(name: str, value: Any, item_tag: str | None = None, *, namespace: str = "") -> str:
+    """`<name>` holding `value` (rendered as the module says), with a default `namespace` when given."""
+    out: list[str] = []
+    _element(out, name, value, item_tag, _xmlns(namespace))
+    return "".join(out)
+
+
+def content(value: Any, item_tag: str | None = None) -> str:
+    """What `element` would put between the tags."""
+    out: list[str] = []
+    _content(out, value, item_tag)
+    return "".join(out)
+
+
+def enclose(name: str, inner: str, *, namespace: str = "") -> str:
+    """Already-written XML inside `<name>` (`<name/>` when there is none)."""
+    tag = _name(name) + _xmlns(namespace)
+    return f"<{tag}>{inner}</{_name(name)}>" if inner else f"<{tag}/>"
+
+
+def document(text: str, *, declaration: bool = True) -> bytes:
+    """The encoded document, with the XML declaration AWS writes (the query family writes none)."""
+    body = text.encode()
+    return XML_DECLARATION + body if declaration else body
+
+
+def aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _element(out: list[str], name: str, value: Any, item_tag: str | None, attributes: str = "") -> None:
+    tag = _name(name)
+    if isinstance(value, str):  # the commonest value: a leaf
+        out.append(f"<{tag}{attributes}>{_text(value)}</{tag}>")
+        return
+    start = len(out)
+    out.append(f"<{tag}{attributes}>")
+    _content(out, value, item_tag)
+    if len(out) == start + 1:
+        out[start] = f"<{tag}{attributes}/>"
+    else:
+        out.append(f"</{tag}>")
+
+
+def _content(out: list[str], value: Any, item_tag: str | None) -> None:
+    if isinstance(value, str):
+        out.append(_text(value))
     elif isinstance(value, Map):
         for key, item in value.items():
-            entry = etree.SubElement(parent, "entry")
-            etree.SubElement(entry, "key").text = xml_text(str(key))
-            fill(etree.SubElement(entry, "value"), item, item_tag)
+            out.append(f"<entry><key>{_text(str(key))}</key>")
+            _element(out, "value", item, item_tag)
+            out.append("</entry>")
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            _child(parent, key, item, item_tag)
+            if item is None:
+                continue
+            if item_tag is None and isinstance(item, (list, tuple)):
+                for each in item:  # REST-XML lists are flattened: one element per item, named for the field
+                    _element(out, key, each, item_tag)
+            else:
+                _element(out, key, item, item_tag)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            fill(etree.SubElement(parent, item_tag or "member"), item, item_tag)
+            _element(out, item_tag or "member", item, item_tag)
     elif value is not None:
-        parent.text = xml_text(_scalar(value))
+        out.append(_text(_scalar(value)))
 
 
-def _child(parent: Any, name: str, value: Any, item_tag: str | None) -> None:
-    if value is None:
-        return
-    if isinstance(value, (list, tuple)) and item_tag is None:
-        for item in value:  # REST-XML lists are flattened: one element per item, named for the field
-            fill(etree.SubElement(parent, name), item, item_tag)
-        return
-    fill(etree.SubElement(parent, name), value, item_tag)
+def _text(text: str) -> str:
+    if _SPECIAL.search(text) is None:
+        return text
+    return xml_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+@lru_cache(maxsize=1024)
+def _name(name: str) -> str:
+    """`name` if it is a plain element name, else lxml's own ValueError (or TypeError) for it. A name in Clark
+    notation (`{namespace}local`), which lxml would read as a namespaced name, is refused as well."""
+    etree.Element(name)
+    if name.startswith("{"):
+        raise ValueError(f"Invalid tag name {name!r}")
+    return name
+
+
+@lru_cache(maxsize=64)
+def _xmlns(namespace: str) -> str:
+    """The default-namespace declaration (` xmlns="..."`), as lxml writes it (and refuses it), once per namespace."""
+    if not namespace:
+        return ""
+    nsmap: Any = {None: namespace}  # lxml's stubs do not accept the None key
+    written = etree.tostring(etree.Element("a", nsmap=nsmap), encoding="unicode")
+    return written[len("<a") : -len("/>")]
 
 
 def _scalar(value: Any) -> str:
@@ -53,18 +134,3 @@ def _scalar(value: Any) -> str:
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(value).decode()
     return str(value)
-
-
-def nsmap(namespace: str) -> Any:
-    """lxml's default-namespace map (its stubs do not accept the None key)."""
-    return {None: namespace} if namespace else None
-
-
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def document(root: Any, *, declaration: bool = True) -> bytes:
-    """The serialised element, with the XML declaration AWS writes (the query family writes none)."""
-    body = bytes(etree.tostring(root, encoding="utf-8"))
-    return XML_DECLARATION + body if declaration else body

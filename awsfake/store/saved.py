@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -48,6 +48,7 @@ class Service(Protocol):
 
 DATABASE_NAME = "state.sqlite3"
 _Touched = tuple[Service, str, str]
+_NOTHING = nullcontext()  # reusable: entering it does nothing
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,9 @@ class Store:
     def touched(self, service: Service, kind: str, key: str) -> None:
         """Nothing to keep."""
 
-    @contextmanager
-    def request(self) -> Iterator[None]:
-        """One request's changes, committed together when it ends."""
-        yield
+    def request(self) -> AbstractContextManager[None]:
+        """One request's changes, committed together when it ends (in memory there is nothing to commit)."""
+        return _NOTHING
 
     def restore(self, service: Service) -> None:
         """Give `service` its saved records (none in memory)."""

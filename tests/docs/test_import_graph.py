@@ -2,12 +2,15 @@
 inside functions, and under `TYPE_CHECKING`. The client package never imports the fake.
 
 The graph is read from the source with `ast`, not from `sys.modules`, so an import that only runs in a branch
-still counts. `from pkg import name` imports the submodule `pkg.name` when there is one, else `pkg` itself.
+still counts. `from pkg import name` imports the submodule `pkg.name` when there is one, else `pkg` itself. And the
+signer, which the fake imports, loads without the credential chain and the transport (checked in a fresh process).
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -136,3 +139,22 @@ def test_the_checker_sees_type_checking_function_level_and_submodule_imports(tmp
     assert graph["pkg.a"] == {"pkg.sub.b"} and graph["pkg.sub.b"] == {"pkg.c"} and graph["pkg.d"] == {"pkg"}
     assert cycles(graph) == [["pkg.a", "pkg.c", "pkg.sub.b"]]
     assert cycles({**graph, "pkg.a": frozenset({"pkg"})}) == [["pkg", "pkg.a"]]
+
+
+def test_the_signer_loads_without_the_credential_chain_or_the_transport() -> None:
+    """The fake's verifier imports the signer and `Credentials`: neither may bring the loaders, IMDS or urllib3,
+    which cost tens of milliseconds at start-up; the package's other names still load when first used."""
+    code = (
+        "import sys\n"
+        "import awsclient.sigv4\n"
+        "from awsclient.credentials import Credentials\n"
+        "heavy = ['urllib3', 'awsclient.transport', 'awsclient.imds', 'awsclient.credentials.chain', 'http.client']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "import awsclient.credentials as c\n"
+        "print(c.current_credentials.__module__, c.files.__name__, c.CredentialsError.__module__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.splitlines() == [
+        "[]",
+        "awsclient.credentials.chain awsclient.credentials.files awsclient.errors",
+    ], done.stderr

@@ -77,9 +77,11 @@ def test_a_line_that_is_no_field_ends_the_fields() -> None:
 
 
 def test_a_target_starting_with_two_slashes_is_a_path_and_utf8_arrives_as_werkzeug_encodes_it() -> None:
+    """The raw target stays as sent (the client signed it so); the decoded path is never read as a host."""
     seen = environ_of("GET //bucket/ké HTTP/1.1\r\nHost: h\r\n\r\n".encode())
-    as_sent = "/bucket/ké".encode().decode("latin-1")  # the request line's bytes, read as latin-1
+    as_sent = "//bucket/ké".encode().decode("latin-1")  # the request line's bytes, read as latin-1
     assert seen["RAW_URI"] == as_sent.encode().decode("latin-1")  # then re-encoded as werkzeug does
+    assert seen["PATH_INFO"] == seen["RAW_URI"][1:] and seen["HTTP_HOST"] == "h"
 
 
 def test_an_absolute_target_names_the_host() -> None:
@@ -101,6 +103,11 @@ def test_an_absolute_target_names_the_host() -> None:
 def test_a_head_the_server_cannot_take_is_refused_with_a_status_line(raw: bytes, status: bytes) -> None:
     line, _ = exchange(raw)
     assert line.startswith(b"HTTP/1.1 " + status), line
+
+
+def test_a_head_request_refused_for_its_size_gets_a_status_line_and_no_body() -> None:
+    line, body = exchange(b"HEAD / HTTP/1.1\r\n" + b"".join(b"X-F%d: v\r\n" % i for i in range(100)) + b"\r\n")
+    assert line.startswith(b"HTTP/1.1 431") and body == b""
 
 
 def test_ninety_nine_fields_are_taken() -> None:

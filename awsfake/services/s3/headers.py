@@ -7,6 +7,7 @@ import binascii
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote
 
 from werkzeug.http import http_date, parse_date
@@ -273,7 +274,7 @@ def object_headers(obj: S3Object) -> dict[str, str]:
     headers = {
         "Content-Type": obj.content_type,
         "ETag": obj.etag,
-        "Last-Modified": http_date(obj.last_modified),
+        "Last-Modified": _http_date(obj.last_modified),
         "Accept-Ranges": "bytes",
         **SSE,
         **obj.headers,
@@ -283,6 +284,12 @@ def object_headers(obj: S3Object) -> dict[str, str]:
     if obj.tags:
         headers["x-amz-tagging-count"] = str(len(obj.tags))
     return headers
+
+
+@lru_cache(maxsize=1024)
+def _http_date(moment: datetime) -> str:
+    """An object's Last-Modified, formatted once per second it was written in (every read sends it)."""
+    return http_date(moment)
 
 
 def object_checksum(headers: Mapping[str, str], body: Body) -> tuple[str, str] | None:

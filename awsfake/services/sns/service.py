@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from typing import Any, cast
 
 from awsfake.doubles.log import BoundedLog
 from awsfake.errors import Fault
+from awsfake.families.base import new_uuid_id
 from awsfake.services import Call, Map, Result, Service
 from awsfake.services.sns.delivery import (
     QueueSink,
@@ -192,7 +192,7 @@ class SNS(SavedTopics, Subscriptions, Service):
                 topic.sequence += 1
                 sequence = f"{topic.sequence:020d}"
             record = Published(
-                str(uuid.uuid4()), arn, message, text_param(params, "Subject"), text_param(params, "MessageStructure"),
+                new_uuid_id(), arn, message, text_param(params, "Subject"), text_param(params, "MessageStructure"),
                 attributes, group, dedup, sequence, time.time(),
             )  # fmt: skip
             if dedup:
@@ -210,7 +210,7 @@ class SNS(SavedTopics, Subscriptions, Service):
         with self.lock:
             if topic_arn not in self.topics:
                 return False
-            record = Published(str(uuid.uuid4()), topic_arn, message, subject, None, {}, None, None, None, time.time())
+            record = Published(new_uuid_id(), topic_arn, message, subject, None, {}, None, None, None, time.time())
             self.published.append(record)
             targets = [s for s in self.subscriptions.values() if s.topic_arn == topic_arn and s.protocol == "sqs"]
         self._deliver(record, targets)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from awsfake.errors import Fault
+from awsfake.families.base import new_uuid_id
 from awsfake.services import Call, Result
 from awsfake.services.sqs.attributes import (
     redrive_policy,
@@ -181,7 +181,7 @@ class Messaging:
                 return next((m for m in queue.messages if m.message_id == seen[1]), None) or Message(
                     seen[1], body, attributes, sender, seen[0], seen[0], group, dedup
                 )
-        message = Message(str(uuid.uuid4()), body, attributes, sender, now, now + delay, group, dedup)
+        message = Message(new_uuid_id(), body, attributes, sender, now, now + delay, group, dedup)
         if queue.fifo:
             queue.sequence += 1
             message.sequence_number = f"{queue.sequence:020d}"
