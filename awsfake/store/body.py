@@ -2,7 +2,8 @@
 
 A `BodyWriter` takes the bytes in bounded chunks as they arrive and computes on the way what will be asked of them
 (MD5 for the ETag, SHA-256 for `x-amz-content-sha256`, the flexible checksums the request names), so nothing is
-read twice and nothing large is held. A `Body` is read back in chunks (`stream`, with a byte range) or, for the
+read twice and nothing large is held. (A small request body skips it: `request.read_body` makes a `Body` of the
+bytes, hashed when asked.) A `Body` is read back in chunks (`stream`, with a byte range) or, for the
 small documents services parse (XML, JSON, forms), whole with `read()`.
 
 A file-backed body lives in `Blobs` (`awsfake.store.blobs`): when the last reference to it goes, its file is
