@@ -159,6 +159,9 @@ def _dispatch(fake: Endpoint, call: Call, exchange: Exchange, service: Service |
 def record_of(exchange: Exchange, response: Response) -> Record:
     """The journal's record of one exchange (secrets redacted, the body cut to its first 64 KiB: `doubles.redact`)."""
     request = exchange.request
+    headers, body = (
+        redact.kept(request.headers, request.body.head(redact.BODY_LIMIT), request.raw_query) if request else ((), b"")
+    )
     return Record(
         method=request.method if request else "",
         path=request.raw_path if request else "",
@@ -173,8 +176,8 @@ def record_of(exchange: Exchange, response: Response) -> Record:
         request_id=response.request_id,
         time=exchange.started,
         params=redact.mapping(exchange.params),
-        headers=redact.headers(request.headers) if request else (),
-        body=redact.body(request.body.head(redact.BODY_LIMIT), request.headers, request.raw_query) if request else b"",
+        headers=headers,
+        body=body,
         message=exchange.fault.message if exchange.fault is not None else "",
         details=_details(exchange),
     )

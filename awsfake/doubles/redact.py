@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
-__all__ = ["BODY_LIMIT", "REDACTED", "SECRET_NAMES", "body", "headers", "mapping", "presented_secrets"]
+__all__ = ["BODY_LIMIT", "REDACTED", "SECRET_NAMES", "body", "headers", "kept", "mapping", "presented_secrets"]
 
 REDACTED = "<redacted>"
 BODY_LIMIT = 64 * 1024  # a journal keeps the first 64 KiB of a request's body
@@ -19,6 +19,7 @@ BODY_LIMIT = 64 * 1024  # a journal keeps the first 64 KiB of a request's body
 SECRET_NAMES = frozenset({"x-amz-security-token", "x-amz-signature"})
 _WATCHED = SECRET_NAMES | {"authorization"}  # headers whose values are redacted, in whole or in part
 _SIGNATURE = re.compile(r"Signature=[^,\s]*")
+_SIGNATURE_REDACTED = f"Signature={REDACTED}"
 # A multipart form field holding a secret (S3's browser upload): its value runs to the next CRLF.
 _FORM_SECRET = re.compile(rb'(name="(?:x-amz-security-token|x-amz-signature)"\r\n(?:[^\r\n]+\r\n)*\r\n)[^\r\n]*', re.I)
 
@@ -26,16 +27,28 @@ _FORM_SECRET = re.compile(rb'(name="(?:x-amz-security-token|x-amz-signature)"\r\
 def headers(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """The headers as sent, with the session token replaced and `Authorization`'s signature cut out (the pairs
     with nothing to hide are kept as they are, not copied)."""
-    return tuple([pair if pair[0].lower() not in _WATCHED else (pair[0], _header_value(*pair)) for pair in pairs])
+    return kept(pairs, b"", "")[0]
 
 
-def _header_value(name: str, value: str) -> str:
-    lowered = name.lower()
-    if lowered in SECRET_NAMES:
-        return REDACTED
-    if lowered == "authorization":
-        return _SIGNATURE.sub(f"Signature={REDACTED}", value)
-    return value
+def kept(
+    pairs: Iterable[tuple[str, str]], raw: bytes, raw_query: str, limit: int = BODY_LIMIT
+) -> tuple[tuple[tuple[str, str], ...], bytes]:
+    """`headers(pairs)` and `body(raw, pairs, raw_query, limit)` in one walk of the headers (a journal record
+    wants both: the walk that redacts the headers also finds the secrets to scrub from the body)."""
+    redacted = tuple(pairs)
+    watched = [i for i, (name, _) in enumerate(redacted) if name.lower() in _WATCHED]
+    if not watched:
+        return redacted, _scrubbed(raw, [], raw_query, limit)
+    secrets: list[str] = []
+    changed = list(redacted)
+    for i in watched:
+        name, value = changed[i]
+        if name.lower() == "authorization":
+            changed[i] = (name, _SIGNATURE.sub(_SIGNATURE_REDACTED, value))
+        else:
+            secrets.append(value)
+            changed[i] = (name, REDACTED)
+    return tuple(changed), _scrubbed(raw, secrets, raw_query, limit)
 
 
 def mapping(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -45,23 +58,33 @@ def mapping(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def body(raw: bytes, pairs: Iterable[tuple[str, str]], raw_query: str, limit: int = BODY_LIMIT) -> bytes:
     """The first `limit` bytes of a request's body, with the secrets it presented and secret form fields replaced."""
+    return _scrubbed(raw, [value for name, value in pairs if name.lower() in SECRET_NAMES], raw_query, limit)
+
+
+def _scrubbed(raw: bytes, header_secrets: list[str], raw_query: str, limit: int) -> bytes:
+    """`body` given the secret header values already found."""
     if not raw:
         return raw
-    kept = raw[:limit]
-    for secret in presented_secrets(pairs, raw_query):
+    scrubbed = raw[:limit]
+    for secret in header_secrets + _query_secrets(raw_query):
         if secret:
-            kept = kept.replace(secret.encode(), REDACTED.encode())
-    if b"x-amz-s" not in kept.lower():  # no secret field: a plain search is cheaper than the case-blind pattern
-        return kept
-    return _FORM_SECRET.sub(rb"\g<1>" + REDACTED.encode(), kept)
+            scrubbed = scrubbed.replace(secret.encode(), REDACTED.encode())
+    if b"x-amz-s" not in scrubbed.lower():  # no secret field: a plain search is cheaper than the case-blind pattern
+        return scrubbed
+    return _FORM_SECRET.sub(rb"\g<1>" + REDACTED.encode(), scrubbed)
 
 
 def presented_secrets(pairs: Iterable[tuple[str, str]], raw_query: str) -> list[str]:
     """The secret values a request carried in its headers or query string, to scrub from anything kept."""
-    found = [value for name, value in pairs if name.lower() in SECRET_NAMES]
+    return [value for name, value in pairs if name.lower() in SECRET_NAMES] + _query_secrets(raw_query)
+
+
+def _query_secrets(raw_query: str) -> list[str]:
     if not raw_query:
-        return found
-    for name, values in parse_qs(raw_query, keep_blank_values=True).items():
-        if name.lower() in SECRET_NAMES:
-            found.extend(values)
-    return found
+        return []
+    return [
+        v
+        for name, values in parse_qs(raw_query, keep_blank_values=True).items()
+        if name.lower() in SECRET_NAMES
+        for v in values
+    ]
