@@ -6,6 +6,7 @@ The credential string (`AKID/DATE/REGION/SERVICE/aws4_request`) is parsed here, 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,6 +30,13 @@ __all__ = [
 
 _QUERY_AUTH = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
 _EXPECTING = 'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
+
+# The Authorization header as the SDKs write it: the three fields in this order, one space (or none) after each comma,
+# no comma or white space in a value. `_auth_fields` would read it to the same three values; this reads it at once.
+_AS_SDKS_WRITE_IT = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=(?P<Credential>[^,\s]*), ?SignedHeaders=(?P<SignedHeaders>[^,\s]*),"
+    r" ?Signature=(?P<Signature>[^,\s]*)"
+).fullmatch
 
 # A request's date string repeats for a whole second across requests: parse each once (strptime is slow).
 parse_amz_date = lru_cache(maxsize=256)(sigv4.parse_amz_date)
@@ -129,10 +137,7 @@ def has_query_auth(raw_query: str) -> bool:
 
 
 def from_header(request: Request, authorization: str, info: ServiceInfo) -> Presented:
-    algorithm, _, rest = authorization.strip().partition(" ")
-    if algorithm != sigv4.ALGORITHM:
-        raise info.family.unsupported_algorithm(info, algorithm)
-    fields = _auth_fields(rest, authorization, info)
+    fields = _header_fields(authorization, info)
     credential = fields.get("Credential")
     parsed = Credential.parse(credential) if credential is not None else None
     if credential is not None and parsed is not None:
@@ -156,6 +161,17 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
         presigned=False,
         token=request.header("x-amz-security-token"),
     )
+
+
+def _header_fields(authorization: str, info: ServiceInfo) -> dict[str, str]:
+    """The Authorization header's fields by name; the family's denial for another algorithm or a malformed field."""
+    written = _AS_SDKS_WRITE_IT(authorization)
+    if written is not None:
+        return written.groupdict()
+    algorithm, _, rest = authorization.strip().partition(" ")
+    if algorithm != sigv4.ALGORITHM:
+        raise info.family.unsupported_algorithm(info, algorithm)
+    return _auth_fields(rest, authorization, info)
 
 
 def _auth_fields(rest: str, authorization: str, info: ServiceInfo) -> dict[str, str]:
