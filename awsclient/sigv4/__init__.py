@@ -8,10 +8,12 @@ for a request's signing date (`signing_date`); `sign` signs headers (`add_v4_aut
 
 from awsclient.sigv4.canonical import (
     UNSIGNED_HEADERS,
+    HeaderValues,
     canonical_headers,
     canonical_path,
     canonical_query,
     canonical_request,
+    named_header_values,
     signed_header_names,
     split_query,
 )
@@ -38,6 +40,7 @@ __all__ = [
     "PRESIGN_PARAMETERS",
     "UNSIGNED_HEADERS",
     "UNSIGNED_PAYLOAD",
+    "HeaderValues",
     "add_v4_auth_heads",
     "amz_date",
     "amz_date_now",
@@ -47,6 +50,7 @@ __all__ = [
     "canonical_request",
     "credential_scope",
     "host_header",
+    "named_header_values",
     "parse_amz_date",
     "presign_url",
     "scope_signature",

@@ -139,7 +139,7 @@ def check_signature(request: Request, presented: Presented, identity: Identity, 
         request.method,
         request.raw_path,
         query,
-        _signed_pairs(request, presented.signed_headers),
+        _signed_values(request, presented.signed_headers),
         presented.signed_headers,
         payload_hash,
         service=presented.service,
@@ -165,11 +165,11 @@ def check_signature(request: Request, presented: Presented, identity: Identity, 
     )
 
 
-def _signed_pairs(request: Request, signed: list[str]) -> list[tuple[str, str]]:
-    """The request's headers that are signed: the canonical request shows no others, and a request carries several
-    that are not (User-Agent, SDK ids, Content-Length), each of which canonicalising would trim for nothing."""
-    names = set(signed)
-    return [(name, value) for name, value in request.headers if name in names]
+def _signed_values(request: Request, signed: list[str]) -> sigv4.HeaderValues:
+    """The canonical values of the request's signed headers: the canonical request shows no others, and a request
+    carries several that are not (User-Agent, SDK ids, Content-Length), each of which canonicalising would trim for
+    nothing. A `Request`'s names are lower-case and unique already."""
+    return sigv4.named_header_values(request.headers, set(signed))
 
 
 def _check_policy_signature(presented: Presented, identity: Identity) -> None:

@@ -48,9 +48,11 @@ class Credential:
 
     parts: tuple[str, ...]
 
-    @classmethod
-    def parse(cls, text: str) -> Credential:
-        return cls(tuple(text.split("/")))
+    @staticmethod
+    def parse(text: str) -> Credential:
+        """Cached: a credential string repeats over a day of requests, and a frozen dataclass is slow to make (one
+        longer than any real credential is not kept)."""
+        return _parse_credential(text) if len(text) <= 256 else _split(text)
 
     def part(self, index: int) -> str:
         return self.parts[index] if index < len(self.parts) else ""
@@ -74,6 +76,13 @@ class Credential:
     def names_service(self) -> str:
         """The service this credential is scoped to, when it has the five parts a scope has ("" otherwise)."""
         return self.service if len(self.parts) == 5 else ""
+
+
+def _split(text: str) -> Credential:
+    return Credential(tuple(text.split("/")))
+
+
+_parse_credential = lru_cache(maxsize=256)(_split)
 
 
 @dataclass
