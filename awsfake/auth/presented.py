@@ -151,16 +151,8 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
     parsed = Credential.parse(credential) if credential is not None else None
     if credential is not None and parsed is not None:
         info = _info_from_credential(parsed, credential, info, request)
-    missing = [name for name in ("Credential", "Signature", "SignedHeaders") if name not in fields]
-    if missing or credential is None or parsed is None:
-        detail = " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
-        raise info.family.deny(
-            info,
-            "incomplete",
-            detail=f"{detail} Authorization={authorization}",
-            s3detail="The authorization header is malformed; the authorization header requires three components: "
-            "Credential, SignedHeaders, and Signature.",
-        )
+    if credential is None or parsed is None or "SignedHeaders" not in fields or "Signature" not in fields:
+        raise _incomplete(fields, authorization, info)
     return Presented(
         info,
         *_scope_parts(parsed, credential, info, presigned=False),
@@ -169,6 +161,18 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
         _header_date(request, info, authorization),
         presigned=False,
         token=request.header("x-amz-security-token"),
+    )
+
+
+def _incomplete(fields: dict[str, str], authorization: str, info: ServiceInfo) -> Fault:
+    missing = [name for name in ("Credential", "Signature", "SignedHeaders") if name not in fields]
+    detail = " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
+    return info.family.deny(
+        info,
+        "incomplete",
+        detail=f"{detail} Authorization={authorization}",
+        s3detail="The authorization header is malformed; the authorization header requires three components: "
+        "Credential, SignedHeaders, and Signature.",
     )
 
 
