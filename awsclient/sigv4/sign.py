@@ -37,6 +37,7 @@ __all__ = [
     "add_v4_auth_heads",
     "credential_scope",
     "host_header",
+    "scope_signature",
     "signature",
     "signing_key",
     "string_to_sign",
@@ -95,8 +96,10 @@ def _signing_pads(secret: str, scope: str) -> tuple[_Hash, _Hash]:
     return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
 
-def _fast_signature(secret: str, scope: str, string_to_sign: str) -> str:
-    """`signature(signing_key(...), string_to_sign)` for the key of `scope`, from the cached pads."""
+def scope_signature(secret: str, scope: str, string_to_sign: str) -> str:
+    """The signature of `string_to_sign` by the signing key of `secret` for a credential scope
+    (`DATE/REGION/SERVICE/aws4_request`): `signature(signing_key(...), string_to_sign)`, computed from the key's
+    cached HMAC pads (see `_signing_pads`), the way the signer signs and the verifier checks."""
     inner, outer = _signing_pads(secret, scope)
     inner, outer = inner.copy(), outer.copy()
     inner.update(string_to_sign.encode("utf-8"))
@@ -158,7 +161,7 @@ def add_v4_auth_heads(
     canonical = canonical_request(method, path, query, values, signed, sha256, service=service)
     scope = credential_scope(amz_date, region, service)
     to_sign = string_to_sign(amz_date, scope, canonical)
-    sig = _fast_signature(creds.secret_access_key, scope, to_sign)
+    sig = scope_signature(creds.secret_access_key, scope, to_sign)
     out["Authorization"] = (
         f"{ALGORITHM} Credential={creds.access_key_id}/{scope}, SignedHeaders={';'.join(signed)}, Signature={sig}"
     )

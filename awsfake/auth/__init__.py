@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from awsclient import sigv4
 from awsfake.accounts import Accounts, Identity
 from awsfake.auth import checks, payload, post_policy, sigv2
 from awsfake.auth.checks import MAX_SKEW_SECONDS
@@ -71,9 +70,8 @@ def verify(
     checks.check_time(presented)
     identity = checks.check_identity(presented, accounts)
     declared = payload.payload_hash(request, presented)
-    key = sigv4.signing_key(identity.secret_access_key, presented.date, presented.region, presented.service)
-    checks.check_signature(request, presented, identity, key, declared)
-    body = payload.payload(request, presented, key, declared, blobs)
+    checks.check_signature(request, presented, identity, declared)
+    body = payload.payload(request, presented, identity, declared, blobs)
     return Verified(identity, presented.info, presented.region, body)
 
 
@@ -95,8 +93,7 @@ def _verify_form(request: Request, accounts: Accounts) -> Verified:
     )
     presented = post_policy.presented(upload, info)
     identity = checks.check_identity(presented, accounts)
-    key = sigv4.signing_key(identity.secret_access_key, presented.date, presented.region, presented.service)
-    checks.check_signature(request, presented, identity, key, "")
+    checks.check_signature(request, presented, identity, "")
     post_policy.check_policy(upload)
     return Verified(identity, info, presented.region, request.body)
 

@@ -128,22 +128,25 @@ def tokens_match(expected: str | None, provided: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), provided.encode())
 
 
-def check_signature(request: Request, presented: Presented, identity: Identity, key: bytes, payload_hash: str) -> None:
+def check_signature(request: Request, presented: Presented, identity: Identity, payload_hash: str) -> None:
+    """The signature must be the one `identity`'s key gives the canonical request (or a POST form's policy); signed
+    as the signer signs, `sigv4.scope_signature`, from the key's cached HMAC pads."""
     if presented.string_to_sign is not None:  # a POST form: the signature is over the policy itself
-        _check_policy_signature(presented, key)
+        _check_policy_signature(presented, identity)
         return
     query = _canonical_query_source(request.raw_query, presented.presigned)
     canonical = sigv4.canonical_request(
         request.method,
         request.raw_path,
         query,
-        _signed_pairs(request, presented.signed_headers),
+        _signed_values(request, presented.signed_headers),
         presented.signed_headers,
         payload_hash,
         service=presented.service,
     )
-    to_sign = sigv4.string_to_sign(presented.amz_date, presented.scope, canonical)
-    if _same(sigv4.signature(key, to_sign), presented.signature):
+    scope = presented.scope
+    to_sign = sigv4.string_to_sign(presented.amz_date, scope, canonical)
+    if _same(sigv4.scope_signature(identity.secret_access_key, scope, to_sign), presented.signature):
         return
     shown = redact(canonical, identity.session_token)
     raise _deny(
@@ -162,16 +165,16 @@ def check_signature(request: Request, presented: Presented, identity: Identity, 
     )
 
 
-def _signed_pairs(request: Request, signed: list[str]) -> list[tuple[str, str]]:
-    """The request's headers that are signed: the canonical request shows no others, and a request carries several
-    that are not (User-Agent, SDK ids, Content-Length), each of which canonicalising would trim for nothing."""
-    names = set(signed)
-    return [(name, value) for name, value in request.headers if name in names]
+def _signed_values(request: Request, signed: list[str]) -> sigv4.HeaderValues:
+    """The canonical values of the request's signed headers: the canonical request shows no others, and a request
+    carries several that are not (User-Agent, SDK ids, Content-Length), each of which canonicalising would trim for
+    nothing. A `Request`'s names are lower-case and unique already."""
+    return sigv4.named_header_values(request.headers, set(signed))
 
 
-def _check_policy_signature(presented: Presented, key: bytes) -> None:
+def _check_policy_signature(presented: Presented, identity: Identity) -> None:
     policy = presented.string_to_sign or ""
-    if not _same(sigv4.signature(key, policy), presented.signature):
+    if not _same(sigv4.scope_signature(identity.secret_access_key, presented.scope, policy), presented.signature):
         raise _deny(presented, "mismatch", extras={"AWSAccessKeyId": presented.access_key_id, "StringToSign": policy})
 
 

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from awsclient import sigv4
+from awsfake.accounts import Identity
 from awsfake.auth.chunked import STREAMING_MODES, ChunkSigner, check_trailers, decode
 from awsfake.auth.presented import Presented
 from awsfake.checksums import named_checksums
@@ -48,12 +49,16 @@ def payload_hash(request: Request, presented: Presented) -> str:
     )
 
 
-def payload(request: Request, presented: Presented, key: bytes, declared_hash: str, blobs: Blobs | None) -> Body:
-    """The body the service sees: checked against the declared hash, aws-chunked frames removed."""
+def payload(
+    request: Request, presented: Presented, identity: Identity, declared_hash: str, blobs: Blobs | None
+) -> Body:
+    """The body the service sees: checked against the declared hash, aws-chunked frames removed (their signatures
+    chained from the seed by `identity`'s signing key)."""
     info = presented.info
     if not info.signing.payload_header:
         return request.body
     if declared_hash in STREAMING_MODES:
+        key = sigv4.signing_key(identity.secret_access_key, presented.date, presented.region, presented.service)
         return _decode_chunked(request, presented, key, declared_hash, blobs)
     if _HEX64.fullmatch(declared_hash):
         actual = request.body.sha256

@@ -6,6 +6,7 @@ The credential string (`AKID/DATE/REGION/SERVICE/aws4_request`) is parsed here, 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,6 +31,13 @@ __all__ = [
 _QUERY_AUTH = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
 _EXPECTING = 'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
 
+# The Authorization header as the SDKs write it: the three fields in this order, one space (or none) after each comma,
+# no comma or white space in a value. `_auth_fields` would read it to the same three values; this reads it at once.
+_AS_SDKS_WRITE_IT = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=(?P<Credential>[^,\s]*), ?SignedHeaders=(?P<SignedHeaders>[^,\s]*),"
+    r" ?Signature=(?P<Signature>[^,\s]*)"
+).fullmatch
+
 # A request's date string repeats for a whole second across requests: parse each once (strptime is slow).
 parse_amz_date = lru_cache(maxsize=256)(sigv4.parse_amz_date)
 
@@ -40,9 +48,11 @@ class Credential:
 
     parts: tuple[str, ...]
 
-    @classmethod
-    def parse(cls, text: str) -> Credential:
-        return cls(tuple(text.split("/")))
+    @staticmethod
+    def parse(text: str) -> Credential:
+        """Cached: a credential string repeats over a day of requests, and a frozen dataclass is slow to make (one
+        longer than any real credential is not kept)."""
+        return _parse_credential(text) if len(text) <= 256 else _split(text)
 
     def part(self, index: int) -> str:
         return self.parts[index] if index < len(self.parts) else ""
@@ -66,6 +76,13 @@ class Credential:
     def names_service(self) -> str:
         """The service this credential is scoped to, when it has the five parts a scope has ("" otherwise)."""
         return self.service if len(self.parts) == 5 else ""
+
+
+def _split(text: str) -> Credential:
+    return Credential(tuple(text.split("/")))
+
+
+_parse_credential = lru_cache(maxsize=256)(_split)
 
 
 @dataclass
@@ -129,24 +146,13 @@ def has_query_auth(raw_query: str) -> bool:
 
 
 def from_header(request: Request, authorization: str, info: ServiceInfo) -> Presented:
-    algorithm, _, rest = authorization.strip().partition(" ")
-    if algorithm != sigv4.ALGORITHM:
-        raise info.family.unsupported_algorithm(info, algorithm)
-    fields = _auth_fields(rest, authorization, info)
+    fields = _header_fields(authorization, info)
     credential = fields.get("Credential")
     parsed = Credential.parse(credential) if credential is not None else None
     if credential is not None and parsed is not None:
         info = _info_from_credential(parsed, credential, info, request)
-    missing = [name for name in ("Credential", "Signature", "SignedHeaders") if name not in fields]
-    if missing or credential is None or parsed is None:
-        detail = " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
-        raise info.family.deny(
-            info,
-            "incomplete",
-            detail=f"{detail} Authorization={authorization}",
-            s3detail="The authorization header is malformed; the authorization header requires three components: "
-            "Credential, SignedHeaders, and Signature.",
-        )
+    if credential is None or parsed is None or "SignedHeaders" not in fields or "Signature" not in fields:
+        raise _incomplete(fields, authorization, info)
     return Presented(
         info,
         *_scope_parts(parsed, credential, info, presigned=False),
@@ -156,6 +162,29 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
         presigned=False,
         token=request.header("x-amz-security-token"),
     )
+
+
+def _incomplete(fields: dict[str, str], authorization: str, info: ServiceInfo) -> Fault:
+    missing = [name for name in ("Credential", "Signature", "SignedHeaders") if name not in fields]
+    detail = " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
+    return info.family.deny(
+        info,
+        "incomplete",
+        detail=f"{detail} Authorization={authorization}",
+        s3detail="The authorization header is malformed; the authorization header requires three components: "
+        "Credential, SignedHeaders, and Signature.",
+    )
+
+
+def _header_fields(authorization: str, info: ServiceInfo) -> dict[str, str]:
+    """The Authorization header's fields by name; the family's denial for another algorithm or a malformed field."""
+    written = _AS_SDKS_WRITE_IT(authorization)
+    if written is not None:
+        return written.groupdict()
+    algorithm, _, rest = authorization.strip().partition(" ")
+    if algorithm != sigv4.ALGORITHM:
+        raise info.family.unsupported_algorithm(info, algorithm)
+    return _auth_fields(rest, authorization, info)
 
 
 def _auth_fields(rest: str, authorization: str, info: ServiceInfo) -> dict[str, str]:

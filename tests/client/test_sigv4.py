@@ -28,6 +28,8 @@ from awsclient.sigv4 import (
     canonical_path,
     canonical_query,
     presign_url,
+    scope_signature,
+    signature,
     signing_key,
 )
 from awsfake.pytest_plugin import without_credential_sources
@@ -261,6 +263,19 @@ def test_signing_key_is_aws_documented_example() -> None:
     key = signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam")
     assert key.hex() == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
     assert signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215T000000Z", "us-east-1", "iam") == key
+
+
+def test_scope_signature_is_aws_documented_example() -> None:
+    # AWS's SigV4 example (IAM ListUsers, 20150830T123600Z): the signature from the cached key pads is the HMAC of
+    # the string to sign by the derived key.
+    secret, scope = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830/us-east-1/iam/aws4_request"
+    to_sign = (
+        f"AWS4-HMAC-SHA256\n20150830T123600Z\n{scope}\nf536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59"
+    )
+    expected = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+    assert scope_signature(secret, scope, to_sign) == expected
+    assert signature(signing_key(secret, "20150830", "us-east-1", "iam"), to_sign) == expected
+    assert scope_signature(secret, scope, to_sign + "\n") != expected
 
 
 def test_presign_keeps_the_query_and_adds_the_token(frozen: None) -> None:
