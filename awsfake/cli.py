@@ -230,8 +230,8 @@ def _serve(args: argparse.Namespace) -> int:
         # Start-up's objects (the botocore catalogue's index, modules, tables: ~50,000 the collector tracks) live
         # as long as the process: frozen, they leave the collector's generations, and each full collection a
         # long run triggers no longer walks them (docs/performance.md, "Garbage collection and the journal").
-        # Our own process only: a test's FakeAWS leaves the collector alone. Not collected first: that would
-        # cost start-up ~10 ms to free a few start-up cycles.
+        # Our own process only: a test's FakeAWS leaves the collector alone. Not collected first: a collection
+        # here costs start-up ~5 ms and finds nothing to free.
         gc.freeze()
         per_service = [name for name in exports if name.startswith("AWS_ENDPOINT_URL_")]
         for name in [*(n for n in exports if n not in per_service), *per_service]:  # the long tail last
