@@ -7,7 +7,7 @@ decoded `PATH_INFO`, and the body is read here once, within the configured limit
 from __future__ import annotations
 
 import re
-from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -295,24 +295,13 @@ def _read_body(
     if length is None:
         _read_to_end(stream, request, max_body, writer)
     else:
-        _read_exact(stream, length, request, writer)
+        _read_exact(stream, length, request, writer.write)
 
 
 def _read_small(stream: Any, length: int, request: Request) -> bytes:
     """`length` bytes (a body held in memory), read in the same bounded chunks as a large one."""
     parts: list[bytes] = []
-    remaining = length
-    while remaining > 0 and stream is not None:
-        try:
-            chunk = stream.read(min(remaining, CHUNK))
-        except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
-            break
-        if not chunk:
-            break
-        parts.append(chunk)
-        remaining -= len(chunk)
-    if remaining:
-        raise Unreadable(request, incomplete_body())
+    _read_exact(stream, length, request, parts.append)
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
@@ -330,7 +319,8 @@ def _read_to_end(stream: Any, request: Request, max_body: int, writer: BodyWrite
         writer.write(part)
 
 
-def _read_exact(stream: Any, length: int, request: Request, writer: BodyWriter) -> None:
+def _read_exact(stream: Any, length: int, request: Request, write: Callable[[bytes], object]) -> None:
+    """`length` bytes handed to `write` chunk by chunk; `Unreadable` if the stream ends (or fails) before them."""
     remaining = length
     while remaining > 0 and stream is not None:
         try:
@@ -339,7 +329,7 @@ def _read_exact(stream: Any, length: int, request: Request, writer: BodyWriter) 
             break
         if not chunk:
             break
-        writer.write(chunk)
+        write(chunk)
         remaining -= len(chunk)
     if remaining:
         raise Unreadable(request, incomplete_body())

@@ -8,9 +8,8 @@ reads as a namespaced name, is refused by the writer.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from awsfake.families.base import xml_text
-from awsfake.families.xml import aware, element
+from awsfake.families.xml import _scalar, element
 from awsfake.services import Map
 
 # ------------------------------------------------------------ the reference: the tree built with lxml
@@ -54,17 +53,6 @@ def _fill(parent: Any, value: Any, item_tag: str | None) -> None:
             _fill(etree.SubElement(parent, item_tag or "member"), item, item_tag)
     elif value is not None:
         parent.text = xml_text(_scalar(value))
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        utc = aware(value).astimezone(timezone.utc)
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode()
-    return str(value)
 
 
 # ------------------------------------------------------------ generated trees
