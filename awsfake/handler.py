@@ -16,7 +16,6 @@ with its refusal otherwise, the body unread.
 
 from __future__ import annotations
 
-import re
 import socket
 import struct
 import sys
@@ -29,6 +28,7 @@ from http import HTTPStatus
 from typing import Any
 
 from awsfake import head
+from awsfake.bodies import RECEIVE, ChunkedBody, ContentLengthBody
 from awsfake.connection import Answer, Connection, Serving, now
 
 __all__ = ["DROP_CONNECTION", "Handler"]
@@ -36,10 +36,7 @@ __all__ = ["DROP_CONNECTION", "Handler"]
 DROP_CONNECTION = "awsfake.drop_connection"
 """An app sets this environ key to make the server cut the connection in the middle of its answer."""
 
-RECEIVE = 65536  # the most one read takes from the socket
-MAX_CHUNK_LINE = 4096  # a chunk-size line or a trailer field of a chunked body
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-_HEX = re.compile(rb"[0-9a-fA-F]{1,16}")
 _FRAMING = {"content-length", "connection", "transfer-encoding"}  # the server's to write, not the app's
 
 
@@ -209,7 +206,7 @@ class Handler:
                 return data
             self.buffer = data + more
 
-    def _framing(self, environ: dict[str, Any], at_least_1_1: bool) -> _Body | _Chunked:
+    def _framing(self, environ: dict[str, Any], at_least_1_1: bool) -> ContentLengthBody | ChunkedBody:
         """The body stream (`wsgi.input`) the head's framing gives, and whether the connection can go on after
         this request: HTTP/1.0 closes unless it asks to keep alive; `Connection: close` closes; a body whose end
         is in doubt closes."""
@@ -218,29 +215,29 @@ class Handler:
         self.close = "close" in tokens or not (at_least_1_1 or "keep-alive" in tokens)
         coding = environ.get("HTTP_TRANSFER_ENCODING")
         length = environ.get("CONTENT_LENGTH")
-        body: _Body | _Chunked
+        body: ContentLengthBody | ChunkedBody
         if coding:
             # Request smuggling's first ingredient: Content-Length with Transfer-Encoding, or a coding whose end
             # the server cannot find. RFC 9112 6.1: whatever the answer, close after it, so bytes after the body
             # (as one framing or another reads it) are never taken for the next request.
             if coding.strip().lower() == "chunked":
-                body = _Chunked(self)
+                body = ChunkedBody(self)
                 environ["wsgi.input_terminated"] = True
                 self.close = self.close or bool(length)
             else:
-                body = _Body(self, 0)
+                body = ContentLengthBody(self, 0)
                 self.close = True
         else:
             size = _content_length(length) if length else 0
             if size is None:  # the body's end is unknown: this connection cannot go on
                 size, self.close = 0, True
-            body = _Body(self, size)
+            body = ContentLengthBody(self, size)
         environ["wsgi.input"] = body
         return body
 
     # -- answering
 
-    def _run_app(self, environ: dict[str, Any], body: _Body | _Chunked, method: str) -> None:
+    def _run_app(self, environ: dict[str, Any], body: ContentLengthBody | ChunkedBody, method: str) -> None:
         """The app's answer: a list of chunks is sent in one write, anything else (an object's bytes) as it comes."""
         result = self.server.app(environ, self._start_response)
         try:
@@ -265,7 +262,7 @@ class Handler:
     def _start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         self._status, self._headers = status, headers
 
-    def _drain(self, body: _Body | _Chunked) -> None:
+    def _drain(self, body: ContentLengthBody | ChunkedBody) -> None:
         """Read what the app left of the body, so the connection can carry the next request."""
         try:
             body.drain()
@@ -358,129 +355,6 @@ class Handler:
         else:
             self.sock.settimeout(seconds)
         self.timeout = seconds
-
-
-class _Body:
-    """`wsgi.input` for a body of Content-Length bytes: from the connection's buffer, then the socket, never past
-    the body's end. A read returns what was asked (fewer only at the end of the stream); a read past the deadline
-    raises `TimeoutError`."""
-
-    __slots__ = ("_handler", "remaining")
-
-    def __init__(self, handler: Handler, length: int) -> None:
-        self._handler = handler
-        self.remaining = length
-
-    def read(self, size: int | None = -1) -> bytes:
-        remaining = self.remaining
-        if size is None or size < 0 or size > remaining:
-            size = remaining
-        if size <= 0:
-            return b""
-        data = self._handler.take(size)
-        if len(data) < size and data:
-            parts = [data]
-            got = len(data)
-            while got < size and (data := self._handler.take(size - got)):
-                parts.append(data)
-                got += len(data)
-            data = b"".join(parts)
-        self.remaining -= len(data)
-        return data
-
-    def readline(self, size: int | None = -1) -> bytes:
-        limit = self.remaining if size is None or size < 0 else min(size, self.remaining)
-        if limit <= 0:
-            return b""
-        line = self._handler.take_line(limit)
-        self.remaining -= len(line)
-        return line
-
-    def readlines(self, hint: int = -1) -> list[bytes]:
-        return list(self)
-
-    def __iter__(self) -> Iterator[bytes]:
-        while line := self.readline():
-            yield line
-
-    def drain(self) -> None:
-        while self.remaining > 0:
-            if not self.read(min(self.remaining, RECEIVE)):
-                raise OSError("the client ended the body early")
-
-
-class _Chunked:
-    """`wsgi.input` for `Transfer-Encoding: chunked`: the chunks' data, without their framing (chunk extensions
-    and trailer fields are read and dropped). A broken framing raises `OSError`, as werkzeug's de-chunker does."""
-
-    __slots__ = ("_done", "_handler", "_left")
-
-    def __init__(self, handler: Handler) -> None:
-        self._handler = handler
-        self._left = 0  # bytes left in the current chunk
-        self._done = False
-
-    def read(self, size: int | None = -1) -> bytes:
-        """Up to `size` bytes (all that is left for a negative size); b"" once the last chunk was read."""
-        if size is None or size < 0:
-            parts = []
-            while part := self.read(RECEIVE):
-                parts.append(part)
-            return b"".join(parts)
-        if self._done or size == 0:
-            return b""
-        if self._left == 0:
-            self._left = self._chunk_size()
-            if self._left == 0:
-                self._trailers()
-                self._done = True
-                return b""
-        data = self._handler.take(min(size, self._left))
-        if not data:
-            raise self._broken("the body ended inside a chunk")
-        self._left -= len(data)
-        if self._left == 0 and self._handler.take_line(2) not in (b"\r\n", b"\n"):
-            raise self._broken("a chunk's data is not followed by its line end")
-        return data
-
-    def readline(self, size: int | None = -1) -> bytes:
-        """A line of the data (rarely asked of a request body: read byte by byte until its LF)."""
-        line = bytearray()
-        while size is None or size < 0 or len(line) < size:
-            byte = self.read(1)
-            line += byte
-            if not byte or byte == b"\n":
-                break
-        return bytes(line)
-
-    def __iter__(self) -> Iterator[bytes]:
-        while line := self.readline():
-            yield line
-
-    def drain(self) -> None:
-        while self.read(RECEIVE):
-            pass
-
-    def _chunk_size(self) -> int:
-        line = self._handler.take_line(MAX_CHUNK_LINE)
-        digits = line.rstrip(b"\r\n").split(b";", 1)[0].strip(b" \t")
-        if not line.endswith(b"\n") or not _HEX.fullmatch(digits):
-            raise self._broken("a chunk size is not a hexadecimal number")
-        return int(digits, 16)
-
-    def _trailers(self) -> None:
-        for _ in range(head.MAX_FIELDS):
-            line = self._handler.take_line(MAX_CHUNK_LINE)
-            if not line.endswith(b"\n"):
-                raise self._broken("the body ended in its trailer")
-            if line in (b"\r\n", b"\n"):
-                return
-        raise self._broken("too many trailer fields")
-
-    def _broken(self, reason: str) -> OSError:
-        self._handler.close = True
-        self._done = True
-        return OSError(reason)
 
 
 def _content_length(text: str) -> int | None:
