@@ -3,7 +3,7 @@
 The text is written as strings, not built as lxml elements: a query answer costs ~3 µs instead of ~9. It is the
 text lxml would serialise, byte for byte: element names are checked by lxml itself (once per name), text is
 escaped as libxml2 escapes it (`&`, `<`, `>` and CR), and what XML 1.0 cannot carry becomes U+FFFD first
-(`xml_text`). `tests/fake/test_xml_writer.py` compares the two over generated trees.
+(`xml_text`). `tests/fuzz/test_xml_writer.py` compares the two over generated trees.
 
 A value's rendering: a string is the element's text; a `Map` is `<entry><key/><value/></entry>`s; any other
 mapping is child elements in its order (None values left out); a list or tuple is `item_tag` children, or, when
