@@ -7,6 +7,7 @@ downloads. Every value shown is escaped; secrets never reach a record, so none c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from html import escape
 from importlib import resources
@@ -168,78 +169,66 @@ def browse(fake: FakeAWS, request: Request) -> Response:
 
 
 def _buckets(s3: dict[str, Any]) -> str:
-    out = ['<section id="s3"><h2>S3 buckets</h2>']
+    groups = []
     for bucket in s3.get("buckets", []):
         name = bucket["name"]
         rows = (
-            "".join(
-                f'<tr><td><a href="/_awsfake/objects/{quote(name)}/{quote(o["key"])}" download>'
-                f"{escape(o['key'])}</a></td>"
-                f"<td>{o['size']}</td><td>{escape(o['content_type'])}</td><td>{escape(o['last_modified'])}</td></tr>"
-                for o in bucket["objects"]
-            )
-            or '<tr><td colspan="4">empty</td></tr>'
+            f'<tr><td><a href="/_awsfake/objects/{quote(name)}/{quote(o["key"])}" download>{escape(o["key"])}</a>'
+            f"</td><td>{o['size']}</td><td>{escape(o['content_type'])}</td><td>{escape(o['last_modified'])}</td></tr>"
+            for o in bucket["objects"]
         )
-        out.append(
-            f'<h3 class="bucket">{escape(name)} <small>{escape(bucket["region"])}</small></h3>'
-            f"<table><thead><tr><th>key</th><th>bytes</th><th>type</th><th>modified</th></tr></thead>{rows}</table>"
-        )
-    if not s3.get("buckets"):
-        out.append("<p>No buckets.</p>")
-    return "".join(out) + "</section>"
+        heading = f'<h3 class="bucket">{escape(name)} <small>{escape(bucket["region"])}</small></h3>'
+        groups.append(heading + _table(("key", "bytes", "type", "modified"), rows, "empty"))
+    return _section("s3", "S3 buckets", groups, "No buckets.")
 
 
 def _queues(sqs: dict[str, Any]) -> str:
-    out = ['<section id="sqs"><h2>SQS queues</h2>']
+    groups = []
     for queue in sqs.get("queues", []):
         rows = (
-            "".join(
-                f'<tr><td>{escape(m["message_id"])}</td><td class="body">{escape(m["body"])}</td>'
-                f"<td>{escape(m['sent'])}</td><td>{m['receive_count']}</td></tr>"
-                for m in queue["messages"]
-            )
-            or '<tr><td colspan="4">no messages</td></tr>'
+            f'<tr><td>{escape(m["message_id"])}</td><td class="body">{escape(m["body"])}</td>'
+            f"<td>{escape(m['sent'])}</td><td>{m['receive_count']}</td></tr>"
+            for m in queue["messages"]
         )
-        out.append(
-            f'<h3 class="queue">{escape(queue["name"])} <small>{escape(queue["region"])}</small></h3>'
-            "<table><thead><tr><th>message id</th><th>body</th><th>sent</th><th>receives</th></tr></thead>"
-            f"{rows}</table>"
-        )
-    if not sqs.get("queues"):
-        out.append("<p>No queues.</p>")
-    return "".join(out) + "</section>"
+        heading = f'<h3 class="queue">{escape(queue["name"])} <small>{escape(queue["region"])}</small></h3>'
+        groups.append(heading + _table(("message id", "body", "sent", "receives"), rows, "no messages"))
+    return _section("sqs", "SQS queues", groups, "No queues.")
 
 
 def _topics(sns: dict[str, Any]) -> str:
-    out = ['<section id="sns"><h2>SNS topics</h2>']
+    groups = []
     for topic in sns.get("topics", []):
         rows = (
-            "".join(
-                f"<tr><td>{escape(s['protocol'])}</td><td>{escape(s['endpoint'])}</td>"
-                f"<td>{'confirmed' if s['confirmed'] else 'pending'}</td></tr>"
-                for s in topic["subscriptions"]
-            )
-            or '<tr><td colspan="3">no subscriptions</td></tr>'
+            f"<tr><td>{escape(s['protocol'])}</td><td>{escape(s['endpoint'])}</td>"
+            f"<td>{'confirmed' if s['confirmed'] else 'pending'}</td></tr>"
+            for s in topic["subscriptions"]
         )
-        out.append(
-            f'<h3 class="topic">{escape(topic["arn"])}</h3>'
-            f"<table><thead><tr><th>protocol</th><th>endpoint</th><th>state</th></tr></thead>{rows}</table>"
-        )
-    if not sns.get("topics"):
-        out.append("<p>No topics.</p>")
-    return "".join(out) + f"<p>{sns.get('published', 0)} message(s) published.</p></section>"
+        heading = f'<h3 class="topic">{escape(topic["arn"])}</h3>'
+        groups.append(heading + _table(("protocol", "endpoint", "state"), rows, "no subscriptions"))
+    published = f"<p>{sns.get('published', 0)} message(s) published.</p>"
+    return _section("sns", "SNS topics", groups, "No topics.", published)
 
 
 def _tables(dynamodb: dict[str, Any]) -> str:
-    rows = "".join(
+    rows = [
         f'<tr><td class="table">{escape(t["name"])}</td><td>{escape(t["region"])}</td>'
         f"<td>{escape(t['account'])}</td><td>{t['items']}</td></tr>"
         for t in dynamodb.get("tables", [])
-    )
-    if not rows:
-        return '<section id="dynamodb"><h2>DynamoDB tables</h2><p>No tables.</p></section>'
-    head = "<thead><tr><th>table</th><th>region</th><th>account</th><th>items</th></tr></thead>"
-    return f'<section id="dynamodb"><h2>DynamoDB tables</h2><table>{head}{rows}</table></section>'
+    ]
+    groups = [_table(("table", "region", "account", "items"), rows, "")] if rows else []
+    return _section("dynamodb", "DynamoDB tables", groups, "No tables.")
+
+
+def _section(anchor: str, title: str, groups: list[str], none: str, tail: str = "") -> str:
+    """One service's part of the state browser: its groups (a bucket, a queue...), or `none` when it has none."""
+    return f'<section id="{anchor}"><h2>{title}</h2>{"".join(groups) or f"<p>{none}</p>"}{tail}</section>'
+
+
+def _table(columns: tuple[str, ...], rows: Iterable[str], empty: str) -> str:
+    """A table of already-escaped `rows` under `columns`; a row saying `empty` when there are none."""
+    body = "".join(rows) or f'<tr><td colspan="{len(columns)}">{empty}</td></tr>'
+    head = "".join(f"<th>{column}</th>" for column in columns)
+    return f"<table><thead><tr>{head}</tr></thead>{body}</table>"
 
 
 def download(fake: FakeAWS, request: Request, bucket: str, key: str) -> Response:
