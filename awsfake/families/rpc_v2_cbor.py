@@ -6,15 +6,13 @@ results are CBOR maps, errors `{"__type", "message"}` in CBOR. A query-compatibl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timezone
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from awsfake.catalogue import cbor_target
 from awsfake.errors import Fault, serialization
-from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id
+from awsfake.families.base import Response, Spoken
 from awsfake.families.json import Json
-from awsfake.families.query import QUERY_DENIALS
 
 if TYPE_CHECKING:
     from awsfake.request import Request
@@ -42,15 +40,11 @@ def decode(body: bytes) -> Any:
         raise ValueError(f"not CBOR: {exc}") from None
 
 
-class RpcV2Cbor(Family):
+class RpcV2Cbor(Json):
+    """Smithy's RPC v2 in CBOR: the JSON family's denials, request ids and size error, its own framing (the
+    operation in the path, CBOR documents, the protocol header) and its own unknown-operation answer."""
+
     name = "smithy-rpc-v2-cbor"
-    denials: ClassVar[Mapping[str, Denial]] = Json.denials
-
-    def denial(self, info: Spoken, kind: str) -> Denial:
-        return QUERY_DENIALS[kind] if info.query_errors is not None else self.denials[kind]
-
-    def new_request_id(self) -> str:
-        return new_uuid_id()
 
     def operation(
         self, info: Spoken, request: Request, call: Call, service: Service | None
@@ -89,6 +83,3 @@ class RpcV2Cbor(Family):
 
     def unknown_operation(self, info: Spoken, action: str, method: str, path: str) -> Fault:
         return Fault("UnknownOperationException", f"No operation of {info.name} answers {method} {path}", 404)
-
-    def body_too_large(self, max_size: int) -> Fault:
-        return Fault("RequestEntityTooLargeException", "Request body is too large", 413)
