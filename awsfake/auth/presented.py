@@ -6,7 +6,6 @@ The credential string (`AKID/DATE/REGION/SERVICE/aws4_request`) is parsed here, 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,13 +29,6 @@ __all__ = [
 
 _QUERY_AUTH = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
 _EXPECTING = 'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
-
-# The Authorization header as the SDKs write it: the three fields in this order, one space (or none) after each comma,
-# no comma or white space in a value. `_auth_fields` would read it to the same three values; this reads it at once.
-_AS_SDKS_WRITE_IT = re.compile(
-    r"AWS4-HMAC-SHA256 Credential=(?P<Credential>[^,\s]*), ?SignedHeaders=(?P<SignedHeaders>[^,\s]*),"
-    r" ?Signature=(?P<Signature>[^,\s]*)"
-).fullmatch
 
 # A request's date string repeats for a whole second across requests: parse each once (strptime is slow).
 parse_amz_date = lru_cache(maxsize=256)(sigv4.parse_amz_date)
@@ -178,13 +170,30 @@ def _incomplete(fields: dict[str, str], authorization: str, info: ServiceInfo) -
 
 def _header_fields(authorization: str, info: ServiceInfo) -> dict[str, str]:
     """The Authorization header's fields by name; the family's denial for another algorithm or a malformed field."""
-    written = _AS_SDKS_WRITE_IT(authorization)
+    written = _as_sdks_write_it(authorization)
     if written is not None:
-        return written.groupdict()
+        return written
     algorithm, _, rest = authorization.strip().partition(" ")
     if algorithm != sigv4.ALGORITHM:
         raise info.family.unsupported_algorithm(info, algorithm)
     return _auth_fields(rest, authorization, info)
+
+
+_SDK_PREFIX = "AWS4-HMAC-SHA256 Credential="
+
+
+def _as_sdks_write_it(authorization: str) -> dict[str, str] | None:
+    """The fields of an Authorization header as the SDKs write it (`AWS4-HMAC-SHA256 Credential=...,
+    SignedHeaders=..., Signature=...`: these three in this order, `, ` between them, no comma in a value), read as
+    `_auth_fields` reads them (each value stripped); None for any other header, which goes to `_auth_fields`.
+    Three partitions: a pattern over the header costs 50-60 instructions a character."""
+    if not authorization.startswith(_SDK_PREFIX):
+        return None
+    credential, named, rest = authorization[len(_SDK_PREFIX) :].partition(", SignedHeaders=")
+    signed, named_too, signature = rest.partition(", Signature=")
+    if not (named and named_too) or "," in credential or "," in signed or "," in signature:
+        return None
+    return {"Credential": credential.strip(), "SignedHeaders": signed.strip(), "Signature": signature.strip()}
 
 
 def _auth_fields(rest: str, authorization: str, info: ServiceInfo) -> dict[str, str]:

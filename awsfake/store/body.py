@@ -53,7 +53,7 @@ class Body:
         self.size = len(data) if size is None else size
         self._md5 = md5
         self._sha256 = sha256
-        self._checksums = dict(checksums or {})
+        self._checksums = dict(checksums) if checksums else {}
         if file is not None:
             finalizer = weakref.finalize(self, file.owner.release, file)
             finalizer.atexit = False  # a data directory's files outlive the process

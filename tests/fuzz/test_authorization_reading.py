@@ -1,0 +1,67 @@
+"""The Authorization header's quick readings (for headers as the SDKs write them) against the general ones they
+stand in for: the request's credential (`request._sdk_credential` vs the `Credential=` pattern) and the verifier's
+fields (`presented._as_sdks_write_it` vs the field loop)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from awsfake.auth.presented import _as_sdks_write_it, _auth_fields
+from awsfake.catalog import CATALOG
+from awsfake.request import _header_credential, _sdk_credential
+
+_PIECES = st.sampled_from(
+    [
+        "AWS4-HMAC-SHA256 ",
+        "Credential=",
+        "AKID/20150830/us-east-1/sts/aws4_request",
+        ", SignedHeaders=",
+        ",SignedHeaders=",
+        "host;x-amz-date",
+        ", Signature=",
+        ", ",
+        ",",
+        " ",
+        "  ",
+        "\t",
+        "\xa0",
+        "\x85",
+        "\u3000",
+        "=",
+        "0123abcdef",
+    ]
+)
+_HEADERS = st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=10).map("".join)
+AUTHORIZATIONS = st.one_of(_HEADERS, _HEADERS.map(lambda rest: "AWS4-HMAC-SHA256 Credential=" + rest))
+
+
+@settings(max_examples=2000, deadline=None, database=None)
+@given(authorization=AUTHORIZATIONS)
+def test_the_quick_credential_is_the_patterns(authorization: str) -> None:
+    quick = _sdk_credential(authorization)
+    assert quick is None or quick == _header_credential(authorization)
+
+
+@settings(max_examples=2000, deadline=None, database=None)
+@given(authorization=AUTHORIZATIONS)
+def test_the_quick_fields_are_the_field_loops(authorization: str) -> None:
+    quick = _as_sdks_write_it(authorization)
+    if quick is not None:
+        algorithm, _, rest = authorization.strip().partition(" ")
+        assert algorithm == "AWS4-HMAC-SHA256"
+        assert quick == _auth_fields(rest, authorization, CATALOG["sts"])
+
+
+def test_the_quick_readings_take_what_sdks_send() -> None:
+    """Not vacuous: an SDK's header is read by both quick readings."""
+    authorization = (
+        "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/sts/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=0123abcdef"
+    )
+    assert _sdk_credential(authorization) == "AKID/20150830/us-east-1/sts/aws4_request"
+    assert _as_sdks_write_it(authorization) == {
+        "Credential": "AKID/20150830/us-east-1/sts/aws4_request",
+        "SignedHeaders": "host;x-amz-date",
+        "Signature": "0123abcdef",
+    }
