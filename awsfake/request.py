@@ -313,8 +313,9 @@ def _header_name(environ_key: str) -> str:
 def _declared_length(request: Request, max_body: int) -> int | None:
     """The body's length from the framing headers: 0 when they announce no body, None for a chunked one (read to
     its end). Raises `Unreadable` for framing the server cannot follow and for a declared length over `max_body`."""
-    length_text = request.header("content-length")
-    coding = request.header("transfer-encoding")
+    headers = request._index
+    length_text = headers.get("content-length")
+    coding = headers.get("transfer-encoding")
     if coding is not None:
         coding = coding.strip().lower()
         if coding and length_text:
@@ -326,9 +327,10 @@ def _declared_length(request: Request, max_body: int) -> int | None:
     if not (length_text.isascii() and length_text.isdigit()):  # "²" is a digit to isdigit(), not to int()
         raise _bad_framing(request, "The Content-Length header is not a valid number")
     digits = length_text.lstrip("0") or "0"  # int() refuses more than 4300 digits
-    if len(digits) > 19 or int(digits) > max_body:
+    length = int(digits) if len(digits) <= 19 else max_body + 1
+    if length > max_body:
         raise _too_large(request, max_body)
-    return int(digits)
+    return length
 
 
 def _read_body(
@@ -342,10 +344,20 @@ def _read_body(
 
 
 def _read_small(stream: Any, length: int, request: Request) -> bytes:
-    """`length` bytes (a body held in memory), read in the same bounded chunks as a large one."""
-    parts: list[bytes] = []
-    _read_exact(stream, length, request, parts.append)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    """`length` bytes (a body held in memory): usually one read; a short one is completed in bounded chunks."""
+    if length == 0:
+        return b""
+    try:
+        first = stream.read(min(length, CHUNK)) if stream is not None else b""
+    except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
+        raise Unreadable(request, incomplete_body()) from None
+    if len(first) == length:
+        return first
+    if not first:  # the stream ended
+        raise Unreadable(request, incomplete_body())
+    parts = [first]
+    _read_exact(stream, length - len(first), request, parts.append)
+    return b"".join(parts)
 
 
 def _read_to_end(stream: Any, request: Request, max_body: int, writer: BodyWriter) -> None:
