@@ -179,7 +179,9 @@ def _check_policy_signature(presented: Presented, identity: Identity) -> None:
 
 
 def _same(expected: str, provided: str) -> bool:
-    return hmac.compare_digest(expected.encode(), provided.encode("utf-8", "replace"))
+    """Constant-time; `expected` is hex. `compare_digest` takes ASCII text as it is (no copies to bytes), and text
+    that is not ASCII cannot be hex."""
+    return provided.isascii() and hmac.compare_digest(expected, provided)
 
 
 def _canonical_query_source(raw_query: str, presigned: bool) -> str:
