@@ -270,10 +270,10 @@ def _target_text(target: str) -> str:
 
 def _split_target(text: str) -> tuple[str, str]:
     """(path, query) of a request target: origin-form, or absolute-form (`http://host/path?query`)."""
-    split = urlsplit(text) if "://" in text.split("?", 1)[0] else None
-    if split is not None:
-        return split.path or "/", split.query
     path, _, query = text.partition("?")
+    if "://" in path:
+        split = urlsplit(text)
+        return split.path or "/", split.query
     return path or "/", query
 
 

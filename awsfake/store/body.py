@@ -71,13 +71,14 @@ class Body:
     @property
     def md5(self) -> bytes:
         if self._md5 is None:
-            self._md5 = self._hash(hashlib.md5()).digest()
+            self._md5 = (hashlib.md5(self.data) if self.file is None else self._hash(hashlib.md5())).digest()
         return self._md5
 
     @property
     def sha256(self) -> str:
         if self._sha256 is None:
-            self._sha256 = self._hash(hashlib.sha256()).hexdigest()
+            held = self.file is None  # the bytes in memory are hashed in one call
+            self._sha256 = (hashlib.sha256(self.data) if held else self._hash(hashlib.sha256())).hexdigest()
         return self._sha256
 
     def known_hashes(self) -> tuple[bytes | None, str | None]:
