@@ -21,8 +21,11 @@ MAX_LINE = 65536  # a line's bytes with its line feed
 MAX_FIELDS = 100  # http.client counts the blank line ending the head: 99 fields at most
 _BODY_NAMES = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 _FIELD = re.compile(r"[\x21-\x39\x3b-\x7e]*:")  # a name of visible characters, then the colon
-# A plain field line: a name, the colon, the value (without its leading blanks) up to the line's end, CR LF or LF.
-_PAIR = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r\n]*)\r?$", re.MULTILINE)
+# A plain field line: a name, the colon, the value (without its leading blanks) up to the line's CR LF. `[^\r]*` is
+# one of the few classes the regex engine skips through without testing each character against a set (`[^\r\n]*`
+# cost 45 instructions a character, 8 % of a whole STS request): a value running over a LF makes fewer pairs than
+# lines, and the line-by-line reading takes over (as for LF-only heads).
+_PAIR = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r]*)\r$", re.MULTILINE)
 _NAMES: dict[str, tuple[str, str]] = {}  # header name as sent -> `_name(name)`, for the names seen
 
 
