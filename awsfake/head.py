@@ -104,7 +104,7 @@ def parse(head: bytes | bytearray) -> Head | None:
     if len(words) != 3:
         raise HeadError(400, "Bad request syntax")
     method, target, version = words
-    at_least_1_1 = _at_least_1_1(version)
+    at_least_1_1 = version == "HTTP/1.1" or _at_least_1_1(version)
     block = text[first + 1 : -2 if text.endswith("\r\n") else -1]  # the field lines, each with its LF
     count = block.count("\n")
     if count >= MAX_FIELDS:
@@ -162,20 +162,26 @@ def environ_for(head: Head, base: dict[str, Any]) -> dict[str, Any]:
     Header names with `_` are dropped (HTTP_X_AMZ_DATE must not be forgeable as X_Amz_Date: werkzeug's rule);
     repeats are joined with `,`, but for Content-Type and Content-Length, where the last one counts."""
     target = head.target
-    if target[:1] == "/" and target[:2] != "//":  # origin form, the usual one: what urlsplit would find
-        path, _, query = target.partition("#")[0].partition("?")
-        netloc = ""
+    netloc = ""
+    if target[0] == "/" and target[1:2] != "/":  # origin form, the usual one: what urlsplit would find
+        path, _, query = target.partition("?")
+        if "#" in target:
+            path, _, query = target.partition("#")[0].partition("?")
     else:
         split = urlsplit(target)
         path, query, netloc = split.path, split.query, split.netloc
         if not split.scheme and netloc:  # `//x/y` is a path, not a host (werkzeug's reading)
             path, netloc = f"/{netloc}{path}", ""
     environ = base.copy()
-    as_text = target if target.isascii() else _wsgi_text(target)
     environ["REQUEST_METHOD"] = head.method
-    environ["PATH_INFO"] = _wsgi_text(unquote(path)) if "%" in path or not path.isascii() else path
-    environ["QUERY_STRING"] = query if query.isascii() else _wsgi_text(query)
-    environ["REQUEST_URI"] = environ["RAW_URI"] = as_text
+    if target.isascii():
+        environ["PATH_INFO"] = _wsgi_text(unquote(path)) if "%" in path else path
+        environ["QUERY_STRING"] = query
+        environ["REQUEST_URI"] = environ["RAW_URI"] = target
+    else:
+        environ["PATH_INFO"] = _wsgi_text(unquote(path))
+        environ["QUERY_STRING"] = _wsgi_text(query)
+        environ["REQUEST_URI"] = environ["RAW_URI"] = _wsgi_text(target)
     environ["SERVER_PROTOCOL"] = head.version
     headers: dict[str, str] = {}
     for name, value in head.fields:
