@@ -118,9 +118,9 @@ class Handler:
         except head.HeadError as refused:
             self._refuse(refused.status)
             return False
-        self.buffer = self.buffer[end:]
         if request is None:  # a blank request line
             return False
+        self.buffer = self.buffer[request.size :]
         self.deadline += self.body_time  # the body has until the whole request's deadline
         self.record.requests += 1
         environ = head.environ_for(request, self.base)
@@ -142,7 +142,8 @@ class Handler:
     # -- reading
 
     def _head_end(self) -> int:
-        """Where the next request's head ends in the buffer (receiving it first); -1 if the connection ends first."""
+        """Where the next request's head ends in the buffer (receiving it first), or may end (`head.likely_end`);
+        -1 if the connection ends first."""
         data = self.buffer
         if not data:
             data = self.buffer = self.sock.recv(RECEIVE)  # waits up to the idle timeout, the socket's own
@@ -150,7 +151,7 @@ class Handler:
                 return -1
         self.busy = True
         self.deadline = now() + self.head_time
-        end = head.head_end(data)
+        end = head.likely_end(data)
         if end >= 0:
             return end
         partial = head.PartialHead()  # the head is still arriving

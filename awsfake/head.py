@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["Head", "HeadError", "PartialHead", "environ_for", "head_end", "method_of", "parse"]
+__all__ = ["Head", "HeadError", "PartialHead", "environ_for", "head_end", "likely_end", "method_of", "parse"]
 
 MAX_LINE = 65536  # a line's bytes with its line feed
 MAX_FIELDS = 100  # http.client counts the blank line ending the head: 99 fields at most
@@ -44,6 +44,14 @@ class Head:
     version: str  # "HTTP/1.1"
     at_least_1_1: bool
     fields: list[tuple[str, str]]  # as received: names as sent, values without leading blanks
+    size: int  # the head's bytes, its blank line included
+
+
+def likely_end(data: bytes) -> int:
+    """Where the head in `data` ends if its lines end in CR LF, as nearly every client's do (one search instead of
+    `head_end`'s two); `parse` finds the earlier end of a head with an LF-only blank line before that point."""
+    end = data.find(b"\r\n\r\n")
+    return end + 4 if end >= 0 else head_end(data)
 
 
 def head_end(data: bytes | bytearray, start: int = 0) -> int:
@@ -90,11 +98,11 @@ class PartialHead:
 
 
 def parse(head: bytes | bytearray) -> Head | None:
-    """The request line and header fields of `head` (up to its blank line); None for a blank request line
-    (nothing to answer); `HeadError` when the head is refused.
+    """The request line and header fields of `head` (up to its blank line, or an earlier one: `Head.size`); None
+    for a blank request line (nothing to answer); `HeadError` when the head is refused.
 
     Only `METHOD TARGET HTTP/x.y` with a version below 2.0 is accepted (HTTP/0.9's two-word form is refused)."""
-    text = str(head, "iso-8859-1")
+    text = head.decode("latin-1")
     first = text.find("\n")
     if first >= MAX_LINE:
         raise HeadError(414, "Request line too long")
@@ -107,12 +115,15 @@ def parse(head: bytes | bytearray) -> Head | None:
     at_least_1_1 = version == "HTTP/1.1" or _at_least_1_1(version)
     block = text[first + 1 : -2 if text.endswith("\r\n") else -1]  # the field lines, each with its LF
     count = block.count("\n")
+    pairs = _PAIR.findall(block)
+    if len(pairs) == count < MAX_FIELDS and len(head) <= MAX_LINE:  # plain lines ending in CR LF: the usual head
+        return Head(method, target, version, at_least_1_1, pairs, len(head))
+    end = head_end(head)
+    if end < len(head):  # a blank line ending in a bare LF ends the head before `likely_end` found
+        return parse(head[:end])
     if count >= MAX_FIELDS:
         raise HeadError(431, "Too many headers")
-    pairs = _PAIR.findall(block)
-    if len(pairs) != count or len(head) > MAX_LINE:  # a line that is no plain field, or maybe one too long
-        pairs = _fields(block.split("\n")[:-1])
-    return Head(method, target, version, at_least_1_1, pairs)
+    return Head(method, target, version, at_least_1_1, _fields(block.split("\n")[:-1]), len(head))
 
 
 def method_of(data: bytes | bytearray) -> str:
