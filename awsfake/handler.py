@@ -38,6 +38,7 @@ DROP_CONNECTION = "awsfake.drop_connection"
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _FRAMING = {"content-length", "connection", "transfer-encoding"}  # the server's to write, not the app's
+_ORDINARY_NAMES: set[str] = set()  # answer header names seen that are none of those, as the app spells them
 
 
 class Handler:
@@ -344,24 +345,28 @@ class Handler:
         lines = [status_line, _date_line()]
         has_length = False
         for name, value in headers:
-            lower = name.lower()
-            if lower in _FRAMING:
-                if lower == "content-length" and method == "HEAD":
-                    has_length = True
-                else:
-                    if lower == "connection" and value.strip().lower() == "close":
-                        self.close = True  # the app ends the connection after this answer (as IMDS does)
-                    continue
+            if name not in _ORDINARY_NAMES:  # a framing name, or one not seen yet
+                lower = name.lower()
+                if lower in _FRAMING:
+                    if lower == "content-length" and method == "HEAD":
+                        has_length = True
+                    else:
+                        if lower == "connection" and value.strip().lower() == "close":
+                            self.close = True  # the app ends the connection after this answer (as IMDS does)
+                        continue
+                elif len(_ORDINARY_NAMES) < 1024:  # an app's names are few; a generated one's are not kept
+                    _ORDINARY_NAMES.add(name)
             lines.append(f"{name}: {value}\r\n")
+        length_line = ""
         if length is None:
             self.close = True
         elif not has_length and code not in (204, 304):
-            lines.append(f"Content-Length: {length}\r\n")
+            length_line = f"Content-Length: {length}\r\n"
         if self.close or self.server.stopping:
             self.close = True
-            lines.append("Connection: close\r\n\r\n")
+            lines.append(f"{length_line}Connection: close\r\n\r\n")
         else:
-            lines.append("\r\n")
+            lines.append(f"{length_line}\r\n")
         return "".join(lines).encode("latin-1")
 
     def _restore_timeout(self) -> None:
@@ -417,16 +422,17 @@ def _body(method: str, data: bytes) -> bytes:
     return b"" if method == "HEAD" else data
 
 
-_date: tuple[int, str] = (-1, "")
+_date_second = -1  # the second the Date line below was formatted for (any other, even an earlier one: again)
+_date = ""
 
 
 def _date_line() -> str:
     """The Date header's line; formatted once a second (formatting costs more than the rest of the head)."""
-    global _date
+    global _date_second, _date
     second = int(time.time())
-    if _date[0] != second:
-        _date = (second, f"Date: {formatdate(second, usegmt=True)}\r\n")
-    return _date[1]
+    if second != _date_second:
+        _date_second, _date = second, f"Date: {formatdate(second, usegmt=True)}\r\n"
+    return _date
 
 
 def _phrase(code: int) -> str:
