@@ -102,20 +102,18 @@ def parse(head: bytes | bytearray) -> Head | None:
     for a blank request line (nothing to answer); `HeadError` when the head is refused.
 
     Only `METHOD TARGET HTTP/x.y` with a version below 2.0 is accepted (HTTP/0.9's two-word form is refused)."""
-    text = head.decode("latin-1")
-    first = text.find("\n")
-    if first >= MAX_LINE:
+    line, _, rest = head.decode("latin-1").partition("\n")
+    if len(line) >= MAX_LINE:
         raise HeadError(414, "Request line too long")
-    words = text[:first].split()
+    words = line.split()
     if not words:
         return None
     if len(words) != 3:
         raise HeadError(400, "Bad request syntax")
     method, target, version = words
     at_least_1_1 = version == "HTTP/1.1" or _at_least_1_1(version)
-    block = text[first + 1 : -2 if text.endswith("\r\n") else -1]  # the field lines, each with its LF
-    count = block.count("\n")
-    pairs = _PAIR.findall(block)
+    count = rest.count("\n") - 1  # the field lines: all the lines but the blank line
+    pairs = _PAIR.findall(rest)  # (the blank line is no pair)
     if len(pairs) == count < MAX_FIELDS and len(head) <= MAX_LINE:  # plain lines ending in CR LF: the usual head
         return Head(method, target, version, at_least_1_1, pairs, len(head))
     end = head_end(head)
@@ -123,6 +121,7 @@ def parse(head: bytes | bytearray) -> Head | None:
         return parse(head[:end])
     if count >= MAX_FIELDS:
         raise HeadError(431, "Too many headers")
+    block = rest[: -2 if rest.endswith("\r\n") else -1]  # the field lines, each with its LF
     return Head(method, target, version, at_least_1_1, _fields(block.split("\n")[:-1]), len(head))
 
 
