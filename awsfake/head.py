@@ -193,19 +193,35 @@ def environ_for(head: Head, base: dict[str, Any]) -> dict[str, Any]:
         environ["QUERY_STRING"] = _wsgi_text(query)
         environ["REQUEST_URI"] = environ["RAW_URI"] = _wsgi_text(target)
     environ["SERVER_PROTOCOL"] = head.version
-    headers: dict[str, str] = {}
+    size = len(environ)
+    pairs: list[tuple[str, str]] = []
     for name, value in head.fields:
+        lower, key = _NAMES.get(name) or _name(name)
+        if key:
+            environ[key] = value
+            pairs.append((lower, value))
+    if len(environ) != size + len(pairs):  # a name came twice (each pair would have added a key)
+        pairs = _joined(head.fields, environ)
+    if netloc:  # an absolute target names the host
+        environ["HTTP_HOST"] = netloc
+        pairs = list({**dict(pairs), "host": netloc}.items())
+    environ["awsfake.headers"] = pairs
+    environ["awsfake.target"] = target
+    return environ
+
+
+def _joined(fields: list[tuple[str, str]], environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """The header pairs of fields that name a header twice, and their environ keys: the values joined with `,`
+    (but for Content-Type and Content-Length, where the last one counts), where the name first came."""
+    headers: dict[str, str] = {}
+    for name, value in fields:
         lower, key = _NAMES.get(name) or _name(name)
         if not key:
             continue
         if lower in headers and lower not in _BODY_NAMES:
             value = f"{headers[lower]},{value}"
         headers[lower] = environ[key] = value
-    if netloc:  # an absolute target names the host
-        headers["host"] = environ["HTTP_HOST"] = netloc
-    environ["awsfake.headers"] = list(headers.items())
-    environ["awsfake.target"] = target
-    return environ
+    return list(headers.items())
 
 
 def _name(name: str) -> tuple[str, str]:
