@@ -422,16 +422,17 @@ def _body(method: str, data: bytes) -> bytes:
     return b"" if method == "HEAD" else data
 
 
-_date_second = -1  # the second the Date line below was formatted for (any other, even an earlier one: again)
 _date = ""
+_date_second = -1  # the second `_date` was formatted for (any other, even an earlier one: again)
 
 
 def _date_line() -> str:
-    """The Date header's line; formatted once a second (formatting costs more than the rest of the head)."""
+    """The Date header's line; formatted once a second (formatting costs more than the rest of the head). The line
+    is stored before its second, so a thread that sees the new second also sees the new line."""
     global _date_second, _date
     second = int(time.time())
     if second != _date_second:
-        _date_second, _date = second, f"Date: {formatdate(second, usegmt=True)}\r\n"
+        _date, _date_second = f"Date: {formatdate(second, usegmt=True)}\r\n", second
     return _date
 
 
