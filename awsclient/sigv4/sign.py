@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import re
 from functools import lru_cache
-from itertools import filterfalse
 from typing import TypeAlias
 from urllib.parse import urlsplit
 
@@ -157,7 +156,9 @@ def add_v4_auth_heads(
     if creds.session_token:
         token = creds.session_token
         _put(out, values, "x-amz-security-token", "X-Amz-Security-Token", token, _signed_token(token))
-    signed = sorted(filterfalse(UNSIGNED_HEADERS.__contains__, values))
+    signed = sorted(values)
+    if not UNSIGNED_HEADERS.isdisjoint(signed):  # seldom: a caller's User-Agent, Expect, ...
+        signed = [name for name in signed if name not in UNSIGNED_HEADERS]
     canonical = canonical_request(method, path, query, values, signed, sha256, service=service)
     scope = credential_scope(amz_date, region, service)
     to_sign = string_to_sign(amz_date, scope, canonical)
