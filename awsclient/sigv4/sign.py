@@ -156,15 +156,13 @@ def add_v4_auth_heads(
     if creds.session_token:
         token = creds.session_token
         _put(out, values, "x-amz-security-token", "X-Amz-Security-Token", token, _signed_token(token))
-    signed = sorted(values)
-    if not UNSIGNED_HEADERS.isdisjoint(signed):  # seldom: a caller's User-Agent, Expect, ...
-        signed = [name for name in signed if name not in UNSIGNED_HEADERS]
+    signed, signed_list = _signed_names(tuple(values))
     canonical = canonical_request(method, path, query, values, signed, sha256, service=service)
     scope = credential_scope(amz_date, region, service)
     to_sign = string_to_sign(amz_date, scope, canonical)
     sig = scope_signature(creds.secret_access_key, scope, to_sign)
     out["Authorization"] = (
-        f"{ALGORITHM} Credential={creds.access_key_id}/{scope}, SignedHeaders={';'.join(signed)}, Signature={sig}"
+        f"{ALGORITHM} Credential={creds.access_key_id}/{scope}, SignedHeaders={signed_list}, Signature={sig}"
     )
     return out
 
@@ -179,6 +177,14 @@ def _put(
     out[spelling] = value
     values[name] = " ".join(value.split()) if signed is None else signed
     return value
+
+
+@lru_cache(maxsize=256)
+def _signed_names(names: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """The signed headers among lower-case header names, sorted, and their `SignedHeaders` list. Cached: one kind of
+    request carries the same header names every time, however different their values."""
+    signed = tuple(sorted(name for name in names if name not in UNSIGNED_HEADERS))
+    return signed, ";".join(signed)
 
 
 @lru_cache(maxsize=16)
@@ -213,7 +219,9 @@ def _split_target(uri: str) -> tuple[str, str, str | None]:
     authority, slash, target = rest.partition("/")
     host = _plain_host(scheme, authority)
     if host is not None and "\t" not in target and "\n" not in target and "\r" not in target:
-        path, _, query = target.partition("#")[0].partition("?")
+        if "#" in target:
+            target = target.partition("#")[0]
+        path, _, query = target.partition("?")
         return slash + path, query, host
     split = urlsplit(uri)  # an unusual URL: user info, IPv6, `?` right after the host, tabs or newlines to drop...
     return split.path, split.query, host_header(split.scheme, split.netloc) if split.netloc else None
