@@ -97,7 +97,7 @@ def _cached_when_short(maxsize: int) -> Callable[[Callable[[str], _T]], Callable
 
 
 def canonical_path(path: str, service: str) -> str:
-    if not path:
+    if not path or path == "/":  # the path of every query and JSON protocol request
         return "/"
     if service == "s3":
         return path if _S3_PATH_AS_SENT(path) else _encode_s3_path(path)
