@@ -185,7 +185,7 @@ class HeaderValues(dict[str, str]):
 
 def header_values(headers: Headers) -> HeaderValues:
     values = HeaderValues()
-    for name, value in _pairs(headers):
+    for name, value in headers.items() if type(headers) is dict else _pairs(headers):
         lower = name.lower()
         trimmed = " ".join(value.split())
         values[lower] = f"{values[lower]},{trimmed}" if lower in values else trimmed

@@ -59,7 +59,7 @@ def credential_scope(amz_date: str, region: str, service: str) -> str:
 
 
 def string_to_sign(amz_date: str, scope: str, canonical: str) -> str:
-    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
     return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"
 
 
@@ -101,7 +101,7 @@ def scope_signature(secret: str, scope: str, string_to_sign: str) -> str:
     cached HMAC pads (see `_signing_pads`), the way the signer signs and the verifier checks."""
     inner, outer = _signing_pads(secret, scope)
     inner, outer = inner.copy(), outer.copy()
-    inner.update(string_to_sign.encode("utf-8"))
+    inner.update(string_to_sign.encode())
     outer.update(inner.digest())
     return outer.hexdigest()
 
