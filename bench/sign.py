@@ -5,7 +5,8 @@ days), across eight request shapes of six services in two regions, signed with t
 hold: roles, SSO, Lambda, ECS) whose session token is as long as a real one, ~900 characters. There are more requests
 (20,000 by default) than any cache of the signer holds, and each round signs them in the same order, so a cached
 path, query or target is never found again: the only things reused are the signing key, which AWS derives once per
-day, region and service, and the credentials.
+day, region and service, the credentials, and what a kind of request repeats whatever its contents: its host and the
+names of its headers.
 
 Three figures, each the best of five rounds over all the requests:
 
