@@ -135,7 +135,7 @@ def canonical_query(query: Query) -> str:
     if isinstance(query, str):
         if not query:
             return ""
-        if _QUERY_PAIRS(query) and not _NOT_CANONICAL_ESCAPE(query):
+        if _QUERY_PAIRS(query) and not ("%" in query and _NOT_CANONICAL_ESCAPE(query)):
             # sorted as (name, value) pairs: NUL, put for each `=`, sorts before any character such a query holds
             return "&".join(sorted(query.replace("=", "\0").split("&"))).replace("\0", "=")
         return _canonical_raw_query(query)
@@ -200,10 +200,10 @@ def named_header_values(headers: Iterable[tuple[str, str]], names: Container[str
 
 def canonical_headers(headers: Headers, signed: Sequence[str]) -> str:
     """One `name:value\\n` line per signed header, in the order of `signed` (already sorted)."""
-    values = headers if isinstance(headers, HeaderValues) else header_values(headers)
+    value = (headers if isinstance(headers, HeaderValues) else header_values(headers)).get
     lines = []
     for name in signed:  # a loop, not a comprehension: Python 3.11 makes each comprehension a function call
-        lines.append(f"{name}:{values.get(name, '')}\n")
+        lines.append(f"{name}:{value(name, '')}\n")
     return "".join(lines)
 
 
