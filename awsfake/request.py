@@ -28,6 +28,7 @@ __all__ = [
     "MAX_OBJECT_SIZE",
     "HeaderMap",
     "Request",
+    "SignedPrefix",
     "Unreadable",
     "query_params",
     "read_body",
@@ -43,6 +44,9 @@ _NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-l
 _CONTROL = re.compile("[\x00-\x20\x7f]")  # bytes a request target cannot carry as they are
 _HEADER_CREDENTIAL = re.compile(r"Credential=([^,\s]*)")
 _SDK_PREFIX = "AWS4-HMAC-SHA256 Credential="
+_SDK_SIGNED = ", SignedHeaders="
+_SDK_SIGNATURE = ", Signature="
+_PREFIX_CACHE_MAX_LEN = 1024
 _T = TypeVar("_T")
 _NO_BODY = Body()  # a request's body until `read_body` reads it (an empty body's hashes are the same for all)
 
@@ -107,16 +111,17 @@ class Request:
     factories (an empty `Body`, a dict replaced at once) cost more than the rest of it."""
 
     __slots__ = (
-        "_index",
         "body",
         "connection_id",
         "credential",
         "header_map",
         "headers",
+        "index",
         "method",
         "named_service",
         "raw_path",
         "raw_query",
+        "signed_prefix",
     )
 
     def __init__(
@@ -134,10 +139,14 @@ class Request:
         self.headers = headers  # lower-case names, in the order received (repeats joined by the server)
         self.body = _NO_BODY if body is None else body  # `read_body` sets the body read
         self.connection_id = connection_id
-        self._index = index = dict(headers)
+        self.index = index = dict(headers)
+        """Lower-case name -> value: the dict `header` and `header_map` read."""
         self.header_map = HeaderMap.lower_cased(index)
         """The headers as services and the checksums read them (the same dict as `header`'s)."""
-        self.credential = _presented_credential(index.get("authorization"), raw_query)
+        authorization = index.get("authorization")
+        self.signed_prefix = prefix = None if authorization is None else signed_prefix(authorization)
+        """The Authorization header's `SignedPrefix` when the whole header is as the SDKs write it, else None."""
+        self.credential = prefix.credential if prefix is not None else _presented_credential(authorization, raw_query)
         """The credential string presented (`AKID/DATE/REGION/SERVICE/aws4_request`, as sent): the Authorization
         header's `Credential=`, else the `X-Amz-Credential` query parameter; None when neither names one. Found
         once here: the service guess, the verifier and the journal all start from it."""
@@ -152,11 +161,11 @@ class Request:
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """The value of header `name` (lower-case)."""
-        return self._index.get(name, default)
+        return self.index.get(name, default)
 
     @property
     def host(self) -> str:
-        return self._index.get("host", "")
+        return self.index.get("host", "")
 
     def path(self) -> str:
         """The decoded path; a path that is not UTF-8 is refused as AWS refuses it."""
@@ -226,6 +235,60 @@ def read_body(environ: dict[str, Any], request: Request, max_body: int, blobs: B
 def query_params(raw_query: str) -> dict[str, str]:
     """A raw query string's parameters, decoded (a name given twice: its last value)."""
     return {unquote(name): unquote(value) for name, value in sigv4.split_query(raw_query)}
+
+
+class SignedPrefix:
+    """What an Authorization header as the SDKs write it says before its signature (`AWS4-HMAC-SHA256
+    Credential=C, SignedHeaders=S, Signature=`, no comma in C or S, C printable and without spaces): the credential,
+    its scope when well-formed, the signed names as a tuple and a set. A client repeats its prefix on every request
+    of a kind, so each is read once (`signed_prefix`) and the object shared by the requests that carry it.
+
+    Only what the prefix's text alone decides is here. Everything that depends on anything else is still checked
+    on every request by `awsfake.auth`, never skipped because a prefix was seen before: the signature (after the
+    prefix) and its comparison; the date headers, the scope's date against them, the clock skew; the key's
+    existence, session token and expiry (the accounts change); the service row the request's shape selects; the
+    signed names against the request's own headers (`host`, S3's `x-amz-*`); the payload. A malformed prefix is
+    read as None (the general readings and their denials then take the request, as before), so a cached prefix
+    never stands for a check that failed. Strangers choose prefixes: the cache holds at most 256 of at most
+    `_PREFIX_CACHE_MAX_LEN` characters (longer ones are read each time), so their headers cannot grow memory.
+    """
+
+    __slots__ = ("credential", "length", "scope", "signed_headers", "signed_names")
+
+    def __init__(self, credential: str, length: int, signed: str) -> None:
+        self.credential = credential
+        self.length = length
+        """The prefix's length: the signature starts there."""
+        parts = credential.split("/")
+        well_formed = len(parts) == 5 and all(parts) and parts[4] == "aws4_request"
+        self.scope: tuple[str, str, str, str] | None = (parts[0], parts[1], parts[2], parts[3]) if well_formed else None
+        """(access key id, date, region, service) of a well-formed credential, else None."""
+        self.signed_headers = tuple(signed.split(";"))
+        self.signed_names = frozenset(self.signed_headers)
+
+
+def signed_prefix(authorization: str) -> SignedPrefix | None:
+    """The `SignedPrefix` of an Authorization header as the SDKs write it (its signature holds no comma either),
+    else None: the header is then read the general way."""
+    end = authorization.find(_SDK_SIGNATURE)
+    if end < 0:
+        return None
+    end += len(_SDK_SIGNATURE)
+    if "," in authorization[end:]:
+        return None
+    return _cached_prefix(authorization[:end]) if end <= _PREFIX_CACHE_MAX_LEN else _read_prefix(authorization[:end])
+
+
+def _read_prefix(prefix: str) -> SignedPrefix | None:
+    if not prefix.startswith(_SDK_PREFIX):
+        return None
+    credential, named, signed = prefix[len(_SDK_PREFIX) : -len(_SDK_SIGNATURE)].partition(_SDK_SIGNED)
+    if not named or "," in credential or "," in signed or " " in credential or not credential.isprintable():
+        return None
+    return SignedPrefix(credential, len(prefix), signed.strip())
+
+
+_cached_prefix = lru_cache(maxsize=256)(_read_prefix)
 
 
 def _presented_credential(authorization: str | None, raw_query: str) -> str | None:
@@ -313,7 +376,7 @@ def _header_name(environ_key: str) -> str:
 def _declared_length(request: Request, max_body: int) -> int | None:
     """The body's length from the framing headers: 0 when they announce no body, None for a chunked one (read to
     its end). Raises `Unreadable` for framing the server cannot follow and for a declared length over `max_body`."""
-    headers = request._index
+    headers = request.index
     length_text = headers.get("content-length")
     coding = headers.get("transfer-encoding")
     if coding is not None:

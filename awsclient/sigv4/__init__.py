@@ -15,6 +15,7 @@ from awsclient.sigv4.canonical import (
     canonical_request,
     named_header_values,
     signed_header_names,
+    signed_header_values,
     split_query,
 )
 from awsclient.sigv4.dates import AMZ_DATE_FORMAT, amz_date, amz_date_now, parse_amz_date, signing_date
@@ -56,6 +57,7 @@ __all__ = [
     "scope_signature",
     "signature",
     "signed_header_names",
+    "signed_header_values",
     "signing_date",
     "signing_key",
     "split_query",

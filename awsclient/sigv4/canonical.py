@@ -37,6 +37,7 @@ __all__ = [
     "header_values",
     "named_header_values",
     "signed_header_names",
+    "signed_header_values",
     "split_query",
 ]
 
@@ -196,6 +197,13 @@ def named_header_values(headers: Iterable[tuple[str, str]], names: Container[str
     """`header_values` of the headers in `names`, for headers already lower-case and each named once (a parsed
     request's, as the verifier has them): the same trimming, nothing to lower-case or join."""
     return HeaderValues({name: " ".join(value.split()) for name, value in headers if name in names})
+
+
+def signed_header_values(values: Mapping[str, str], signed: Iterable[str]) -> HeaderValues:
+    """`header_values` of the signed headers, looked up by name in `values`, a parsed request's headers (lower-case
+    names, each once, as the verifier has them): a request carries several headers it does not sign (User-Agent,
+    SDK ids, Content-Length), and this walks the signed names only, not every header."""
+    return HeaderValues({name: " ".join(values[name].split()) for name in signed if name in values})
 
 
 def canonical_headers(headers: Headers, signed: Sequence[str]) -> str:

@@ -58,7 +58,7 @@ def check_signed_headers(request: Request, presented: Presented) -> None:
             extras={"HeadersNotSigned": "host"},
         )
     if presented.info.signing.amz_headers_signed and not presented.presigned:
-        signed = set(presented.signed_headers)
+        signed = presented.signed_names or set(presented.signed_headers)
         unsigned = [name for name, _ in request.headers if name.startswith("x-amz-") and name not in signed]
         if unsigned:
             raise _deny(presented, "unsigned_headers", extras={"HeadersNotSigned": ", ".join(unsigned)})
@@ -139,7 +139,7 @@ def check_signature(request: Request, presented: Presented, identity: Identity, 
         request.method,
         request.raw_path,
         query,
-        _signed_values(request, presented.signed_headers),
+        sigv4.signed_header_values(request.index, presented.signed_headers),
         presented.signed_headers,
         payload_hash,
         service=presented.service,
@@ -163,13 +163,6 @@ def check_signature(request: Request, presented: Presented, identity: Identity, 
             "CanonicalRequestBytes": _hex_bytes(shown),
         },
     )
-
-
-def _signed_values(request: Request, signed: list[str]) -> sigv4.HeaderValues:
-    """The canonical values of the request's signed headers: the canonical request shows no others, and a request
-    carries several that are not (User-Agent, SDK ids, Content-Length), each of which canonicalising would trim for
-    nothing. A `Request`'s names are lower-case and unique already."""
-    return sigv4.named_header_values(request.headers, set(signed))
 
 
 def _check_policy_signature(presented: Presented, identity: Identity) -> None:

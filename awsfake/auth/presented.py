@@ -6,13 +6,14 @@ The credential string (`AKID/DATE/REGION/SERVICE/aws4_request`) is parsed here, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from awsclient import sigv4
 from awsfake.catalog import CATALOG, ServiceInfo, info_for, info_for_target, native_info
 from awsfake.errors import Fault
-from awsfake.request import Request, query_params
+from awsfake.request import Request, SignedPrefix, query_params
 
 __all__ = [
     "Credential",
@@ -86,13 +87,14 @@ class Presented:
     date: str
     region: str
     service: str
-    signed_headers: list[str]
+    signed_headers: Sequence[str]
     signature: str
     amz_date: str
     presigned: bool
     expires: int = 0
     token: str | None = None
     string_to_sign: str | None = None  # a POST form signs its policy, not a canonical request
+    signed_names: frozenset[str] | None = None  # `signed_headers` as a set, when a cached prefix holds one
 
     @property
     def scope(self) -> str:
@@ -138,6 +140,9 @@ def has_query_auth(raw_query: str) -> bool:
 
 
 def from_header(request: Request, authorization: str, info: ServiceInfo) -> Presented:
+    prefix = request.signed_prefix
+    if prefix is not None and prefix.scope is not None:
+        return _from_prefix(request, prefix, prefix.scope, authorization)
     fields = _header_fields(authorization, info)
     credential = fields.get("Credential")
     parsed = Credential.parse(credential) if credential is not None else None
@@ -154,6 +159,27 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
         False,  # presigned
         0,  # expires
         request.header("x-amz-security-token"),  # token (fields in order: keyword arguments cost more)
+    )
+
+
+def _from_prefix(
+    request: Request, prefix: SignedPrefix, scope: tuple[str, str, str, str], authorization: str
+) -> Presented:
+    """`from_header` of a header as the SDKs write it with a well-formed scope: what its prefix says is read once
+    per prefix (`request.SignedPrefix`, which says what that may and may not stand for); the rest, per request."""
+    named = request.named_service  # the native row `guess_info` kept for this very credential
+    info = named if isinstance(named, ServiceInfo) else info_for(scope[3], request)
+    return Presented(
+        info,
+        *scope,
+        prefix.signed_headers,
+        authorization[prefix.length :].strip(),  # the signature
+        _header_date(request, info, authorization),
+        False,  # presigned
+        0,  # expires
+        request.header("x-amz-security-token"),  # token (fields in order: keyword arguments cost more)
+        None,  # string_to_sign
+        prefix.signed_names,
     )
 
 

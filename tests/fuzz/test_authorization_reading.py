@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from awsfake.auth.presented import _as_sdks_write_it, _auth_fields
 from awsfake.catalog import CATALOG
-from awsfake.request import _header_credential, _sdk_credential
+from awsfake.request import _header_credential, _sdk_credential, signed_prefix
 
 _PIECES = st.sampled_from(
     [
@@ -53,6 +53,25 @@ def test_the_quick_fields_are_the_field_loops(authorization: str) -> None:
         assert quick == _auth_fields(rest, authorization, CATALOG["sts"])
 
 
+@settings(max_examples=2000, deadline=None, database=None)
+@given(authorization=AUTHORIZATIONS)
+def test_a_signed_prefix_reads_as_the_general_readings(authorization: str) -> None:
+    """The cached prefix stands for exactly what the general readings find: the credential, its scope (only when
+    well-formed) and the signed names; the signature after it is the header's own."""
+    prefix = signed_prefix(authorization)
+    if prefix is None:
+        return
+    algorithm, _, rest = authorization.strip().partition(" ")
+    assert algorithm == "AWS4-HMAC-SHA256"
+    fields = _auth_fields(rest, authorization, CATALOG["sts"])
+    assert prefix.credential == fields["Credential"] == _header_credential(authorization)
+    assert ";".join(prefix.signed_headers) == fields["SignedHeaders"]
+    assert authorization[prefix.length :].strip() == fields["Signature"]
+    parts = fields["Credential"].split("/")
+    well_formed = len(parts) == 5 and all(parts) and parts[4] == "aws4_request"
+    assert prefix.scope == (tuple(parts[:4]) if well_formed else None)
+
+
 def test_the_quick_readings_take_what_sdks_send() -> None:
     """Not vacuous: an SDK's header is read by both quick readings."""
     authorization = (
@@ -65,3 +84,6 @@ def test_the_quick_readings_take_what_sdks_send() -> None:
         "SignedHeaders": "host;x-amz-date",
         "Signature": "0123abcdef",
     }
+    prefix = signed_prefix(authorization)
+    assert prefix is not None and prefix.scope == ("AKID", "20150830", "us-east-1", "sts")
+    assert signed_prefix(authorization.replace("0123", "4567")) is prefix  # one object per prefix
