@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from awsfake.errors import Fault, invalid_action
 from awsfake.families.base import PLAIN_SHAPES, Denial, Family, QueryShapes, Response, Spoken, new_uuid_id
-from awsfake.families.xml import document, element, enclose
+from awsfake.families.xml import document, element, enclose, text
 
 if TYPE_CHECKING:
     from awsfake.request import Request
@@ -143,7 +143,7 @@ class Query(Family):
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
         """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…`."""
         shapes = info.query_shapes
-        inner = element("ResponseMetadata", {"RequestId": request_id})
+        inner = f"<ResponseMetadata><RequestId>{text(request_id)}</RequestId></ResponseMetadata>"
         if result.body is not None:
             inner = element(f"{action}Result", shapes.result(action, result.body), shapes.item_tag) + inner
         return document(enclose(f"{action}Response", inner, namespace=info.namespace), declaration=False), "text/xml"
