@@ -152,8 +152,7 @@ def _dispatch(fake: Endpoint, call: Call, exchange: Exchange, service: Service |
     operation = service.operation(call.action) if service else None
     if operation is None:
         raise exchange.info.family.unknown_operation(exchange.info, call.action, call.method, call.path)
-    with fake.store.request():  # what the operation changed is saved in one transaction
-        return operation(call)
+    return fake.store.run(operation, call)  # what the operation changed is saved in one transaction
 
 
 def record_of(exchange: Exchange, response: Response) -> Record:
