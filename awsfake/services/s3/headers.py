@@ -214,6 +214,8 @@ def parse_copy_source(header: str) -> tuple[str, str]:
 
 
 def response_overrides(query: Mapping[str, list[str]]) -> dict[str, str]:
+    if not query:
+        return {}
     return {header: values[0] for name, header in _OVERRIDES.items() if (values := query.get(name))}
 
 
