@@ -31,6 +31,13 @@ class Catalogue:
         self._signed: dict[str, list[ServiceModel]] = {}
         for model in self._models.values():
             self._signed.setdefault(model.signing_name, []).append(model)
+        # What a name may mean: the models signed for it, and the model so named when it signs otherwise (botocore
+        # 1.44's cloudwatchomni signs as `cloudwatch`, the name of CloudWatch's own model, which signs as
+        # `monitoring`; sso signs as `awsssoportal`, sso-admin as `sso`): the request's clues decide between them.
+        self._meanings: dict[str, list[ServiceModel]] = {name: list(models) for name, models in self._signed.items()}
+        for model in self._models.values():
+            if model.signing_name != model.name:
+                self._meanings.setdefault(model.name, []).append(model)
         self._routers: dict[str, Router] = {}
         self._lock = threading.Lock()
 
@@ -48,10 +55,10 @@ class Catalogue:
         """The models whose requests are signed for `signing_name`."""
         return list(self._signed.get(signing_name, ()))
 
-    def resolve(self, signing_name: str, clues: Clues) -> ServiceModel | None:
-        """The model a request signed for `signing_name` addresses; None for a name no model signs with."""
-        candidates = self._signed.get(signing_name) or [m for m in (self._models.get(signing_name),) if m]
-        return pick(signing_name, candidates, clues, self.route)
+    def resolve(self, name: str, clues: Clues) -> ServiceModel | None:
+        """The model a request addresses, `name` being the signing name it was signed for or a model's own name;
+        None for a name no model has or signs with. A tie goes to the model named `name` (see `resolve.pick`)."""
+        return pick(name, self._meanings.get(name, ()), clues, self.route)
 
     def operation(self, model: ServiceModel, clues: Clues) -> Match | None:
         """The operation a request to `model` addresses, however its protocol names it; None if it has no such one.

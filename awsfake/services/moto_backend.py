@@ -74,11 +74,11 @@ def answer(request: MotoRequest) -> MotoAnswer | None:
     handler = _handler(found[1], url.partition("?")[0])
     if handler is None:
         return None
-    prepared = _prepared(request, url)
+    handed = _handed(_prepared(request, url))
     from werkzeug.exceptions import HTTPException
 
     try:
-        status, headers, body = handler(prepared, url, prepared.headers)
+        status, headers, body = handler(*handed)
     except HTTPException as exc:  # werkzeug-style errors some backends raise instead of returning
         status, headers, body = exc.code or 500, dict(exc.get_headers()), exc.get_body()
     except NotImplementedError:  # moto knows the service but not this operation
@@ -155,6 +155,18 @@ def _prepared(request: MotoRequest, url: str) -> Any:
             headers[name] = value
     headers[ACCOUNT_HEADER] = request.account_id
     return AWSPreparedRequest(request.method, url, headers, request.body, False)
+
+
+def _handed(prepared: Any) -> tuple[Any, str, Any]:
+    """A handler's arguments (request, URL, headers), as the installed moto's `mock_aws` passes them: up to 5.2.1 the
+    botocore request itself; from 5.2.2 on, moto's own request type built from it (its handlers read attributes only
+    that type has), with the URL as that request spells it."""
+    from moto.core import request as moto_request
+
+    if not hasattr(moto_request, "Request") or not hasattr(moto_request.Request, "from_primitives"):
+        return prepared, prepared.url, prepared.headers
+    normalized: Any = moto_request.normalize_request(prepared)  # typed as werkzeug's Request up to moto 5.2.1
+    return normalized, normalized.raw_url, normalized.headers
 
 
 def _header_list(headers: Mapping[str, Any] | Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:

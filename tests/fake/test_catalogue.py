@@ -80,6 +80,17 @@ def test_malformed_cbor_paths_name_nothing(path: str) -> None:
     assert cbor_target(path) is None
 
 
+def test_a_models_own_name_resolves_to_it_where_another_model_signs_with_that_name() -> None:
+    """The SSO portal's model `sso` signs as awsssoportal, while sso-admin signs as `sso`; CloudWatch's model signs as
+    monitoring, while botocore 1.44's cloudwatchomni signs as `cloudwatch`. A name means either; the request decides."""
+    cat = catalogue()
+    portal = cat.resolve("sso", wire_requests.Clues("GET", "/federation/credentials"))
+    admin = cat.resolve("sso", wire_requests.Clues(target="SWBExternalService.ListInstances"))
+    cloudwatch = cat.resolve("cloudwatch", wire_requests.Clues(target="GraniteServiceVersion20100801.ListMetrics"))
+    assert (portal and portal.name, admin and admin.name) == ("sso", "sso-admin")
+    assert cloudwatch is not None and cloudwatch.name == "cloudwatch"
+
+
 def test_unknown_names_resolve_to_nothing() -> None:
     assert catalogue().resolve("no-such-service", wire_requests.Clues()) is None
     model = catalogue().get("lambda")
@@ -126,7 +137,9 @@ def test_service_metadata_for_the_protocols_clients_speak() -> None:
 
 
 def test_loading_reads_the_shipped_index_not_botocore() -> None:
-    """Cheap: the catalogue comes from the compact index; botocore's model loader is never imported for it."""
+    """Cheap: the catalogue comes from the compact index; botocore's model loader is never imported for it (the
+    index for the installed botocore is there: shipped, or cached by the `open_store` call here)."""
+    store.open_store()
     code = (
         "import sys, time\n"
         "t = time.perf_counter()\n"

@@ -92,8 +92,8 @@ def cbor_session(directory: Any, service: str = "cloudwatch") -> boto3.session.S
 def cbor_botocore_session(directory: Any, service: str = "cloudwatch") -> botocore.session.Session:
     """A session whose `service` model lists only smithy-rpc-v2-cbor, so botocore speaks CBOR to it.
 
-    botocore 1.43 prefers JSON for CloudWatch; releases before it (and other SDKs) speak CBOR. The model is botocore's
-    own, with its `protocols` narrowed, placed first on the loader's search path.
+    botocore 1.43 and 1.44 prefer JSON for CloudWatch; releases before them (and other SDKs) speak CBOR. The model is
+    botocore's own, with its `protocols` narrowed, placed first on the loader's search path.
     """
     import json
     from pathlib import Path
