@@ -57,7 +57,6 @@ from awsfake.services.s3.version_headers import (
     version_header,
 )
 from awsfake.services.s3.versions import ObjectVersions
-from awsfake.store.body import Stream
 
 __all__ = ["S3", "S3Object"]
 
@@ -354,12 +353,4 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
             headers["x-amz-checksum-type"] = "FULL_OBJECT"
         headers["Content-Length"] = str(last + 1 - first)
         headers.update(response_overrides(call.query))
-        return Result(_content(obj, first, last) if with_body else b"", status=status, headers=headers)
-
-
-def _content(obj: S3Object, first: int, last: int) -> bytes | Stream:
-    """Bytes `first`..`last` of the object: the bytes themselves when it is whole and in memory (what a stream of
-    them would send in one write), else a stream of them."""
-    if obj.data.file is None and first == 0 and last == obj.size - 1:
-        return obj.data.data
-    return obj.data.stream(first, last)
+        return Result(obj.data.stream(first, last) if with_body else b"", status=status, headers=headers)
