@@ -38,6 +38,7 @@ DROP_CONNECTION = "awsfake.drop_connection"
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _FRAMING = {"content-length", "connection", "transfer-encoding"}  # the server's to write, not the app's
+_ORDINARY_NAMES: set[str] = set()  # answer header names seen that are none of those, as the app spells them
 
 
 class Handler:
@@ -52,6 +53,7 @@ class Handler:
         self.buffer = b""  # received, not yet consumed: the rest of a request, or the next one's start
         self.deadline = 0.0  # when the current request's head, then the whole request, must be in
         self.idle = server.limits.idle_timeout
+        self.head_time = server.limits.head_deadline
         self.body_time = server.limits.request_deadline - server.limits.head_deadline
         self.timeout = self.idle  # the socket's read timeout
         # The kernel keeps a plain socket's timeouts (SO_RCVTIMEO, SO_SNDTIMEO): Python's own socket timeout costs
@@ -117,9 +119,9 @@ class Handler:
         except head.HeadError as refused:
             self._refuse(refused.status)
             return False
-        self.buffer = self.buffer[end:]
         if request is None:  # a blank request line
             return False
+        self.buffer = self.buffer[request.size :]
         self.deadline += self.body_time  # the body has until the whole request's deadline
         self.record.requests += 1
         environ = head.environ_for(request, self.base)
@@ -141,15 +143,16 @@ class Handler:
     # -- reading
 
     def _head_end(self) -> int:
-        """Where the next request's head ends in the buffer (receiving it first); -1 if the connection ends first."""
+        """Where the next request's head ends in the buffer (receiving it first), or may end (`head.likely_end`);
+        -1 if the connection ends first."""
         data = self.buffer
         if not data:
             data = self.buffer = self.sock.recv(RECEIVE)  # waits up to the idle timeout, the socket's own
             if not data:
                 return -1
         self.busy = True
-        self.deadline = now() + self.server.limits.head_deadline
-        end = head.head_end(data)
+        self.deadline = now() + self.head_time
+        end = head.likely_end(data)
         if end >= 0:
             return end
         partial = head.PartialHead()  # the head is still arriving
@@ -211,27 +214,29 @@ class Handler:
         this request: HTTP/1.0 closes unless it asks to keep alive; `Connection: close` closes; a body whose end
         is in doubt closes."""
         connection = environ.get("HTTP_CONNECTION")
-        tokens = {t.strip().lower() for t in connection.split(",")} if connection else set()
-        self.close = "close" in tokens or not (at_least_1_1 or "keep-alive" in tokens)
-        coding = environ.get("HTTP_TRANSFER_ENCODING")
-        length = environ.get("CONTENT_LENGTH")
-        body: ContentLengthBody | ChunkedBody
-        if coding:
-            # Request smuggling's first ingredient: Content-Length with Transfer-Encoding, or a coding whose end
-            # the server cannot find. RFC 9112 6.1: whatever the answer, close after it, so bytes after the body
-            # (as one framing or another reads it) are never taken for the next request.
-            if coding.strip().lower() == "chunked":
-                body = ChunkedBody(self)
-                environ["wsgi.input_terminated"] = True
-                self.close = self.close or bool(length)
-            else:
-                body = ContentLengthBody(self, 0)
-                self.close = True
+        if connection is None:
+            self.close = not at_least_1_1
         else:
+            tokens = {t.strip().lower() for t in connection.split(",")}
+            self.close = "close" in tokens or not (at_least_1_1 or "keep-alive" in tokens)
+        length = environ.get("CONTENT_LENGTH")
+        coding = environ.get("HTTP_TRANSFER_ENCODING")
+        body: ContentLengthBody | ChunkedBody
+        if not coding:
             size = _content_length(length) if length else 0
             if size is None:  # the body's end is unknown: this connection cannot go on
                 size, self.close = 0, True
             body = ContentLengthBody(self, size)
+        elif coding.strip().lower() == "chunked":
+            # Request smuggling's first ingredient: Content-Length with Transfer-Encoding, or a coding whose end
+            # the server cannot find. RFC 9112 6.1: whatever the answer, close after it, so bytes after the body
+            # (as one framing or another reads it) are never taken for the next request.
+            body = ChunkedBody(self)
+            environ["wsgi.input_terminated"] = True
+            self.close = self.close or bool(length)
+        else:
+            body = ContentLengthBody(self, 0)
+            self.close = True
         environ["wsgi.input"] = body
         return body
 
@@ -240,24 +245,39 @@ class Handler:
     def _run_app(self, environ: dict[str, Any], body: ContentLengthBody | ChunkedBody, method: str) -> None:
         """The app's answer: a list of chunks is sent in one write, anything else (an object's bytes) as it comes."""
         result = self.server.app(environ, self._start_response)
-        try:
-            if isinstance(result, list):
-                data = b"".join(result)
-            else:
-                self._drain(body)
-                self._send_stream(method, result)
+        if type(result) is list:  # the usual answer (a plain list has no close() to call)
+            data = b"".join(result)
+        else:
+            joined = self._send_iterable(result, body, method)
+            if joined is None:
                 return
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        self._drain(body)
+            data = joined
+        try:
+            body.drain()  # what the app left of the body, so the connection can carry the next request
+        except (OSError, ValueError):
+            self.close = True
         if environ.get(DROP_CONNECTION):
             self._send_and_drop(method, data)
             return
-        self._restore_timeout()
-        code, reason = _status(self._status)
-        block = self._head(method, code, reason, self._headers, len(data))
+        if self.timeout != self.idle:
+            self._restore_timeout()
+        block = self._head(method, self._status, self._headers, len(data))
         self.sock.sendall(block if method == "HEAD" else block + data)
+
+    def _send_iterable(
+        self, result: Iterable[bytes], body: ContentLengthBody | ChunkedBody, method: str
+    ) -> bytes | None:
+        """An answer that is not a plain list: a list's bytes joined (to be sent as one), or None once anything
+        else was streamed; its close() called either way, as WSGI asks."""
+        try:
+            if isinstance(result, list):
+                return b"".join(result)
+            self._drain(body)
+            self._send_stream(method, result)
+            return None
+        finally:
+            if hasattr(result, "close"):
+                result.close()
 
     def _start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         self._status, self._headers = status, headers
@@ -275,9 +295,8 @@ class Handler:
         iterator: Iterator[bytes] = iter(chunks)
         first = next(iterator, b"")  # a generator calls start_response when it first runs
         self._restore_timeout()
-        code, reason = _status(self._status)
         declared = _declared_length(self._headers)
-        block = self._head(method, code, reason, self._headers, declared)
+        block = self._head(method, self._status, self._headers, declared)
         if method == "HEAD":
             self.sock.sendall(block)
             return
@@ -296,17 +315,17 @@ class Handler:
         """
         self.close = True
         if body and method != "HEAD":
-            code, reason = _status(self._status)
             self._restore_timeout()
-            self.sock.sendall(self._head(method, code, reason, self._headers, len(body)) + body[: len(body) // 2])
+            self.sock.sendall(self._head(method, self._status, self._headers, len(body)) + body[: len(body) // 2])
         with suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
 
     def _send_answer(self, method: str, answer: Answer) -> None:
         """An answer from a hook (an early error, a refusal before the body)."""
         self._restore_timeout()
-        code, body = answer.status, answer.body
-        block = self._head(method, code, answer.reason or _phrase(code), answer.headers, len(body))
+        body = answer.body
+        status = f"{answer.status} {answer.reason}" if answer.reason else str(answer.status)
+        block = self._head(method, status, answer.headers, len(body))
         self.sock.sendall(block + _body(method, body))
 
     def _refuse(self, status: int) -> None:
@@ -318,30 +337,36 @@ class Handler:
         with suppress(OSError):
             self._send_answer(method, self.server.early_error(status))
 
-    def _head(self, method: str, code: int, reason: str, headers: list[tuple[str, str]], length: int | None) -> bytes:
+    def _head(self, method: str, status: str, headers: list[tuple[str, str]], length: int | None) -> bytes:
         """The status line and header block: the app's headers less hop-by-hop ones (and less its Content-Length,
         but for HEAD), `Content-Length: length` (None: the body ends with the connection), Date, and
-        `Connection: close` when the connection ends after this answer."""
-        lines = [f"HTTP/1.1 {code} {reason}\r\nDate: {_http_date()}\r\n"]
+        `Connection: close` when the connection ends after this answer. `status` is WSGI's (`"200 OK"`)."""
+        code, status_line = _STATUS_LINES.get(status) or _status_line(status)
+        lines = [status_line, _date_line()]
         has_length = False
         for name, value in headers:
-            lower = name.lower()
-            if lower in _FRAMING:
-                if lower == "content-length" and method == "HEAD":
-                    has_length = True
-                else:
-                    if lower == "connection" and value.strip().lower() == "close":
-                        self.close = True  # the app ends the connection after this answer (as IMDS does)
-                    continue
+            if name not in _ORDINARY_NAMES:  # a framing name, or one not seen yet
+                lower = name.lower()
+                if lower in _FRAMING:
+                    if lower == "content-length" and method == "HEAD":
+                        has_length = True
+                    else:
+                        if lower == "connection" and value.strip().lower() == "close":
+                            self.close = True  # the app ends the connection after this answer (as IMDS does)
+                        continue
+                elif len(_ORDINARY_NAMES) < 1024:  # an app's names are few; a generated one's are not kept
+                    _ORDINARY_NAMES.add(name)
             lines.append(f"{name}: {value}\r\n")
+        length_line = ""
         if length is None:
             self.close = True
         elif not has_length and code not in (204, 304):
-            lines.append(f"Content-Length: {length}\r\n")
+            length_line = f"Content-Length: {length}\r\n"
         if self.close or self.server.stopping:
             self.close = True
-            lines.append("Connection: close\r\n")
-        lines.append("\r\n")
+            lines.append(f"{length_line}Connection: close\r\n\r\n")
+        else:
+            lines.append(f"{length_line}\r\n")
         return "".join(lines).encode("latin-1")
 
     def _restore_timeout(self) -> None:
@@ -359,8 +384,10 @@ class Handler:
 
 def _content_length(text: str) -> int | None:
     """Content-Length's value, or None when it is no number (the app refuses it; the server closes after)."""
-    if not (text.isascii() and text.isdigit()):
+    if not (text.isdigit() and text.isascii()):
         return None
+    if len(text) <= 19:
+        return int(text)
     digits = text.lstrip("0") or "0"
     return int(digits) if len(digits) <= 19 else None
 
@@ -378,27 +405,35 @@ def _timeval(seconds: float) -> bytes:
     return struct.pack("ll", micro // 1_000_000, micro % 1_000_000)
 
 
-def _status(status: str) -> tuple[int, str]:
-    """The code and phrase of a WSGI status (`"200 OK"`); the standard phrase when the app gave none."""
+_STATUS_LINES: dict[str, tuple[int, str]] = {}  # WSGI status -> its code and status line, for the statuses seen
+
+
+def _status_line(status: str) -> tuple[int, str]:
+    """The code and status line of a WSGI status (`"200 OK"`); the standard phrase when the app gave none."""
     code, _, reason = status.partition(" ")
     number = int(code)
-    return number, reason or _phrase(number)
+    line = (number, f"HTTP/1.1 {number} {reason or _phrase(number)}\r\n")
+    if len(_STATUS_LINES) < 256:  # an app's statuses are few; a generated one's are not kept
+        _STATUS_LINES[status] = line
+    return line
 
 
 def _body(method: str, data: bytes) -> bytes:
     return b"" if method == "HEAD" else data
 
 
-_last_date: tuple[int, str] = (-1, "")
+_date = ""
+_date_second = -1  # the second `_date` was formatted for (any other, even an earlier one: again)
 
 
-def _http_date() -> str:
-    """The Date header's value; formatted once a second (formatting costs more than the rest of the head)."""
-    global _last_date
-    now = int(time.time())
-    if _last_date[0] != now:
-        _last_date = (now, formatdate(now, usegmt=True))
-    return _last_date[1]
+def _date_line() -> str:
+    """The Date header's line; formatted once a second (formatting costs more than the rest of the head). The line
+    is stored before its second, so a thread that sees the new second also sees the new line."""
+    global _date_second, _date
+    second = int(time.time())
+    if second != _date_second:
+        _date, _date_second = f"Date: {formatdate(second, usegmt=True)}\r\n", second
+    return _date
 
 
 def _phrase(code: int) -> str:

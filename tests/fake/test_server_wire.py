@@ -76,6 +76,15 @@ def test_a_pipelined_second_request_in_the_same_segment_is_answered_after_the_fi
     assert len({a["connection"] for a in answers}) == 1
 
 
+def test_a_head_of_lf_only_lines_ends_at_its_own_blank_line_before_a_pipelined_crlf_request(port: int) -> None:
+    first = b"POST /lf HTTP/1.1\nHost: h\nContent-Length: 4\n\nbody"
+    answers = _talk(port, [first + b"GET /crlf HTTP/1.1\r\nHost: h\r\nX-Late: 1\r\n\r\n"])
+    assert [(a["target"], a["body"], a["headers"]) for a in answers] == [
+        ("/lf", "body", [["host", "h"], ["content-length", "4"]]),
+        ("/crlf", "", [["host", "h"], ["x-late", "1"]]),
+    ]
+
+
 def test_a_chunked_body_is_read_without_its_framing_extensions_and_trailers(port: int) -> None:
     head_ = b"PUT /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
     body = b"5;name=value\r\nhello\r\nA\r\n, chunked!\r\n0\r\nX-Trailer: t\r\n\r\n"
@@ -181,6 +190,9 @@ def test_the_header_pairs_and_target_are_what_the_app_would_derive_from_the_envi
     parsed = head.parse(raw[:end])
     assert parsed is not None
     assert parsed.fields == head._fields(str(raw[:end], "latin-1").split("\n")[1:-2])  # the plain lines' pass
+    assert parsed.size == end
+    # Given more than the head (as `likely_end` may), up to a later CR LF blank line: the same head, its own size.
+    assert head.parse(raw[:end] + b"X-Next: 1\r\n\r\n") == parsed
     environ = head.environ_for(parsed, {"wsgi.version": (1, 0)})
     rest = {k: v for k, v in environ.items() if not k.startswith("awsfake.")}
     assert environ["awsfake.headers"] == _header_pairs(rest)
