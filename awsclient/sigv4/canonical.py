@@ -64,12 +64,12 @@ Headers: TypeAlias = "Mapping[str, str] | HeaderPairs"
 Query: TypeAlias = "str | Iterable[tuple[str, str]]"
 
 _UNRESERVED = r"A-Za-z0-9\-._~"
-# A raw query is canonical already (decoding and encoding it again would not change it) when it has only characters
-# canonical encoding leaves alone, no `%` but those starting an escape canonical encoding writes (two upper-case hex
-# digits, not the escape of an unreserved character, which it writes raw) and no second `=` in a pair (it escapes it).
-_QUERY_CHARS = re.compile(rf"[{_UNRESERVED}%=&]*").fullmatch
-_NOT_CANONICAL_ESCAPE = re.compile(r"%(?:(?![0-9A-F]{2})|2[DE]|3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE])").search
-_SECOND_EQUALS = re.compile(r"=[^&]*=").search
+# A raw query is canonical already (decoding and encoding it again would not change it) when it is `name=value` pairs
+# of characters canonical encoding leaves alone and `%`s, each `%` starting an escape canonical encoding writes: two
+# upper-case hex digits of a byte other than an unreserved character's (those it writes raw). A second `=` in a pair
+# (encoded `%3D`) or a pair without one (`a` is `a=`) goes the long way.
+_QUERY_PAIRS = re.compile(rf"[{_UNRESERVED}%]*=[{_UNRESERVED}%]*(?:&[{_UNRESERVED}%]*=[{_UNRESERVED}%]*)*").fullmatch
+_NOT_CANONICAL_ESCAPE = re.compile(r"%(?![89A-F][0-9A-F]|2[0-9A-CF]|3[A-F]|[01][0-9A-F]|40|5[B-E]|60|7[B-DF])").search
 _PLAIN_TEXT = re.compile(rf"[{_UNRESERVED}]*").fullmatch
 # A path canonical but for its `%`s (each `%25` in the canonical request): segments of unreserved characters and `%`,
 # none empty but the last and none starting with `.`, so there is no dot segment or empty segment to remove.
@@ -97,7 +97,7 @@ def _cached_when_short(maxsize: int) -> Callable[[Callable[[str], _T]], Callable
 
 
 def canonical_path(path: str, service: str) -> str:
-    if not path:
+    if not path or path == "/":  # the path of every query and JSON protocol request
         return "/"
     if service == "s3":
         return path if _S3_PATH_AS_SENT(path) else _encode_s3_path(path)
@@ -135,11 +135,9 @@ def canonical_query(query: Query) -> str:
     if isinstance(query, str):
         if not query:
             return ""
-        if _QUERY_CHARS(query) and not _NOT_CANONICAL_ESCAPE(query) and not _SECOND_EQUALS(query):
-            # (name, "=" or "", value) sorts as (name, value) does: the middle is "" only when the value is
-            parts = [part.partition("=") for part in query.split("&")]
-            parts.sort()
-            return "&".join([f"{name}={value}" for name, _, value in parts])
+        if _QUERY_PAIRS(query) and not ("%" in query and _NOT_CANONICAL_ESCAPE(query)):
+            # sorted as (name, value) pairs: NUL, put for each `=`, sorts before any character such a query holds
+            return "&".join(sorted(query.replace("=", "\0").split("&"))).replace("\0", "=")
         return _canonical_raw_query(query)
     return _sorted_query([(_encode(k), _encode(v)) for k, v in query])
 
@@ -187,7 +185,7 @@ class HeaderValues(dict[str, str]):
 
 def header_values(headers: Headers) -> HeaderValues:
     values = HeaderValues()
-    for name, value in _pairs(headers):
+    for name, value in headers.items() if type(headers) is dict else _pairs(headers):
         lower = name.lower()
         trimmed = " ".join(value.split())
         values[lower] = f"{values[lower]},{trimmed}" if lower in values else trimmed
@@ -202,8 +200,11 @@ def named_header_values(headers: Iterable[tuple[str, str]], names: Container[str
 
 def canonical_headers(headers: Headers, signed: Sequence[str]) -> str:
     """One `name:value\\n` line per signed header, in the order of `signed` (already sorted)."""
-    values = headers if isinstance(headers, HeaderValues) else header_values(headers)
-    return "".join([f"{name}:{values.get(name, '')}\n" for name in signed])
+    value = (headers if isinstance(headers, HeaderValues) else header_values(headers)).get
+    lines = []
+    for name in signed:  # a loop, not a comprehension: Python 3.11 makes each comprehension a function call
+        lines.append(f"{name}:{value(name, '')}\n")
+    return "".join(lines)
 
 
 def canonical_request(
