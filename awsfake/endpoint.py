@@ -142,6 +142,8 @@ class FakeAWS:
 
     def service(self, name: str) -> Service | None:
         """The live instance serving `name` (None while no implementation exists), e.g. to inspect its state."""
+        if name in self._services:  # read without the lock: an instance is added whole, once, and stays
+            return self._services[name]
         with self._lock:
             if name not in self._services:
                 cls = self._overrides.get(name) or NATIVE.get(name)

@@ -162,34 +162,42 @@ def _dispatch(fake: Endpoint, call: Call, exchange: Exchange, service: Service |
     operation = service.operation(call.action) if service else None
     if operation is None:
         raise exchange.info.family.unknown_operation(exchange.info, call.action, call.method, call.path)
-    with fake.store.request():  # what the operation changed is saved in one transaction
-        return operation(call)
+    return fake.store.run(operation, call)  # what the operation changed is saved in one transaction
 
 
 def record_of(exchange: Exchange, response: Response) -> Record:
     """The journal's record of one exchange (secrets redacted, the body cut to its first 64 KiB: `doubles.redact`)."""
     request = exchange.request
-    headers, body = (
-        redact.kept(request.headers, request.body.head(redact.BODY_LIMIT), request.raw_query) if request else ((), b"")
-    )
-    return Record(
-        method=request.method if request else "",
-        path=request.raw_path if request else "",
-        service=exchange.info.name,
-        region=exchange.region,
-        action=exchange.action,
-        access_key_id=exchange.access_key_id,
-        verified=exchange.verified,
-        status=response.status,
-        error=response.error_code,
-        connection_id=request.connection_id if request else None,
-        request_id=response.request_id,
-        time=exchange.started,
-        params=redact.mapping(exchange.params),
-        headers=headers,
-        body=body,
-        message=exchange.fault.message if exchange.fault is not None else "",
-        details=_details(exchange),
+    if request is None:
+        method = path = ""
+        headers: tuple[tuple[str, str], ...] = ()
+        body = b""
+        connection_id = None
+    else:
+        method, path, connection_id = request.method, request.raw_path, request.connection_id
+        raw = request.body.head(redact.BODY_LIMIT)
+        headers, body = redact.kept(request.headers, raw, request.raw_query, lower_case=True)
+    fault = exchange.fault
+    return Record.of(
+        {
+            "method": method,
+            "path": path,
+            "service": exchange.info.name,
+            "region": exchange.region,
+            "action": exchange.action,
+            "access_key_id": exchange.access_key_id,
+            "verified": exchange.verified,
+            "status": response.status,
+            "error": response.error_code,
+            "connection_id": connection_id,
+            "request_id": response.request_id,
+            "time": exchange.started,
+            "params": redact.mapping(exchange.params),
+            "headers": headers,
+            "body": body,
+            "message": fault.message if fault is not None else "",
+            "details": _details(exchange) if fault is not None else {},
+        }
     )
 
 

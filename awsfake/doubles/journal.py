@@ -51,7 +51,7 @@ class Entry(Protocol):
 _R = TypeVar("_R", bound=Entry)
 
 
-@dataclass(frozen=True, slots=True)  # slots: a long run's journal is smaller and cheaper for the collector
+@dataclass(frozen=True)
 class Record:
     """One request to FakeAWS. `error` is the AWS error code answered (None for success).
 
@@ -80,6 +80,15 @@ class Record:
     # What a refusal revealed, for the console's signature debugger: the expected CanonicalRequest (session token
     # redacted) and StringToSign of a SignatureDoesNotMatch, the X-Amz-Date presented. Never a signature or secret.
     details: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def of(cls, values: dict[str, Any]) -> Record:
+        """The record `Record(**values)` makes, `values` naming every field. A frozen dataclass's `__init__` sets
+        each field through `object.__setattr__`: ~25,000 instructions for the 17, a twentieth of a small request;
+        filling the new record's `__dict__` in one update costs a sixth of that."""
+        record = object.__new__(cls)
+        record.__dict__.update(values)
+        return record
 
     def lookup(self, name: str) -> Any:
         value = field_value(self, name)

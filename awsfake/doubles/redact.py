@@ -31,28 +31,45 @@ def headers(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
 
 
 def kept(
-    pairs: Iterable[tuple[str, str]], raw: bytes, raw_query: str, limit: int = BODY_LIMIT
+    pairs: Iterable[tuple[str, str]], raw: bytes, raw_query: str, limit: int = BODY_LIMIT, *, lower_case: bool = False
 ) -> tuple[tuple[tuple[str, str], ...], bytes]:
     """`headers(pairs)` and `body(raw, pairs, raw_query, limit)` in one walk of the headers (a journal record
-    wants both: the walk that redacts the headers also finds the secrets to scrub from the body)."""
+    wants both: the walk that redacts the headers also finds the secrets to scrub from the body). `lower_case`:
+    the names are lower case already (a `Request`'s), so none is lowered again."""
     redacted = tuple(pairs)
-    watched = [i for i, (name, _) in enumerate(redacted) if name.lower() in _WATCHED]
+    if lower_case:
+        watched = [i for i, (name, _) in enumerate(redacted) if name in _WATCHED]
+    else:
+        watched = [i for i, (name, _) in enumerate(redacted) if name.lower() in _WATCHED]
     if not watched:
         return redacted, _scrubbed(raw, [], raw_query, limit)
     secrets: list[str] = []
     changed = list(redacted)
     for i in watched:
         name, value = changed[i]
-        if name.lower() == "authorization":
-            changed[i] = (name, _SIGNATURE.sub(_SIGNATURE_REDACTED, value))
+        if (name if lower_case else name.lower()) == "authorization":
+            changed[i] = (name, _without_signature(value))
         else:
             secrets.append(value)
             changed[i] = (name, REDACTED)
     return tuple(changed), _scrubbed(raw, secrets, raw_query, limit)
 
 
+def _without_signature(authorization: str) -> str:
+    """Authorization with each `Signature=` value cut out. An SDK's header ends with its signature (printable ASCII
+    but comma and space to the end: the pattern's one match); that one is cut without the pattern, at half the cost."""
+    head, found, rest = authorization.partition("Signature=")
+    if not found:
+        return authorization
+    if "," not in rest and " " not in rest and rest.isascii() and rest.isprintable():
+        return head + _SIGNATURE_REDACTED
+    return _SIGNATURE.sub(_SIGNATURE_REDACTED, authorization)
+
+
 def mapping(values: Mapping[str, Any]) -> dict[str, Any]:
     """A copy with secret-named keys (a presigned request's `X-Amz-Security-Token`, ...) redacted."""
+    if "x-amz-s" not in "".join(values).lower():  # no key can be a secret's name: one search, not one per key
+        return dict(values)
     return {k: (REDACTED if k.lower() in SECRET_NAMES else v) for k, v in values.items()}
 
 
@@ -66,7 +83,7 @@ def _scrubbed(raw: bytes, header_secrets: list[str], raw_query: str, limit: int)
     if not raw:
         return raw
     scrubbed = raw[:limit]
-    for secret in header_secrets + _query_secrets(raw_query):
+    for secret in (header_secrets + _query_secrets(raw_query)) if raw_query else header_secrets:
         if secret:
             scrubbed = scrubbed.replace(secret.encode(), REDACTED.encode())
     if b"x-amz-s" not in scrubbed.lower():  # no secret field: a plain search is cheaper than the case-blind pattern

@@ -43,6 +43,8 @@ class CountedRules(Generic[_C]):
 
     def take_first(self, applies: Callable[[_C], bool]) -> _C | None:
         """The first rule with uses left for which `applies(rule)`, with one use counted; None when none does."""
+        if not self._rules:  # none at all, the usual case: nothing to lock (a rule being added applies next time)
+            return None
         with self._lock:
             for rule in self._rules:
                 if rule.remaining != 0 and applies(rule):

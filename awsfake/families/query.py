@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from awsfake.errors import Fault, invalid_action
 from awsfake.families.base import PLAIN_SHAPES, Denial, Family, QueryShapes, Response, Spoken, new_uuid_id
-from awsfake.families.xml import document, element, enclose
+from awsfake.families.xml import document, element, enclose, text
 
 if TYPE_CHECKING:
     from awsfake.request import Request
@@ -48,6 +48,8 @@ def nest(fields: Mapping[str, str]) -> dict[str, Any]:
     `.Name/.Value`) dicts, other dotted names nested dicts. Numbering starts at 1 and stops at the first gap.
 
     A name sent both as a value and as a prefix (`A=1&A.b=2`) keeps the structure; nothing here raises."""
+    if "." not in "".join(fields):  # no dotted name (STS, SNS Publish...): the fields are the tree
+        return dict(fields)
     tree: dict[str, Any] = {}
     for name, value in fields.items():
         if "." not in name:  # the commonest field: no path to walk
@@ -101,12 +103,24 @@ def _entries(node: dict[str, Any]) -> dict[str, Any]:
 
 def form_fields(request: Request, body: bytes) -> dict[str, str]:
     """The query family's fields: a form-encoded POST body, else the URL's query string (last value wins)."""
-    content_type = request.header("content-type") or ""
-    if request.method == "POST" and content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+    if request.method == "POST" and _is_form(request.header("content-type") or ""):
         text = body.decode("latin-1")
     else:
         text = request.raw_query
     return fields_of(text)
+
+
+def _is_form(content_type: str) -> bool:
+    """Whether a Content-Type is a form's (its media type, once per distinct value: a client sends one or two)."""
+    known = _FORM_TYPES.get(content_type)
+    if known is None:
+        known = content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+        if len(_FORM_TYPES) < 64:
+            _FORM_TYPES[content_type] = known
+    return known
+
+
+_FORM_TYPES: dict[str, bool] = {}
 
 
 def fields_of(text: str) -> dict[str, str]:
@@ -116,7 +130,9 @@ def fields_of(text: str) -> dict[str, str]:
     for field in text.split("&"):
         if field:
             name, _, value = field.partition("=")
-            fields[_unquoted(name)] = _unquoted(value)
+            if "%" in field or "+" in field:
+                name, value = _unquoted(name), _unquoted(value)
+            fields[name] = value
     return fields
 
 
@@ -143,7 +159,7 @@ class Query(Family):
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
         """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…`."""
         shapes = info.query_shapes
-        inner = element("ResponseMetadata", {"RequestId": request_id})
+        inner = f"<ResponseMetadata><RequestId>{text(request_id)}</RequestId></ResponseMetadata>"
         if result.body is not None:
             inner = element(f"{action}Result", shapes.result(action, result.body), shapes.item_tag) + inner
         return document(enclose(f"{action}Response", inner, namespace=info.namespace), declaration=False), "text/xml"

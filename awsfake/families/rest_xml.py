@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -75,7 +75,8 @@ class RestXml(Family):
 
     def id_headers(self, request_id: str) -> list[tuple[str, str]]:
         """S3's request id, and its extended id (`x-amz-id-2`, random here)."""
-        return [("x-amz-request-id", request_id), ("x-amz-id-2", base64.b64encode(_RANDOM.randbytes(48)).decode())]
+        extended = binascii.b2a_base64(_RANDOM.getrandbits(384).to_bytes(48, "little"), newline=False).decode()
+        return [("x-amz-request-id", request_id), ("x-amz-id-2", extended)]
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         headers = [("Content-Type", "application/xml"), *self.id_headers(request_id)]

@@ -25,7 +25,7 @@ from lxml import etree
 from awsfake.families.base import XML_DECLARATION, xml_text
 from awsfake.services import Map
 
-__all__ = ["aware", "content", "document", "element", "enclose"]
+__all__ = ["aware", "content", "document", "element", "enclose", "text"]
 
 # What the text of an element cannot hold as it is: what XML escapes, and what XML 1.0 cannot carry at all.
 _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -34,7 +34,7 @@ _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff
 def element(name: str, value: Any, item_tag: str | None = None, *, namespace: str = "") -> str:
     """`<name>` holding `value` (rendered as the module says), with a default `namespace` when given."""
     out: list[str] = []
-    _element(out, name, value, item_tag, _xmlns(namespace))
+    _element(out, name, value, item_tag, _xmlns(namespace) if namespace else "")
     return "".join(out)
 
 
@@ -47,13 +47,19 @@ def content(value: Any, item_tag: str | None = None) -> str:
 
 def enclose(name: str, inner: str, *, namespace: str = "") -> str:
     """Already-written XML inside `<name>` (`<name/>` when there is none)."""
-    tag = _name(name) + _xmlns(namespace)
-    return f"<{tag}>{inner}</{_name(name)}>" if inner else f"<{tag}/>"
+    tag = _NAMES.get(name) or _name(name)
+    start = tag + _xmlns(namespace) if namespace else tag
+    return f"<{start}>{inner}</{tag}>" if inner else f"<{start}/>"
 
 
-def document(text: str, *, declaration: bool = True) -> bytes:
+def text(value: str) -> str:
+    """`value` as an element's text (escaped, and what XML 1.0 cannot carry replaced)."""
+    return _text(value)
+
+
+def document(written: str, *, declaration: bool = True) -> bytes:
     """The encoded document, with the XML declaration AWS writes (the query family writes none)."""
-    body = text.encode()
+    body = written.encode()
     return XML_DECLARATION + body if declaration else body
 
 
@@ -62,7 +68,7 @@ def aware(value: datetime) -> datetime:
 
 
 def _element(out: list[str], name: str, value: Any, item_tag: str | None, attributes: str = "") -> None:
-    tag = _name(name)
+    tag = _NAMES.get(name) or _name(name)
     if isinstance(value, str):  # the commonest value: a leaf
         out.append(f"<{tag}{attributes}>{_text(value)}</{tag}>")
         return
@@ -76,7 +82,14 @@ def _element(out: list[str], name: str, value: Any, item_tag: str | None, attrib
 
 
 def _content(out: list[str], value: Any, item_tag: str | None) -> None:
-    if isinstance(value, str):
+    kind = type(value)  # the plain types first: `isinstance(value, Mapping)` is a call into the ABC machinery
+    if kind is str:
+        out.append(_text(value))
+    elif kind is dict:
+        _fields(out, value, item_tag)
+    elif kind is list or kind is tuple:
+        _items(out, value, item_tag)
+    elif isinstance(value, str):
         out.append(_text(value))
     elif isinstance(value, Map):
         for key, item in value.items():
@@ -84,42 +97,59 @@ def _content(out: list[str], value: Any, item_tag: str | None) -> None:
             _element(out, "value", item, item_tag)
             out.append("</entry>")
     elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if item is None:
-                continue
-            if item_tag is None and isinstance(item, (list, tuple)):
-                for each in item:  # REST-XML lists are flattened: one element per item, named for the field
-                    _element(out, key, each, item_tag)
-            else:
-                _element(out, key, item, item_tag)
+        _fields(out, value, item_tag)
     elif isinstance(value, (list, tuple)):
-        for item in value:
-            _element(out, item_tag or "member", item, item_tag)
+        _items(out, value, item_tag)
     elif value is not None:
         out.append(_text(_scalar(value)))
 
 
+def _fields(out: list[str], value: Mapping[str, Any], item_tag: str | None) -> None:
+    for key, item in value.items():
+        if type(item) is str:  # a leaf, written here (a call per leaf is a good part of a small document's cost)
+            tag = _NAMES.get(key) or _name(key)
+            out.append(f"<{tag}>{_text(item)}</{tag}>")
+        elif item is None:
+            continue
+        elif item_tag is None and isinstance(item, (list, tuple)):
+            for each in item:  # REST-XML lists are flattened: one element per item, named for the field
+                _element(out, key, each, item_tag)
+        else:
+            _element(out, key, item, item_tag)
+
+
+def _items(out: list[str], value: list[Any] | tuple[Any, ...], item_tag: str | None) -> None:
+    for item in value:
+        _element(out, item_tag or "member", item, item_tag)
+
+
 def _text(text: str) -> str:
-    if _SPECIAL.search(text) is None:
+    if text.isascii():  # the common text: printable ASCII is escaped only for its markup characters
+        if text.isprintable() and "&" not in text and "<" not in text and ">" not in text:
+            return text
+    elif _SPECIAL.search(text) is None:
         return text
     return xml_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
-@lru_cache(maxsize=1024)
+_NAMES: dict[str, str] = {}  # names checked (a dict: `lru_cache`'s call costs more than the check's lookup)
+
+
 def _name(name: str) -> str:
     """`name` if it is a plain element name, else lxml's own ValueError (or TypeError) for it. A name in Clark
-    notation (`{namespace}local`), which lxml would read as a namespaced name, is refused as well."""
+    notation (`{namespace}local`), which lxml would read as a namespaced name, is refused as well. The names a
+    service writes are few: the first 1,024 are remembered (`_NAMES`), the others checked each time."""
     etree.Element(name)
     if name.startswith("{"):
         raise ValueError(f"Invalid tag name {name!r}")
+    if len(_NAMES) < 1024:
+        _NAMES[name] = name
     return name
 
 
 @lru_cache(maxsize=64)
 def _xmlns(namespace: str) -> str:
     """The default-namespace declaration (` xmlns="..."`), as lxml writes it (and refuses it), once per namespace."""
-    if not namespace:
-        return ""
     nsmap: Any = {None: namespace}  # lxml's stubs do not accept the None key
     written = etree.tostring(etree.Element("a", nsmap=nsmap), encoding="unicode")
     return written[len("<a") : -len("/>")]

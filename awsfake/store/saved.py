@@ -21,10 +21,10 @@ import pickle
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from awsfake.store.blobs import Blobs
 from awsfake.store.body import Body
@@ -49,6 +49,8 @@ class Service(Protocol):
 DATABASE_NAME = "state.sqlite3"
 _Touched = tuple[Service, str, str]
 _NOTHING = nullcontext()  # reusable: entering it does nothing
+_A = TypeVar("_A")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,13 @@ class Saved:
         self._store.touched(self._service, kind, key)
 
 
+class _Unsaved(Saved):
+    """The handle of a store in memory: a touch does nothing, here rather than one call further."""
+
+    def touch(self, kind: str, key: str) -> None:
+        """Nothing to keep."""
+
+
 class Store:
     """State in memory only (tests, `awsfake serve` without `--data-dir`): touching is free, nothing is written."""
 
@@ -81,7 +90,7 @@ class Store:
         self.blobs = blobs or Blobs()
 
     def saved(self, service: Service) -> Saved:
-        return Saved(self, service)
+        return _Unsaved(self, service)
 
     def touched(self, service: Service, kind: str, key: str) -> None:
         """Nothing to keep."""
@@ -89,6 +98,11 @@ class Store:
     def request(self) -> AbstractContextManager[None]:
         """One request's changes, committed together when it ends (in memory there is nothing to commit)."""
         return _NOTHING
+
+    def run(self, operation: Callable[[_A], _R], argument: _A) -> _R:
+        """`operation(argument)` as one request (`request()`): what it changed is saved in one transaction. In
+        memory it is just the call (entering and leaving even an empty context costs two calls)."""
+        return operation(argument)
 
     def restore(self, service: Service) -> None:
         """Give `service` its saved records (none in memory)."""
@@ -124,6 +138,13 @@ class DiskStore(Store):
     def _named_blobs(self) -> set[str]:
         rows = self._db.execute("SELECT blobs FROM records WHERE blobs != ''").fetchall()
         return {name for (names,) in rows for name in names.split()}
+
+    def saved(self, service: Service) -> Saved:
+        return Saved(self, service)
+
+    def run(self, operation: Callable[[_A], _R], argument: _A) -> _R:
+        with self.request():
+            return operation(argument)
 
     def touched(self, service: Service, kind: str, key: str) -> None:
         pending: list[_Touched] | None = getattr(self._local, "pending", None)

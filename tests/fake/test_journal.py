@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from typing import Any
@@ -15,6 +16,7 @@ from endpoint_helpers import client
 from awsclient import sigv4
 from awsclient.credentials import Credentials
 from awsfake import FakeAWS
+from awsfake.doubles.journal import Record
 
 pytestmark = pytest.mark.timeout(60)
 SESSION_KEY, SESSION_SECRET = "ASIAJOURNALSESSION01", "journal-session-secret"
@@ -121,6 +123,15 @@ def test_the_body_kept_is_the_first_64_kib(fake: FakeAWS, url: str) -> None:
     s3.put_object(Bucket="big", Key="k", Body=b"x" * 100_000)
     (record,) = fake.requests.filter(action="PutObject")
     assert len(record.body) == 64 * 1024 and set(record.body) == {ord("x")}
+
+
+def test_a_journal_record_is_the_record_its_fields_make(fake: FakeAWS, url: str) -> None:
+    client(url, "sts").get_caller_identity()
+    (record,) = fake.requests.filter(action="GetCallerIdentity")
+    values = {field.name: getattr(record, field.name) for field in dataclasses.fields(record)}
+    assert vars(record) == values and record == Record(**values) and hash(record) == hash(Record(**values))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.status = 500  # type: ignore[misc]
 
 
 def test_a_bounded_journal_keeps_the_newest() -> None:

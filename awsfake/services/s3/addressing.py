@@ -54,13 +54,13 @@ def action_for(method: str, host: str, path: str, query: Mapping[str, list[str]]
         return "ListBuckets" if method == "GET" else "MethodNotAllowed"
     if method == "OPTIONS":
         return "PreflightRequest"
-    if key is not None and (subresource := next((n for n in _OBJECT_SUBRESOURCES if n in query), None)):
+    if key is not None and query and (subresource := next((n for n in _OBJECT_SUBRESOURCES if n in query), None)):
         return _OBJECT_SUBRESOURCES[subresource].get(method, "MethodNotAllowed")
     if key is None and method == "GET" and "versions" in query:
         return "ListObjectVersions"
     if key is None and (configured := _configuration_action(method, query)):
         return configured
-    if any(name in _SUBRESOURCES for name in query):
+    if query and any(name in _SUBRESOURCES for name in query):
         return "NotImplemented"
     if key is None:
         return _bucket_action(method, query)

@@ -49,8 +49,17 @@ class S3Object:
 
 
 def now() -> datetime:
-    """Now, to the second (S3 reports whole seconds), through time.time so freezegun controls it."""
-    return datetime.fromtimestamp(int(time.time()), tz=timezone.utc)
+    """Now, to the second (S3 reports whole seconds), through time.time so freezegun controls it; the datetime is
+    made once per second (every write asks)."""
+    global _latest
+    second = int(time.time())
+    latest = _latest
+    if latest[0] != second:
+        latest = _latest = (second, datetime.fromtimestamp(second, tz=timezone.utc))
+    return latest[1]
+
+
+_latest = (0, datetime.fromtimestamp(0, tz=timezone.utc))  # (a second, its datetime): the last `now()`
 
 
 def etag_of(data: Body) -> str:

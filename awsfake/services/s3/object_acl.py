@@ -18,7 +18,8 @@ def object_grants(bucket: Bucket, headers: Mapping[str, str]) -> tuple[tuple[str
     """A new object's grants from its canned `x-amz-acl`; refused while the bucket's ownership is enforced unless
     they grant the owner alone (`private`, `bucket-owner-full-control`)."""
     grants = requested_grants(headers)
-    check_acl_allowed(enforced(bucket), grants, creating=False)
+    if grants:  # `private` (no grants) is allowed whatever the ownership: its settings are not read
+        check_acl_allowed(enforced(bucket), grants, creating=False)
     return grants
 
 

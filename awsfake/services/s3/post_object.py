@@ -29,6 +29,8 @@ _OBJECT_FIELDS = (
 
 
 def is_browser_upload(call: Call) -> bool:
+    if call.method != "POST":  # the one question most requests need answered
+        return False
     has_auth = "authorization" in call.headers or "X-Amz-Credential" in call.query
     return is_post_upload(call.method, call.path, call.headers.get("content-type") or "", has_auth)
 

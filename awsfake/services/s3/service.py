@@ -170,14 +170,14 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
     # --- objects -------------------------------------------------------------------------------------------
 
     def put_object(self, call: Call) -> Result:
-        _, key = self._object_address(call)
+        name, key = self._object_address(call)
         check_content_md5(call.headers, call.body)
         content_type, metadata, headers = object_fields(call.headers)
         obj = S3Object(key, call.body, etag_of(call.body), now(), content_type, metadata, headers)
         obj.tags = header_tags(call.headers)
         obj.checksum = object_checksum(call.headers, call.body)
         with self.lock:
-            bucket = self._bucket(call)
+            bucket = self._addressed(name, call)
             check_write_conditions(call.headers, bucket.objects.get(key), key)
             obj.grants = object_grants(bucket, call.headers)
             bucket.objects[key] = obj
@@ -286,12 +286,18 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
 
     def _bucket(self, call: Call) -> Bucket:
         """The bucket the request addresses; the request must be signed for the bucket's region."""
-        name, _ = locate(call.host, call.path)
+        return self._addressed(locate(call.host, call.path)[0], call)
+
+    def _addressed(self, name: str, call: Call) -> Bucket:
+        """`_bucket` when the request's bucket name is known already."""
         with self.lock:
-            found = self.buckets.get(name)
-        if found is not None:
-            check_signed_for(call, found.region)
-        return self._owned(name, call)
+            bucket = self.buckets.get(name)
+        if bucket is None:
+            raise Fault("NoSuchBucket", "The specified bucket does not exist", 404, extras={"BucketName": name})
+        check_signed_for(call, bucket.region)
+        if bucket.owner != call.caller.account_id:
+            raise Fault("AccessDenied", "Access Denied", 403)
+        return bucket
 
     def _owned(self, name: str, call: Call) -> Bucket:
         """The named bucket, if the caller's account owns it: there are no bucket policies to grant others access."""
@@ -319,9 +325,9 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
 
     def _version(self, call: Call) -> tuple[S3Object, dict[str, str]]:
         """The object a request names (its `versionId`, else the latest) and its version headers."""
-        _, key = self._object_address(call)
+        name, key = self._object_address(call)
         with self.lock:
-            bucket = self._bucket(call)
+            bucket = self._addressed(name, call)
             return chosen(self.versions_of(bucket), key, first(call.query, "versionId"), bucket.objects)
 
     def _copy_source(self, call: Call) -> S3Object:

@@ -203,7 +203,10 @@ class ObjectVersions:
         raise NotImplementedError
 
     def versions_of(self, bucket: Bucket) -> Versions:
-        return self.versioning.setdefault(bucket.name, Versions())
+        found = self.versioning.get(bucket.name)
+        if found is None:
+            found = self.versioning[bucket.name] = Versions()
+        return found
 
     def get_bucket_versioning(self, call: Call) -> Result:
         with self.lock:

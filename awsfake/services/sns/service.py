@@ -179,7 +179,8 @@ class SNS(SavedTopics, Subscriptions, Service):
                 "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not "
                 "be null",
             )
-        check_message(message, text_param(params, "Subject"), text_param(params, "MessageStructure"))
+        subject, structure = text_param(params, "Subject"), text_param(params, "MessageStructure")
+        check_message(message, subject, structure)
         attributes = message_attributes(params)
         with self.lock:
             topic = self._topic(arn, call)
@@ -192,8 +193,7 @@ class SNS(SavedTopics, Subscriptions, Service):
                 topic.sequence += 1
                 sequence = f"{topic.sequence:020d}"
             record = Published(
-                new_uuid_id(), arn, message, text_param(params, "Subject"), text_param(params, "MessageStructure"),
-                attributes, group, dedup, sequence, time.time(),
+                new_uuid_id(), arn, message, subject, structure, attributes, group, dedup, sequence, time.time(),
             )  # fmt: skip
             if dedup:
                 topic.dedup[dedup] = (record.timestamp, record.message_id)
@@ -220,6 +220,8 @@ class SNS(SavedTopics, Subscriptions, Service):
 
     def _deliver(self, record: Published, targets: list[Subscription]) -> None:
         """Hand the message to each matching SQS subscription (outside SNS's lock: SQS takes its own)."""
+        if not targets:
+            return
         sink = self.sqs or cast("QueueSink | None", self.peers("sqs"))
         if sink is None:
             return

@@ -31,7 +31,7 @@ _SYSTEM_ATTRIBUTES = (
 
 
 def check_body(body: str, queue: Queue) -> None:
-    if not _VALID_BODY.match(body):
+    if not (body.isascii() and body.isprintable()) and not _VALID_BODY.match(body):  # printable ASCII is valid
         raise Fault(
             "InvalidMessageContents",
             "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to "

@@ -166,7 +166,8 @@ class Messaging:
         check_body(body, queue)
         attributes = message_attributes(params.get("MessageAttributes"))
         now = time.time()
-        if queue.fifo and params.get("DelaySeconds") is not None:  # FIFO queues delay only queue-wide
+        fifo = queue.fifo
+        if fifo and params.get("DelaySeconds") is not None:  # FIFO queues delay only queue-wide
             raise Fault(
                 "InvalidParameterValue",
                 f"Value {params['DelaySeconds']} for parameter DelaySeconds is invalid. Reason: The request include "
@@ -174,7 +175,7 @@ class Messaging:
             )
         delay = int_param(params, "DelaySeconds", int(queue.attributes["DelaySeconds"]), 0, 900)
         group, dedup = fifo_ids(queue, params, body)
-        if queue.fifo and dedup is not None:
+        if fifo and dedup is not None:
             expire_dedup(queue, now)
             seen = queue.dedup.get(dedup)
             if seen is not None:
@@ -182,7 +183,7 @@ class Messaging:
                     seen[1], body, attributes, sender, seen[0], seen[0], group, dedup
                 )
         message = Message(new_uuid_id(), body, attributes, sender, now, now + delay, group, dedup)
-        if queue.fifo:
+        if fifo:
             queue.sequence += 1
             message.sequence_number = f"{queue.sequence:020d}"
             if dedup is not None:

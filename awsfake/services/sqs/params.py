@@ -191,9 +191,24 @@ def url(host: str, account: str, name: str) -> str:
 
 
 def parse_url(url: str) -> tuple[str, str]:
-    """(account, name) from a queue URL (any host); a URL that names no queue is QueueDoesNotExist."""
+    """(account, name) from a queue URL (any host); a URL that names no queue is QueueDoesNotExist. A client
+    names the same few queues again and again: the first 1,024 URLs read (of up to 1 KiB) are remembered."""
+    parsed = _PARSED.get(url)
+    if parsed is None:
+        parsed = _parse_url(url)
+        if len(_PARSED) < 1024 and len(url) <= 1024:
+            _PARSED[url] = parsed
+    return parsed
+
+
+_PARSED: dict[str, tuple[str, str]] = {}
+
+
+def _parse_url(url: str) -> tuple[str, str]:
     path = url.split("://", 1)[-1].partition("/")[2].split("?", 1)[0]
-    parts = [p for p in path.split("/") if p]
+    parts = path.split("/")
+    if len(parts) != 2 or not parts[0] or not parts[1]:  # empty segments do not count: `/123//q/` names a queue
+        parts = [p for p in parts if p]
     if len(parts) != 2:
         raise no_queue()
     return parts[0], parts[1]
