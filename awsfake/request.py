@@ -34,6 +34,7 @@ __all__ = [
     "read_body",
     "read_head",
     "read_request",
+    "signed_prefix",
 ]
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
