@@ -34,6 +34,14 @@ _PIECES = st.sampled_from(
 )
 _HEADERS = st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=10).map("".join)
 AUTHORIZATIONS = st.one_of(_HEADERS, _HEADERS.map(lambda rest: "AWS4-HMAC-SHA256 Credential=" + rest))
+_PARTS = st.lists(
+    st.one_of(st.sampled_from(["AKID", "/", "20150830", "us-east-1", "sts", "aws4_request", "host", ";"]), _PIECES),
+    max_size=8,
+).map("".join)
+# Headers shaped as the SDKs write them, each of the three values drawn from pieces (commas and spaces included)
+SDK_SHAPED = st.tuples(_PARTS, _PARTS, _PARTS).map(
+    lambda values: "AWS4-HMAC-SHA256 Credential={}, SignedHeaders={}, Signature={}".format(*values)
+)
 
 
 @settings(max_examples=2000, deadline=None, database=None)
@@ -54,7 +62,7 @@ def test_the_quick_fields_are_the_field_loops(authorization: str) -> None:
 
 
 @settings(max_examples=2000, deadline=None, database=None)
-@given(authorization=AUTHORIZATIONS)
+@given(authorization=st.one_of(AUTHORIZATIONS, SDK_SHAPED))
 def test_a_signed_prefix_reads_as_the_general_readings(authorization: str) -> None:
     """The cached prefix stands for exactly what the general readings find: the credential, its scope (only when
     well-formed) and the signed names; the signature after it is the header's own."""
