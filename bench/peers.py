@@ -22,7 +22,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -69,15 +69,15 @@ class Server:
         self.stop()
 
 
-def start(name: str) -> Server:
-    """One of `NAMES`."""
-    return start_awsfake() if name == "awsfake" else _start_script(name)
+def start(name: str, prefix: Sequence[str] = ()) -> Server:
+    """One of `NAMES`; `prefix` goes before its command (a tool the server runs under, such as valgrind)."""
+    return start_awsfake(prefix=prefix) if name == "awsfake" else _start_script(name, prefix)
 
 
-def start_awsfake(*options: str) -> Server:
+def start_awsfake(*options: str, prefix: Sequence[str] = ()) -> Server:
     """`awsfake serve` on a free port with `options` (such as `--data-dir DIR`); its `export` lines say where and
     with which keys."""
-    cmd = [sys.executable, "-m", "awsfake.cli", "serve", "--port", "0", "--quiet", *options]
+    cmd = [*prefix, sys.executable, "-m", "awsfake.cli", "serve", "--port", "0", "--quiet", *options]
     return _read_exports("awsfake", _popen(cmd))
 
 
@@ -115,9 +115,9 @@ def _read_exports(name: str, process: subprocess.Popen[bytes]) -> Server:
     raise RuntimeError(f"{name} did not start")
 
 
-def _start_script(name: str) -> Server:
+def _start_script(name: str, prefix: Sequence[str] = ()) -> Server:
     """This file run as `name`'s server; its first line is its URL."""
-    process = _popen([sys.executable, __file__, name])
+    process = _popen([*prefix, sys.executable, __file__, name])
     assert process.stdout is not None
     url = process.stdout.readline().decode().strip()
     if not url.startswith("http://"):
