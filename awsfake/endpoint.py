@@ -195,6 +195,7 @@ class FakeAWS:
                 yield running
             finally:
                 self.url = None
+        self.store.tidy()  # the connections are done: a body released after the last commit has its file deleted
 
     # ------------------------------------------------------------ the server's hooks (awsfake.server)
 

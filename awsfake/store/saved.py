@@ -104,6 +104,9 @@ class Store:
         memory it is just the call (entering and leaving even an empty context costs two calls)."""
         return operation(argument)
 
+    def tidy(self) -> None:
+        """Delete the kept files released since the last commit (none in memory)."""
+
     def restore(self, service: Service) -> None:
         """Give `service` its saved records (none in memory)."""
 
@@ -209,6 +212,13 @@ class DiskStore(Store):
             pickler.dump(value)
         return _Row((service.name, kind, key), stamp, buffer.getvalue(), " ".join(pickler.named))
 
+    def tidy(self) -> None:
+        """A body whose last reference goes after the last commit (the request that held it was still answering
+        when another committed its replacement) is released with no commit to follow: its file goes here, as at a
+        commit's end, when the server stops and when the store is closed (else only the next start's sweep)."""
+        with self._writer:
+            self.blobs.delete_released(self._names)
+
     def restore(self, service: Service) -> None:
         rows = self._db.execute(
             "SELECT kind, key, value FROM records WHERE service=? ORDER BY kind, rowid", (service.name,)
@@ -231,6 +241,7 @@ class DiskStore(Store):
             self.blobs.delete_released(self._names)
 
     def close(self) -> None:
+        self.tidy()
         self._db.close()
 
 

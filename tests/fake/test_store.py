@@ -232,6 +232,22 @@ def test_concurrent_overwrites_save_the_last_state_and_only_its_files(tmp_path: 
     again.close()
 
 
+def test_a_body_released_after_the_last_commit_loses_its_file_when_the_server_stops(tmp_path: Path) -> None:
+    """A replaced body still held when its replacement commits (a request still answering holds it) is released
+    with no commit to follow: stopping the server deletes its file, rather than leaving it to the next start."""
+    fake = FakeAWS(data_dir=tmp_path)
+    with fake.serve() as running:
+        s3 = client(running.url, "s3")
+        s3.create_bucket(Bucket="late")
+        s3.put_object(Bucket="late", Key="k", Body=os.urandom(MiB + 1))
+        held = fake.service("s3").buckets["late"].objects["k"].data  # type: ignore[union-attr]
+        s3.put_object(Bucket="late", Key="k", Body=os.urandom(MiB + 1))  # commits while `held` is alive
+        del held  # released now, after the last commit
+        assert len(list((tmp_path / "blobs").iterdir())) == 2
+    assert len(list((tmp_path / "blobs").iterdir())) == 1
+    fake.close()
+
+
 def test_old_versions_and_bucket_configuration_survive_a_restart_and_keep_their_files(tmp_path: Path) -> None:
     """An overwritten object's old version still refers to its file: the file stays while the version does (in
     the running server and after a restart), and goes once that version is deleted. Configuration comes back too."""
