@@ -1,15 +1,14 @@
-"""The Authorization header's quick readings (for headers as the SDKs write them) against the general ones they
-stand in for: the request's credential (`request._sdk_credential` vs the `Credential=` pattern) and the verifier's
-fields (`presented._as_sdks_write_it` vs the field loop)."""
+"""The Authorization header's quick reading (`request.signed_prefix`, for headers as the SDKs write them) against
+the general ones it stands in for: the request's `Credential=` pattern and the verifier's field loop."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from awsfake.auth.presented import _as_sdks_write_it, _auth_fields
+from awsfake.auth.presented import _auth_fields
 from awsfake.catalog import CATALOG
-from awsfake.request import _header_credential, _sdk_credential, signed_prefix
+from awsfake.request import _header_credential, signed_prefix
 
 _PIECES = st.sampled_from(
     [
@@ -45,23 +44,6 @@ SDK_SHAPED = st.tuples(_PARTS, _PARTS, _PARTS).map(
 
 
 @settings(max_examples=2000, deadline=None, database=None)
-@given(authorization=AUTHORIZATIONS)
-def test_the_quick_credential_is_the_patterns(authorization: str) -> None:
-    quick = _sdk_credential(authorization)
-    assert quick is None or quick == _header_credential(authorization)
-
-
-@settings(max_examples=2000, deadline=None, database=None)
-@given(authorization=AUTHORIZATIONS)
-def test_the_quick_fields_are_the_field_loops(authorization: str) -> None:
-    quick = _as_sdks_write_it(authorization)
-    if quick is not None:
-        algorithm, _, rest = authorization.strip().partition(" ")
-        assert algorithm == "AWS4-HMAC-SHA256"
-        assert quick == _auth_fields(rest, authorization, CATALOG["sts"])
-
-
-@settings(max_examples=2000, deadline=None, database=None)
 @given(authorization=st.one_of(AUTHORIZATIONS, SDK_SHAPED))
 def test_a_signed_prefix_reads_as_the_general_readings(authorization: str) -> None:
     """The cached prefix stands for exactly what the general readings find: the credential, its scope (only when
@@ -81,17 +63,18 @@ def test_a_signed_prefix_reads_as_the_general_readings(authorization: str) -> No
 
 
 def test_the_quick_readings_take_what_sdks_send() -> None:
-    """Not vacuous: an SDK's header is read by both quick readings."""
+    """Not vacuous: an SDK's header is read by the quick reading, as the general ones read it."""
     authorization = (
         "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/sts/aws4_request, "
         "SignedHeaders=host;x-amz-date, Signature=0123abcdef"
     )
-    assert _sdk_credential(authorization) == "AKID/20150830/us-east-1/sts/aws4_request"
-    assert _as_sdks_write_it(authorization) == {
+    assert _auth_fields(authorization.partition(" ")[2], authorization, CATALOG["sts"]) == {
         "Credential": "AKID/20150830/us-east-1/sts/aws4_request",
         "SignedHeaders": "host;x-amz-date",
         "Signature": "0123abcdef",
     }
     prefix = signed_prefix(authorization)
     assert prefix is not None and prefix.scope == ("AKID", "20150830", "us-east-1", "sts")
+    assert prefix.credential == _header_credential(authorization) == "AKID/20150830/us-east-1/sts/aws4_request"
+    assert prefix.signed_headers == ("host", "x-amz-date") and authorization[prefix.length :] == "0123abcdef"
     assert signed_prefix(authorization.replace("0123", "4567")) is prefix  # one object per prefix
