@@ -32,7 +32,7 @@ class Map(dict[str, Any]):
     """A key/value map in a result, as opposed to a structure."""
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Caller:
     """Who signed the request, as STS GetCallerIdentity reports it."""
 
@@ -40,11 +40,6 @@ class Caller:
     account_id: str
     arn: str
     user_id: str
-
-    def __init__(self, access_key_id: str, account_id: str, arn: str, user_id: str) -> None:
-        """The fields in one update of the instance's `__dict__`: a frozen dataclass's own `__init__` sets each
-        through `object.__setattr__`, at three times the cost (one `Caller` a request)."""
-        self.__dict__.update(access_key_id=access_key_id, account_id=account_id, arn=arn, user_id=user_id)
 
 
 @dataclass
