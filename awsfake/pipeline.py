@@ -176,7 +176,7 @@ def record_of(exchange: Exchange, response: Response) -> Record:
     else:
         method, path, connection_id = request.method, request.raw_path, request.connection_id
         raw = request.body.head(redact.BODY_LIMIT)
-        headers, body = redact.kept(request.headers, raw, request.raw_query, lower_case=True)
+        headers, body = redact.request_kept(request, raw)
     fault = exchange.fault
     return Record.of(
         {

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
-__all__ = ["BODY_LIMIT", "REDACTED", "SECRET_NAMES", "body", "headers", "kept", "mapping", "presented_secrets"]
+__all__ = [
+    "BODY_LIMIT",
+    "REDACTED",
+    "SECRET_NAMES",
+    "Sent",
+    "body",
+    "headers",
+    "kept",
+    "mapping",
+    "presented_secrets",
+    "request_kept",
+]
 
 REDACTED = "<redacted>"
 BODY_LIMIT = 64 * 1024  # a journal keeps the first 64 KiB of a request's body
@@ -55,6 +66,75 @@ def kept(
     return tuple(changed), _scrubbed(raw, secrets, raw_query, limit)
 
 
+class SignedPrefix(Protocol):
+    """An Authorization header's part before its signature, as a request read it (`awsfake.request.SignedPrefix`)."""
+
+    @property
+    def length(self) -> int:
+        """Where the signature starts: the prefix ends with `Signature=`."""
+
+
+class Sent(Protocol):
+    """What `request_kept` reads of a request (`awsfake.request.Request`)."""
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """The header pairs, lower-case names, in the order received."""
+
+    @property
+    def index(self) -> Mapping[str, str]:
+        """`dict(headers)`."""
+
+    @property
+    def raw_query(self) -> str: ...
+
+    @property
+    def signed_prefix(self) -> SignedPrefix | None:
+        """The Authorization header's (`index["authorization"]`) prefix when an SDK wrote it, else None."""
+
+
+def request_kept(request: Sent, raw: bytes, limit: int = BODY_LIMIT) -> tuple[tuple[tuple[str, str], ...], bytes]:
+    """`kept(request.headers, raw, request.raw_query, limit, lower_case=True)` without walking the headers: the
+    request's dict of them says which watched names it carries, and when no name repeats each is at one place."""
+    pairs, index = request.headers, request.index
+    if len(index) != len(pairs) or "x-amz-signature" in index:  # a name sent twice, a signature header: the walk
+        return kept(pairs, raw, request.raw_query, limit, lower_case=True)
+    token = index.get("x-amz-security-token")
+    authorization = index.get("authorization")
+    if token is None and authorization is None:
+        return tuple(pairs), _scrubbed(raw, [], request.raw_query, limit)
+    changed = list(pairs)
+    secrets = []
+    if token is not None:
+        secrets.append(token)
+        changed[pairs.index(("x-amz-security-token", token))] = ("x-amz-security-token", REDACTED)
+    if authorization is not None:
+        at = -1 if pairs[-1][0] == "authorization" else pairs.index(("authorization", authorization))
+        changed[at] = ("authorization", _authorization(authorization, request.signed_prefix))
+    return tuple(changed), _scrubbed(raw, secrets, request.raw_query, limit)
+
+
+def _authorization(authorization: str, prefix: SignedPrefix | None) -> str:
+    """`_without_signature(authorization)`. After an SDK's prefix (which ends with `Signature=`) comes a signature
+    of letters and digits only, which the pattern's last match takes whole whatever it is: the header redacted is
+    then the prefix redacted, worked out once per prefix (at most 256 kept)."""
+    if prefix is not None:
+        signature = authorization[prefix.length :]
+        if signature.isascii() and signature.encode().isalnum():
+            known = _REDACTED_PREFIXES.get(prefix)
+            if known is None:
+                if len(_REDACTED_PREFIXES) >= 256:
+                    _REDACTED_PREFIXES.clear()
+                known = _REDACTED_PREFIXES[prefix] = _SIGNATURE.sub(_SIGNATURE_REDACTED, authorization[: prefix.length])
+            return known
+    return _without_signature(authorization)
+
+
+# A request's signed prefix -> its Authorization redacted (the prefix objects are shared by the requests that carry
+# them, one per distinct prefix: `awsfake.request.signed_prefix`).
+_REDACTED_PREFIXES: dict[SignedPrefix, str] = {}
+
+
 def _without_signature(authorization: str) -> str:
     """Authorization with each `Signature=` value cut out. An SDK's header ends with its signature (printable ASCII
     but comma and space to the end: the pattern's one match); that one is cut without the pattern, at half the cost."""
@@ -86,7 +166,8 @@ def _scrubbed(raw: bytes, header_secrets: list[str], raw_query: str, limit: int)
     for secret in (header_secrets + _query_secrets(raw_query)) if raw_query else header_secrets:
         if secret:
             scrubbed = scrubbed.replace(secret.encode(), REDACTED.encode())
-    if b"x-amz-s" not in scrubbed.lower():  # no secret field: a plain search is cheaper than the case-blind pattern
+    # No secret field: the pattern needs a CR (a search for a byte is the cheapest), then a plain search.
+    if 13 not in scrubbed or b"x-amz-s" not in scrubbed.lower():
         return scrubbed
     return _FORM_SECRET.sub(rb"\g<1>" + REDACTED.encode(), scrubbed)
 
