@@ -12,7 +12,7 @@ import itertools
 import re
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -33,6 +33,7 @@ __all__ = [
     "QueryShapes",
     "Response",
     "Spoken",
+    "Templates",
     "new_uuid_id",
     "xml_text",
 ]
@@ -159,12 +160,19 @@ class Family(ABC):
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
         """Bytes are sent as they are, a `Body` or `Stream` (an object's bytes) chunk by chunk from its file; a
         result tree becomes the family's document."""
-        headers = [*result.headers.items()]
+        raw = result.body
+        headers = [*result.headers.items()] if result.headers else []
+        if type(raw) is dict or not isinstance(raw, (bytes, bytearray, Body, Stream)):  # a tree (or None)
+            body, content_type = self.document(info, action, result, request_id)
+            if content_type:
+                headers.append(("Content-Type", content_type))
+            headers += self.id_headers(request_id)
+            return Response(result.status, headers, body, request_id)
         stream = None
-        if isinstance(result.body, (bytes, bytearray)):
-            body = bytes(result.body)
-        elif isinstance(result.body, (Body, Stream)):
-            stream = result.body.stream() if isinstance(result.body, Body) else result.body
+        if isinstance(raw, (bytes, bytearray)):
+            body = bytes(raw)
+        else:
+            stream = raw.stream() if isinstance(raw, Body) else raw
             held = stream.held()
             if held is not None:
                 body, stream = held, None
@@ -172,10 +180,6 @@ class Family(ABC):
                 body = b""
                 if not any(name.lower() == "content-length" for name, _ in headers):
                     headers.append(("Content-Length", str(stream.size)))
-        else:
-            body, content_type = self.document(info, action, result, request_id)
-            if content_type:
-                headers.append(("Content-Type", content_type))
         headers += self.id_headers(request_id)
         return Response(result.status, headers, body, request_id, stream=stream)
 
@@ -226,6 +230,46 @@ class Family(ABC):
         response.headers.extend(fault.headers.items())
         response.error_code = fault.code
         return response
+
+
+class Templates:
+    """A family's documents for structures of text leaves only (the commonest answers: ids, ARNs, checksums), each
+    written once per shape by the family's own writer with `%s` for every leaf, then filled in. Only leaves the
+    writer copies as they are (`plain`: no escaping) are filled in; a shape whose text holds another `%` gets no
+    template. At most 1,024 shapes are kept."""
+
+    def __init__(self, plain: Callable[[str], bool]) -> None:
+        self._plain = plain
+        self._parts: dict[Hashable, tuple[str, str, str]] = {}
+
+    def written(self, shape: tuple[Hashable, ...], tree: Any, write: Callable[..., str], *more: str) -> str | None:
+        """`write(tree, *more)` when `tree` is a `dict` of `str` values that, with `more`, are all plain, from the
+        template for `shape` (all that the text depends on but the tree's names and the leaves); else None."""
+        if type(tree) is not dict or not tree:
+            return None
+        leaves = [*tree.values(), *more]
+        for leaf in leaves:
+            if type(leaf) is not str:
+                return None
+        if not self._plain("".join(leaves)):
+            return None
+        key = (*shape, *tree)
+        parts = self._parts.get(key)
+        if parts is None:
+            parts = _split(write(dict.fromkeys(tree, "%s"), *("%s" for _ in more)), len(leaves))
+            if len(self._parts) < 1024:
+                self._parts[key] = parts
+        head, middle, tail = parts
+        return head + middle % tuple(leaves) + tail if middle else None
+
+
+def _split(template: str, leaves: int) -> tuple[str, str, str]:
+    """A template as the text before its first `%s`, from there to the end of its last (filled in with `%`, which
+    reads it character by character), and the rest; all empty when it holds another `%`: no template."""
+    if template.count("%") != leaves or template.count("%s") != leaves:
+        return "", "", ""
+    first, last = template.index("%s"), template.rindex("%s") + 2
+    return template[:first], template[first:last], template[last:]
 
 
 _ids = itertools.count(1)

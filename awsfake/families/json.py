@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from awsfake.errors import Fault
-from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id
+from awsfake.families.base import Denial, Family, Response, Spoken, Templates, new_uuid_id
 from awsfake.families.query import QUERY_DENIALS
 from awsfake.families.xml import aware
 
@@ -63,8 +63,12 @@ class Json(Family):
         return action, params
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
-        body = JSON.encode({} if result.body is None else result.body).encode()
-        return body, info.json_content_type
+        """The result tree as JSON (text leaves only: from a template of the encoder's own text, `Templates`)."""
+        tree = result.body
+        written = _TEMPLATES.written((), tree, JSON.encode)
+        if written is None:
+            written = JSON.encode({} if tree is None else tree)
+        return written.encode(), info.json_content_type
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         headers = [("Content-Type", info.json_content_type), *self.id_headers(request_id)]
@@ -110,3 +114,11 @@ def json_default(value: Any) -> Any:
 
 JSON = json.JSONEncoder(default=json_default)
 """`json.dumps(value, default=json_default)`, the encoder made once instead of per call."""
+
+
+def _plain(text: str) -> bool:
+    """Whether the encoder writes `text` as it is between its quotes: printable ASCII but `"` and `\\`."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
+_TEMPLATES = Templates(_plain)

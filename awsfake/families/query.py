@@ -9,8 +9,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import unquote
 
 from awsfake.errors import Fault, invalid_action
-from awsfake.families.base import PLAIN_SHAPES, Denial, Family, QueryShapes, Response, Spoken, new_uuid_id
-from awsfake.families.xml import document, element, enclose, text
+from awsfake.families.base import (
+    PLAIN_SHAPES,
+    Denial,
+    Family,
+    QueryShapes,
+    Response,
+    Spoken,
+    Templates,
+    new_uuid_id,
+)
+from awsfake.families.xml import document, element, enclose, is_plain, text
 
 if TYPE_CHECKING:
     from awsfake.request import Request
@@ -101,6 +110,17 @@ def _entries(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _written(info: Spoken, action: str, tree: Any, request_id: str) -> str:
+    """A query answer's text: `tree` (None: no result element) and the request id."""
+    inner = f"<ResponseMetadata><RequestId>{text(request_id)}</RequestId></ResponseMetadata>"
+    if tree is not None:
+        inner = element(f"{action}Result", tree, info.query_shapes.item_tag) + inner
+    return enclose(f"{action}Response", inner, namespace=info.namespace)
+
+
+_TEMPLATES = Templates(is_plain)
+
+
 def form_fields(request: Request, body: bytes) -> dict[str, str]:
     """The query family's fields: a form-encoded POST body, else the URL's query string (last value wins)."""
     if request.method == "POST" and _is_form(request.header("content-type") or ""):
@@ -157,12 +177,15 @@ class Query(Family):
         return action, info.query_shapes.params(action, params, call)
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
-        """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…`."""
-        shapes = info.query_shapes
-        inner = f"<ResponseMetadata><RequestId>{text(request_id)}</RequestId></ResponseMetadata>"
-        if result.body is not None:
-            inner = element(f"{action}Result", shapes.result(action, result.body), shapes.item_tag) + inner
-        return document(enclose(f"{action}Response", inner, namespace=info.namespace), declaration=False), "text/xml"
+        """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…` (text leaves only: from a
+        template of `_written`'s own text, `Templates`)."""
+        tree = None if result.body is None else info.query_shapes.result(action, result.body)
+        written = _TEMPLATES.written(
+            (info.namespace, action), tree, lambda leaves, rid: _written(info, action, leaves, rid), request_id
+        )
+        if written is None:
+            written = _written(info, action, tree, request_id)
+        return written.encode(), "text/xml"
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         error = {

@@ -25,7 +25,7 @@ from lxml import etree
 from awsfake.families.base import XML_DECLARATION, xml_text
 from awsfake.services import Map
 
-__all__ = ["aware", "content", "document", "element", "enclose", "text"]
+__all__ = ["aware", "content", "document", "element", "enclose", "is_plain", "text"]
 
 # What the text of an element cannot hold as it is: what XML escapes, and what XML 1.0 cannot carry at all.
 _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -55,6 +55,11 @@ def enclose(name: str, inner: str, *, namespace: str = "") -> str:
 def text(value: str) -> str:
     """`value` as an element's text (escaped, and what XML 1.0 cannot carry replaced)."""
     return _text(value)
+
+
+def is_plain(text: str) -> bool:
+    """Whether `text` is written as it is: printable ASCII without markup (`_text`'s first test)."""
+    return text.isascii() and text.isprintable() and "&" not in text and "<" not in text and ">" not in text
 
 
 def document(written: str, *, declaration: bool = True) -> bytes:
