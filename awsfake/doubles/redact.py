@@ -96,22 +96,22 @@ class Sent(Protocol):
 def request_kept(request: Sent, raw: bytes, limit: int = BODY_LIMIT) -> tuple[tuple[tuple[str, str], ...], bytes]:
     """`kept(request.headers, raw, request.raw_query, limit, lower_case=True)` without walking the headers: the
     request's dict of them says which watched names it carries, and when no name repeats each is at one place."""
-    pairs, index = request.headers, request.index
+    pairs, index, query = request.headers, request.index, request.raw_query
     if len(index) != len(pairs) or "x-amz-signature" in index:  # a name sent twice, a signature header: the walk
-        return kept(pairs, raw, request.raw_query, limit, lower_case=True)
-    token = index.get("x-amz-security-token")
-    authorization = index.get("authorization")
-    if token is None and authorization is None:
-        return tuple(pairs), _scrubbed(raw, [], request.raw_query, limit)
-    changed = list(pairs)
+        return kept(pairs, raw, query, limit, lower_case=True)
+    headers = list(pairs)
     secrets = []
+    token = index.get("x-amz-security-token")
     if token is not None:
         secrets.append(token)
-        changed[pairs.index(("x-amz-security-token", token))] = ("x-amz-security-token", REDACTED)
+        headers[pairs.index(("x-amz-security-token", token))] = ("x-amz-security-token", REDACTED)
+    authorization = index.get("authorization")
     if authorization is not None:
         at = -1 if pairs[-1][0] == "authorization" else pairs.index(("authorization", authorization))
-        changed[at] = ("authorization", _authorization(authorization, request.signed_prefix))
-    return tuple(changed), _scrubbed(raw, secrets, request.raw_query, limit)
+        headers[at] = ("authorization", _authorization(authorization, request.signed_prefix))
+    if secrets or query or 13 in raw:  # (no CR: no form field, see `_scrubbed`)
+        return tuple(headers), _scrubbed(raw, secrets, query, limit)
+    return tuple(headers), raw[:limit]
 
 
 def _authorization(authorization: str, prefix: SignedPrefix | None) -> str:
@@ -148,7 +148,7 @@ def _without_signature(authorization: str) -> str:
 
 def mapping(values: Mapping[str, Any]) -> dict[str, Any]:
     """A copy with secret-named keys (a presigned request's `X-Amz-Security-Token`, ...) redacted."""
-    if "x-amz-s" not in "".join(values).lower():  # no key can be a secret's name: one search, not one per key
+    if "x-amz-s" not in "".join([*values]).lower():  # no key can be a secret's name: one search, not one per key
         return dict(values)
     return {k: (REDACTED if k.lower() in SECRET_NAMES else v) for k, v in values.items()}
 
