@@ -158,7 +158,7 @@ def native_info(name: str, request: Request) -> ServiceInfo | None:
     native = CATALOG.get(name)
     if native is None or request.raw_path.startswith(_NOT_NATIVE_PATHS.get(name, ())):
         return None
-    return native.spoken_as(request.header("content-type"), request.raw_query)
+    return native.spoken_as(request.index.get("content-type"), request.raw_query)
 
 
 def info_for_target(prefix: str) -> ServiceInfo | None:

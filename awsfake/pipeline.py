@@ -83,7 +83,7 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
         family = exchange.info.family
         return exchange.error(unreadable.fault or family.body_too_large(unreadable.max_body or 0))
     exchange.request = request
-    if (size := request.header("x-amz-decoded-content-length")) and _over(size, fake.max_object_size):
+    if (size := request.index.get("x-amz-decoded-content-length")) and _over(size, fake.max_object_size):
         exchange.info = auth.guess_info(request)
         return exchange.error(exchange.info.family.body_too_large(fake.max_object_size))
     try:
@@ -110,7 +110,7 @@ def body_limit(fake: Endpoint, request: Request) -> int:
     service) up to `max_body_size`. The service is guessed from the head, as it must be before the body is read."""
     if not auth.guess_info(request).objects or _is_form(request):  # a browser POST form is parsed in memory
         return fake.max_body_size
-    if request.header("x-amz-decoded-content-length") is None:
+    if request.index.get("x-amz-decoded-content-length") is None:
         return fake.max_object_size
     return fake.max_object_size + fake.max_object_size // 64 + 65536  # the decoded length is checked on its own
 

@@ -220,6 +220,9 @@ def read_body(environ: dict[str, Any], request: Request, max_body: int, blobs: B
     `Unreadable` (with the request's head) when the framing is broken or the body too large.
     """
     length = _declared_length(request, max_body)
+    if length == 0:  # one shared empty body: its hashes, the same for every empty body, are worked out once
+        request.body = _NO_BODY
+        return
     if length is not None and length <= SPOOL_THRESHOLD:
         body = Body(_read_small(environ.get("wsgi.input"), length, request))
     else:

@@ -56,7 +56,7 @@ def verify(
     info = guess_info(request)
     if sigv2_allowed and info.signing.sigv2 and sigv2.presented(request):
         return Verified(sigv2.verify(request, accounts), info, "", request.body)  # SigV2 names no region
-    authorization = request.header("authorization")
+    authorization = request.index.get("authorization")
     if authorization is not None:
         presented = from_header(request, authorization, info)
     elif presented_query := _query_source(request, info):

@@ -114,6 +114,11 @@ def guess_info(request: Request) -> ServiceInfo:
     is worked out again when asked."""
     if isinstance(request.named_service, ServiceInfo):
         return request.named_service
+    prefix = request.signed_prefix
+    if prefix is not None and prefix.scope is not None:  # an SDK's header, its scope read once per prefix
+        name = prefix.scope[3]
+        native = request.named_service = native_info(name, request)
+        return native or info_for(name, request)
     text = request.credential
     if text is not None:
         parts = Credential.parse(text).parts
@@ -177,7 +182,7 @@ def _from_prefix(
         _header_date(request, info, authorization),
         False,  # presigned
         0,  # expires
-        request.header("x-amz-security-token"),  # token (fields in order: keyword arguments cost more)
+        request.index.get("x-amz-security-token"),  # token (fields in order: keyword arguments cost more)
         None,  # string_to_sign
         prefix.signed_names,
     )
@@ -264,7 +269,8 @@ def _scope_parts(
 def _header_date(request: Request, info: ServiceInfo, authorization: str) -> str:
     """The signing date by the signer's own rule (`sigv4.signing_date`); no date, or one that isn't, is denied."""
     try:
-        date = sigv4.signing_date(request.header("x-amz-date"), request.header("date"))
+        headers = request.index
+        date = sigv4.signing_date(headers.get("x-amz-date"), headers.get("date"))
     except ValueError:
         date = None
     if date is not None:

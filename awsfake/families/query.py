@@ -103,7 +103,7 @@ def _entries(node: dict[str, Any]) -> dict[str, Any]:
 
 def form_fields(request: Request, body: bytes) -> dict[str, str]:
     """The query family's fields: a form-encoded POST body, else the URL's query string (last value wins)."""
-    if request.method == "POST" and _is_form(request.header("content-type") or ""):
+    if request.method == "POST" and _is_form(request.index.get("content-type") or ""):
         text = body.decode("latin-1")
     else:
         text = request.raw_query
