@@ -114,9 +114,9 @@ def guess_info(request: Request) -> ServiceInfo:
     is worked out again when asked."""
     if isinstance(request.named_service, ServiceInfo):
         return request.named_service
-    prefix = request.signed_prefix
-    if prefix is not None and prefix.scope is not None:  # an SDK's header, its scope read once per prefix
-        name = prefix.scope[3]
+    signed = request.signed_prefix
+    if signed is not None and signed.scope is not None:  # an SDK's header, its scope read once per prefix
+        name = signed.scope[3]
         native = request.named_service = native_info(name, request)
         return native or info_for(name, request)
     text = request.credential
