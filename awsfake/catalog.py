@@ -78,7 +78,10 @@ class ServiceInfo:
         if not self.dialects:
             return self
         media = _media_type(content_type) or _implied_media(raw_query)
-        return next((row for name, row in self.dialects if name == media), self)
+        for name, row in self.dialects:
+            if name == media:
+                return row
+        return self
 
     @property
     def json_content_type(self) -> str:

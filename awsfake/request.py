@@ -274,13 +274,11 @@ class SignedPrefix:
 def signed_prefix(authorization: str) -> SignedPrefix | None:
     """The `SignedPrefix` of an Authorization header as the SDKs write it (its signature holds no comma either),
     else None: the header is then read the general way."""
-    end = authorization.find(_SDK_SIGNATURE)
-    if end < 0:
+    prefix, found, signature = authorization.rpartition(_SDK_SIGNATURE)
+    if not found or "," in signature:
         return None
-    end += len(_SDK_SIGNATURE)
-    if "," in authorization[end:]:
-        return None
-    return _cached_prefix(authorization[:end]) if end <= _PREFIX_CACHE_MAX_LEN else _read_prefix(authorization[:end])
+    prefix += found
+    return _cached_prefix(prefix) if len(prefix) <= _PREFIX_CACHE_MAX_LEN else _read_prefix(prefix)
 
 
 def _read_prefix(prefix: str) -> SignedPrefix | None:

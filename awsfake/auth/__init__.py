@@ -35,7 +35,7 @@ __all__ = ["ANONYMOUS", "MAX_SKEW_SECONDS", "Verified", "guess_info", "presented
 ANONYMOUS = Identity("", "", account_id="", arn="anonymous")
 
 
-@dataclass
+@dataclass(slots=True)
 class Verified:
     """A request whose signature checked out: who signed it, for which service and region, and its payload."""
 
