@@ -43,6 +43,8 @@ MAX_OBJECT_SIZE = 5 * 1024**3
 """S3's limit for one PutObject or UploadPart: 5 GiB (a larger object is a multipart upload)."""
 _NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
 _CONTROL = re.compile("[\x00-\x20\x7f]")  # bytes a request target cannot carry as they are
+# (In ASCII text, `isprintable()` is False for each of them but the space: a target that is ASCII, printable and
+# without a space has none, found without a pattern's set-up.)
 _HEADER_CREDENTIAL = re.compile(r"Credential=([^,\s]*)")
 _SDK_PREFIX = "AWS4-HMAC-SHA256 Credential="
 _SDK_SIGNED = ", SignedHeaders="
@@ -312,13 +314,15 @@ def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
         from urllib.parse import quote
 
         return quote(environ.get("PATH_INFO", "/"), safe="/~!$&'()*+,;=:@%"), environ.get("QUERY_STRING", "")
-    text = _wire_text(_as_sent(target)) if not target.isascii() or _CONTROL.search(target) else target
+    plain = target.isascii() and target.isprintable() and " " not in target  # nothing `_CONTROL` matches
+    text = target if plain else _wire_text(_as_sent(target))
     return _split_target(text)
 
 
 def _target_text(target: str) -> str:
     """The target as sent (`awsfake.target`: its bytes as latin-1) as text, like `_raw_target`'s."""
-    return _wire_text(target.encode("latin-1")) if not target.isascii() or _CONTROL.search(target) else target
+    plain = target.isascii() and target.isprintable() and " " not in target  # nothing `_CONTROL` matches
+    return target if plain else _wire_text(target.encode("latin-1"))
 
 
 def _split_target(text: str) -> tuple[str, str]:
