@@ -146,7 +146,7 @@ def _call(request: Request, verified: auth.Verified, exchange: Exchange, service
         verified.region,
         _caller(verified.identity),
         request.method,
-        request.host,
+        request.index.get("host", ""),  # host
         request.path(),
         parse_qs(request.raw_query, keep_blank_values=True) if request.raw_query else {},  # query
         request.header_map,  # headers

@@ -38,7 +38,9 @@ def payload_hash(request: Request, presented: Presented) -> str:
         return declared or sigv4.UNSIGNED_PAYLOAD
     if declared is None:
         raise invalid_request("Missing required header for this request: x-amz-content-sha256", info.name)
-    if declared == sigv4.UNSIGNED_PAYLOAD or declared in STREAMING_MODES or _HEX64.fullmatch(declared):
+    if declared == sigv4.UNSIGNED_PAYLOAD or declared in STREAMING_MODES:
+        return declared
+    if declared == request.body.sha256 or _HEX64.fullmatch(declared):  # the body's own hash is one (and the usual)
         return declared
     raise invalid_argument(
         "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
