@@ -59,8 +59,8 @@ def check_signed_headers(request: Request, presented: Presented) -> None:
         )
     if presented.info.signing.amz_headers_signed and not presented.presigned:
         signed = presented.signed_names or set(presented.signed_headers)
-        for name in request.index.keys() - signed:  # the few headers left unsigned (a set difference, in C)
-            if name.startswith("x-amz-"):
+        for extra in request.index.keys() - signed:  # the few headers left unsigned (a set difference, in C)
+            if extra.startswith("x-amz-"):
                 unsigned = [name for name, _ in request.headers if name.startswith("x-amz-") and name not in signed]
                 raise _deny(presented, "unsigned_headers", extras={"HeadersNotSigned": ", ".join(unsigned)})
 
@@ -116,9 +116,8 @@ def check_identity(presented: Presented, accounts: Accounts) -> Identity:
     identity = accounts.get(presented.access_key_id)
     if identity is None:
         raise _deny(presented, "unknown_key", extras={"AWSAccessKeyId": presented.access_key_id})
-    if (identity.session_token is not None or presented.token is not None) and not tokens_match(
-        identity.session_token, presented.token
-    ):  # (a long-term key and no token, the usual request: nothing to compare)
+    expected, token = identity.session_token, presented.token
+    if (expected is not None or token is not None) and not tokens_match(expected, token):  # (usually neither is)
         raise _deny(presented, "bad_token")
     if identity.expiration is not None and identity.expired(time.time()):  # a long-term key never expires
         raise _deny(presented, "expired_token")
