@@ -66,7 +66,7 @@ def kept(
     return tuple(changed), _scrubbed(raw, secrets, raw_query, limit)
 
 
-class SignedPrefix(Protocol):
+class _SignedPrefix(Protocol):
     """An Authorization header's part before its signature, as a request read it (`awsfake.request.SignedPrefix`)."""
 
     @property
@@ -89,7 +89,7 @@ class Sent(Protocol):
     def raw_query(self) -> str: ...
 
     @property
-    def signed_prefix(self) -> SignedPrefix | None:
+    def signed_prefix(self) -> _SignedPrefix | None:
         """The Authorization header's (`index["authorization"]`) prefix when an SDK wrote it, else None."""
 
 
@@ -114,7 +114,7 @@ def request_kept(request: Sent, raw: bytes, limit: int = BODY_LIMIT) -> tuple[tu
     return tuple(headers), raw[:limit]
 
 
-def _authorization(authorization: str, prefix: SignedPrefix | None) -> str:
+def _authorization(authorization: str, prefix: _SignedPrefix | None) -> str:
     """`_without_signature(authorization)`. After an SDK's prefix (which ends with `Signature=`) comes a signature
     of letters and digits only, which the pattern's last match takes whole whatever it is: the header redacted is
     then the prefix redacted, worked out once per prefix (at most 256 kept)."""
@@ -132,7 +132,7 @@ def _authorization(authorization: str, prefix: SignedPrefix | None) -> str:
 
 # A request's signed prefix -> its Authorization redacted (the prefix objects are shared by the requests that carry
 # them, one per distinct prefix: `awsfake.request.signed_prefix`).
-_REDACTED_PREFIXES: dict[SignedPrefix, str] = {}
+_REDACTED_PREFIXES: dict[_SignedPrefix, str] = {}
 
 
 def _without_signature(authorization: str) -> str:
