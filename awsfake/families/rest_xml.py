@@ -28,6 +28,7 @@ __all__ = ["RestXml"]
 # Request ids are no secrets: drawn from a generator of our own (seeded from the system's randomness, untouched by
 # a test's random.seed) rather than with a system call each.
 _RANDOM = random.Random()
+_HOST_ID = binascii.b2a_base64(_RANDOM.randbytes(36), newline=False).decode()  # 48 characters
 _METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS"})
 _MALFORMED = Denial("AuthorizationHeaderMalformed", 400, "{s3detail}")
 _PRESIGN = Denial("AuthorizationQueryParametersError", 400, "{s3detail}")
@@ -74,9 +75,9 @@ class RestXml(Family):
         return body, ("application/xml" if body else None)
 
     def id_headers(self, request_id: str) -> list[tuple[str, str]]:
-        """S3's request id, and its extended id (`x-amz-id-2`, random here)."""
-        extended = binascii.b2a_base64(_RANDOM.getrandbits(384).to_bytes(48, "little"), newline=False).decode()
-        return [("x-amz-request-id", request_id), ("x-amz-id-2", extended)]
+        """S3's request id, and its extended id (`x-amz-id-2`: 64 base64 characters, here this process's random
+        48 and the request id's 16 hex digits, which are base64 characters too)."""
+        return [("x-amz-request-id", request_id), ("x-amz-id-2", _HOST_ID + request_id)]
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         headers = [("Content-Type", "application/xml"), *self.id_headers(request_id)]
