@@ -148,6 +148,8 @@ def _without_signature(authorization: str) -> str:
 
 def mapping(values: Mapping[str, Any]) -> dict[str, Any]:
     """A copy with secret-named keys (a presigned request's `X-Amz-Security-Token`, ...) redacted."""
+    if not values:  # (S3's operations: their parameters are in the path, query and headers)
+        return {}
     if "x-amz-s" not in "".join([*values]).lower():  # no key can be a secret's name: one search, not one per key
         return dict(values)
     return {k: (REDACTED if k.lower() in SECRET_NAMES else v) for k, v in values.items()}
