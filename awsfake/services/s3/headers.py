@@ -315,10 +315,12 @@ def object_headers(obj: S3Object) -> dict[str, str]:
         "Last-Modified": _http_date(obj.last_modified),
         "Accept-Ranges": "bytes",
         **SSE,
-        **obj.headers,
     }
-    for name, value in obj.metadata.items():
-        headers[f"x-amz-meta-{name}"] = value
+    if obj.headers:  # most objects keep none of these, nor metadata, nor tags
+        headers.update(obj.headers)
+    if obj.metadata:
+        for name, value in obj.metadata.items():
+            headers[f"x-amz-meta-{name}"] = value
     if obj.tags:
         headers["x-amz-tagging-count"] = str(len(obj.tags))
     return headers

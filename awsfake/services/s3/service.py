@@ -335,7 +335,8 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
         name, key = self._object_address(call)
         with self.lock:
             bucket = self._addressed(name, call)
-            return chosen(self.versions_of(bucket), key, first(call.query, "versionId"), bucket.objects)
+            version_id = first(call.query, "versionId") if call.query else None
+            return chosen(self.versions_of(bucket), key, version_id, bucket.objects)
 
     def _copy_source(self, call: Call) -> S3Object:
         header = call.headers.get("x-amz-copy-source", "")
@@ -363,5 +364,6 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
             headers[obj.checksum[0]] = obj.checksum[1]  # the client checks the body against it
             headers["x-amz-checksum-type"] = "FULL_OBJECT"
         headers["Content-Length"] = str(last + 1 - first)
-        headers.update(response_overrides(call.query))
+        if call.query:  # response-content-type and the like (presigned download links)
+            headers.update(response_overrides(call.query))
         return Result(obj.data.stream(first, last) if with_body else b"", status=status, headers=headers)
