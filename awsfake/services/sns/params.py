@@ -127,9 +127,11 @@ _WELL_FORMED: set[str] = set()
 
 
 def publish_target(params: Mapping[str, Any]) -> str:
-    """The ARN Publish sends to. The usual request names a TopicArn alone, which `named_target` would take."""
-    if params.get("TopicArn") and not params.get("TargetArn") and not params.get("PhoneNumber"):
-        return topic_arn(params, "TopicArn")
+    """The ARN Publish sends to. The usual request names a TopicArn alone, which `named_target` would take (and
+    one it has taken before is well-formed: it is not checked again)."""
+    arn = params.get("TopicArn")
+    if arn and not params.get("TargetArn") and not params.get("PhoneNumber"):
+        return arn if isinstance(arn, str) and arn in _WELL_FORMED else topic_arn(params, "TopicArn")
     return named_target(params)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from awsfake.errors import Fault
 from awsfake.services import Map
+from awsfake.services.sqs.attributes import SMALLEST_MESSAGE_LIMIT
 from awsfake.services.sqs.queue import Message, Queue
 
 __all__ = ["Message", "attributes_md5", "check_body", "message_attributes", "received", "sent", "wanted"]
@@ -37,6 +38,8 @@ def check_body(body: str, queue: Queue) -> None:
             "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to "
             "#xFFFD | #x10000 to #x10FFFF",
         )
+    if len(body) <= SMALLEST_MESSAGE_LIMIT // 4:  # fits any queue
+        return
     limit = int(queue.attributes["MaximumMessageSize"])
     if len(body.encode()) > limit:
         raise Fault(
