@@ -32,6 +32,8 @@ from awsfake.services.s3.object_acl import object_grants
 from awsfake.services.sns.model import Topic
 from awsfake.services.sns.params import TOPIC_ARN, fifo_ids, fifo_rules, named_target, publish_target, topic_arn
 from awsfake.services.sqs import SQS
+from awsfake.services.sqs.attributes import SMALLEST_MESSAGE_LIMIT
+from awsfake.services.sqs.messages import check_body
 from awsfake.services.sqs.params import fifo_ids as sqs_fifo_ids
 from awsfake.services.sqs.queue import Queue
 from awsfake.store.body import Body
@@ -167,3 +169,18 @@ def test_a_standard_queues_message_naming_no_ids_skips_the_fifo_rules(group: Any
         message = sent[1]
         assert (message.group_id, message.dedup_id) == _outcome(sqs_fifo_ids, queue, params, "m")[1]
         assert message.visible_at - message.sent_at == int(delay)
+
+
+VALID_CHARACTERS = st.characters(min_codepoint=0x20, blacklist_categories=["Cs"]).filter(lambda c: c < "\ufffe")
+
+
+@SETTINGS
+@given(body=st.text(VALID_CHARACTERS, max_size=SMALLEST_MESSAGE_LIMIT // 4))
+def test_a_body_check_skips_the_size_only_where_it_fits_every_queue(body: str) -> None:
+    """`check_body` does not work out the UTF-8 size of a body of at most a quarter of the least limit: such a
+    body fits the smallest queue; one character more can be too large for it, and is measured."""
+    assert len(body.encode()) <= SMALLEST_MESSAGE_LIMIT
+    queue = Queue("q", "123456789012", "us-east-1", {"MaximumMessageSize": str(SMALLEST_MESSAGE_LIMIT)}, 0.0, 0.0)
+    check_body(body, queue)
+    too_large = "\U0001f600" * (SMALLEST_MESSAGE_LIMIT // 4 + 1)
+    assert _outcome(check_body, too_large, queue)[:2] == ("fault", "InvalidParameterValue")
