@@ -191,8 +191,12 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
             bucket.objects[key] = obj
             version = version_header(self.versions_of(bucket).stored(key, obj))
             self.touch_object(bucket.name, key)
-        checksum = dict([obj.checksum]) if obj.checksum else {}
-        return Result(None, headers={"ETag": obj.etag, **SSE, **checksum, **version})
+        answered = {"ETag": obj.etag, **SSE}
+        if obj.checksum:
+            answered[obj.checksum[0]] = obj.checksum[1]
+        if version:
+            answered.update(version)
+        return Result(None, headers=answered)
 
     def get_object(self, call: Call) -> Result:
         return self._read_object(call, with_body=True)
