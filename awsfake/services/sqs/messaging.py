@@ -49,7 +49,7 @@ class Messaging:
     queues: dict[tuple[str, str, str], Queue]
     max_wait_seconds: float
     _arrival: threading.Condition
-    _waiting: int  # receivers waiting on `_arrival` (a send wakes them; with none, it skips the notify's steps)
+    _waiting = 0  # receivers waiting on `_arrival` (a send wakes them; with none, it skips the notify's steps)
 
     def _queue(self, call: Call) -> Queue:
         raise NotImplementedError

@@ -64,7 +64,6 @@ class SQS(SavedQueues, Messaging, Service):
             self.queues = {}
             self.deleted: dict[tuple[str, str, str], float] = {}  # queue key -> when it was deleted
             self._arrival = threading.Condition(self.lock)
-            self._waiting = 0
 
     def operation(self, action: str) -> Callable[[Call], Result] | None:
         """The operation, behind a check that string parameters are strings (JSON can carry any type)."""
