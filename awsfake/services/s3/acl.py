@@ -25,7 +25,9 @@ __all__ = [
     "requested_grants",
 ]
 
-# (grantee type, its ID / URI / EmailAddress, permission); the owner's FULL_CONTROL is implied and not kept
+# (grantee type, its ID / URI / EmailAddress, permission). An ACL is kept whole, as AWS shows it: a canned ACL's
+# grants after the owner's FULL_CONTROL, a header's or body's as listed (AWS adds no owner grant to those); the
+# empty ACL is the default, the owner's FULL_CONTROL alone.
 Grant = tuple[str, str, str]
 
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -35,7 +37,7 @@ _LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
 _GROUPS = frozenset({_ALL_USERS, _AUTHENTICATED, _LOG_DELIVERY})
 _PUBLIC_GROUPS = frozenset({_ALL_USERS, _AUTHENTICATED})  # a grant to either makes an ACL public
 
-# canned ACL -> the grants it adds to the owner's FULL_CONTROL
+# canned ACL -> the grants it adds to the owner's FULL_CONTROL (`grants_of`)
 CANNED: dict[str, tuple[Grant, ...]] = {
     "private": (),
     "bucket-owner-read": (),
@@ -77,12 +79,13 @@ _CHECKS: Mapping[str, tuple[Callable[[str], bool], str, str]] = {
 }
 
 
-def grants_of(canned: str | None) -> tuple[Grant, ...]:
-    """The group grants of a canned ACL header (None: private); an unknown name is AWS's InvalidArgument."""
+def grants_of(canned: str | None, owner_id: str) -> tuple[Grant, ...]:
+    """The ACL of a canned ACL header (None: private, the default ACL); an unknown name is AWS's InvalidArgument."""
     name = canned or "private"
     if name not in CANNED:
         raise Fault("InvalidArgument", "", extras={"ArgumentName": "x-amz-acl", "ArgumentValue": name})
-    return CANNED[name]
+    added = CANNED[name]
+    return (("CanonicalUser", owner_id, "FULL_CONTROL"), *added) if added else ()
 
 
 def requested_grants(headers: Mapping[str, str], owner_id: str, body: bytes = b"") -> tuple[Grant, ...]:
@@ -93,12 +96,12 @@ def requested_grants(headers: Mapping[str, str], owner_id: str, body: bytes = b"
     if body.strip():
         if canned is not None or granting:
             raise Fault("UnexpectedContent", "This request does not support content")
-        return _without_owner(body_grants(body), owner_id)
+        return body_grants(body)
     if not granting:
-        return grants_of(canned)
+        return grants_of(canned, owner_id)
     if canned is not None:
         raise Fault("InvalidRequest", "Specifying both Canned ACLs and Header Grants is not allowed")
-    return _without_owner(tuple(g for name, value in granting for g in header_grants(name, value)), owner_id)
+    return tuple(grant for name, value in granting for grant in header_grants(name, value))
 
 
 def header_grants(name: str, value: str) -> tuple[Grant, ...]:
@@ -129,11 +132,6 @@ def body_grants(body: bytes) -> tuple[Grant, ...]:
                 grants.append((kind, value, permission))
                 break
     return tuple(grants)
-
-
-def _without_owner(grants: tuple[Grant, ...], owner_id: str) -> tuple[Grant, ...]:
-    """The owner's FULL_CONTROL is always shown first: not kept twice."""
-    return tuple(g for g in grants if g != ("CanonicalUser", owner_id, "FULL_CONTROL"))
 
 
 def _argument(name: str, value: str) -> dict[str, str]:
@@ -170,14 +168,22 @@ def check_public_acl(blocked: bool, grants: tuple[Grant, ...], *, creating: bool
 
 
 def acl_document(owner_id: str, grants: tuple[Grant, ...]) -> bytes:
-    """GetBucketAcl's and GetObjectAcl's AccessControlPolicy: the owner, its FULL_CONTROL, then the other grants."""
+    """GetBucketAcl's and GetObjectAcl's AccessControlPolicy: the owner and the ACL's grants (the default ACL: the
+    owner's FULL_CONTROL)."""
     root = etree.Element(f"{{{NAMESPACE}}}AccessControlPolicy", nsmap={None: NAMESPACE, "xsi": _XSI})  # type: ignore[dict-item]
     etree.SubElement(etree.SubElement(root, f"{{{NAMESPACE}}}Owner"), f"{{{NAMESPACE}}}ID").text = owner_id
     grant_list = etree.SubElement(root, f"{{{NAMESPACE}}}AccessControlList")
-    _grant(grant_list, ("CanonicalUser", owner_id, "FULL_CONTROL"))
-    for grant in grants:
-        _grant(grant_list, grant if len(grant) == 3 else ("Group", *grant))  # (uri, permission): saved before types
+    for grant in _shown(owner_id, grants):
+        _grant(grant_list, grant)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + bytes(etree.tostring(root, encoding="utf-8"))
+
+
+def _shown(owner_id: str, grants: tuple[Grant, ...]) -> tuple[Grant, ...]:
+    """The grants an ACL shows: the owner's FULL_CONTROL for the default ACL and before (uri, permission) pairs,
+    the group grants a canned ACL added when grants were saved so (a data directory of an earlier version)."""
+    if grants and len(grants[0]) == 3:
+        return grants
+    return (("CanonicalUser", owner_id, "FULL_CONTROL"), *(("Group", *grant[-2:]) for grant in grants))
 
 
 def _grant(parent: etree._Element, grant: Grant) -> None:
