@@ -47,7 +47,7 @@ def creation_settings(bucket: Bucket, headers: Mapping[str, str]) -> None:
 
 def check_acl(bucket: Bucket, grants: tuple[Grant, ...], *, creating: bool = False) -> tuple[Grant, ...]:
     """`grants` if the bucket takes them for itself or an object in it: AWS checks object ownership first (ACLs
-    disabled), then the public access block (a public ACL blocked). Granting nobody else reads neither setting."""
+    disabled), then the public access block (a public ACL blocked). The default ACL reads neither setting."""
     if grants:
         check_acl_allowed(enforced(bucket), grants, owner_of(bucket.owner)["ID"], creating=creating)
         check_public_acl(blocks(bucket, "BlockPublicAcls"), grants, creating=creating)
