@@ -45,7 +45,7 @@ class S3Object:
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return self.data.size
 
 
 def now() -> datetime:
