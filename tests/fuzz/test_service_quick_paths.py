@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from awsfake.accounts import Accounts
 from awsfake.errors import Fault
 from awsfake.request import HeaderMap
+from awsfake.services.s3.acl import GRANT_HEADERS as ACL_GRANT_HEADERS
 from awsfake.services.s3.addressing import _located, locate
+from awsfake.services.s3.configuration import ownership_document
 from awsfake.services.s3.headers import (
     check_conditions,
     check_content_md5,
@@ -46,7 +48,22 @@ USUAL += ["X-Amz-Date", "X-Amz-Content-SHA256", "Authorization", "X-Amz-Security
 OPTIONAL = ["Content-MD5", "x-amz-meta-colour", "Cache-Control", "Content-Encoding", "Expires", "x-amz-tagging"]
 OPTIONAL += ["x-amz-checksum-crc32", "x-amz-sdk-checksum-algorithm", "x-amz-trailer", "If-Match", "If-None-Match"]
 OPTIONAL += ["If-Modified-Since", "If-Unmodified-Since", "Range", "x-amz-checksum-mode", "x-amz-acl", "x-amz-other"]
-VALUES = st.sampled_from(["", "*", "1", "bytes=0-1", "CRC32", "public-read", "a=b", '"etag"', "ENABLED", "x, y"])
+OPTIONAL += ["x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp"]
+OPTIONAL += ["x-amz-grant-full-control"]
+OTHER_ID = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"  # another account's canonical id
+GRANTEE = f'id="{OTHER_ID}"'
+VALUES = st.sampled_from(
+    ["", "*", "1", "bytes=0-1", "CRC32", "public-read", "a=b", '"etag"', "ENABLED", "x, y", GRANTEE]
+)
+
+
+OPEN_BUCKET = Bucket(  # ACLs enabled: a grant to another account is taken
+    "b",
+    "123456789012",
+    "us-east-1",
+    datetime(2026, 1, 1, tzinfo=timezone.utc),
+    settings={"ownershipControls": ownership_document("ObjectWriter")},
+)
 
 
 @st.composite
@@ -91,6 +108,14 @@ def test_an_sdks_usual_object_request_is_plain() -> None:
     assert plain_request(HeaderMap([(name, "v") for name in USUAL]))
     assert not plain_request(HeaderMap([(name, "v") for name in [*USUAL, "Range"]]))
     assert not plain_request({"Host": "h"})  # not lower case: the general readings, which are case-blind
+
+
+def test_a_grant_header_takes_the_general_path() -> None:
+    """An ACL asked for by an `x-amz-grant-*` header alone is read: such a request is never plain."""
+    for name in ACL_GRANT_HEADERS:
+        headers = HeaderMap([(usual, "v") for usual in USUAL] + [(name, GRANTEE)])
+        assert not plain_request(headers)
+        assert object_grants(OPEN_BUCKET, headers) == (("CanonicalUser", OTHER_ID, ACL_GRANT_HEADERS[name]),)
 
 
 HOSTS = st.sampled_from(["localhost:4566", "127.0.0.1:80", "b.localhost:4566", "b.s3.amazonaws.com", "", "x:1"])

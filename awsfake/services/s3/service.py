@@ -268,6 +268,7 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
             copy = S3Object(key, source.data, etag_of(source.data), now(), content_type, metadata, headers)
             copy.checksum = source.checksum
             copy.tags = tags
+            copy.grants = object_grants(bucket, call.headers)  # an ACL is not copied: the request's, else private
             bucket.objects[key] = copy
             version = version_header(self.versions_of(bucket).stored(key, copy))
             self.touch_object(bucket.name, key)
