@@ -203,7 +203,11 @@ def signed_header_values(values: Mapping[str, str], signed: Iterable[str]) -> He
     """`header_values` of the signed headers, looked up by name in `values`, a parsed request's headers (lower-case
     names, each once, as the verifier has them): a request carries several headers it does not sign (User-Agent,
     SDK ids, Content-Length), and this walks the signed names only, not every header."""
-    return HeaderValues({name: " ".join(values[name].split()) for name in signed if name in values})
+    out = HeaderValues()
+    for name in signed:  # a loop, not a comprehension: Python 3.11 makes each comprehension a function call
+        if name in values:
+            out[name] = " ".join(values[name].split())
+    return out
 
 
 def canonical_headers(headers: Headers, signed: Sequence[str]) -> str:
