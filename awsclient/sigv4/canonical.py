@@ -231,7 +231,8 @@ def canonical_request(
     *,
     service: str,
 ) -> str:
-    return (
-        f"{method.upper()}\n{canonical_path(path, service)}\n{canonical_query(query)}\n"
+    return (  # `/` and no query (every query and JSON protocol request's) are canonical as they stand: no calls
+        f"{method.upper()}\n{'/' if path == '/' else canonical_path(path, service)}\n"
+        f"{canonical_query(query) if query else ''}\n"
         f"{canonical_headers(headers, signed_headers)}\n{';'.join(signed_headers)}\n{payload_hash}"
     )
