@@ -5,9 +5,10 @@ date from `awsclient.sigv4.dates.signing_date`, the rule it verifies by.
 
 Speed: the signing key is derived once per (secret, day, region, service), as AWS means it to be, and the final
 HMAC starts from copies of that key's two padded SHA-256 states rather than setting up a new HMAC each time; a
-session token, the same for many requests, is trimmed once; the host of an authority and the sorted signed names of a
-set of header names are kept too, as one kind of request repeats them. Everything else is done afresh for each
-request, which is what real traffic (every path, query and date its own) costs: `bench/sign.py` measures that.
+session token, the same for many requests, is trimmed once; the host of an authority and the layout of a set of header
+names (which are signed, in what order, which the signer adds: `_layout`) are kept too, as one kind of request
+repeats them. Everything else is done afresh for each request, which is what real traffic (every path, query and date
+its own) costs: `bench/sign.py` measures that.
 """
 
 from __future__ import annotations
