@@ -164,9 +164,13 @@ def add_v4_auth_heads(
         if host is None:
             raise ValueError(f"no Host header and no host in uri {uri!r}")
         out["Host"] = host
-    amz_date = signing_date(
-        None if layout.date_at is None else values[layout.date_at],
-        None if layout.http_date_at is None else values[layout.http_date_at],
+    amz_date = (
+        None  # no date header (what the transport sends): no rule to apply
+        if layout.undated
+        else signing_date(
+            None if layout.date_at is None else values[layout.date_at],
+            None if layout.http_date_at is None else values[layout.http_date_at],
+        )
     )
     if amz_date is None:  # undated (or blank dates): dated now, by an X-Amz-Date
         amz_date = amz_date_now()
@@ -211,6 +215,7 @@ class _Layout:
     host_at: int | None  # positions of the headers given
     date_at: int | None
     http_date_at: int | None
+    undated: bool  # neither X-Amz-Date nor Date given
     date_name: str  # the spellings the signer writes under: the caller's, if given
     sha256_name: str
     token_name: str
@@ -228,7 +233,8 @@ def _layout(names: tuple[str, ...], s3: bool, token: bool) -> _Layout | None:
     n = len(names)
     at = dict(given)
     at.setdefault("host", n)
-    if "x-amz-date" not in given and "date" not in given:
+    undated = "x-amz-date" not in given and "date" not in given
+    if undated:
         at["x-amz-date"] = n + 1
     if s3:
         at["x-amz-content-sha256"] = n + 2
@@ -248,6 +254,7 @@ def _layout(names: tuple[str, ...], s3: bool, token: bool) -> _Layout | None:
         host_at=given.get("host"),
         date_at=given.get("x-amz-date"),
         http_date_at=given.get("date"),
+        undated=undated,
         date_name=spelling("x-amz-date", "X-Amz-Date"),
         sha256_name=spelling("x-amz-content-sha256", "x-amz-content-sha256"),
         token_name=spelling("x-amz-security-token", "X-Amz-Security-Token"),
