@@ -78,7 +78,10 @@ class ServiceInfo:
         if not self.dialects:
             return self
         media = _media_type(content_type) or _implied_media(raw_query)
-        return next((row for name, row in self.dialects if name == media), self)
+        for name, row in self.dialects:
+            if name == media:
+                return row
+        return self
 
     @property
     def json_content_type(self) -> str:
@@ -158,7 +161,7 @@ def native_info(name: str, request: Request) -> ServiceInfo | None:
     native = CATALOG.get(name)
     if native is None or request.raw_path.startswith(_NOT_NATIVE_PATHS.get(name, ())):
         return None
-    return native.spoken_as(request.header("content-type"), request.raw_query)
+    return native.spoken_as(request.index.get("content-type"), request.raw_query)
 
 
 def info_for_target(prefix: str) -> ServiceInfo | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
@@ -49,20 +48,34 @@ class Endpoint(Protocol):
     def service(self, name: str) -> Service | None: ...
 
 
-@dataclass
 class Exchange:
-    """What one request has revealed so far, for the answer and the journal."""
+    """What one request has revealed so far, for the answer and the journal. (A plain class with slots: one is made
+    for every request, and a dataclass's default factories cost more than the rest of it.)"""
 
-    started: float = field(default_factory=time.time)
-    info: ServiceInfo = CATALOG["s3"]  # until the request names its service
-    request: Request | None = None
-    region: str = ""
-    action: str = ""
-    access_key_id: str = ""
-    verified: bool = False
-    params: Mapping[str, Any] = field(default_factory=dict)
-    drop: bool = False  # a stub asked for the connection to be cut mid-answer
-    fault: Fault | None = None  # the refusal answered, if any (its message and details go to the journal)
+    __slots__ = (
+        "access_key_id",
+        "action",
+        "drop",
+        "fault",
+        "info",
+        "params",
+        "region",
+        "request",
+        "started",
+        "verified",
+    )
+
+    def __init__(self, request: Request | None = None) -> None:
+        self.started = time.time()
+        self.info: ServiceInfo = CATALOG["s3"]  # until the request names its service
+        self.request = request
+        self.region = ""
+        self.action = ""
+        self.access_key_id = ""
+        self.verified = False
+        self.params: Mapping[str, Any] = {}
+        self.drop = False  # a stub asked for the connection to be cut mid-answer
+        self.fault: Fault | None = None  # the refusal answered, if any (its message and details go to the journal)
 
     def error(self, fault: Fault) -> Response:
         """`fault` in the family of the service it names, else of the service this exchange is for (which, when
@@ -83,7 +96,7 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
         family = exchange.info.family
         return exchange.error(unreadable.fault or family.body_too_large(unreadable.max_body or 0))
     exchange.request = request
-    if (size := request.header("x-amz-decoded-content-length")) and _over(size, fake.max_object_size):
+    if (size := request.index.get("x-amz-decoded-content-length")) and _over(size, fake.max_object_size):
         exchange.info = auth.guess_info(request)
         return exchange.error(exchange.info.family.body_too_large(fake.max_object_size))
     try:
@@ -110,7 +123,7 @@ def body_limit(fake: Endpoint, request: Request) -> int:
     service) up to `max_body_size`. The service is guessed from the head, as it must be before the body is read."""
     if not auth.guess_info(request).objects or _is_form(request):  # a browser POST form is parsed in memory
         return fake.max_body_size
-    if request.header("x-amz-decoded-content-length") is None:
+    if request.index.get("x-amz-decoded-content-length") is None:
         return fake.max_object_size
     return fake.max_object_size + fake.max_object_size // 64 + 65536  # the decoded length is checked on its own
 
@@ -133,7 +146,7 @@ def _call(request: Request, verified: auth.Verified, exchange: Exchange, service
         verified.region,
         _caller(verified.identity),
         request.method,
-        request.host,
+        request.index.get("host", ""),  # host
         request.path(),
         parse_qs(request.raw_query, keep_blank_values=True) if request.raw_query else {},  # query
         request.header_map,  # headers

@@ -43,6 +43,8 @@ MAX_OBJECT_SIZE = 5 * 1024**3
 """S3's limit for one PutObject or UploadPart: 5 GiB (a larger object is a multipart upload)."""
 _NON_HEADER_KEYS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
 _CONTROL = re.compile("[\x00-\x20\x7f]")  # bytes a request target cannot carry as they are
+# (In ASCII text, `isprintable()` is False for each of them but the space: a target that is ASCII, printable and
+# without a space has none, found without a pattern's set-up.)
 _HEADER_CREDENTIAL = re.compile(r"Credential=([^,\s]*)")
 _SDK_PREFIX = "AWS4-HMAC-SHA256 Credential="
 _SDK_SIGNED = ", SignedHeaders="
@@ -220,6 +222,9 @@ def read_body(environ: dict[str, Any], request: Request, max_body: int, blobs: B
     `Unreadable` (with the request's head) when the framing is broken or the body too large.
     """
     length = _declared_length(request, max_body)
+    if length == 0:  # one shared empty body: its hashes, the same for every empty body, are worked out once
+        request.body = _NO_BODY
+        return
     if length is not None and length <= SPOOL_THRESHOLD:
         body = Body(_read_small(environ.get("wsgi.input"), length, request))
     else:
@@ -271,13 +276,11 @@ class SignedPrefix:
 def signed_prefix(authorization: str) -> SignedPrefix | None:
     """The `SignedPrefix` of an Authorization header as the SDKs write it (its signature holds no comma either),
     else None: the header is then read the general way."""
-    end = authorization.find(_SDK_SIGNATURE)
-    if end < 0:
+    prefix, found, signature = authorization.rpartition(_SDK_SIGNATURE)
+    if not found or "," in signature:
         return None
-    end += len(_SDK_SIGNATURE)
-    if "," in authorization[end:]:
-        return None
-    return _cached_prefix(authorization[:end]) if end <= _PREFIX_CACHE_MAX_LEN else _read_prefix(authorization[:end])
+    prefix += found
+    return _cached_prefix(prefix) if len(prefix) <= _PREFIX_CACHE_MAX_LEN else _read_prefix(prefix)
 
 
 def _read_prefix(prefix: str) -> SignedPrefix | None:
@@ -311,13 +314,15 @@ def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
         from urllib.parse import quote
 
         return quote(environ.get("PATH_INFO", "/"), safe="/~!$&'()*+,;=:@%"), environ.get("QUERY_STRING", "")
-    text = _wire_text(_as_sent(target)) if not target.isascii() or _CONTROL.search(target) else target
+    plain = target.isascii() and target.isprintable() and " " not in target  # nothing `_CONTROL` matches
+    text = target if plain else _wire_text(_as_sent(target))
     return _split_target(text)
 
 
 def _target_text(target: str) -> str:
     """The target as sent (`awsfake.target`: its bytes as latin-1) as text, like `_raw_target`'s."""
-    return _wire_text(target.encode("latin-1")) if not target.isascii() or _CONTROL.search(target) else target
+    plain = target.isascii() and target.isprintable() and " " not in target  # nothing `_CONTROL` matches
+    return target if plain else _wire_text(target.encode("latin-1"))
 
 
 def _split_target(text: str) -> tuple[str, str]:

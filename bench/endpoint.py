@@ -50,6 +50,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import peers
@@ -125,7 +126,10 @@ def sqs_send(target: Target, i: int) -> Prepared:
 
 
 def sns_publish(target: Target, i: int) -> Prepared:
-    body = f"Action=Publish&Version=2010-03-31&TopicArn={target.topic_arn}&Message={target.round}+{i}"
+    """The form as boto3 writes it: every character but `-_.~` and alphanumerics %-escaped (the ARN's `:` too)."""
+    message = f"{target.round} {i}"
+    fields = {"Action": "Publish", "Version": "2010-03-31", "TopicArn": target.topic_arn, "Message": message}
+    body = urlencode(fields, quote_via=quote, safe="-_.~")
     return target.sign("POST", "/", "sns", body.encode(), {"Content-Type": FORM})
 
 

@@ -35,7 +35,7 @@ __all__ = ["ANONYMOUS", "MAX_SKEW_SECONDS", "Verified", "guess_info", "presented
 ANONYMOUS = Identity("", "", account_id="", arn="anonymous")
 
 
-@dataclass
+@dataclass(slots=True)
 class Verified:
     """A request whose signature checked out: who signed it, for which service and region, and its payload."""
 
@@ -56,7 +56,7 @@ def verify(
     info = guess_info(request)
     if sigv2_allowed and info.signing.sigv2 and sigv2.presented(request):
         return Verified(sigv2.verify(request, accounts), info, "", request.body)  # SigV2 names no region
-    authorization = request.header("authorization")
+    authorization = request.index.get("authorization")
     if authorization is not None:
         presented = from_header(request, authorization, info)
     elif presented_query := _query_source(request, info):

@@ -33,6 +33,10 @@ _EXPECTING = 'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
 
 # A request's date string repeats for a whole second across requests: parse each once (strptime is slow).
 parse_amz_date = lru_cache(maxsize=256)(sigv4.parse_amz_date)
+# So do its date headers: the signing date they give is found once (theirs of at most `_DATES_MAX_LEN` characters:
+# a stranger's longer ones are read each time, not kept).
+_signing_date = lru_cache(maxsize=256)(sigv4.signing_date)
+_DATES_MAX_LEN = 64
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,11 @@ def guess_info(request: Request) -> ServiceInfo:
     is worked out again when asked."""
     if isinstance(request.named_service, ServiceInfo):
         return request.named_service
+    signed = request.signed_prefix
+    if signed is not None and signed.scope is not None:  # an SDK's header, its scope read once per prefix
+        name = signed.scope[3]
+        native = request.named_service = native_info(name, request)
+        return native or info_for(name, request)
     text = request.credential
     if text is not None:
         parts = Credential.parse(text).parts
@@ -177,7 +186,7 @@ def _from_prefix(
         _header_date(request, info, authorization),
         False,  # presigned
         0,  # expires
-        request.header("x-amz-security-token"),  # token (fields in order: keyword arguments cost more)
+        request.index.get("x-amz-security-token"),  # token (fields in order: keyword arguments cost more)
         None,  # string_to_sign
         prefix.signed_names,
     )
@@ -263,8 +272,11 @@ def _scope_parts(
 
 def _header_date(request: Request, info: ServiceInfo, authorization: str) -> str:
     """The signing date by the signer's own rule (`sigv4.signing_date`); no date, or one that isn't, is denied."""
+    headers = request.index
+    amz_date, http_date = headers.get("x-amz-date"), headers.get("date")
+    short = len(amz_date or "") + len(http_date or "") <= _DATES_MAX_LEN
     try:
-        date = sigv4.signing_date(request.header("x-amz-date"), request.header("date"))
+        date = (_signing_date if short else sigv4.signing_date)(amz_date, http_date)
     except ValueError:
         date = None
     if date is not None:

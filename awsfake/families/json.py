@@ -48,7 +48,7 @@ class Json(Family):
         self, info: Spoken, request: Request, call: Call, service: Service | None
     ) -> tuple[str, dict[str, Any]]:
         """(operation, params); the target must carry the service's own prefix."""
-        prefix, dot, action = (request.header("x-amz-target") or "").partition(".")
+        prefix, dot, action = (request.index.get("x-amz-target") or "").partition(".")
         if not dot or prefix != info.target_prefix or not action:
             raise self.unknown_operation(info, action, request.method, "/")
         raw = call.body.read()

@@ -1,0 +1,165 @@
+"""The request side's quick paths against the general readings they stand in for: a request target's control bytes,
+the service a signed prefix names, S3's unsigned `x-amz-*` headers and its declared payload hash."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from awsclient import sigv4
+from awsfake.auth.checks import check_signed_headers
+from awsfake.auth.chunked import STREAMING_MODES
+from awsfake.auth.payload import _HEX64, payload, payload_hash
+from awsfake.auth.presented import Presented, guess_info
+from awsfake.catalog import CATALOG
+from awsfake.errors import Fault
+from awsfake.request import _CONTROL, Request, _target_text, _wire_text
+from awsfake.store.body import Body
+
+_TARGET_PIECES = st.sampled_from(["/", "?", "a", "%20", " ", "\t", "\x00", "\x1f", "\x7f", "\x80", "é", "\xa0", "~"])
+TARGETS = st.lists(st.one_of(_TARGET_PIECES, st.text(max_size=3)), max_size=10).map("".join)
+
+
+def _target_by_pattern(target: str) -> str:
+    """`_target_text` as it was written with the `_CONTROL` pattern."""
+    return _wire_text(target.encode("latin-1")) if not target.isascii() or _CONTROL.search(target) else target
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(target=TARGETS.filter(lambda text: all(ord(ch) < 256 for ch in text)))
+def test_a_target_is_read_as_the_control_pattern_reads_it(target: str) -> None:
+    assert _target_text(target) == _target_by_pattern(target)
+
+
+_PARTS = st.lists(
+    st.sampled_from(["AKID", "/", "20150830", "us-east-1", "sts", "sqs", "s3", "aws4_request", "host", ";", ",", " "]),
+    max_size=8,
+).map("".join)
+SDK_SHAPED = st.tuples(_PARTS, _PARTS, _PARTS).map(
+    lambda values: "AWS4-HMAC-SHA256 Credential={}, SignedHeaders={}, Signature={}".format(*values)
+)
+_SERVICES = st.sampled_from(["sts", "sns", "sqs", "s3", "dynamodb", "kms", "monitoring", "nosuch", ""])
+_CONTENT_TYPES = st.sampled_from(
+    [None, "application/x-www-form-urlencoded; charset=utf-8", "application/x-amz-json-1.0", "text/plain", ""]
+)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(
+    authorization=st.one_of(
+        SDK_SHAPED,
+        st.tuples(_SERVICES, st.sampled_from(["aws4_request", "aws4", ""])).map(
+            lambda parts: (
+                "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/{}/{}, SignedHeaders=host, Signature=0123".format(
+                    *parts
+                )
+            )
+        ),
+    ),
+    content_type=_CONTENT_TYPES,
+    path=st.sampled_from(["/", "/v20180820/configuration", "/bucket/key"]),
+    query=st.sampled_from(["", "Action=ListQueues", "list-type=2"]),
+)
+def test_the_service_a_signed_prefix_names_is_the_credentials(
+    authorization: str, content_type: str | None, path: str, query: str
+) -> None:
+    """`guess_info` reads the service from a cached prefix's scope: the same row as from the credential string."""
+    headers = [("host", "127.0.0.1"), ("authorization", authorization)]
+    if content_type is not None:
+        headers.append(("content-type", content_type))
+    quick = Request("POST", path, query, headers)
+    general = Request("POST", path, query, headers)
+    general.signed_prefix = None  # as a header the prefix cannot read: the credential string alone
+    assert guess_info(quick) == guess_info(general)
+
+
+def test_a_signed_prefix_names_its_service() -> None:
+    """Not vacuous: an SDK's header is read by its prefix."""
+    authorization = (
+        "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0123"
+    )
+    request = Request(
+        "POST", "/", "", [("authorization", authorization), ("content-type", "application/x-amz-json-1.0")]
+    )
+    assert request.signed_prefix is not None and guess_info(request) is CATALOG["sqs"]
+
+
+def _s3_presented(signed: tuple[str, ...], presigned: bool = False) -> Presented:
+    return Presented(CATALOG["s3"], "AKID", "20150830", "us-east-1", "s3", signed, "sig", "20150830T123600Z", presigned)
+
+
+_NAMES = st.sampled_from(
+    ["host", "x-amz-date", "x-amz-content-sha256", "x-amz-meta-a", "x-amz-meta-b", "x-amzn-x", "content-type", "a"]
+)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(names=st.lists(_NAMES, unique=True, max_size=8), signed=st.sets(_NAMES), cached=st.booleans())
+def test_unsigned_amz_headers_are_found_as_by_a_walk_of_the_headers(
+    names: list[str], signed: set[str], cached: bool
+) -> None:
+    """The set difference finds a refusal exactly when a walk of the headers does, naming them in their order."""
+    request = Request("GET", "/b/k", "", [(name, "v") for name in names])
+    presented = _s3_presented((*sorted(signed), "host"))
+    if cached:
+        presented.signed_names = frozenset(presented.signed_headers)
+    unsigned = [name for name in names if name.startswith("x-amz-") and name not in signed]
+    if not unsigned:
+        check_signed_headers(request, presented)
+        return
+    with pytest.raises(Fault) as refused:
+        check_signed_headers(request, presented)
+    assert refused.value.extras["HeadersNotSigned"] == ", ".join(unsigned)
+
+
+_BODIES = st.sampled_from([b"", b"hello", b"x" * 1024])
+
+
+def _declared(body: bytes) -> st.SearchStrategy[str]:
+    digest = hashlib.sha256(body).hexdigest()
+    return st.one_of(
+        st.sampled_from(
+            [
+                digest,
+                digest.upper(),
+                hashlib.sha256(b"other").hexdigest(),
+                "g" * 64,
+                "é" * 64,
+                digest[:63],
+                sigv4.UNSIGNED_PAYLOAD,
+                *sorted(STREAMING_MODES),
+            ]
+        ),
+        st.text(min_size=64, max_size=64),
+    )
+
+
+def _outcome(run: object) -> str:
+    try:
+        return repr(run() if callable(run) else run)
+    except Fault as fault:
+        return fault.code
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(data=st.data(), body=_BODIES, presigned=st.booleans())
+def test_a_declared_payload_hash_is_checked_as_by_its_pattern(
+    data: st.DataObject, body: bytes, presigned: bool
+) -> None:
+    """Accepted, refused as malformed or as a mismatch exactly as the 64-hex-digit pattern and the body's hash say."""
+    declared = data.draw(_declared(body))
+    request = Request("PUT", "/b/k", "", [("x-amz-content-sha256", declared)], body=Body(body))
+    presented = _s3_presented(("host", "x-amz-content-sha256"), presigned)
+    hex64 = _HEX64.fullmatch(declared) is not None
+    if not presigned and not (declared == sigv4.UNSIGNED_PAYLOAD or declared in STREAMING_MODES or hex64):
+        assert _outcome(lambda: payload_hash(request, presented)) == "InvalidArgument"
+        return
+    assert payload_hash(request, presented) == declared
+    if declared in STREAMING_MODES:
+        return  # (an aws-chunked body: its frames are checked, `tests/fake/test_auth_chunked.py`)
+    mismatch = hex64 and declared != hashlib.sha256(body).hexdigest()
+    expected = "XAmzContentSHA256Mismatch" if mismatch else repr(request.body)
+    assert _outcome(lambda: payload(request, presented, None, declared, None)) == expected  # type: ignore[arg-type]
