@@ -54,21 +54,12 @@ def amz_date(epoch: float) -> str:
     return time.strftime(AMZ_DATE_FORMAT, time.gmtime(epoch))
 
 
-# The last X-Amz-Date `signing_date` took as it stands (a valid date to start with): one string compare instead of a
-# pattern match when the next request has the same date, as a client's requests signed in the same second do.
-_last_accepted = "20150830T123600Z"
-
-
 def signing_date(x_amz_date: str | None, date: str | None) -> str | None:
     """The amz-date a request is signed at, from its `X-Amz-Date` and `Date` headers (None for one it lacks).
 
     A blank header counts as absent; None when both are. ValueError when the header that counts is not a date.
     """
-    global _last_accepted
-    if x_amz_date == _last_accepted:  # requests come in bursts signed in the same second
-        return x_amz_date
     if x_amz_date and _AMZ_DATE_ANY_MONTH(x_amz_date):
-        _last_accepted = x_amz_date
         return x_amz_date  # the common case, a day every month has: no calendar needed
     value = (x_amz_date or "").strip() or (date or "").strip()
     if not value:
