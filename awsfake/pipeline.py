@@ -172,7 +172,7 @@ def _dispatch(fake: Endpoint, call: Call, exchange: Exchange, service: Service |
         stub.calls.append(call)
         exchange.drop = stub.drop
         return stub.answer(call)
-    operation = service.operation(call.action) if service else None
+    operation = service.operation_for(call.action) if service else None
     if operation is None:
         raise exchange.info.family.unknown_operation(exchange.info, call.action, call.method, call.path)
     return fake.store.run(operation, call)  # what the operation changed is saved in one transaction

@@ -102,6 +102,7 @@ class Service:
         self.accounts = accounts
         self.peers: Peers = peers or _no_peers
         self.lock = threading.RLock()
+        self._operations: dict[str, Callable[[Call], Result]] = {}  # action -> what `operation` found for it
         self.store = store or Store()
         self.blobs = self.store.blobs
         self.saved = self.store.saved(self)
@@ -127,6 +128,17 @@ class Service:
             return None
         method = getattr(self, _snake(action), None)
         return method if callable(method) else None
+
+    def operation_for(self, action: str) -> Callable[[Call], Result] | None:
+        """`operation(action)`, found once per action and then remembered (the endpoint asks on every request;
+        finding one is a name check, a method lookup and, for some services, a wrapper made). Only actions that
+        have an operation are kept, so the table is bounded by the service's own methods."""
+        found = self._operations.get(action)
+        if found is None:
+            found = self.operation(action)
+            if found is not None:
+                self._operations[action] = found
+        return found
 
     def handle(self, call: Call) -> Result:
         method = self.operation(call.action)

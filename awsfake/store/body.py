@@ -121,7 +121,7 @@ class Body:
         the stream reads this body even if the object is replaced meanwhile."""
         end = self.size if last is None else last + 1
         if self.file is None:
-            return Stream([self.data[first:end]] if end > first else [], max(end - first, 0))
+            return Stream([self.data[first:end]], end - first) if end > first else Stream([], 0)
         handle = open(self.file.path, "rb")  # noqa: SIM115 - closed by the stream
         return Stream(_file_chunks(handle, first, end), max(end - first, 0), handle, self)
 

@@ -66,7 +66,10 @@ class _Row:
 
 
 class Saved:
-    """One service's handle on the store: `touch(kind, key)` after changing that thing."""
+    """One service's handle on the store: `touch(kind, key)` after changing that thing. `keeps` is False for a
+    store in memory, where a touch does nothing: a hot operation may skip building the thing's key."""
+
+    keeps = True
 
     def __init__(self, store: Store, service: Service) -> None:
         self._store = store
@@ -78,6 +81,8 @@ class Saved:
 
 class _Unsaved(Saved):
     """The handle of a store in memory: a touch does nothing, here rather than one call further."""
+
+    keeps = False
 
     def touch(self, kind: str, key: str) -> None:
         """Nothing to keep."""

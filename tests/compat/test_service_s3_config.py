@@ -16,7 +16,14 @@ pytestmark = pytest.mark.timeout(120)
 
 POLICY = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}],
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/*",
+        }
+    ],
 }
 CORS = {
     "CORSRules": [
@@ -151,7 +158,12 @@ def test_acls_follow_object_ownership(s3: Any, url: str) -> None:
     with pytest.raises(ClientError) as at_creation:
         s3.create_bucket(Bucket="public", ACL="public-read")
     assert code(at_creation) == ("InvalidBucketAclWithObjectOwnership", 400)
-    s3.create_bucket(Bucket="public", ACL="public-read", ObjectOwnership="ObjectWriter")
+    with pytest.raises(ClientError) as blocked:  # a new bucket blocks public ACLs
+        s3.create_bucket(Bucket="public", ACL="public-read", ObjectOwnership="ObjectWriter")
+    assert code(blocked) == ("InvalidBucketAclWithBlockPublicAccessError", 400)
+    s3.create_bucket(Bucket="public", ObjectOwnership="ObjectWriter")
+    s3.delete_public_access_block(Bucket="public")
+    s3.put_bucket_acl(Bucket="public", ACL="public-read")
     grants = s3.get_bucket_acl(Bucket="public")["Grants"]
     assert [(g["Grantee"].get("URI"), g["Permission"]) for g in grants] == [
         (None, "FULL_CONTROL"),

@@ -25,6 +25,7 @@ def s3(url: str) -> Any:
     s3 = client(url, "s3")
     s3.create_bucket(Bucket="enforced")
     s3.create_bucket(Bucket="writer", ObjectOwnership="ObjectWriter")
+    s3.delete_public_access_block(Bucket="writer")  # public ACLs are blocked by default, as on AWS since 2023
     return s3
 
 
@@ -112,6 +113,7 @@ def test_object_acls_survive_a_restart(tmp_path: Path) -> None:
             s3 = client(running.url, "s3")
             if attempt == 0:
                 s3.create_bucket(Bucket="writer", ObjectOwnership="ObjectWriter")
+                s3.delete_public_access_block(Bucket="writer")
                 s3.put_object(Bucket="writer", Key="k", Body=b"x")
                 s3.put_object_acl(Bucket="writer", Key="k", ACL="public-read")
             assert grants(s3, "k") == [(None, "FULL_CONTROL"), (ALL_USERS, "READ")]

@@ -92,7 +92,7 @@ COUNTS = {
     "errors": 2,
     "transport": 2,
     "services examples (s3sqs)": 5,
-    "fidelity": 6,
+    "fidelity": 7,
 }
 
 EXAMPLES = [(name, code) for name in SECTIONS for code in python_blocks(name)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 
 import pytest
 from freezegun import freeze_time
@@ -12,7 +13,9 @@ from service_calls import OTHER, call, new
 from awsfake.errors import Fault
 from awsfake.services import Call
 from awsfake.services.s3 import S3
+from awsfake.services.s3.acl import acl_document, requested_grants
 from awsfake.services.s3.addressing import check_bucket_name, locate
+from awsfake.services.s3.configuration import is_public_policy
 from awsfake.services.s3.headers import parse_copy_source, parse_range
 from awsfake.services.s3.listing import list_page
 from awsfake.store.body import Body
@@ -245,3 +248,65 @@ def test_metadata_and_key_limits(s3: S3) -> None:
         call(s3, method="PUT", path="/bucket/k", headers={"x-amz-meta-big": "v" * 2100})
     with pytest.raises(Fault, match="KeyTooLongError"):
         call(s3, method="PUT", path="/bucket/" + "k" * 1025)
+
+
+OWNER = "a" * 64
+OTHER_ID = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+
+
+def test_grant_headers_parse_into_grants_in_order() -> None:
+    headers = {
+        "x-amz-grant-read": f' id="{OTHER_ID}" , uri=http://acs.amazonaws.com/groups/s3/LogDelivery',
+        "x-amz-grant-write-acp": 'emailAddress="ops@example.com"',
+    }
+    assert requested_grants(headers, OWNER) == (
+        ("CanonicalUser", OTHER_ID, "READ"),
+        ("Group", "http://acs.amazonaws.com/groups/s3/LogDelivery", "READ"),
+        ("AmazonCustomerByEmail", "ops@example.com", "WRITE_ACP"),
+    )
+    assert requested_grants({}, OWNER) == ()  # the default ACL: the owner's FULL_CONTROL
+    assert requested_grants({"x-amz-acl": "public-read"}, OWNER)[0] == ("CanonicalUser", OWNER, "FULL_CONTROL")
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "expected"),
+    [
+        ({"x-amz-grant-read": 'id="x",'}, b"", ("InvalidArgument", "Invalid id")),
+        ({"x-amz-grant-read": "id"}, b"", ("InvalidArgument", "Argument format not recognized")),
+        ({"x-amz-acl": "private", "x-amz-grant-write": 'id="x"'}, b"", ("InvalidRequest", None)),
+        ({"x-amz-acl": "private"}, b"<AccessControlPolicy/>", ("UnexpectedContent", None)),
+        ({"x-amz-grant-read": f'id="{"a" * 64}"'}, b"<AccessControlPolicy/>", ("UnexpectedContent", None)),
+    ],
+)
+def test_malformed_or_mixed_acl_requests(
+    headers: dict[str, str], body: bytes, expected: tuple[str, str | None]
+) -> None:
+    with pytest.raises(Fault) as refused:
+        requested_grants(headers, OWNER, body)
+    assert refused.value.code == expected[0] and refused.value.status == 400
+    assert expected[1] is None or refused.value.message == expected[1]
+
+
+def test_grants_saved_as_uri_permission_pairs_still_render() -> None:
+    document = acl_document(OWNER, (("http://acs.amazonaws.com/groups/global/AllUsers", "READ"),))  # type: ignore[arg-type]
+    assert (
+        document.count(b"<Grant>") == 2 and b'xsi:type="Group"' in document and f"<ID>{OWNER}</ID>".encode() in document
+    )
+
+
+@pytest.mark.parametrize(
+    ("statement", "public"),
+    [
+        ({"Effect": "Allow", "Principal": "*"}, True),
+        ({"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:root", "*"]}}, True),
+        ({"Effect": "Deny", "Principal": "*"}, False),
+        ({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}}, False),
+        ({"Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}}, False),
+        ({"Effect": "Allow", "Principal": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}, False),
+        ({"Effect": "Allow", "Principal": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}, False),
+        ({"Effect": "Allow", "Principal": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}, True),
+    ],
+)
+def test_public_bucket_policies(statement: dict[str, object], public: bool) -> None:
+    for statements in ([statement], statement):
+        assert is_public_policy(json.dumps({"Statement": statements}).encode()) is public

@@ -77,7 +77,23 @@ def _configuration_action(method: str, query: Mapping[str, list[str]]) -> str | 
 
 
 def locate(host: str, path: str) -> tuple[str, str | None]:
-    """(bucket, key) addressed by a request; key is None for bucket-level requests, bucket "" for the service."""
+    """(bucket, key) addressed by a request; key is None for bucket-level requests, bucket "" for the service.
+
+    S3 asks it of one request several times (routing, the operation, its event notifications), so the last
+    answer is kept: one (host, path, answer) tuple, replaced whole, so a thread reads either the old or the new."""
+    global _last
+    last = _last
+    if last[1] == path and last[0] == host:
+        return last[2]
+    found = _located(host, path)
+    _last = (host, path, found)
+    return found
+
+
+_last: tuple[str, str, tuple[str, str | None]] = ("", "", ("", None))  # the last locate(host, path) and its answer
+
+
+def _located(host: str, path: str) -> tuple[str, str | None]:
     bucket = virtual_bucket(host)
     if bucket is not None:
         key = path[1:] if path.startswith("/") else path

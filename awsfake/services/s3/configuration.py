@@ -18,7 +18,16 @@ from lxml import etree
 from awsfake.errors import Fault, malformed_xml
 from awsfake.services.s3.bodies import parse_tagging, parse_xml_body
 
-__all__ = ["ACTIONS", "NAMESPACE", "SETTINGS", "Setting", "canonical", "missing", "ownership_document"]
+__all__ = [
+    "ACTIONS",
+    "NAMESPACE",
+    "SETTINGS",
+    "Setting",
+    "canonical",
+    "is_public_policy",
+    "missing",
+    "ownership_document",
+]
 
 NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -154,3 +163,40 @@ def _policy(body: bytes) -> bytes:
     if not isinstance(policy.get("Statement"), (list, dict)):
         raise Fault("MalformedPolicy", "Missing required field Statement")
     return body
+
+
+# Condition keys that narrow a policy's principals or sources to known ones (AWS's "The meaning of public": a
+# statement so conditioned is not public); lower case, as IAM compares them.
+_NARROWING_KEYS = frozenset(
+    {
+        *("aws:sourceip", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceaccount"),
+        *("aws:sourceowner", "aws:principalorgid", "aws:principalaccount", "aws:principalarn", "aws:userid"),
+        *("aws:principalorgpaths", "aws:principalserviceowner", "s3:dataaccesspointarn", "s3:dataaccesspointaccount"),
+    }
+)
+
+
+def is_public_policy(document: bytes) -> bool:
+    """Whether a bucket policy (already checked by `_policy`) is public: a statement that allows everyone
+    (Principal "*" or {"AWS": "*"}) with no condition narrowing it to known principals, accounts, networks or ARNs.
+    (A wildcard inside a narrowing condition's value is not looked into.)"""
+    statements = json.loads(document)["Statement"]
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        if _everyone(statement.get("Principal")) and not _narrowed(statement.get("Condition")):
+            return True
+    return False
+
+
+def _everyone(principal: object) -> bool:
+    if isinstance(principal, dict):
+        principal = principal.get("AWS")
+    return principal == "*" or (isinstance(principal, list) and "*" in principal)
+
+
+def _narrowed(condition: object) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    keys = (key for operator in condition.values() if isinstance(operator, dict) for key in operator)
+    return any(isinstance(key, str) and key.lower() in _NARROWING_KEYS for key in keys)

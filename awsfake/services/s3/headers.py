@@ -35,6 +35,7 @@ __all__ = [
     "object_headers",
     "parse_copy_source",
     "parse_range",
+    "plain_request",
     "response_overrides",
 ]
 
@@ -245,6 +246,25 @@ def check_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return dict(pairs)
 
 
+# Headers an object request may carry that change nothing S3 stores, checks or answers (Content-Type aside, which
+# PutObject reads on its own): the headers of an SDK's usual PutObject and GetObject.
+_PLAIN = frozenset(
+    {
+        *("host", "content-type", "content-length", "user-agent", "amz-sdk-request", "amz-sdk-invocation-id"),
+        *("x-amz-date", "x-amz-content-sha256", "authorization", "x-amz-security-token", "accept-encoding"),
+        *("expect", "x-amz-user-agent"),
+    }
+)
+
+
+def plain_request(headers: Mapping[str, str]) -> bool:
+    """Whether an object request carries only `_PLAIN` headers, so that every optional header (metadata, stored
+    headers, Content-MD5, checksums, tags, ACL, conditions, range, checksum mode) would read as absent: one set test
+    for the usual request instead of a lookup for each. Names are compared as given: a `HeaderMap`'s are lower
+    case; any other mapping with a capital letter is not plain, and takes the general readings."""
+    return _PLAIN.issuperset(headers.keys())
+
+
 def sent_names(headers: Mapping[str, str]) -> str:
     """The names of a request's headers, lower case, each on a line of its own: whether the request carries a
     header is then a substring search, where a case-blind lookup costs more for each absent one. An upload can
@@ -295,10 +315,12 @@ def object_headers(obj: S3Object) -> dict[str, str]:
         "Last-Modified": _http_date(obj.last_modified),
         "Accept-Ranges": "bytes",
         **SSE,
-        **obj.headers,
     }
-    for name, value in obj.metadata.items():
-        headers[f"x-amz-meta-{name}"] = value
+    if obj.headers:  # most objects keep none of these, nor metadata, nor tags
+        headers.update(obj.headers)
+    if obj.metadata:
+        for name, value in obj.metadata.items():
+            headers[f"x-amz-meta-{name}"] = value
     if obj.tags:
         headers["x-amz-tagging-count"] = str(len(obj.tags))
     return headers

@@ -41,11 +41,11 @@ class S3Object:
     headers: dict[str, str] = field(default_factory=dict)  # STORED_HEADERS that were sent
     tags: dict[str, str] = field(default_factory=dict)
     checksum: tuple[str, str] | None = None  # (x-amz-checksum-ALGORITHM header, base64 value) of the whole object
-    grants: tuple[tuple[str, str], ...] = ()  # the ACL's group grants beside the owner's FULL_CONTROL
+    grants: tuple[tuple[str, str, str], ...] = ()  # the ACL (acl.Grant); () the owner's FULL_CONTROL
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return self.data.size
 
 
 def now() -> datetime:
@@ -100,7 +100,7 @@ class Bucket:
     objects: dict[str, S3Object] = field(default_factory=dict)
     # subresource -> the configuration document put (None: deleted); see services/s3/configuration.py
     settings: dict[str, bytes | None] = field(default_factory=dict)
-    grants: tuple[tuple[str, str], ...] = ()  # the ACL's group grants beside the owner's FULL_CONTROL
+    grants: tuple[tuple[str, str, str], ...] = ()  # the ACL (acl.Grant); () the owner's FULL_CONTROL
 
 
 @dataclass
@@ -113,4 +113,5 @@ class Upload:
     headers: dict[str, str]
     initiated: datetime
     tags: dict[str, str] = field(default_factory=dict)
+    grants: tuple[tuple[str, str, str], ...] = ()  # the completed object's ACL, as asked at creation (acl.Grant)
     parts: dict[int, tuple[str, Body]] = field(default_factory=dict)  # number -> (quoted etag, data)

@@ -22,6 +22,7 @@ from awsfake.services.s3.headers import (
     object_fields,
 )
 from awsfake.services.s3.model import Bucket, S3Object, Upload, argument, big_int, etag_of, first, now, owner_of
+from awsfake.services.s3.object_acl import object_grants
 from awsfake.services.s3.version_headers import version_header
 from awsfake.services.s3.versions import Versions
 from awsfake.store.blobs import Blobs
@@ -60,7 +61,7 @@ class MultipartUploads:
         upload = Upload(secrets.token_urlsafe(48), bucket_name, key, content_type, metadata, headers, now())
         upload.tags = header_tags(call.headers)
         with self.lock:
-            self._bucket(call)
+            upload.grants = object_grants(self._bucket(call), call.headers)
             self.uploads[upload.upload_id] = upload
             self.saved.touch("upload", upload.upload_id)
         return Result(
@@ -139,6 +140,7 @@ class MultipartUploads:
             etag = f'"{digest.hexdigest()}-{len(requested)}"'
             obj = S3Object(upload.key, data, etag, now(), upload.content_type, upload.metadata, upload.headers)
             obj.tags = dict(upload.tags)
+            obj.grants = upload.grants
             bucket = self._bucket(call)
             bucket.objects[upload.key] = obj
             version = version_header(self.versions_of(bucket).stored(upload.key, obj))

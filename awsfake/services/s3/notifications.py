@@ -205,10 +205,12 @@ class Notifications:
 
     def _emit(self, event: str, call: Call, result: Result) -> None:
         name, key = locate(call.host, call.path)
+        bucket = self.buckets.get(name)  # a dict read each, atomic: the lock is taken only for a bucket that notifies
+        if bucket is None or not bucket.settings.get("notification"):
+            return
         with self.lock:
-            bucket = self.buckets.get(name)
-            document = bucket.settings.get("notification") if bucket is not None else None
-            if bucket is None or not document:
+            document = bucket.settings.get("notification")
+            if not document:
                 return
             records = self._records(event, bucket, call, result, key or "")
         for target in targets_of(document):

@@ -1,5 +1,7 @@
-"""Object ACLs (GetObjectAcl, PutObjectAcl, and PutObject's `x-amz-acl`): kept with the object (with its version,
-when `versionId` names one), rendered as bucket ACLs are (`acl`). A mixin of `S3`: it uses S3's lock and lookups."""
+"""Object ACLs (GetObjectAcl, PutObjectAcl, and the `x-amz-acl` / `x-amz-grant-*` of PutObject, CopyObject,
+CreateMultipartUpload and a browser POST's `acl` field): kept with the object (with its version, when `versionId`
+names one), checked and rendered as bucket ACLs are (`acl`, `settings.check_acl`). A mixin of `S3`: it uses S3's
+lock and lookups."""
 
 from __future__ import annotations
 
@@ -7,20 +9,17 @@ import threading
 from collections.abc import Mapping
 
 from awsfake.services import Call, Result
-from awsfake.services.s3.acl import acl_document, check_acl_allowed, requested_grants
+from awsfake.services.s3.acl import Grant, acl_document, requested_grants
 from awsfake.services.s3.model import Bucket, S3Object, owner_of
-from awsfake.services.s3.settings import enforced
+from awsfake.services.s3.settings import check_acl
 
 __all__ = ["ObjectAcls", "object_grants"]
 
 
-def object_grants(bucket: Bucket, headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """A new object's grants from its canned `x-amz-acl`; refused while the bucket's ownership is enforced unless
-    they grant the owner alone (`private`, `bucket-owner-full-control`)."""
-    grants = requested_grants(headers)
-    if grants:  # `private` (no grants) is allowed whatever the ownership: its settings are not read
-        check_acl_allowed(enforced(bucket), grants, creating=False)
-    return grants
+def object_grants(bucket: Bucket, headers: Mapping[str, str]) -> tuple[Grant, ...]:
+    """A new object's grants from its canned `x-amz-acl` or `x-amz-grant-*` headers; refused while the bucket's
+    ownership is enforced unless they grant the owner alone, and while it blocks public ACLs if they are public."""
+    return check_acl(bucket, requested_grants(headers, owner_of(bucket.owner)["ID"]))
 
 
 class ObjectAcls:
@@ -48,10 +47,10 @@ class ObjectAcls:
         return Result(acl_document(owner_of(owner)["ID"], grants), headers={"Content-Type": "application/xml"})
 
     def put_object_acl(self, call: Call) -> Result:
-        grants = requested_grants(call.headers, call.body.read())
+        body = call.body.read()
         with self.lock:
             obj, _ = self._version(call)
-            check_acl_allowed(enforced(self._bucket(call)), grants, creating=False)
-            obj.grants = grants
+            bucket = self._bucket(call)
+            obj.grants = check_acl(bucket, requested_grants(call.headers, owner_of(bucket.owner)["ID"], body))
             self.touch_object(*self._object_address(call))
         return Result(None)

@@ -24,8 +24,9 @@ _OBJECT_FIELDS = (
     "x-amz-tagging",
     "x-amz-website-redirect-location",
     "x-amz-server-side-encryption",
-    "x-amz-acl",
 )
+# Form fields named otherwise than the PutObject header they amount to.
+_RENAMED_FIELDS = {"acl": "x-amz-acl"}
 
 
 def is_browser_upload(call: Call) -> bool:
@@ -51,6 +52,7 @@ def _object_headers(upload: PostUpload) -> list[tuple[str, str]]:
     fields = upload.fields
     headers = [("content-type", fields.get("content-type") or "binary/octet-stream")]
     headers += [(name, fields[name]) for name in _OBJECT_FIELDS[1:] if fields.get(name)]
+    headers += [(header, fields[name]) for name, header in _RENAMED_FIELDS.items() if fields.get(name)]
     headers += [(name, value) for name, value in fields.items() if name.startswith("x-amz-meta-")]
     return headers
 

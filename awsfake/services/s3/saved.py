@@ -25,6 +25,8 @@ class SavedState:
 
     def touch_object(self, bucket: str, key: str) -> None:
         """The object `key` of `bucket` changed (or is gone): save it with the request's other changes."""
+        if not self.saved.keeps:
+            return
         self.saved.touch("object", f"{bucket}/{key}")
         if bucket in self.versioning:  # its versions changed with it
             self.saved.touch("versions", bucket)

@@ -28,10 +28,12 @@ from awsfake.services.s3.headers import (
     object_headers,
     parse_copy_source,
     parse_range,
+    plain_request,
     response_overrides,
 )
 from awsfake.services.s3.listing import Listings
 from awsfake.services.s3.model import (
+    DEFAULT_CONTENT_TYPE,
     Bucket,
     S3Object,
     Upload,
@@ -171,20 +173,30 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
 
     def put_object(self, call: Call) -> Result:
         name, key = self._object_address(call)
-        check_content_md5(call.headers, call.body)
-        content_type, metadata, headers = object_fields(call.headers)
-        obj = S3Object(key, call.body, etag_of(call.body), now(), content_type, metadata, headers)
-        obj.tags = header_tags(call.headers)
-        obj.checksum = object_checksum(call.headers, call.body)
+        plain = plain_request(call.headers)  # none of the optional headers below: each would read as absent
+        if plain:
+            content_type = call.headers.get("Content-Type") or DEFAULT_CONTENT_TYPE
+            obj = S3Object(key, call.body, etag_of(call.body), now(), content_type)
+        else:
+            check_content_md5(call.headers, call.body)
+            content_type, metadata, headers = object_fields(call.headers)
+            obj = S3Object(key, call.body, etag_of(call.body), now(), content_type, metadata, headers)
+            obj.tags = header_tags(call.headers)
+            obj.checksum = object_checksum(call.headers, call.body)
         with self.lock:
             bucket = self._addressed(name, call)
-            check_write_conditions(call.headers, bucket.objects.get(key), key)
-            obj.grants = object_grants(bucket, call.headers)
+            if not plain:
+                check_write_conditions(call.headers, bucket.objects.get(key), key)
+                obj.grants = object_grants(bucket, call.headers)
             bucket.objects[key] = obj
             version = version_header(self.versions_of(bucket).stored(key, obj))
             self.touch_object(bucket.name, key)
-        checksum = dict([obj.checksum]) if obj.checksum else {}
-        return Result(None, headers={"ETag": obj.etag, **SSE, **checksum, **version})
+        answered = {"ETag": obj.etag, **SSE}
+        if obj.checksum:
+            answered[obj.checksum[0]] = obj.checksum[1]
+        if version:
+            answered.update(version)
+        return Result(None, headers=answered)
 
     def get_object(self, call: Call) -> Result:
         return self._read_object(call, with_body=True)
@@ -256,6 +268,7 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
             copy = S3Object(key, source.data, etag_of(source.data), now(), content_type, metadata, headers)
             copy.checksum = source.checksum
             copy.tags = tags
+            copy.grants = object_grants(bucket, call.headers)  # an ACL is not copied: the request's, else private
             bucket.objects[key] = copy
             version = version_header(self.versions_of(bucket).stored(key, copy))
             self.touch_object(bucket.name, key)
@@ -289,9 +302,9 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
         return self._addressed(locate(call.host, call.path)[0], call)
 
     def _addressed(self, name: str, call: Call) -> Bucket:
-        """`_bucket` when the request's bucket name is known already."""
-        with self.lock:
-            bucket = self.buckets.get(name)
+        """`_bucket` when the request's bucket name is known already. (One dict read, which no other thread can
+        see half done: no lock for it; a caller that goes on to use the bucket holds the lock.)"""
+        bucket = self.buckets.get(name)
         if bucket is None:
             raise Fault("NoSuchBucket", "The specified bucket does not exist", 404, extras={"BucketName": name})
         check_signed_for(call, bucket.region)
@@ -301,8 +314,7 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
 
     def _owned(self, name: str, call: Call) -> Bucket:
         """The named bucket, if the caller's account owns it: there are no bucket policies to grant others access."""
-        with self.lock:
-            bucket = self.buckets.get(name)
+        bucket = self.buckets.get(name)  # one dict read: see `_addressed`
         if bucket is None:
             raise Fault("NoSuchBucket", "The specified bucket does not exist", 404, extras={"BucketName": name})
         if bucket.owner != call.caller.account_id:
@@ -328,7 +340,8 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
         name, key = self._object_address(call)
         with self.lock:
             bucket = self._addressed(name, call)
-            return chosen(self.versions_of(bucket), key, first(call.query, "versionId"), bucket.objects)
+            version_id = first(call.query, "versionId") if call.query else None
+            return chosen(self.versions_of(bucket), key, version_id, bucket.objects)
 
     def _copy_source(self, call: Call) -> S3Object:
         header = call.headers.get("x-amz-copy-source", "")
@@ -339,18 +352,23 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
 
     def _read_object(self, call: Call, *, with_body: bool) -> Result:
         obj, version = self._version(call)
-        not_modified = check_conditions(call.headers, obj)
-        headers = {**object_headers(obj), **version}
+        plain = plain_request(call.headers)  # no condition, range or checksum mode: each would read as absent
+        not_modified = not plain and check_conditions(call.headers, obj)
+        headers = object_headers(obj)
+        if version:
+            headers.update(version)
         if not_modified:
             return Result(b"", status=304, headers={"ETag": obj.etag, "Last-Modified": headers["Last-Modified"]})
-        span = parse_range(call.headers.get("Range"), obj.size)
-        status, first, last = 200, 0, obj.size - 1
+        size = obj.size
+        span = None if plain else parse_range(call.headers.get("Range"), size)
+        status, first, last = 200, 0, size - 1
         if span is not None:
             status, (first, last) = 206, span
-            headers["Content-Range"] = f"bytes {first}-{last}/{obj.size}"
-        elif obj.checksum and (call.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
+            headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+        elif obj.checksum and not plain and (call.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
             headers[obj.checksum[0]] = obj.checksum[1]  # the client checks the body against it
             headers["x-amz-checksum-type"] = "FULL_OBJECT"
         headers["Content-Length"] = str(last + 1 - first)
-        headers.update(response_overrides(call.query))
+        if call.query:  # response-content-type and the like (presigned download links)
+            headers.update(response_overrides(call.query))
         return Result(obj.data.stream(first, last) if with_body else b"", status=status, headers=headers)

@@ -9,30 +9,49 @@ from collections.abc import Callable, Mapping
 
 from awsfake.errors import Fault
 from awsfake.services import Call, Result
-from awsfake.services.s3.acl import acl_document, check_acl_allowed, grants_of, requested_grants
+from awsfake.services.s3.acl import Grant, acl_document, check_acl_allowed, check_public_acl, requested_grants
 from awsfake.services.s3.addressing import locate
-from awsfake.services.s3.configuration import ACTIONS, SETTINGS, Setting, canonical, missing, ownership_document
+from awsfake.services.s3.bodies import parse_xml_body
+from awsfake.services.s3.configuration import (
+    ACTIONS,
+    SETTINGS,
+    Setting,
+    canonical,
+    is_public_policy,
+    missing,
+    ownership_document,
+)
 from awsfake.services.s3.cors import preflight, rules_of
 from awsfake.services.s3.model import Bucket, owner_of
 from awsfake.store.saved import Saved
 
-__all__ = ["BucketSettings", "creation_settings", "enforced", "stored"]
+__all__ = ["BucketSettings", "blocks", "check_acl", "creation_settings", "enforced", "stored"]
 
 _OWNERSHIP = SETTINGS["ownershipControls"]
+_PUBLIC_ACCESS_BLOCK = SETTINGS["publicAccessBlock"]
+_POLICY = SETTINGS["policy"]
 _OWNERSHIPS = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter")
 
 
 def creation_settings(bucket: Bucket, headers: Mapping[str, str]) -> None:
     """A new bucket's object ownership (`x-amz-object-ownership`, BucketOwnerEnforced by default) and ACL
-    (`x-amz-acl`): a canned ACL that grants others is refused while ownership is enforced."""
+    (`x-amz-acl` or `x-amz-grant-*`): one that grants others is refused while ownership is enforced, a public one
+    while the (new, so default) public access block blocks public ACLs."""
     ownership = headers.get("x-amz-object-ownership")
     if ownership is not None:
         if ownership not in _OWNERSHIPS:
             raise Fault("InvalidArgument", "Invalid x-amz-object-ownership header: " + ownership)
         bucket.settings[_OWNERSHIP.subresource] = ownership_document(ownership)
-    grants = grants_of(headers.get("x-amz-acl"))
-    check_acl_allowed(enforced(bucket), grants, creating=True)
-    bucket.grants = grants
+    bucket.grants = check_acl(bucket, requested_grants(headers, owner_of(bucket.owner)["ID"]), creating=True)
+
+
+def check_acl(bucket: Bucket, grants: tuple[Grant, ...], *, creating: bool = False) -> tuple[Grant, ...]:
+    """`grants` if the bucket takes them for itself or an object in it: AWS checks object ownership first (ACLs
+    disabled), then the public access block (a public ACL blocked). The default ACL reads neither setting."""
+    if grants:
+        check_acl_allowed(enforced(bucket), grants, owner_of(bucket.owner)["ID"], creating=creating)
+        check_public_acl(blocks(bucket, "BlockPublicAcls"), grants, creating=creating)
+    return grants
 
 
 class BucketSettings:
@@ -66,6 +85,8 @@ class BucketSettings:
         document = canonical(setting, call.body.read())
         with self.lock:
             bucket = self._bucket(call)
+            if setting is _POLICY and blocks(bucket, "BlockPublicPolicy") and is_public_policy(document):
+                raise Fault("AccessDenied", "Access Denied", 403)
             bucket.settings[setting.subresource] = document
             if setting is _OWNERSHIP and enforced(bucket):
                 bucket.grants = ()  # enforcing ownership disables the ACL
@@ -93,11 +114,9 @@ class BucketSettings:
 
     def put_bucket_acl(self, call: Call) -> Result:
         body = call.body.read()
-        grants = requested_grants(call.headers, body)
         with self.lock:
             bucket = self._bucket(call)
-            check_acl_allowed(enforced(bucket), grants, creating=False)
-            bucket.grants = grants
+            bucket.grants = check_acl(bucket, requested_grants(call.headers, owner_of(bucket.owner)["ID"], body))
             self.saved.touch("bucket", bucket.name)
         return Result(None)
 
@@ -123,3 +142,11 @@ def stored(bucket: Bucket, setting: Setting) -> bytes | None:
 def enforced(bucket: Bucket) -> bool:
     document = stored(bucket, _OWNERSHIP)
     return document is not None and b"BucketOwnerEnforced" in document
+
+
+def blocks(bucket: Bucket, name: str) -> bool:
+    """Whether the bucket's public access block has `name` (BlockPublicAcls, BlockPublicPolicy, ...) on."""
+    document = stored(bucket, _PUBLIC_ACCESS_BLOCK)
+    if document is None:
+        return False
+    return any((e.text or "").strip().lower() == "true" for e in parse_xml_body(document).iter(f"{{*}}{name}"))

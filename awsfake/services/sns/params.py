@@ -27,9 +27,11 @@ __all__ = [
     "check_topic_name",
     "default_policy",
     "fifo_ids",
+    "fifo_rules",
     "for_protocol",
     "invalid",
     "message_attributes",
+    "named_target",
     "page_of",
     "passes_filter",
     "publish_target",
@@ -110,13 +112,31 @@ def invalid(what: str) -> Fault:
 
 
 def topic_arn(params: Mapping[str, Any], name: str) -> str:
+    """A topic ARN parameter, checked. A client names the same few topics again and again: the first 1,024 ARNs
+    found well-formed are remembered (a topic's name is at most 256 characters, so each is short)."""
     arn = required(params, name)
-    if not TOPIC_ARN.match(arn):
-        raise invalid(name)
+    if arn not in _WELL_FORMED:
+        if not TOPIC_ARN.match(arn):
+            raise invalid(name)
+        if len(_WELL_FORMED) < 1024:
+            _WELL_FORMED.add(arn)
     return arn
 
 
+_WELL_FORMED: set[str] = set()
+
+
 def publish_target(params: Mapping[str, Any]) -> str:
+    """The ARN Publish sends to. The usual request names a TopicArn alone, which `named_target` would take (and
+    one it has taken before is well-formed: it is not checked again)."""
+    arn = params.get("TopicArn")
+    if arn and not params.get("TargetArn") and not params.get("PhoneNumber"):
+        return arn if isinstance(arn, str) and arn in _WELL_FORMED else topic_arn(params, "TopicArn")
+    return named_target(params)
+
+
+def named_target(params: Mapping[str, Any]) -> str:
+    """The one target a Publish names (TopicArn, TargetArn or PhoneNumber, which is not emulated), checked."""
     targets = [n for n in ("TopicArn", "TargetArn", "PhoneNumber") if params.get(n)]
     if not targets:
         raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
@@ -170,6 +190,15 @@ _FIFO_ERRORS = FifoErrors(
 
 
 def fifo_ids(topic: Topic, params: Mapping[str, Any], message: str) -> tuple[str | None, str | None]:
+    """(group id, deduplication id) of a message published to `topic`. A standard topic's message that names
+    neither gets none from the FIFO rules (`fifo_rules`), which are not asked."""
+    if "MessageGroupId" not in params and "MessageDeduplicationId" not in params and not topic.fifo:
+        return None, None
+    return fifo_rules(topic, params, message)
+
+
+def fifo_rules(topic: Topic, params: Mapping[str, Any], message: str) -> tuple[str | None, str | None]:
+    """The FIFO rules (`awsfake.services.fifo`) applied to a Publish's ids, in SNS's words."""
     group, dedup = text_param(params, "MessageGroupId"), text_param(params, "MessageDeduplicationId")
     content_based = topic.attributes.get("ContentBasedDeduplication") == "true"
     return message_ids(topic.fifo, content_based, group, str(dedup) if dedup else None, message, _FIFO_ERRORS)

@@ -8,7 +8,14 @@ from collections.abc import Mapping
 from awsfake.errors import Fault
 from awsfake.services.sqs.queue import Queue
 
-__all__ = ["all_attributes", "check_same_attributes", "known_attribute", "redrive_policy", "validated_attributes"]
+__all__ = [
+    "SMALLEST_MESSAGE_LIMIT",
+    "all_attributes",
+    "check_same_attributes",
+    "known_attribute",
+    "redrive_policy",
+    "validated_attributes",
+]
 
 
 # Settable attributes: name -> (default, minimum, maximum) for the numeric ones, default only for the others.
@@ -20,6 +27,10 @@ _NUMERIC = {
     "VisibilityTimeout": ("30", 0, 43200),
     "KmsDataKeyReusePeriodSeconds": ("300", 60, 86400),
 }
+
+# The least MaximumMessageSize a queue can have: a body of a quarter as many characters fits any queue (a character
+# is at most 4 bytes of UTF-8), so its size need not be worked out.
+SMALLEST_MESSAGE_LIMIT = _NUMERIC["MaximumMessageSize"][1]
 
 _OTHER = {
     "Policy": None,

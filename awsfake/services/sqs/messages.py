@@ -12,6 +12,7 @@ from typing import Any
 
 from awsfake.errors import Fault
 from awsfake.services import Map
+from awsfake.services.sqs.attributes import SMALLEST_MESSAGE_LIMIT
 from awsfake.services.sqs.queue import Message, Queue
 
 __all__ = ["Message", "attributes_md5", "check_body", "message_attributes", "received", "sent", "wanted"]
@@ -37,6 +38,8 @@ def check_body(body: str, queue: Queue) -> None:
             "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to "
             "#xFFFD | #x10000 to #x10FFFF",
         )
+    if len(body) <= SMALLEST_MESSAGE_LIMIT // 4:  # fits any queue
+        return
     limit = int(queue.attributes["MaximumMessageSize"])
     if len(body.encode()) > limit:
         raise Fault(
@@ -75,7 +78,7 @@ def message_attributes(value: Any) -> dict[str, dict[str, str]]:
 
 
 def sent(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {"MD5OfMessageBody": _md5(message.body.encode())}
+    out: dict[str, Any] = {"MD5OfMessageBody": hashlib.md5(message.body.encode()).hexdigest()}
     if message.attributes:
         out["MD5OfMessageAttributes"] = attributes_md5(message.attributes)
     out["MessageId"] = message.message_id

@@ -49,6 +49,7 @@ class Messaging:
     queues: dict[tuple[str, str, str], Queue]
     max_wait_seconds: float
     _arrival: threading.Condition
+    _waiting = 0  # receivers waiting on `_arrival` (a send wakes them; with none, it skips the notify's steps)
 
     def _queue(self, call: Call) -> Queue:
         raise NotImplementedError
@@ -80,10 +81,14 @@ class Messaging:
                 timeout = int(queue.attributes["VisibilityTimeout"])
             taken = self._take(queue, count, timeout)
             slices = int(min(wait, self.max_wait_seconds) / POLL_SLICE)
-            while not taken and slices > 0:
-                self._arrival.wait(POLL_SLICE)
-                slices -= 1
-                taken = self._take(queue, count, timeout)
+            self._waiting += 1
+            try:
+                while not taken and slices > 0:
+                    self._arrival.wait(POLL_SLICE)
+                    slices -= 1
+                    taken = self._take(queue, count, timeout)
+            finally:
+                self._waiting -= 1
             if not taken:
                 return Result({})
             return Result({"Messages": [received(m, system, custom) for m in taken]})
@@ -157,6 +162,7 @@ class Messaging:
                 self._enqueue(queue, params, "sns.amazonaws.com")
             except Fault:
                 return False
+            self.touch_queue(queue)  # the operations that send have touched it already, through `_queue`
         return True
 
     def _enqueue(self, queue: Queue, params: Mapping[str, Any], sender: str) -> Message:
@@ -164,17 +170,25 @@ class Messaging:
         if not isinstance(body, str) or body == "":
             raise Fault("MissingParameter", "The request must contain the parameter MessageBody.")
         check_body(body, queue)
-        attributes = message_attributes(params.get("MessageAttributes"))
+        sent_attributes = params.get("MessageAttributes")
+        attributes = message_attributes(sent_attributes) if sent_attributes is not None else {}
         now = time.time()
         fifo = queue.fifo
-        if fifo and params.get("DelaySeconds") is not None:  # FIFO queues delay only queue-wide
+        sent_delay = params.get("DelaySeconds")
+        if sent_delay is None:
+            delay = int(queue.attributes["DelaySeconds"])
+        elif fifo:  # FIFO queues delay only queue-wide
             raise Fault(
                 "InvalidParameterValue",
-                f"Value {params['DelaySeconds']} for parameter DelaySeconds is invalid. Reason: The request include "
+                f"Value {sent_delay} for parameter DelaySeconds is invalid. Reason: The request include "
                 "parameter that is not valid for this queue type.",
             )
-        delay = int_param(params, "DelaySeconds", int(queue.attributes["DelaySeconds"]), 0, 900)
-        group, dedup = fifo_ids(queue, params, body)
+        else:
+            delay = int_param(params, "DelaySeconds", 0, 0, 900)
+        if fifo or "MessageGroupId" in params or "MessageDeduplicationId" in params:
+            group, dedup = fifo_ids(queue, params, body)
+        else:  # what the FIFO rules give a standard queue's message that names neither id
+            group = dedup = None
         if fifo and dedup is not None:
             expire_dedup(queue, now)
             seen = queue.dedup.get(dedup)
@@ -189,8 +203,8 @@ class Messaging:
             if dedup is not None:
                 queue.dedup[dedup] = (now, message.message_id)
         queue.messages.append(message)
-        self.touch_queue(queue)  # SNS delivers here without going through `_queue`
-        self._arrival.notify_all()
+        if self._waiting:
+            self._arrival.notify_all()
         return message
 
     def _take(self, queue: Queue, count: int, timeout: int) -> list[Message]:

@@ -136,9 +136,8 @@ _STRING_PARAMS = frozenset(
 
 def check_strings(params: Mapping[str, Any]) -> None:
     """Refuse a non-string where SQS expects a string, before any handler trusts its type."""
-    for name in _STRING_PARAMS.intersection(params):
-        value = params[name]
-        if value is not None and not isinstance(value, str):
+    for name, value in params.items():
+        if value is not None and not isinstance(value, str) and name in _STRING_PARAMS:
             raise Fault(
                 "InvalidParameterValue", f"Value {value!r:.100} for parameter {name} is invalid. Reason: not a string."
             )

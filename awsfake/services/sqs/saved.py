@@ -17,7 +17,8 @@ class SavedQueues:
 
     def touch_queue(self, queue: Queue) -> None:
         """`queue` changed (or is gone): save it with the request's other changes."""
-        self.saved.touch("queue", "/".join((queue.region, queue.account_id, queue.name)))
+        if self.saved.keeps:
+            self.saved.touch("queue", "/".join((queue.region, queue.account_id, queue.name)))
 
     def state_of(self, kind: str, key: str) -> Any:
         region, account, name = key.split("/")

@@ -1,0 +1,211 @@
+"""The services' quick paths for the usual request against the general readings they stand in for.
+
+Each quick path skips work whose result is known for the common case (an S3 request carrying only an SDK's usual
+headers, a Publish naming one TopicArn, a standard queue's or topic's message naming no FIFO ids, an address
+asked for again); generated requests shaped like the real ones check that skipping it gives what doing it gives.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from awsfake.accounts import Accounts
+from awsfake.errors import Fault
+from awsfake.request import HeaderMap
+from awsfake.services.s3.acl import GRANT_HEADERS as ACL_GRANT_HEADERS
+from awsfake.services.s3.addressing import _located, locate
+from awsfake.services.s3.configuration import ownership_document
+from awsfake.services.s3.headers import (
+    check_conditions,
+    check_content_md5,
+    check_write_conditions,
+    header_tags,
+    object_checksum,
+    object_fields,
+    parse_range,
+    plain_request,
+)
+from awsfake.services.s3.model import DEFAULT_CONTENT_TYPE, Bucket, S3Object
+from awsfake.services.s3.object_acl import object_grants
+from awsfake.services.sns.model import Topic
+from awsfake.services.sns.params import TOPIC_ARN, fifo_ids, fifo_rules, named_target, publish_target, topic_arn
+from awsfake.services.sqs import SQS
+from awsfake.services.sqs.attributes import SMALLEST_MESSAGE_LIMIT
+from awsfake.services.sqs.messages import check_body
+from awsfake.services.sqs.params import fifo_ids as sqs_fifo_ids
+from awsfake.services.sqs.queue import Queue
+from awsfake.store.body import Body
+
+SETTINGS = settings(max_examples=300, deadline=None, database=None)
+
+# What an SDK sends with an object request, and the optional headers S3 reads (each in its sent spelling).
+USUAL = ["Host", "Content-Type", "Content-Length", "User-Agent", "amz-sdk-request", "amz-sdk-invocation-id"]
+USUAL += ["X-Amz-Date", "X-Amz-Content-SHA256", "Authorization", "X-Amz-Security-Token", "Expect"]
+OPTIONAL = ["Content-MD5", "x-amz-meta-colour", "Cache-Control", "Content-Encoding", "Expires", "x-amz-tagging"]
+OPTIONAL += ["x-amz-checksum-crc32", "x-amz-sdk-checksum-algorithm", "x-amz-trailer", "If-Match", "If-None-Match"]
+OPTIONAL += ["If-Modified-Since", "If-Unmodified-Since", "Range", "x-amz-checksum-mode", "x-amz-acl", "x-amz-other"]
+OPTIONAL += ["x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp"]
+OPTIONAL += ["x-amz-grant-full-control"]
+OTHER_ID = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"  # another account's canonical id
+GRANTEE = f'id="{OTHER_ID}"'
+VALUES = st.sampled_from(
+    ["", "*", "1", "bytes=0-1", "CRC32", "public-read", "a=b", '"etag"', "ENABLED", "x, y", GRANTEE]
+)
+
+
+OPEN_BUCKET = Bucket(  # ACLs enabled: a grant to another account is taken
+    "b",
+    "123456789012",
+    "us-east-1",
+    datetime(2026, 1, 1, tzinfo=timezone.utc),
+    settings={"ownershipControls": ownership_document("ObjectWriter")},
+)
+
+
+@st.composite
+def object_headers(draw: st.DrawFn) -> HeaderMap:
+    names = draw(st.lists(st.sampled_from(USUAL), max_size=len(USUAL), unique=True))
+    names += draw(st.lists(st.sampled_from(OPTIONAL), max_size=2, unique=True))
+    return HeaderMap([(name, draw(VALUES)) for name in names])
+
+
+def _outcome(read: Any, *args: Any) -> Any:
+    try:
+        return ("value", read(*args))
+    except Fault as fault:
+        return ("fault", fault.code, fault.message)
+
+
+@SETTINGS
+@given(headers=object_headers())
+def test_a_plain_object_request_reads_as_the_general_readings_do(headers: HeaderMap) -> None:
+    """PutObject and GetObject skip their optional readings when `plain_request` says so: every one of them then
+    finds nothing (the defaults S3 keeps, no fault, no condition, no range)."""
+    if not plain_request(headers):
+        assert any(name.lower() not in {u.lower() for u in USUAL} for name in headers)
+        return
+    body = Body(b"0123456789")
+    bucket = Bucket("b", "123456789012", "us-east-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    stored = S3Object("k", body, body.etag(), bucket.created)
+    check_content_md5(headers, body)
+    assert object_fields(headers) == (headers.get("Content-Type") or DEFAULT_CONTENT_TYPE, {}, {})
+    assert header_tags(headers) == {}
+    assert object_checksum(headers, body) is None
+    check_write_conditions(headers, stored, "k")
+    check_write_conditions(headers, None, "k")
+    assert object_grants(bucket, headers) == ()
+    assert check_conditions(headers, stored) is False
+    assert parse_range(headers.get("Range"), 10) is None
+    assert headers.get("x-amz-checksum-mode") is None
+
+
+def test_an_sdks_usual_object_request_is_plain() -> None:
+    """Not vacuous: the headers an SDK sends with PutObject and GetObject take the quick path."""
+    assert plain_request(HeaderMap([(name, "v") for name in USUAL]))
+    assert not plain_request(HeaderMap([(name, "v") for name in [*USUAL, "Range"]]))
+    assert not plain_request({"Host": "h"})  # not lower case: the general readings, which are case-blind
+
+
+def test_a_grant_header_takes_the_general_path() -> None:
+    """An ACL asked for by an `x-amz-grant-*` header alone is read: such a request is never plain."""
+    for name in ACL_GRANT_HEADERS:
+        headers = HeaderMap([(usual, "v") for usual in USUAL] + [(name, GRANTEE)])
+        assert not plain_request(headers)
+        assert object_grants(OPEN_BUCKET, headers) == (("CanonicalUser", OTHER_ID, ACL_GRANT_HEADERS[name]),)
+
+
+HOSTS = st.sampled_from(["localhost:4566", "127.0.0.1:80", "b.localhost:4566", "b.s3.amazonaws.com", "", "x:1"])
+PATHS = st.sampled_from(["/", "/b", "/b/", "/b/k", "/b/a//c", "/k/x", "", "b/k"])
+
+
+@SETTINGS
+@given(addresses=st.lists(st.tuples(HOSTS, PATHS), min_size=1, max_size=8))
+def test_locate_remembers_only_what_it_would_work_out_again(addresses: list[tuple[str, str]]) -> None:
+    for host, path in addresses + addresses[::-1]:
+        assert locate(host, path) == _located(host, path)
+
+
+ARNS = st.sampled_from(
+    [
+        "arn:aws:sns:us-east-1:123456789012:t",
+        "arn:aws:sns:eu-west-1:123456789012:t.fifo",
+        "arn:aws:sns:us-east-1:12345:t",
+        "arn:aws:sqs:us-east-1:123456789012:t",
+        "arn:aws:sns:us-east-1:123456789012:",
+        "",
+    ]
+)
+TARGET_VALUES = st.one_of(st.none(), ARNS, st.just("+15550100"), st.just({"x": "1"}))
+
+
+@SETTINGS
+@given(topic=TARGET_VALUES, target=TARGET_VALUES, phone=TARGET_VALUES, twice=st.booleans())
+def test_publish_target_reads_as_the_general_reading_does(topic: Any, target: Any, phone: Any, twice: bool) -> None:
+    params = {k: v for k, v in (("TopicArn", topic), ("TargetArn", target), ("PhoneNumber", phone)) if v is not None}
+    for _ in range(2 if twice else 1):  # the second time, a well-formed ARN is a remembered one
+        assert _outcome(publish_target, params) == _outcome(named_target, params)
+
+
+@SETTINGS
+@given(arn=ARNS | st.text(max_size=60))
+def test_topic_arn_refuses_what_the_pattern_refuses_remembered_or_not(arn: str) -> None:
+    for _ in range(2):
+        outcome = _outcome(topic_arn, {"TopicArn": arn}, "TopicArn")
+        assert outcome == (
+            ("value", arn) if arn and TOPIC_ARN.match(arn) else ("fault", "InvalidParameter", outcome[2])
+        )
+
+
+IDS = st.one_of(st.none(), st.just(""), st.just("g1"), st.just({"x": "1"}))
+
+
+def _ids(group: Any, dedup: Any) -> dict[str, Any]:
+    present = (("MessageGroupId", group), ("MessageDeduplicationId", dedup))
+    return {"Message": "m", **{k: v for k, v in present if v is not None}}
+
+
+@SETTINGS
+@given(fifo=st.booleans(), content_based=st.booleans(), group=IDS, dedup=IDS)
+def test_sns_fifo_ids_are_the_fifo_rules(fifo: bool, content_based: bool, group: Any, dedup: Any) -> None:
+    attributes = {"FifoTopic": "true"} if fifo else {}
+    if content_based:
+        attributes["ContentBasedDeduplication"] = "true"
+    topic = Topic("arn:aws:sns:us-east-1:123456789012:t", "123456789012", attributes)
+    params = _ids(group, dedup)
+    assert _outcome(fifo_ids, topic, params, "m") == _outcome(fifo_rules, topic, params, "m")
+
+
+@SETTINGS
+@given(group=IDS, dedup=IDS, delay=st.sampled_from(["0", "5"]))
+def test_a_standard_queues_message_naming_no_ids_skips_the_fifo_rules(group: Any, dedup: Any, delay: str) -> None:
+    """SendMessage takes (None, None) without asking the rules when the queue is standard and neither id is sent;
+    the rules give the same, and the message is sent as any other."""
+    queue = Queue("q", "123456789012", "us-east-1", {"DelaySeconds": delay, "MaximumMessageSize": "1024"}, 0.0, 0.0)
+    params = _ids(group, dedup)
+    if "MessageGroupId" not in params and "MessageDeduplicationId" not in params:
+        assert sqs_fifo_ids(queue, params, "m") == (None, None)
+    sqs = SQS(Accounts())
+    sent = _outcome(sqs._enqueue, queue, {**params, "MessageBody": "m"}, "123456789012")
+    if sent[0] == "value":
+        message = sent[1]
+        assert (message.group_id, message.dedup_id) == _outcome(sqs_fifo_ids, queue, params, "m")[1]
+        assert message.visible_at - message.sent_at == int(delay)
+
+
+VALID_CHARACTERS = st.characters(min_codepoint=0x20, blacklist_categories=["Cs"]).filter(lambda c: c < "\ufffe")
+
+
+@SETTINGS
+@given(body=st.text(VALID_CHARACTERS, max_size=SMALLEST_MESSAGE_LIMIT // 4))
+def test_a_body_check_skips_the_size_only_where_it_fits_every_queue(body: str) -> None:
+    """`check_body` does not work out the UTF-8 size of a body of at most a quarter of the least limit: such a
+    body fits the smallest queue; one character more can be too large for it, and is measured."""
+    assert len(body.encode()) <= SMALLEST_MESSAGE_LIMIT
+    queue = Queue("q", "123456789012", "us-east-1", {"MaximumMessageSize": str(SMALLEST_MESSAGE_LIMIT)}, 0.0, 0.0)
+    check_body(body, queue)
+    too_large = "\U0001f600" * (SMALLEST_MESSAGE_LIMIT // 4 + 1)
+    assert _outcome(check_body, too_large, queue)[:2] == ("fault", "InvalidParameterValue")
