@@ -36,6 +36,7 @@ __all__ = [
     "canonical_request",
     "header_values",
     "named_header_values",
+    "parsed_canonical_request",
     "signed_header_names",
     "signed_header_values",
     "split_query",
@@ -203,7 +204,13 @@ def signed_header_values(values: Mapping[str, str], signed: Iterable[str]) -> He
     """`header_values` of the signed headers, looked up by name in `values`, a parsed request's headers (lower-case
     names, each once, as the verifier has them): a request carries several headers it does not sign (User-Agent,
     SDK ids, Content-Length), and this walks the signed names only, not every header."""
-    return HeaderValues({name: " ".join(values[name].split()) for name in signed if name in values})
+    out = HeaderValues()
+    for name in signed:  # a loop, not a comprehension: Python 3.11 makes each comprehension a function call
+        try:  # one lookup, not `in` and `[]`: a signed header is there but in odd requests
+            out[name] = " ".join(values[name].split())
+        except KeyError:
+            continue
+    return out
 
 
 def canonical_headers(headers: Headers, signed: Sequence[str]) -> str:
@@ -225,7 +232,35 @@ def canonical_request(
     *,
     service: str,
 ) -> str:
-    return (
-        f"{method.upper()}\n{canonical_path(path, service)}\n{canonical_query(query)}\n"
+    return (  # `/` and no query (every query and JSON protocol request's) are canonical as they stand: no calls
+        f"{method.upper()}\n{'/' if path == '/' else canonical_path(path, service)}\n"
+        f"{canonical_query(query) if query else ''}\n"
         f"{canonical_headers(headers, signed_headers)}\n{';'.join(signed_headers)}\n{payload_hash}"
+    )
+
+
+def parsed_canonical_request(
+    method: str,
+    path: str,
+    query: Query,
+    headers: Mapping[str, str],
+    signed_headers: Sequence[str],
+    payload_hash: str,
+    *,
+    service: str,
+) -> str:
+    """`canonical_request(method, path, query, signed_header_values(headers, signed_headers), signed_headers, ...)`
+    for a parsed request's headers (lower-case names, each once, as the verifier has them), in one pass: each signed
+    header is looked up and trimmed as its line is written, with no dict of values in between."""
+    lines = []
+    for name in signed_headers:  # a loop, not a comprehension: Python 3.11 makes each comprehension a function call
+        try:  # one lookup, not `in` and `[]`: a signed header is there but in odd requests
+            value = " ".join(headers[name].split())
+        except KeyError:
+            value = ""
+        lines.append(f"{name}:{value}\n")
+    return (  # as `canonical_request` writes it
+        f"{method.upper()}\n{'/' if path == '/' else canonical_path(path, service)}\n"
+        f"{canonical_query(query) if query else ''}\n"
+        f"{''.join(lines)}\n{';'.join(signed_headers)}\n{payload_hash}"
     )

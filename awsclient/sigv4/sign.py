@@ -5,9 +5,10 @@ date from `awsclient.sigv4.dates.signing_date`, the rule it verifies by.
 
 Speed: the signing key is derived once per (secret, day, region, service), as AWS means it to be, and the final
 HMAC starts from copies of that key's two padded SHA-256 states rather than setting up a new HMAC each time; a
-session token, the same for many requests, is trimmed once; the host of an authority and the sorted signed names of a
-set of header names are kept too, as one kind of request repeats them. Everything else is done afresh for each
-request, which is what real traffic (every path, query and date its own) costs: `bench/sign.py` measures that.
+session token, the same for many requests, is trimmed once; the host of an authority and the layout of a set of header
+names (which are signed, in what order, which the signer adds: `_layout`) are kept too, as one kind of request
+repeats them. Everything else is done afresh for each request, which is what real traffic (every path, query and date
+its own) costs: `bench/sign.py` measures that.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import filterfalse
+from operator import add, itemgetter
 from typing import TypeAlias
 from urllib.parse import urlsplit
 
@@ -23,10 +28,9 @@ from awsclient.credentials.snapshot import Credentials
 from awsclient.sigv4.canonical import (
     UNSIGNED_HEADERS,
     Headers,
-    HeaderValues,
     _pairs,
-    canonical_request,
-    header_values,
+    canonical_path,
+    canonical_query,
 )
 from awsclient.sigv4.dates import amz_date_now, signing_date
 
@@ -138,54 +142,124 @@ def add_v4_auth_heads(
     comes from `heads`, else from the uri's authority (lower-cased, default port dropped). `sha256` is the payload
     hash, used verbatim; for S3, `x-amz-content-sha256` is set to it, as S3 requires. Credentials default to
     `current_credentials()`; a session token is added as a signed `X-Amz-Security-Token`.
+
+    The canonical headers are those of `canonical_request`, laid out by `_layout` (see there).
     """
     creds = _usable(credentials)
-    values = header_values(heads)  # what is signed; `out`, what is sent
-    out = dict(heads) if type(heads) is dict and len(heads) == len(values) else _joined(heads)
-    if values.pop("authorization", None) is not None:
-        _drop(out, "authorization")
+    token = creds.session_token
+    s3 = service == "s3"
+    out = dict(heads) if type(heads) is dict else _joined(heads)  # what is sent
+    layout = _layout(tuple(out), s3, bool(token))
+    if layout is None:  # a name given twice, in two spellings: joined as one
+        out = _joined(heads)
+        layout = _layout(tuple(out), s3, bool(token))
+        assert layout is not None  # `_joined` gives each name once
+    values = []  # the given values, trimmed, in the order given
+    for value in out.values():  # a loop, not a comprehension: Python 3.11 makes each comprehension a function call
+        values.append(" ".join(value.split()))
+    if layout.authorization is not None:
+        del out[layout.authorization]
     path, query, host = _split_target(uri)
-    if "host" not in values:
+    if layout.host_at is None:
         if host is None:
             raise ValueError(f"no Host header and no host in uri {uri!r}")
-        values["host"] = out["Host"] = host
-    amz_date = signing_date(values.get("x-amz-date"), values.get("date"))
-    if amz_date is None:
-        amz_date = _put(out, values, "x-amz-date", "X-Amz-Date", amz_date_now())
-    if service == "s3":
-        _put(out, values, "x-amz-content-sha256", "x-amz-content-sha256", sha256)
-    if creds.session_token:
-        token = creds.session_token
-        _put(out, values, "x-amz-security-token", "X-Amz-Security-Token", token, _signed_token(token))
-    signed, signed_list = _signed_names(tuple(values))
-    canonical = canonical_request(method, path, query, values, signed, sha256, service=service)
+        out["Host"] = host
+    amz_date = (
+        None  # no date header (what the transport sends): no rule to apply
+        if layout.undated
+        else signing_date(
+            None if layout.date_at is None else values[layout.date_at],
+            None if layout.http_date_at is None else values[layout.http_date_at],
+        )
+    )
+    if amz_date is None:  # undated (or blank dates): dated now, by an X-Amz-Date
+        amz_date = amz_date_now()
+        if layout.date_at is not None:
+            out[layout.date_name] = values[layout.date_at] = amz_date
+        elif layout.http_date_at is not None:  # laid out for a Date it signs: lay it out again with X-Amz-Date
+            out["X-Amz-Date"] = amz_date
+            values.append(amz_date)
+            layout = _layout((*layout.names, "X-Amz-Date"), s3, bool(token))
+            assert layout is not None
+        else:
+            out["X-Amz-Date"] = amz_date
+    if s3:
+        out[layout.sha256_name] = sha256
+    if token:
+        out[layout.token_name] = token
+    values += (host or "", amz_date, " ".join(sha256.split()) if s3 else "", _signed_token(token) if token else "")
+    lines = "\n".join(map(add, layout.prefixes, layout.order(values)))
+    canonical = (  # as `canonical_request` writes it
+        f"{method.upper()}\n{'/' if path == '/' else canonical_path(path, service)}\n"
+        f"{canonical_query(query) if query else ''}\n{lines}\n\n{layout.signed_list}\n{sha256}"
+    )
     scope = credential_scope(amz_date, region, service)
-    to_sign = string_to_sign(amz_date, scope, canonical)
-    sig = scope_signature(creds.secret_access_key, scope, to_sign)
+    sig = scope_signature(creds.secret_access_key, scope, string_to_sign(amz_date, scope, canonical))
     out["Authorization"] = (
-        f"{ALGORITHM} Credential={creds.access_key_id}/{scope}, SignedHeaders={signed_list}, Signature={sig}"
+        f"{ALGORITHM} Credential={creds.access_key_id}/{scope}, SignedHeaders={layout.signed_list}, Signature={sig}"
     )
     return out
 
 
-def _put(
-    out: dict[str, str], values: HeaderValues, name: str, spelling: str, value: str, signed: str | None = None
-) -> str:
-    """Set a header to be sent and signed, in the caller's spelling if they gave it (`name` is the lower-case name);
-    `signed` is the value's canonical form when the caller has it already."""
-    if name in values:
-        spelling = next(given for given in out if given.lower() == name)
-    out[spelling] = value
-    values[name] = " ".join(value.split()) if signed is None else signed
-    return value
+@dataclass(frozen=True)
+class _Layout:
+    """What a request's header names decide, whatever their values: which headers are signed and in what order,
+    which the signer adds, and the `SignedHeaders` list. Positions index the request's values: its own, trimmed, in
+    the order given, then the four the signer supplies: the URL's host, the date it dates a request with, the payload
+    hash (`x-amz-content-sha256`, S3) and the session token's canonical form."""
+
+    names: tuple[str, ...]
+    prefixes: tuple[str, ...]  # `name:` of each signed header, sorted: its canonical line but for the value
+    order: Callable[[list[str]], tuple[str, ...]]  # the values of the signed headers, in that order
+    signed_list: str
+    host_at: int | None  # positions of the headers given
+    date_at: int | None
+    http_date_at: int | None
+    undated: bool  # neither X-Amz-Date nor Date given
+    date_name: str  # the spellings the signer writes under: the caller's, if given
+    sha256_name: str
+    token_name: str
+    authorization: str | None  # an Authorization header given (not sent: the signer writes its own)
 
 
 @lru_cache(maxsize=256)
-def _signed_names(names: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
-    """The signed headers among lower-case header names, sorted, and their `SignedHeaders` list. Cached: one kind of
-    request carries the same header names every time, however different their values."""
-    signed = tuple(sorted(name for name in names if name not in UNSIGNED_HEADERS))
-    return signed, ";".join(signed)
+def _layout(names: tuple[str, ...], s3: bool, token: bool) -> _Layout | None:
+    """The `_Layout` of a request with these header names; None when a name is given twice (in two spellings).
+    Cached: one kind of request carries the same names every time, however different their values."""
+    lower = [name.lower() for name in names]
+    given = {name: at for at, name in enumerate(lower)}
+    if len(given) < len(names):
+        return None
+    n = len(names)
+    at = dict(given)
+    at.setdefault("host", n)
+    undated = "x-amz-date" not in given and "date" not in given
+    if undated:
+        at["x-amz-date"] = n + 1
+    if s3:
+        at["x-amz-content-sha256"] = n + 2
+    if token:
+        at["x-amz-security-token"] = n + 3
+    signed = sorted(filterfalse(UNSIGNED_HEADERS.__contains__, at))
+    positions = [at[name] for name in signed]  # two at least: the host and a date
+
+    def spelling(name: str, default: str) -> str:
+        return names[given[name]] if name in given else default
+
+    return _Layout(
+        names=names,
+        prefixes=tuple(f"{name}:" for name in signed),
+        order=itemgetter(*positions),
+        signed_list=";".join(signed),
+        host_at=given.get("host"),
+        date_at=given.get("x-amz-date"),
+        http_date_at=given.get("date"),
+        undated=undated,
+        date_name=spelling("x-amz-date", "X-Amz-Date"),
+        sha256_name=spelling("x-amz-content-sha256", "x-amz-content-sha256"),
+        token_name=spelling("x-amz-security-token", "X-Amz-Security-Token"),
+        authorization=names[given["authorization"]] if "authorization" in given else None,
+    )
 
 
 @lru_cache(maxsize=16)
@@ -193,11 +267,6 @@ def _signed_token(token: str) -> str:
     """A session token's canonical form (trimmed as any header value is). Cached: one token signs many requests, and
     real ones run to a kilobyte, which takes a microsecond to scan for whitespace."""
     return " ".join(token.split())
-
-
-def _drop(out: dict[str, str], lower: str) -> None:
-    for name in [name for name in out if name.lower() == lower]:
-        del out[name]
 
 
 def _joined(heads: Headers) -> dict[str, str]:
