@@ -232,10 +232,20 @@ def canonical_request(
     *,
     service: str,
 ) -> str:
-    return (  # `/` and no query (every query and JSON protocol request's) are canonical as they stand: no calls
+    block = canonical_headers(headers, signed_headers)
+    return assemble(method, path, query, block, ";".join(signed_headers), payload_hash, service)
+
+
+def assemble(
+    method: str, path: str, query: Query, header_block: str, signed_list: str, payload_hash: str, service: str
+) -> str:
+    """The canonical request from its parts, the one place its layout is written (`canonical_request`, the
+    verifier's `parsed_canonical_request` and the signer's `add_v4_auth_heads` all end here): `header_block` is the
+    canonical header lines, each ending in LF, `signed_list` the `SignedHeaders` value. `/` and no query (every
+    query and JSON protocol request's) are canonical as they stand: no calls."""
+    return (
         f"{method.upper()}\n{'/' if path == '/' else canonical_path(path, service)}\n"
-        f"{canonical_query(query) if query else ''}\n"
-        f"{canonical_headers(headers, signed_headers)}\n{';'.join(signed_headers)}\n{payload_hash}"
+        f"{canonical_query(query) if query else ''}\n{header_block}\n{signed_list}\n{payload_hash}"
     )
 
 
@@ -259,8 +269,4 @@ def parsed_canonical_request(
         except KeyError:
             value = ""
         lines.append(f"{name}:{value}\n")
-    return (  # as `canonical_request` writes it
-        f"{method.upper()}\n{'/' if path == '/' else canonical_path(path, service)}\n"
-        f"{canonical_query(query) if query else ''}\n"
-        f"{''.join(lines)}\n{';'.join(signed_headers)}\n{payload_hash}"
-    )
+    return assemble(method, path, query, "".join(lines), ";".join(signed_headers), payload_hash, service)

@@ -29,8 +29,7 @@ from awsclient.sigv4.canonical import (
     UNSIGNED_HEADERS,
     Headers,
     _pairs,
-    canonical_path,
-    canonical_query,
+    assemble,
 )
 from awsclient.sigv4.dates import amz_date_now, signing_date
 
@@ -189,10 +188,7 @@ def add_v4_auth_heads(
         out[layout.token_name] = token
     values += (host or "", amz_date, " ".join(sha256.split()) if s3 else "", _signed_token(token) if token else "")
     lines = "\n".join(map(add, layout.prefixes, layout.order(values)))
-    canonical = (  # as `canonical_request` writes it
-        f"{method.upper()}\n{'/' if path == '/' else canonical_path(path, service)}\n"
-        f"{canonical_query(query) if query else ''}\n{lines}\n\n{layout.signed_list}\n{sha256}"
-    )
+    canonical = assemble(method, path, query, f"{lines}\n", layout.signed_list, sha256, service)
     scope = credential_scope(amz_date, region, service)
     sig = scope_signature(creds.secret_access_key, scope, string_to_sign(amz_date, scope, canonical))
     out["Authorization"] = (

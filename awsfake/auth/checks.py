@@ -136,11 +136,11 @@ def check_signature(request: Request, presented: Presented, identity: Identity, 
     if presented.string_to_sign is not None:  # a POST form: the signature is over the policy itself
         _check_policy_signature(presented, identity)
         return
-    canonical = sigv4.canonical_request(
+    canonical = sigv4.parsed_canonical_request(
         request.method,
         request.raw_path,
         _canonical_query_source(request.raw_query) if presented.presigned else request.raw_query,
-        sigv4.signed_header_values(request.index, presented.signed_headers),
+        request.index,
         presented.signed_headers,
         payload_hash,
         service=presented.service,
