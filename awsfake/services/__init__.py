@@ -97,6 +97,11 @@ class Service:
     """
 
     name: ClassVar[str]
+    helpers: ClassVar[frozenset[str]] = frozenset(
+        {"handle", "operation", "operation_for", "reset", "restore", "route", "state_of"}
+    )
+    """Public methods that are not operations (the contract's, a subclass's helpers): a request naming one as its
+    action is an unknown operation, not the helper called with a request."""
 
     def __init__(self, accounts: Accounts, peers: Peers | None = None, store: Store | None = None) -> None:
         self.accounts = accounts
@@ -126,7 +131,8 @@ class Service:
         """The method implementing `action`, or None when this service has no such operation."""
         if not action or not action[0].isupper() or not action.isalnum():
             return None
-        method = getattr(self, _snake(action), None)
+        name = _snake(action)
+        method = getattr(self, name, None) if name not in self.helpers else None
         return method if callable(method) else None
 
     def operation_for(self, action: str) -> Callable[[Call], Result] | None:

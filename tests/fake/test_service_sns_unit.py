@@ -189,3 +189,19 @@ def test_published_keeps_the_newest_within_its_limit() -> None:
     for n in range(5):
         sns_call(sns, "Publish", TopicArn=arn, Message=f"m{n}")
     assert [p.message for p in sns.published] == ["m2", "m3", "m4"] and sns.published.dropped == 2
+
+
+def test_a_long_well_formed_topic_arn_is_checked_but_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remembered ARNs are bounded in size as well as number: a stranger's megabyte-long ARN, well-formed by the
+    pattern (which limits no length), is refused as NotFound by the topic lookup and kept nowhere."""
+    from awsfake.services.sns import params
+
+    monkeypatch.setattr(params, "_WELL_FORMED", set())  # room to remember, whatever other tests named before
+    sns = new(SNS)
+    long_arn = ARN + "t" * 1_000_000
+    assert fault(sns, "Publish", TopicArn=long_arn, Message="m").code == "NotFound"
+    assert fault(sns, "GetTopicAttributes", TopicArn=long_arn).code == "NotFound"
+    assert long_arn not in params._WELL_FORMED
+    short_arn = sns_call(sns, "CreateTopic", Name="short")["TopicArn"]
+    sns_call(sns, "Publish", TopicArn=short_arn, Message="m")
+    assert short_arn in params._WELL_FORMED

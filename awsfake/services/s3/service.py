@@ -70,6 +70,8 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
     """S3's bucket and object operations. `buckets` maps a bucket name to its state (read it in tests)."""
 
     name = "s3"
+    # called by mixins, never by a request
+    helpers = Service.helpers | {"notifying", "setting_operation", "touch_object", "versions_of"}
     buckets: dict[str, Bucket]
     uploads: dict[str, Upload]
 

@@ -113,17 +113,19 @@ def invalid(what: str) -> Fault:
 
 def topic_arn(params: Mapping[str, Any], name: str) -> str:
     """A topic ARN parameter, checked. A client names the same few topics again and again: the first 1,024 ARNs
-    found well-formed are remembered (a topic's name is at most 256 characters, so each is short)."""
+    found well-formed are remembered, if short (a topic's name is at most 256 characters; the pattern limits no
+    length, so a stranger's longer one is checked each time, not kept)."""
     arn = required(params, name)
     if arn not in _WELL_FORMED:
         if not TOPIC_ARN.match(arn):
             raise invalid(name)
-        if len(_WELL_FORMED) < 1024:
+        if len(_WELL_FORMED) < 1024 and len(arn) <= _WELL_FORMED_MAX_LEN:
             _WELL_FORMED.add(arn)
     return arn
 
 
 _WELL_FORMED: set[str] = set()
+_WELL_FORMED_MAX_LEN = 512  # the longest partition, region and account with a 256-character name fit
 
 
 def publish_target(params: Mapping[str, Any]) -> str:

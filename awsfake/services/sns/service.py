@@ -77,6 +77,7 @@ class SNS(SavedTopics, Subscriptions, Service):
     `published_limit` of them (a server left running keeps its recent messages, not every one)."""
 
     name = "sns"
+    helpers = Service.helpers | {"notify"}  # called by peers or mixins, never by a request
     sqs: QueueSink | None = None
     topics: dict[str, Topic]
     subscriptions: dict[str, Subscription]
