@@ -88,9 +88,8 @@ def _verify_form(request: Request, accounts: Accounts) -> Verified:
     info = guess_info(request)
     if not (info.signing.post_form and post_policy.is_form_request(request)):
         raise info.family.deny(info, "missing")
-    upload = post_policy.parse_upload(
-        request.path().strip("/"), request.header("content-type") or "", request.body.read()
-    )
+    bucket = post_policy.post_bucket(request.host, request.path())
+    upload = post_policy.parse_upload(bucket, request.header("content-type") or "", request.body.read())
     presented = post_policy.presented(upload, info)
     identity = checks.check_identity(presented, accounts)
     checks.check_signature(request, presented, identity, "")

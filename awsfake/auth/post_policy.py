@@ -21,11 +21,20 @@ from typing import Any
 from werkzeug.formparser import parse_form_data
 
 from awsfake.auth.presented import Credential, Presented
+from awsfake.auth.virtual_host import virtual_bucket
 from awsfake.catalog import ServiceInfo
 from awsfake.errors import Fault, access_denied, entity_too_large, invalid_argument, unsupported_auth_mechanism
 from awsfake.request import Request
 
-__all__ = ["PostUpload", "check_policy", "is_form_request", "is_post_upload", "parse_upload", "presented"]
+__all__ = [
+    "PostUpload",
+    "check_policy",
+    "is_form_request",
+    "is_post_upload",
+    "parse_upload",
+    "post_bucket",
+    "presented",
+]
 
 # Fields the policy need not mention (AWS's list, lower-cased).
 _EXEMPT = {"policy", "x-amz-signature", "file", "awsaccesskeyid", "signature"}
@@ -46,17 +55,27 @@ class PostUpload:
         return self.fields.get("key", "").replace("${filename}", self.filename)
 
 
-def is_post_upload(method: str, path: str, content_type: str, has_authorization: bool) -> bool:
-    """A POST of multipart/form-data to a bucket (path style), without header or query auth: a browser upload."""
-    bucket, _, rest = path.lstrip("/").partition("/")
+def is_post_upload(method: str, host: str, path: str, content_type: str, has_authorization: bool) -> bool:
+    """A POST of multipart/form-data to a bucket, without header or query auth: a browser upload."""
     is_form = content_type.split(";")[0].strip().lower() == "multipart/form-data"
-    return method == "POST" and is_form and not has_authorization and bool(bucket) and not rest
+    return method == "POST" and is_form and not has_authorization and bool(post_bucket(host, path))
+
+
+def post_bucket(host: str, path: str) -> str:
+    """The bucket a POST addresses, in the host (virtual-hosted style) or the path; "" if it addresses no bucket
+    or an object (a form goes to the bucket itself)."""
+    bucket = virtual_bucket(host)
+    if bucket is not None:
+        return "" if path.strip("/") else bucket
+    name, _, rest = path.lstrip("/").partition("/")
+    return "" if rest else name
 
 
 def is_form_request(request: Request) -> bool:
     """`is_post_upload` for a request off the wire."""
     has_auth = request.header("authorization") is not None or "X-Amz-Credential=" in request.raw_query
-    return is_post_upload(request.method, request.raw_path, request.header("content-type") or "", has_auth)
+    content_type = request.header("content-type") or ""
+    return is_post_upload(request.method, request.host, request.raw_path, content_type, has_auth)
 
 
 def parse_upload(bucket: str, content_type: str, body: bytes) -> PostUpload:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -60,6 +61,28 @@ def test_success_action_status_201_returns_a_post_response(s3: tuple[FakeAWS, An
     )
     response = _post(post)
     assert response.status == 201 and b"<PostResponse" in response.data and b"<Key>k201</Key>" in response.data
+
+
+def test_presigned_post_to_a_virtual_hosted_address(s3: tuple[FakeAWS, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWS takes a form POSTed to `https://BUCKET.s3.amazonaws.com/`; here `BUCKET.localhost:PORT` (RFC 6761)."""
+    real = socket.getaddrinfo
+
+    def loopback(host: Any, *args: Any, **kwargs: Any) -> Any:  # this machine's resolver lacks *.localhost
+        return real("127.0.0.1" if isinstance(host, str) and host.endswith(".localhost") else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback)
+    fake, client_ = s3
+    local = client_.meta.endpoint_url.replace("127.0.0.1", "localhost")
+    virtual = client(local, "s3", config=V4.merge(Config(s3={"addressing_style": "virtual"})))
+    status = {"success_action_status": "201"}
+    post = virtual.generate_presigned_post("uploads", "v/${filename}", Fields=status, Conditions=[status])
+    assert post["url"].startswith("http://uploads.localhost:")
+    response = _post(post)
+    assert response.status == 201, response.data
+    assert b"<Bucket>uploads</Bucket>" in response.data and b"<Key>v/report.txt</Key>" in response.data
+    assert response.headers["Location"] == post["url"] + "v/report.txt"
+    assert client_.get_object(Bucket="uploads", Key="v/report.txt")["Body"].read() == b"file body"
+    assert fake.requests.filter(action="PostObject")[0].verified
 
 
 def test_policy_violations_and_bad_signatures_are_refused(s3: tuple[FakeAWS, Any]) -> None:

@@ -83,6 +83,20 @@ def test_publish_is_recorded(fake: FakeAWS, url: str) -> None:
     assert len(service.published) == 1
 
 
+def test_fifo_duplicate_publish_answers_the_original(fake: FakeAWS, url: str) -> None:
+    """A FIFO topic's repeat of a MessageDeduplicationId within 5 minutes is accepted but not published again: AWS
+    answers it with the first publish's MessageId and SequenceNumber."""
+    sns = client(url, "sns")
+    arn = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    first = sns.publish(TopicArn=arn, Message="a", MessageGroupId="g", MessageDeduplicationId="d1")
+    again = sns.publish(TopicArn=arn, Message="a", MessageGroupId="g", MessageDeduplicationId="d1")
+    other = sns.publish(TopicArn=arn, Message="b", MessageGroupId="g", MessageDeduplicationId="d2")
+    assert (again["MessageId"], again.get("SequenceNumber")) == (first["MessageId"], first["SequenceNumber"])
+    assert int(other["SequenceNumber"]) > int(first["SequenceNumber"]) and other["MessageId"] != first["MessageId"]
+    service = fake.service("sns")
+    assert isinstance(service, SNS) and [p.message for p in service.published] == ["a", "b"]
+
+
 def test_subscribe_and_list(url: str) -> None:
     sns = client(url, "sns")
     arn = sns.create_topic(Name="events")["TopicArn"]

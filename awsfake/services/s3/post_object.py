@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import quote, urlencode
 
-from awsfake.auth.post_policy import PostUpload, is_post_upload, parse_upload
+from awsfake.auth.post_policy import PostUpload, is_post_upload, parse_upload, post_bucket
+from awsfake.auth.virtual_host import virtual_bucket
 from awsfake.request import HeaderMap
 from awsfake.services import Call, Result
 from awsfake.store.body import Body
@@ -33,17 +34,17 @@ def is_browser_upload(call: Call) -> bool:
     if call.method != "POST":  # the one question most requests need answered
         return False
     has_auth = "authorization" in call.headers or "X-Amz-Credential" in call.query
-    return is_post_upload(call.method, call.path, call.headers.get("content-type") or "", has_auth)
+    return is_post_upload(call.method, call.host, call.path, call.headers.get("content-type") or "", has_auth)
 
 
 def upload_of(call: Call) -> PostUpload:
-    return parse_upload(call.path.strip("/"), call.headers.get("content-type") or "", call.body.read())
+    return parse_upload(post_bucket(call.host, call.path), call.headers.get("content-type") or "", call.body.read())
 
 
 def store_call(call: Call, upload: PostUpload) -> Call:
     """The PutObject call the form amounts to: its file as the body, its fields as object headers."""
     headers = HeaderMap([("host", call.host), *_object_headers(upload)])
-    path = f"/{upload.bucket}/{upload.key}"
+    path = f"/{upload.key}" if virtual_bucket(call.host) else f"/{upload.bucket}/{upload.key}"  # the host's style
     return replace(call, action="PutObject", method="PUT", path=path, query={}, headers=headers, body=Body(upload.file))
 
 
@@ -59,7 +60,8 @@ def _object_headers(upload: PostUpload) -> list[tuple[str, str]]:
 
 def answer(upload: PostUpload, etag: str, host: str) -> Result:
     """S3's reply: a 303 to `success_action_redirect`, else 200 / 201 (with a PostResponse) / 204 as asked."""
-    location = f"http://{host}/{quote(upload.bucket)}/{quote(upload.key)}"
+    path = quote(upload.key) if virtual_bucket(host) else f"{quote(upload.bucket)}/{quote(upload.key)}"
+    location = f"http://{host}/{path}"  # the object's address, in the style the form was sent
     headers = {"ETag": etag, "Location": location}
     redirect = upload.fields.get("success_action_redirect") or upload.fields.get("redirect")
     if redirect:

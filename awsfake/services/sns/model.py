@@ -14,7 +14,7 @@ class Topic:
     attributes: dict[str, str]
     tags: dict[str, str] = field(default_factory=dict)
     sequence: int = 0
-    dedup: dict[str, tuple[float, str]] = field(default_factory=dict)
+    dedup: dict[str, Published] = field(default_factory=dict)  # deduplication id -> the message it published
 
     @property
     def fifo(self) -> bool:

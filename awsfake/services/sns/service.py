@@ -189,15 +189,15 @@ class SNS(SavedTopics, Subscriptions, Service):
             sequence = None
             if dedup:
                 duplicate = topic.dedup.get(dedup)
-                if duplicate is not None and duplicate[0] + 300 > time.time():
-                    return Result({"MessageId": duplicate[1]})
+                if duplicate is not None and duplicate.timestamp + 300 > time.time():  # accepted, not published
+                    return Result({"MessageId": duplicate.message_id, "SequenceNumber": duplicate.sequence_number})
                 topic.sequence += 1  # deduplication ids are FIFO topics' only
                 sequence = f"{topic.sequence:020d}"
             record = Published(
                 new_uuid_id(), arn, message, subject, structure, attributes, group, dedup, sequence, time.time(),
             )  # fmt: skip
             if dedup:
-                topic.dedup[dedup] = (record.timestamp, record.message_id)
+                topic.dedup[dedup] = record
             self.published.append(record)
             targets = self._sqs_subscribers(arn)
         self._deliver(record, targets)
