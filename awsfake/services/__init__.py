@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from awsfake.doubles import redact
@@ -97,11 +98,10 @@ class Service:
     """
 
     name: ClassVar[str]
-    helpers: ClassVar[frozenset[str]] = frozenset(
-        {"handle", "operation", "operation_for", "reset", "restore", "route", "state_of"}
-    )
-    """Public methods that are not operations (the contract's, a subclass's helpers): a request naming one as its
-    action is an unknown operation, not the helper called with a request."""
+    helpers: ClassVar[frozenset[str]] = frozenset()
+    """A subclass's public methods that are not operations (called by peers or mixins): a request naming one as its
+    action is an unknown operation, not the helper called with a request. The contract's own methods (`handle`,
+    `route`, `reset`, ...) and attributes that are not methods (`peers`) never are operations: `operation` says so."""
 
     def __init__(self, accounts: Accounts, peers: Peers | None = None, store: Store | None = None) -> None:
         self.accounts = accounts
@@ -132,8 +132,10 @@ class Service:
         if not action or not action[0].isupper() or not action.isalnum():
             return None
         name = _snake(action)
-        method = getattr(self, name, None) if name not in self.helpers else None
-        return method if callable(method) else None
+        if name in _CONTRACT or name in self.helpers:
+            return None
+        method = getattr(self, name, None)  # one of this service's own methods, not a callable it holds (`peers`)
+        return method if isinstance(method, MethodType) and method.__self__ is self else None
 
     def operation_for(self, action: str) -> Callable[[Call], Result] | None:
         """`operation(action)`, found once per action and then remembered (the endpoint asks on every request;
@@ -151,6 +153,9 @@ class Service:
         if method is None:
             raise invalid_action(call.action)
         return method(call)
+
+
+_CONTRACT = frozenset(name for name in vars(Service) if not name.startswith("_"))  # what every service has
 
 
 def _no_peers(name: str) -> Service | None:

@@ -22,6 +22,11 @@ CASES = [
     ("sns", "list_topics", "ListTopics", "Route"),
     ("sts", "get_caller_identity", "GetCallerIdentity", "Handle"),
     ("sts", "get_caller_identity", "GetCallerIdentity", "StateOf"),
+    # attributes that are callables but no methods (the endpoint's service lookup), and the contract's other names
+    ("sts", "get_caller_identity", "GetCallerIdentity", "Peers"),
+    ("sqs", "list_queues", "ListQueues", "Peers"),
+    ("sns", "list_topics", "ListTopics", "Reset"),
+    ("sqs", "list_queues", "ListQueues", "Restore"),
 ]
 
 
