@@ -228,10 +228,7 @@ class FakeAWS:
             self._errors.record(exc)
             response = exchange.error(internal_error())
         try:
-            record = pipeline.record_of(exchange, response)
-            self.requests.append(record)
-            if self.on_request is not None:  # (`_record`, written out: a call less on every request)
-                self.on_request(record)
+            self._record(pipeline.record_of(exchange, response))
         except Exception as exc:  # an on_request hook that fails must not cost the client its answer
             self._errors.record(exc)
         if exchange.drop:

@@ -19,17 +19,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import filterfalse
 from operator import add, itemgetter
 from typing import TypeAlias
 from urllib.parse import urlsplit
 
 from awsclient.credentials.snapshot import Credentials
 from awsclient.sigv4.canonical import (
-    UNSIGNED_HEADERS,
     Headers,
     _pairs,
     assemble,
+    signed_header_names,
 )
 from awsclient.sigv4.dates import amz_date_now, signing_date
 
@@ -236,7 +235,7 @@ def _layout(names: tuple[str, ...], s3: bool, token: bool) -> _Layout | None:
         at["x-amz-content-sha256"] = n + 2
     if token:
         at["x-amz-security-token"] = n + 3
-    signed = sorted(filterfalse(UNSIGNED_HEADERS.__contains__, at))
+    signed = signed_header_names(dict.fromkeys(at, ""))  # the one rule of which headers are signed
     positions = [at[name] for name in signed]  # two at least: the host and a date
 
     def spelling(name: str, default: str) -> str:

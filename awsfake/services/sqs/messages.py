@@ -78,7 +78,7 @@ def message_attributes(value: Any) -> dict[str, dict[str, str]]:
 
 
 def sent(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {"MD5OfMessageBody": hashlib.md5(message.body.encode()).hexdigest()}
+    out: dict[str, Any] = {"MD5OfMessageBody": _md5(message.body.encode())}
     if message.attributes:
         out["MD5OfMessageAttributes"] = attributes_md5(message.attributes)
     out["MessageId"] = message.message_id
