@@ -176,8 +176,7 @@ class Query(Family):
     name = "query"
     denials: ClassVar[Mapping[str, Denial]] = QUERY_DENIALS
 
-    def new_request_id(self) -> str:
-        return new_uuid_id()
+    new_request_id = staticmethod(new_uuid_id)  # no frame of its own
 
     def operation(
         self, info: Spoken, request: Request, call: Call, service: Service | None
@@ -191,7 +190,9 @@ class Query(Family):
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
         """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…` (text leaves only: from a
         template of `_written`'s own text, `Templates`)."""
-        tree = None if result.body is None else info.query_shapes.result(action, result.body)
+        tree, shapes = result.body, info.query_shapes
+        if tree is not None and shapes is not PLAIN_SHAPES:
+            tree = shapes.result(action, tree)
         written = _TEMPLATES.written(
             (info.namespace, action), tree, lambda leaves, rid: _written(info, action, leaves, rid), request_id
         )

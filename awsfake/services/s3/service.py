@@ -191,14 +191,15 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
                 check_write_conditions(call.headers, bucket.objects.get(key), key)
                 obj.grants = object_grants(bucket, call.headers)
             bucket.objects[key] = obj
-            version = version_header(self.versions_of(bucket).stored(key, obj))
+            versions = self.versions_of(bucket)
+            version_id = versions.stored(key, obj) if versions.status else None  # a version only where versioned
             self.touch_object(bucket.name, key)
         answered = {"ETag": obj.etag, **SSE}
         if obj.checksum:
             answered[obj.checksum[0]] = obj.checksum[1]
-        if version:
-            answered.update(version)
-        return Result(None, headers=answered)
+        if version_id:
+            answered.update(version_header(version_id))
+        return Result(None, None, 200, answered)  # positional: cheaper
 
     def get_object(self, call: Call) -> Result:
         return self._read_object(call, with_body=True)
@@ -309,7 +310,8 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
         bucket = self.buckets.get(name)
         if bucket is None:
             raise Fault("NoSuchBucket", "The specified bucket does not exist", 404, extras={"BucketName": name})
-        check_signed_for(call, bucket.region)
+        if call.region != bucket.region:  # signed for the bucket's region: nothing to check
+            check_signed_for(call, bucket.region)
         if bucket.owner != call.caller.account_id:
             raise Fault("AccessDenied", "Access Denied", 403)
         return bucket
@@ -342,6 +344,11 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
         name, key = self._object_address(call)
         with self.lock:
             bucket = self._addressed(name, call)
+            if not call.query:  # no versionId: the latest, which in a bucket never versioned has no version header
+                obj = bucket.objects.get(key)
+                versions = self.versioning.get(name)
+                if obj is not None and (versions is None or not versions.status):
+                    return obj, {}
             version_id = first(call.query, "versionId") if call.query else None
             return chosen(self.versions_of(bucket), key, version_id, bucket.objects)
 
@@ -373,4 +380,4 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
         headers["Content-Length"] = str(last + 1 - first)
         if call.query:  # response-content-type and the like (presigned download links)
             headers.update(response_overrides(call.query))
-        return Result(obj.data.stream(first, last) if with_body else b"", status=status, headers=headers)
+        return Result(obj.data.stream(first, last) if with_body else b"", None, status, headers)  # positional: cheaper
