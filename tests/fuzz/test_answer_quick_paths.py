@@ -144,3 +144,21 @@ def test_an_object_in_memory_is_answered_as_its_bytes_are(data: bytes, headers: 
         assert answered == expected
     assert expected.body == data and expected.stream is None
     assert expected.headers == [*headers.items(), *family.id_headers("R")]
+
+
+LONG_KEYS = st.one_of(
+    st.text(max_size=40),
+    st.builds(lambda c, n: c * n, st.sampled_from(["a", "é", "€", "😀"]), st.integers(250, 1030)),
+)
+
+
+@SETTINGS
+@given(key=LONG_KEYS)
+def test_a_keys_length_is_checked_as_its_bytes_say(key: str) -> None:
+    """A key of at most 256 characters is at most 1,024 bytes of UTF-8: only longer ones are encoded to count."""
+    s3 = new(S3)
+    made = _read("", {})
+    made.path = "/bucket/" + key
+    general = ("fault", "KeyTooLongError") if len(key.encode()) > 1024 else ("value", ("bucket", key))
+    outcome = _outcome(s3._object_address, made)
+    assert outcome[:2] == general

@@ -202,10 +202,10 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
         return Result(None, None, 200, answered)  # positional: cheaper
 
     def get_object(self, call: Call) -> Result:
-        return self._read_object(call, with_body=True)
+        return self._read_object(call, True)  # with its body
 
     def head_object(self, call: Call) -> Result:
-        return self._read_object(call, with_body=False)
+        return self._read_object(call, False)  # without
 
     def delete_object(self, call: Call) -> Result:
         _, key = self._object_address(call)
@@ -328,7 +328,7 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
     def _object_address(self, call: Call) -> tuple[str, str]:
         bucket, key = locate(call.host, call.path)
         key = key or ""
-        if len(key.encode()) > MAX_KEY_BYTES:
+        if len(key) > MAX_KEY_BYTES // 4 and len(key.encode()) > MAX_KEY_BYTES:  # UTF-8: at most 4 bytes a character
             raise Fault(
                 "KeyTooLongError",
                 "Your key is too long",
@@ -359,7 +359,7 @@ class S3(SavedState, Listings, MultipartUploads, BucketSettings, ObjectAcls, Obj
             bucket = self._owned(bucket_name, call)
             return chosen(self.versions_of(bucket), key, copy_source_version(header), bucket.objects)[0]
 
-    def _read_object(self, call: Call, *, with_body: bool) -> Result:
+    def _read_object(self, call: Call, with_body: bool) -> Result:
         obj, version = self._version(call)
         plain = plain_request(call.headers)  # no condition, range or checksum mode: each would read as absent
         not_modified = not plain and check_conditions(call.headers, obj)
