@@ -257,10 +257,8 @@ class Templates:
         if type(tree) is not dict or not tree:
             return None
         leaves = (*tree.values(),)
-        for leaf in leaves:
-            if type(leaf) is not str:
-                return None
-        for leaf in more:
+        everything = leaves + more
+        for leaf in everything:
             if type(leaf) is not str:
                 return None
         key = (*shape, *tree)
@@ -278,7 +276,6 @@ class Templates:
             if kept is None or kept[0] != leaves:  # the tree's second time: its text kept
                 kept = template.kept = (leaves, template.head + template.tree_part % leaves + template.between)
             return kept[1] + template.more_part % more + template.tail
-        everything = leaves + more
         if not self._plain("".join(everything)):
             return None
         template.last = leaves
