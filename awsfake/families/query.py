@@ -58,7 +58,10 @@ def nest(fields: Mapping[str, str]) -> dict[str, Any]:
     `.Name/.Value`) dicts, other dotted names nested dicts. Numbering starts at 1 and stops at the first gap.
 
     A name sent both as a value and as a prefix (`A=1&A.b=2`) keeps the structure; nothing here raises."""
-    if "." not in "".join(fields):  # no dotted name (STS, SNS Publish...): the fields are the tree
+    for name in fields:
+        if "." in name:
+            break
+    else:  # no dotted name (STS, SNS Publish...): the fields are the tree
         return dict(fields)
     tree: dict[str, Any] = {}
     for name, value in fields.items():
@@ -209,12 +212,15 @@ class Query(Family):
         action = params.get("Action", "")
         if not action or not isinstance(action, str):
             raise Fault("MissingAction", "Missing Action")
-        return action, info.query_shapes.params(action, params, call)
+        shapes = info.query_shapes
+        return action, params if shapes is PLAIN_SHAPES else shapes.params(action, params, call)  # plain: as sent
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
         """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…` (text leaves only: from a
         template of `_written`'s own text, `Templates`)."""
-        tree = None if result.body is None else info.query_shapes.result(action, result.body)
+        tree, shapes = result.body, info.query_shapes
+        if tree is not None and shapes is not PLAIN_SHAPES:  # the plain shapes' names are the wire's own
+            tree = shapes.result(action, tree)
         written = _TEMPLATES.written(
             (info.namespace, action), tree, lambda leaves, rid: _written(info, action, leaves, rid), request_id
         )
