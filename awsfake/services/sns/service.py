@@ -181,16 +181,20 @@ class SNS(SavedTopics, Subscriptions, Service):
                     return Result({"MessageId": duplicate.message_id, "SequenceNumber": duplicate.sequence_number})
                 topic.sequence += 1  # deduplication ids are FIFO topics' only
                 sequence = f"{topic.sequence:020d}"
-            record = Published(
-                new_uuid_id(), arn, message, subject, structure, attributes, group, dedup, sequence, time.time(),
-            )  # fmt: skip
-            if dedup:
-                topic.dedup[dedup] = record
-            self.published.append(record)
+            message_id = new_uuid_id()
+            fields = (message_id, arn, message, subject, structure, attributes, group, dedup, sequence, time.time())
             targets = self._sqs_subscribers(arn) if self.subscriptions else None  # most topics in a test have none
-        if targets:
+            if dedup or targets:  # the record is wanted now: to spot a repeat, to deliver
+                record = Published(*fields)
+                if dedup:
+                    topic.dedup[dedup] = record
+                self.published.append(record)
+            else:  # made when `published` is next read: most records never are
+                record = None
+                self.published.append_later(Published, *fields)
+        if record is not None and targets:
             self._deliver(record, targets)
-        body = {"MessageId": record.message_id}
+        body = {"MessageId": message_id}
         if sequence:
             body["SequenceNumber"] = sequence
         return Result(body)
