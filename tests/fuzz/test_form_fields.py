@@ -1,13 +1,14 @@
-"""The query family's form reading (`fields_of`) against the standard library's `parse_qsl` it stands in for."""
+"""The query family's form reading (`fields_of`, `_unquote`) against the standard library's `parse_qsl` and `unquote`
+it stands in for."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, unquote
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from awsfake.families.query import fields_of
+from awsfake.families.query import _unquote, fields_of
 
 # "%3A" * 90 makes a field longer than the escaped fields `fields_of` keeps decoded
 _PIECES = st.sampled_from(
@@ -22,3 +23,18 @@ def test_fields_of_reads_a_form_as_parse_qsl_does(text: str) -> None:
     """Twice: the second reading of a field with escapes is the cached one."""
     assert list(fields_of(text).items()) == list(dict(parse_qsl(text, keep_blank_values=True)).items())
     assert list(fields_of(text).items()) == list(dict(parse_qsl(text, keep_blank_values=True)).items())
+
+
+# Text as an SDK escapes it (`quote(..., safe="-_.~")`: ASCII, every `%` followed by two hex digits, of either
+# case), and with the pieces that make `_unquote` hand over to `unquote`: a broken escape, non-ASCII text.
+_SDK_TEXT = st.text(max_size=20).map(lambda text: quote(text, safe="-_.~"))
+_ESCAPED = st.lists(
+    st.one_of(_SDK_TEXT, _SDK_TEXT.map(str.lower), st.sampled_from(["%", "%2", "%zz", "%C3", "é", "+", "%25"])),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(text=_ESCAPED)
+def test_unquote_decodes_as_the_standard_library_does(text: str) -> None:
+    assert _unquote(text) == unquote(text)
