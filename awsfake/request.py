@@ -114,11 +114,11 @@ class Request:
     factories (an empty `Body`, a dict replaced at once) cost more than the rest of it."""
 
     __slots__ = (
+        "_pairs",
         "body",
         "connection_id",
         "credential",
         "header_map",
-        "headers",
         "index",
         "method",
         "named_service",
@@ -132,17 +132,21 @@ class Request:
         method: str,
         raw_path: str,
         raw_query: str,
-        headers: list[tuple[str, str]],
+        headers: list[tuple[str, str]] | dict[str, str],
         body: Body | None = None,
         connection_id: int | None = None,
     ) -> None:
         self.method = method
         self.raw_path = raw_path  # still percent-encoded, as sent
         self.raw_query = raw_query
-        self.headers = headers  # lower-case names, in the order received (repeats joined by the server)
         self.body = _NO_BODY if body is None else body  # `read_body` sets the body read
         self.connection_id = connection_id
-        self.index = index = dict(headers)
+        if isinstance(headers, dict):  # awsfake's server hands over its dict (each name once): read, not copied
+            self.index = index = headers
+            self._pairs: list[tuple[str, str]] | None = None
+        else:
+            self.index = index = dict(headers)
+            self._pairs = headers
         """Lower-case name -> value: the dict `header` and `header_map` read."""
         self.header_map = HeaderMap.lower_cased(index)
         """The headers as services and the checksums read them (the same dict as `header`'s)."""
@@ -161,6 +165,16 @@ class Request:
     def __repr__(self) -> str:
         """Method, path, query and body only: headers carry the signature and the session token."""
         return f"Request({self.method} {self.raw_path!r} query={self.raw_query!r} body={self.body!r})"
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """(lower-case name, value) pairs in the order received (the server joins repeats); made from `index`
+        when first asked for, if the request was made from a dict (the journal and a refusal ask, not every
+        request)."""
+        pairs = self._pairs
+        if pairs is None:
+            pairs = self._pairs = list(self.index.items())
+        return pairs
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """The value of header `name` (lower-case)."""
@@ -279,20 +293,30 @@ def signed_prefix(authorization: str) -> SignedPrefix | None:
     prefix, found, signature = authorization.rpartition(_SDK_SIGNATURE)
     if not found or "," in signature:
         return None
-    prefix += found
-    return _cached_prefix(prefix) if len(prefix) <= _PREFIX_CACHE_MAX_LEN else _read_prefix(prefix)
+    known = _PREFIXES.get(prefix)
+    if known is None:
+        known = _read_prefix(prefix)
+        if known is not None and len(prefix) <= _PREFIX_CACHE_MAX_LEN:
+            if len(_PREFIXES) >= _PREFIX_CACHE_SIZE:  # bounded: strangers choose prefixes
+                _PREFIXES.clear()
+            _PREFIXES[prefix] = known
+    return known
 
 
 def _read_prefix(prefix: str) -> SignedPrefix | None:
+    """The `SignedPrefix` of the text before `, Signature=`; None unless it is as the SDKs write it."""
     if not prefix.startswith(_SDK_PREFIX):
         return None
-    credential, named, signed = prefix[len(_SDK_PREFIX) : -len(_SDK_SIGNATURE)].partition(_SDK_SIGNED)
+    credential, named, signed = prefix[len(_SDK_PREFIX) :].partition(_SDK_SIGNED)
     if not named or "," in credential or "," in signed or " " in credential or not credential.isprintable():
         return None
-    return SignedPrefix(credential, len(prefix), signed.strip())
+    return SignedPrefix(credential, len(prefix) + len(_SDK_SIGNATURE), signed.strip())
 
 
-_cached_prefix = lru_cache(maxsize=256)(_read_prefix)
+# The prefixes read (text before `, Signature=` -> its reading): a plain dict, emptied when full, costs less to
+# look up than an `lru_cache` (a client repeats a handful of prefixes).
+_PREFIXES: dict[str, SignedPrefix] = {}
+_PREFIX_CACHE_SIZE = 256
 
 
 def _presented_credential(authorization: str | None, raw_query: str) -> str | None:
