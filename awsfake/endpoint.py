@@ -25,7 +25,7 @@ from awsfake.accounts import (
 )
 from awsfake.catalog import info_for
 from awsfake.doubles.error_log import ErrorLog
-from awsfake.doubles.journal import Journal, Record
+from awsfake.doubles.journal import BODY_LIMIT, Journal, Record
 from awsfake.errors import Fault, internal_error
 from awsfake.families import Response
 from awsfake.request import DEFAULT_MAX_BODY, MAX_OBJECT_SIZE, read_head
@@ -215,7 +215,7 @@ class FakeAWS:
         if fault is None:
             return None
         response = exchange.error(fault)
-        self._record(pipeline.record_of(exchange, response))
+        self._journal(exchange, response)
         return _answer(response)
 
     # ------------------------------------------------------------ WSGI
@@ -228,7 +228,7 @@ class FakeAWS:
             self._errors.record(exc)
             response = exchange.error(internal_error())
         try:
-            self._record(pipeline.record_of(exchange, response))
+            self._journal(exchange, response)
         except Exception as exc:  # an on_request hook that fails must not cost the client its answer
             self._errors.record(exc)
         if exchange.drop:
@@ -238,7 +238,17 @@ class FakeAWS:
             return response.stream
         return [response.body]
 
-    def _record(self, record: Record) -> None:
+    def _journal(self, exchange: pipeline.Exchange, response: Response) -> None:
+        """The exchange's record into the journal (and to `on_request`). Without a hook, the record of an exchange
+        whose body is within the 64 KiB a record keeps is made when the journal is next read: a record costs a
+        tenth of a small request to make, and most are never read. The exchange is finished with, so what the
+        record is made of no longer changes; a larger body (or its file) is not held alive by the journal."""
+        status, error, request_id = response.status, response.error_code, response.request_id
+        request = exchange.request
+        if self.on_request is None and (request is None or request.body.size <= BODY_LIMIT):  # (held in memory)
+            self.requests.append_later(pipeline.record_of, exchange, status, error, request_id)
+            return
+        record = pipeline.record_of(exchange, status, error, request_id)
         self.requests.append(record)
         if self.on_request is not None:
             self.on_request(record)

@@ -178,8 +178,9 @@ def _dispatch(fake: Endpoint, call: Call, exchange: Exchange, service: Service |
     return fake.store.run(operation, call)  # what the operation changed is saved in one transaction
 
 
-def record_of(exchange: Exchange, response: Response) -> Record:
-    """The journal's record of one exchange (secrets redacted, the body cut to its first 64 KiB: `doubles.redact`)."""
+def record_of(exchange: Exchange, status: int, error: str | None, request_id: str) -> Record:
+    """The journal's record of one exchange answered `status` (`error`: the AWS error code, None for success),
+    secrets redacted and the body cut to its first 64 KiB (`doubles.redact`)."""
     request = exchange.request
     if request is None:
         method = path = ""
@@ -200,10 +201,10 @@ def record_of(exchange: Exchange, response: Response) -> Record:
             "action": exchange.action,
             "access_key_id": exchange.access_key_id,
             "verified": exchange.verified,
-            "status": response.status,
-            "error": response.error_code,
+            "status": status,
+            "error": error,
             "connection_id": connection_id,
-            "request_id": response.request_id,
+            "request_id": request_id,
             "time": exchange.started,
             "params": redact.mapping(exchange.params),
             "headers": headers,

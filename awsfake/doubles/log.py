@@ -2,14 +2,18 @@
 
 Everything a fake remembers per request (journals, SNS's published messages, errors) goes through one of these, so
 a long-running `awsfake serve` is bounded by setting a limit, while a test (no limit) sees everything.
+
+An entry may also be appended as the call that makes it (`append_later`): it is made when the log is next read.
+A journal record costs a tenth of a small request to make, and most are never read (a server's, a test's that
+asserts on its answers), so the endpoint keeps the makings and makes the record only when someone looks.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator
-from typing import Generic, TypeVar, overload
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar, overload
 
 __all__ = ["BoundedLog"]
 
@@ -27,6 +31,9 @@ class BoundedLog(Generic[_T]):
             raise ValueError("a limit is a positive number of entries, or None for all")
         self._lock = threading.Lock()
         self._entries: deque[_T] = deque(maxlen=limit)
+        self._later: deque[tuple[Callable[..., _T], tuple[Any, ...]]] = deque()
+        """The makings of the entries appended by `append_later` since the last read: all newer than `_entries`'.
+        Together the two hold at most `limit` entries."""
         self.dropped = 0
 
     @property
@@ -35,25 +42,48 @@ class BoundedLog(Generic[_T]):
 
     def append(self, entry: _T) -> None:
         with self._lock:
+            if self._later:  # they came first
+                self._make_later()
             if len(self._entries) == self._entries.maxlen:
                 self.dropped += 1
             self._entries.append(entry)
 
+    def append_later(self, make: Callable[..., _T], *args: Any) -> None:
+        """Append the entry `make(*args)` returns, made when the log is next read (once, under the log's lock, in
+        the reading thread): `args` must not change until then. An exception `make` raises reaches the reader."""
+        with self._lock:
+            entries, later = self._entries, self._later
+            if len(entries) + len(later) == entries.maxlen:  # full: the oldest goes, made or not
+                self.dropped += 1
+                if entries:
+                    entries.popleft()
+                else:
+                    later.popleft()
+            later.append((make, args))
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._later.clear()
             self.dropped = 0
 
     def snapshot(self) -> list[_T]:
         with self._lock:
+            if self._later:
+                self._make_later()
             return list(self._entries)
+
+    def _make_later(self) -> None:
+        """Make the entries appended later, oldest first (there is room for them all). Called under the lock."""
+        self._entries.extend([make(*args) for make, args in self._later])
+        self._later.clear()
 
     def __iter__(self) -> Iterator[_T]:
         return iter(self.snapshot())
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._entries)
+            return len(self._entries) + len(self._later)
 
     @overload
     def __getitem__(self, index: int) -> _T: ...

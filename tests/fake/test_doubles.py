@@ -75,6 +75,49 @@ def test_bounded_log_under_concurrent_appends() -> None:
     assert len(log) == 100 and log.dropped == 7900
 
 
+def test_entries_appended_later_are_made_once_when_read_in_the_order_appended() -> None:
+    made: list[int] = []
+
+    def make(n: int) -> int:
+        made.append(n)
+        return n
+
+    log: BoundedLog[int] = BoundedLog(4)
+    log.append(0)
+    log.append_later(make, 1)
+    log.append_later(make, 2)
+    assert made == [] and len(log) == 3  # counted, not made
+    log.append(3)  # a made entry after later ones: they are made first, so the order holds
+    assert made == [1, 2] and list(log) == [0, 1, 2, 3]
+    for n in range(4, 8):
+        log.append_later(make, n)
+    assert made == [1, 2] and len(log) == 4 and log.dropped == 4  # the made ones went first
+    log.append_later(make, 8)  # the oldest not yet made goes, never made
+    assert log.dropped == 5 and list(log) == [5, 6, 7, 8] and made == [1, 2, 5, 6, 7, 8]
+    assert log[0] == 5 and made == [1, 2, 5, 6, 7, 8]  # made once, kept made
+    log.append_later(make, 9)
+    log.clear()
+    assert len(log) == 0 and list(log) == [] and made == [1, 2, 5, 6, 7, 8]
+
+
+def test_entries_appended_later_by_many_threads_are_all_kept_or_counted() -> None:
+    log: BoundedLog[int] = BoundedLog(100)
+    seen: list[int] = []
+
+    def append(offset: int) -> None:
+        for i in range(1000):
+            log.append_later(int, offset + i)
+            if i % 97 == 0:
+                seen.extend(log[-1:])  # reads while others append: made entries, never makings
+
+    threads = [threading.Thread(target=append, args=(t * 1000,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(log) == 100 and log.dropped == 7900 and all(type(n) is int for n in [*log, *seen])
+
+
 def test_counted_rules_give_each_use_to_exactly_one_thread() -> None:
     rules: CountedRules[Stub] = CountedRules()
     limited = rules.add(Stub("sns", "Publish", remaining=5))

@@ -11,7 +11,8 @@ from unittest.mock import ANY
 import pytest
 import urllib3
 from botocore.config import Config
-from endpoint_helpers import client
+from botocore.exceptions import ClientError
+from endpoint_helpers import client, served
 
 from awsclient import sigv4
 from awsclient.credentials import Credentials
@@ -132,6 +133,55 @@ def test_a_journal_record_is_the_record_its_fields_make(fake: FakeAWS, url: str)
     assert vars(record) == values and record == Record(**values) and hash(record) == hash(Record(**values))
     with pytest.raises(dataclasses.FrozenInstanceError):
         record.status = 500  # type: ignore[misc]
+
+
+def test_a_record_made_when_the_journal_is_read_is_the_record_made_at_once() -> None:
+    """Without an `on_request` hook the journal makes each record when it is read; with one, at once. The same
+    requests (a session's, a refusal, a presigned one, bodies either side of the 64 KiB a record keeps, calls that
+    change what earlier ones named) give the same records either way, read early or late."""
+    kinds = [served(), served(on_request=lambda record: None)]
+    journals = []
+    for endpoint in kinds:
+        with endpoint as (fake, url):
+            fake.add_credentials(SESSION_KEY, SESSION_SECRET, session_token=SESSION_TOKEN, expiration=time.time() + 900)
+            sqs = client(url, "sqs", key=SESSION_KEY, secret=SESSION_SECRET, token=SESSION_TOKEN)
+            queue = sqs.create_queue(QueueName="lazy", Attributes={"DelaySeconds": "1"})["QueueUrl"]
+            sqs.send_message(QueueUrl=queue, MessageBody="one")
+            early = list(fake.requests)  # made now (the lazy kind)
+            sqs.set_queue_attributes(QueueUrl=queue, Attributes={"DelaySeconds": "2"})
+            s3 = client(url, "s3", config=Config(signature_version="s3v4", retries={"total_max_attempts": 1}))
+            s3.create_bucket(Bucket="lazy")
+            s3.put_object(Bucket="lazy", Key="small", Body=b"s" * 65536)
+            s3.put_object(Bucket="lazy", Key="large", Body=b"l" * 65537)
+            s3.delete_object(Bucket="lazy", Key="large")
+            with pytest.raises(ClientError):
+                client(url, "s3", secret="not-the-secret").list_buckets()
+            target = url + "/?Action=ListTopics&Version=2010-03-31"
+            session = Credentials(SESSION_KEY, SESSION_SECRET, SESSION_TOKEN)
+            presigned = sigv4.presign_url(
+                "GET", target, region="us-east-1", service="sns", expires=60, credentials=session
+            )
+            assert urllib3.request("GET", presigned, retries=False).status == 200
+            assert list(fake.requests)[: len(early)] == early  # the same records, made once
+            journals.append([_comparable(record, url) for record in fake.requests])
+    lazy, eager = journals
+    assert len(lazy) == 9 and lazy == eager
+    assert "'Attributes': {'DelaySeconds': '1'}" in lazy[0]  # as the call named them, not as they are now
+    assert "SignatureDoesNotMatch" in lazy[-2] and "'CanonicalRequest', 'StringToSign']" in lazy[-2]
+
+
+def _comparable(record: Record, url: str) -> str:
+    """A record's fields less what differs between two runs of the same calls (times, ids, dates, the port, the
+    User-Agent's list of features used)."""
+    values = dataclasses.asdict(record)
+    for name in ("time", "request_id", "connection_id"):
+        values.pop(name)
+    varying = ("x-amz-date", "amz-sdk-invocation-id", "user-agent")
+    values["headers"] = [(name, value) for name, value in record.headers if name not in varying]
+    values["details"] = sorted(set(record.details) - {"X-Amz-Date"})  # (the values, like the message's end, hold
+    values["message"] = record.message[:60]  # the canonical request: the date and the invocation id)
+    values["params"] = {k: v for k, v in record.params.items() if k != "X-Amz-Date"}
+    return repr(values).replace(url.split("//")[1], "HOST")
 
 
 def test_a_bounded_journal_keeps_the_newest() -> None:

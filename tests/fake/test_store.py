@@ -279,3 +279,17 @@ def test_old_versions_and_bucket_configuration_survive_a_restart_and_keep_their_
         assert len(list((tmp_path / "blobs").iterdir())) == 1  # no version refers to the first file any more
     again.check()
     again.close()
+
+
+def test_the_journal_keeps_no_large_body_alive(tmp_path: Path) -> None:
+    """A record is made later from what the request held, but never from a body larger than the 64 KiB a record
+    keeps: a deleted object's file goes at once, however many records are still to be made."""
+    fake = FakeAWS(data_dir=tmp_path)
+    with fake.serve() as running:
+        s3 = client(running.url, "s3")
+        s3.create_bucket(Bucket="gone")
+        s3.put_object(Bucket="gone", Key="k", Body=os.urandom(MiB + 1))
+        s3.delete_object(Bucket="gone", Key="k")
+        assert list((tmp_path / "blobs").iterdir()) == []
+    assert [r.action for r in fake.requests] == ["CreateBucket", "PutObject", "DeleteObject"]
+    fake.close()
