@@ -273,7 +273,7 @@ class SignedPrefix:
     `_PREFIX_CACHE_MAX_LEN` characters (longer ones are read each time), so their headers cannot grow memory.
     """
 
-    __slots__ = ("credential", "length", "scope", "signed_headers", "signed_names")
+    __slots__ = ("credential", "length", "scope", "scope_text", "signed_headers", "signed_names")
 
     def __init__(self, credential: str, length: int, signed: str) -> None:
         self.credential = credential
@@ -283,6 +283,8 @@ class SignedPrefix:
         well_formed = len(parts) == 5 and all(parts) and parts[4] == "aws4_request"
         self.scope: tuple[str, str, str, str] | None = (parts[0], parts[1], parts[2], parts[3]) if well_formed else None
         """(access key id, date, region, service) of a well-formed credential, else None."""
+        self.scope_text = credential[len(parts[0]) + 1 :] if well_formed else ""
+        """The credential scope as signed (`DATE/REGION/SERVICE/aws4_request`) of a well-formed credential."""
         self.signed_headers = tuple(signed.split(";"))
         self.signed_names = frozenset(self.signed_headers)
 
@@ -407,8 +409,11 @@ def _declared_length(request: Request, max_body: int) -> int | None:
         return None if coding == "chunked" else 0
     if not (length_text.isascii() and length_text.isdigit()):  # "²" is a digit to isdigit(), not to int()
         raise _bad_framing(request, "The Content-Length header is not a valid number")
-    digits = length_text.lstrip("0") or "0"  # int() refuses more than 4300 digits
-    length = int(digits) if len(digits) <= 19 else max_body + 1
+    if len(length_text) <= 19:  # the usual length, read as it is
+        length = int(length_text)
+    else:  # int() refuses more than 4300 digits
+        digits = length_text.lstrip("0") or "0"
+        length = int(digits) if len(digits) <= 19 else max_body + 1
     if length > max_body:
         raise _too_large(request, max_body)
     return length
@@ -429,7 +434,7 @@ def _read_small(stream: Any, length: int, request: Request) -> bytes:
     if length == 0:
         return b""
     try:
-        first = stream.read(min(length, CHUNK)) if stream is not None else b""
+        first = stream.read(length if length <= CHUNK else CHUNK) if stream is not None else b""
     except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
         raise Unreadable(request, incomplete_body()) from None
     if len(first) == length:
