@@ -107,12 +107,13 @@ def test_unsigned_amz_headers_are_found_as_by_a_walk_of_the_headers(
     if cached:
         presented.signed_names = frozenset(presented.signed_headers)
     unsigned = [name for name in names if name.startswith("x-amz-") and name not in signed]
-    if not unsigned:
-        check_signed_headers(request, presented)
-        return
-    with pytest.raises(Fault) as refused:
-        check_signed_headers(request, presented)
-    assert refused.value.extras["HeadersNotSigned"] == ", ".join(unsigned)
+    for _ in range(2):  # the second time from the answer kept for a cached prefix's header names
+        if not unsigned:
+            check_signed_headers(request, presented)
+            continue
+        with pytest.raises(Fault) as refused:
+            check_signed_headers(request, presented)
+        assert refused.value.extras["HeadersNotSigned"] == ", ".join(unsigned)
 
 
 _BODIES = st.sampled_from([b"", b"hello", b"x" * 1024])
