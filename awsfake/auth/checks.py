@@ -64,12 +64,13 @@ def check_signed_headers(request: Request, presented: Presented) -> None:
             unsigned = _any_unsigned_amz(request.index, signed)
         else:  # a cached prefix's names: the answer for its requests' header names is kept
             key = (signed, tuple(request.index))
-            unsigned = _UNSIGNED_AMZ.get(key)
-            if unsigned is None:
-                unsigned = _any_unsigned_amz(request.index, signed)
+            known = _UNSIGNED_AMZ.get(key)
+            if known is None:
+                known = _any_unsigned_amz(request.index, signed)
                 if len(_UNSIGNED_AMZ) >= 256:  # bounded: strangers choose header names
                     _UNSIGNED_AMZ.clear()
-                _UNSIGNED_AMZ[key] = unsigned
+                _UNSIGNED_AMZ[key] = known
+            unsigned = known
         if unsigned:
             names = [name for name, _ in request.headers if name.startswith("x-amz-") and name not in signed]
             raise _deny(presented, "unsigned_headers", extras={"HeadersNotSigned": ", ".join(names)})
