@@ -1,5 +1,5 @@
-"""bench/endpoint.py and bench/profile_server.py: the CPU reading is the kernel's, the requests are unique and
-accepted, every peer answers, and both scripts run."""
+"""bench/endpoint.py, bench/profile_server.py and bench/cold.py: the CPU reading is the kernel's, the requests are
+unique and accepted, every peer answers, and the scripts run."""
 
 from __future__ import annotations
 
@@ -126,3 +126,19 @@ def test_the_profile_runs() -> None:
     # pstats adds "(N primitive calls)" only when some call was recursive
     assert re.search(r"\d+ function calls (\(\d+ primitive calls\) )?in [\d.]+ seconds", result.stdout)
     assert "awsfake/" in result.stdout  # the server's own code is in the profile
+
+
+def test_the_wait_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "cold.py"), "--rounds", "1", "--requests", "20"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=200,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("app CPU per request, µs (best of 1 rounds of 20")
+    figures = [re.fullmatch(r"  (.+?)\s+([\d.]+)\s+(-?[\d.]+)\s+([\d.]+)\s+([\d.]+)x", line) for line in lines[2:]]
+    assert len(figures) == 5 and all(figures)
+    assert all(float(found.group(2)) > 0 for found in figures if found)  # the app's own cost is never free
