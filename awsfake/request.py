@@ -108,7 +108,7 @@ class HeaderMap(Mapping[str, str]):
 
 
 class Request:
-    """A request as read: method, raw path and query (as signed), header pairs, body, the connection it came on.
+    """A request as read: method, raw path and query (as signed), headers, body, the connection it came on.
 
     A plain class with slots rather than a dataclass: one is made for every request, and the dataclass's default
     factories (an empty `Body`, a dict replaced at once) cost more than the rest of it."""
@@ -214,8 +214,8 @@ def read_request(environ: dict[str, Any], max_body: int, blobs: Blobs | None = N
 
 def read_head(environ: dict[str, Any]) -> Request:
     """A `Request` from a WSGI environ, its body not read yet (`read_body`). awsfake's own server hands over the
-    header pairs and the target as sent (`awsfake.headers`, `awsfake.target`); from another WSGI server they are
-    derived from the environ's other keys."""
+    headers (a dict of lower-case names, read as it is) and the target as sent (`awsfake.headers`,
+    `awsfake.target`); from another WSGI server they are derived from the environ's other keys."""
     headers = environ.get("awsfake.headers")
     target = environ.get("awsfake.target")
     raw_path, raw_query = _raw_target(environ) if target is None else _split_target(_target_text(target))
