@@ -10,7 +10,7 @@ query), the request decides: its target header, path, `Action`, or the protocol 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
@@ -71,6 +71,11 @@ class ServiceInfo:
     query_shapes: QueryShapes = PLAIN_SHAPES
     dialects: tuple[tuple[str, ServiceInfo], ...] = ()
     objects: bool = False
+    json_content_type: str = field(init=False, repr=False, compare=False)
+    """`application/x-amz-json-<json_version>`, the Content-Type of every JSON answer (worked out once)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "json_content_type", f"application/x-amz-json-{self.json_version}")
 
     def spoken_as(self, content_type: str | None, raw_query: str = "") -> ServiceInfo:
         """The row for a request with this Content-Type: a dialect named by its media type, else this row. A request
@@ -82,10 +87,6 @@ class ServiceInfo:
             if name == media:
                 return row
         return self
-
-    @property
-    def json_content_type(self) -> str:
-        return f"application/x-amz-json-{self.json_version}"
 
 
 # A request without a Content-Type: the query parameter it carries -> the media type it is read as. AWS answers

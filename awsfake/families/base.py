@@ -247,7 +247,7 @@ class Templates:
         template for `shape` (all that the text depends on but the tree's names and the leaves); else None."""
         if type(tree) is not dict or not tree:
             return None
-        leaves = [*tree.values(), *more]
+        leaves = (*tree.values(), *more)
         for leaf in leaves:
             if type(leaf) is not str:
                 return None
@@ -260,7 +260,7 @@ class Templates:
             if len(self._parts) < 1024:
                 self._parts[key] = parts
         head, middle, tail = parts
-        return head + middle % tuple(leaves) + tail if middle else None
+        return head + middle % leaves + tail if middle else None
 
 
 def _split(template: str, leaves: int) -> tuple[str, str, str]:

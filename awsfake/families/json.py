@@ -93,7 +93,7 @@ def _loads(raw: bytes) -> Any:
     (`detect_encoding` finds UTF-8 when the second byte is not NUL) and read by the decoder's `raw_decode`: `loads`
     spends more on its checks and white-space scans than the decoder on a small document. Anything else, and a
     document that does not end where the body does, goes through `json.loads`."""
-    if raw[:1] == b"{" and raw[-1:] == b"}" and raw[1:2] != b"\x00":
+    if raw and raw[0] == _OPEN and raw[-1] == _CLOSE and raw[1]:  # `{`, `}`, a second byte not NUL
         text = raw.decode("utf-8", "surrogatepass")
         value, end = _DECODER.raw_decode(text)
         if end == len(text):
@@ -102,6 +102,7 @@ def _loads(raw: bytes) -> Any:
 
 
 _DECODER = json.JSONDecoder()
+_OPEN, _CLOSE = b"{}"
 
 
 def json_default(value: Any) -> Any:

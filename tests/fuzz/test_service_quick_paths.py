@@ -1,8 +1,9 @@
 """The services' quick paths for the usual request against the general readings they stand in for.
 
 Each quick path skips work whose result is known for the common case (an S3 request carrying only an SDK's usual
-headers, a Publish naming one TopicArn, a standard queue's or topic's message naming no FIFO ids, an address
-asked for again); generated requests shaped like the real ones check that skipping it gives what doing it gives.
+headers, a Publish naming one TopicArn, or nothing but a TopicArn and a message, a standard queue's or topic's
+message naming no FIFO ids, an address asked for again); generated requests shaped like the real ones check that
+skipping it gives what doing it gives.
 """
 
 from __future__ import annotations
@@ -32,7 +33,17 @@ from awsfake.services.s3.headers import (
 from awsfake.services.s3.model import DEFAULT_CONTENT_TYPE, Bucket, S3Object
 from awsfake.services.s3.object_acl import object_grants
 from awsfake.services.sns.model import Topic
-from awsfake.services.sns.params import TOPIC_ARN, fifo_ids, fifo_rules, named_target, publish_target, topic_arn
+from awsfake.services.sns.params import (
+    MAX_MESSAGE_BYTES,
+    TOPIC_ARN,
+    fifo_ids,
+    fifo_rules,
+    named_target,
+    publish_fields,
+    publish_target,
+    read_publish_fields,
+    topic_arn,
+)
 from awsfake.services.sqs import SQS
 from awsfake.services.sqs.attributes import SMALLEST_MESSAGE_LIMIT
 from awsfake.services.sqs.messages import check_body
@@ -148,6 +159,28 @@ def test_publish_target_reads_as_the_general_reading_does(topic: Any, target: An
     params = {k: v for k, v in (("TopicArn", topic), ("TargetArn", target), ("PhoneNumber", phone)) if v is not None}
     for _ in range(2 if twice else 1):  # the second time, a well-formed ARN is a remembered one
         assert _outcome(publish_target, params) == _outcome(named_target, params)
+
+
+ARN = "arn:aws:sns:us-east-1:123456789012:t"
+MESSAGES = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["", "\U0001f600" * (MAX_MESSAGE_BYTES // 4), "\U0001f600" * (MAX_MESSAGE_BYTES // 4 + 1)]),
+    st.just({"x": "1"}),
+)
+PUBLISH_EXTRAS = st.dictionaries(
+    st.sampled_from(["Subject", "MessageStructure", "MessageGroupId", "TargetArn", "PhoneNumber", "Other"]),
+    st.sampled_from(["", "s", "json", "g1"]),
+    max_size=2,
+)
+
+
+@SETTINGS
+@given(topic=st.just(ARN) | ARNS | st.just({"x": "1"}), message=MESSAGES, extras=st.just({}) | PUBLISH_EXTRAS)
+def test_publish_fields_read_as_the_general_reading_does(topic: Any, message: Any, extras: Any) -> None:
+    """A Publish of a remembered TopicArn and a short message alone is taken as it is; any other is read."""
+    params = {"Action": "Publish", "Version": "2010-03-31", "TopicArn": topic, "Message": message, **extras}
+    for _ in range(2):  # the second time, a well-formed ARN is a remembered one
+        assert _outcome(publish_fields, params) == _outcome(read_publish_fields, params)
 
 
 @SETTINGS

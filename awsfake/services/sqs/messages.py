@@ -78,7 +78,10 @@ def message_attributes(value: Any) -> dict[str, dict[str, str]]:
 
 
 def sent(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {"MD5OfMessageBody": _md5(message.body.encode())}
+    body_md5 = _md5(message.body.encode())
+    if not message.attributes and not message.sequence_number:  # a standard queue's message without attributes
+        return {"MD5OfMessageBody": body_md5, "MessageId": message.message_id}
+    out: dict[str, Any] = {"MD5OfMessageBody": body_md5}
     if message.attributes:
         out["MD5OfMessageAttributes"] = attributes_md5(message.attributes)
     out["MessageId"] = message.message_id

@@ -204,7 +204,8 @@ class SQS(SavedQueues, Messaging, Service):
             raise no_queue()
         if account != call.caller.account_id:  # no queue policies: only the owner's account may use a queue
             raise Fault("AccessDenied", f"Access to the resource {url} is denied.", 403)
-        self.touch_queue(queue)  # an operation on a queue may change it (receiving moves visibility)
+        if self.saved.keeps:
+            self.touch_queue(queue)  # an operation on a queue may change it (receiving moves visibility)
         return queue
 
     def _check_redrive_target(self, attributes: Mapping[str, str]) -> None:
