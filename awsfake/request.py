@@ -224,7 +224,8 @@ def read_head(environ: dict[str, Any]) -> Request:
         raw_path,
         raw_query,
         _header_pairs(environ) if headers is None else headers,
-        connection_id=environ.get("awsfake.connection_id"),
+        None,  # the body (`read_body`; arguments in order: a keyword argument costs more)
+        environ.get("awsfake.connection_id"),
     )
 
 

@@ -131,7 +131,25 @@ def form_fields(request: Request, body: bytes) -> dict[str, str]:
         text = body.decode("latin-1")
     else:
         text = request.raw_query
-    return fields_of(text)
+    if "%" in text or len(text) > _FIELD_CACHE_MAX_LEN:
+        return fields_of(text)
+    return _plain_form(text)
+
+
+def _plain_form(text: str) -> dict[str, str]:
+    """`fields_of(text)` of a short form without escapes, read once per distinct text and copied: an action
+    without parameters that a client repeats verbatim (`Action=GetCallerIdentity&Version=2011-06-15`,
+    `Action=ListQueues...`). A form with escapes is mostly one of its kind (a message, a name): not kept whole."""
+    known = _PLAIN_FORMS.get(text)
+    if known is None:
+        known = fields_of(text)
+        if len(_PLAIN_FORMS) >= 256:  # bounded: strangers choose forms
+            _PLAIN_FORMS.clear()
+        _PLAIN_FORMS[text] = known
+    return known.copy()  # the caller's own: its parameters may be changed
+
+
+_PLAIN_FORMS: dict[str, dict[str, str]] = {}
 
 
 def _is_form(content_type: str) -> bool:
@@ -149,26 +167,7 @@ _FORM_TYPES: dict[str, bool] = {}
 
 def fields_of(text: str) -> dict[str, str]:
     """`dict(parse_qsl(text, keep_blank_values=True))`, with its loop written for the common case: a field with
-    no `%` is taken as it is (its `+`s made spaces), one with escapes decoded once per distinct field.
-
-    A short form without escapes is read once per distinct text and copied: an action without parameters that a
-    client repeats verbatim (`Action=GetCallerIdentity&Version=2011-06-15`, `Action=ListQueues...`). A form with
-    escapes is mostly one of its kind (a message, a name) and is not kept whole."""
-    if "%" in text or len(text) > _FIELD_CACHE_MAX_LEN:
-        return _fields(text)
-    known = _PLAIN_FORMS.get(text)
-    if known is None:
-        known = _fields(text)
-        if len(_PLAIN_FORMS) >= 256:  # bounded: strangers choose forms
-            _PLAIN_FORMS.clear()
-        _PLAIN_FORMS[text] = known
-    return known.copy()  # the caller's own: its parameters may be changed
-
-
-_PLAIN_FORMS: dict[str, dict[str, str]] = {}
-
-
-def _fields(text: str) -> dict[str, str]:
+    no `%` is taken as it is (its `+`s made spaces), one with escapes decoded once per distinct field."""
     fields: dict[str, str] = {}
     for field in text.split("&"):
         if field:
