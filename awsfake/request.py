@@ -141,7 +141,9 @@ class Request:
         self.raw_query = raw_query
         self.body = _NO_BODY if body is None else body  # `read_body` sets the body read
         self.connection_id = connection_id
-        if isinstance(headers, dict):  # awsfake's server hands over its dict (each name once): read, not copied
+        # `headers`: (lower-case name, value) pairs, or a dict of them (each name once), which is read, not copied:
+        # awsfake's server hands over its own (`awsfake.headers`)
+        if isinstance(headers, dict):
             self.index = index = headers
             self._pairs: list[tuple[str, str]] | None = None
         else:
