@@ -80,8 +80,9 @@ class Accounts:
         return identity
 
     def get(self, access_key_id: str) -> Identity | None:
-        with self._lock:
-            return self._minted.get(access_key_id) or self._added.get(access_key_id)
+        """Read without the lock (the verifier asks on every request): each dict lookup is atomic, and an entry is
+        an immutable `Identity` put in or taken out whole under the lock."""
+        return self._minted.get(access_key_id) or self._added.get(access_key_id)
 
     def mint_session(self, *, account_id: str, arn: str, user_id: str, duration_seconds: int) -> Identity:
         """Temporary credentials (ASIA key id, random secret and token) valid for `duration_seconds` from now."""

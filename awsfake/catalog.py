@@ -160,8 +160,13 @@ def native_info(name: str, request: Request) -> ServiceInfo | None:
     (its path, Content-Type and query); None for a name that is not native here (another model's, or S3 Control's
     path signed as s3)."""
     native = CATALOG.get(name)
-    if native is None or request.raw_path.startswith(_NOT_NATIVE_PATHS.get(name, ())):
+    if native is None:
         return None
+    other_models = _NOT_NATIVE_PATHS.get(name)
+    if other_models is not None and request.raw_path.startswith(other_models):
+        return None
+    if not native.dialects:  # one way to speak it (STS, SNS, S3): no media type to read
+        return native
     return native.spoken_as(request.index.get("content-type"), request.raw_query)
 
 

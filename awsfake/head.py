@@ -4,8 +4,9 @@ The server receives a request into a buffer (usually the whole head, often the b
 blank line that ends the head and parses the head from memory. The limits are http.server's (a line over 64 KiB
 is a 431, a request line over 64 KiB a 414, 100 fields and more a 431), and so is the reading of each field (a
 folded line continues the previous value; a line that is no field ends the fields). The environ is built in one
-pass with werkzeug's keys and encodings, plus the header pairs and the raw target the app would otherwise derive
-from it (`awsfake.headers`, `awsfake.target`).
+pass with werkzeug's keys and encodings, plus the headers and the raw target the app would otherwise derive from it
+(`awsfake.headers`: a dict of lower-case name -> value in the order received, the dict the app reads its headers
+through; `awsfake.target`).
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ def _fields(lines: list[str]) -> list[tuple[str, str]]:
 
 def environ_for(head: Head, base: dict[str, Any]) -> dict[str, Any]:
     """The WSGI environ werkzeug would build for this head (the same keys, the same latin-1 re-encoding), from
-    `base` (the connection's keys), with `awsfake.headers` and `awsfake.target`.
+    `base` (the connection's keys), with `awsfake.headers` (lower-case name -> value, in the order the names came;
+    the app's `Request` reads through this very dict rather than copying pairs into one) and `awsfake.target`.
 
     Header names with `_` are dropped (HTTP_X_AMZ_DATE must not be forgeable as X_Amz_Date: werkzeug's rule);
     repeats are joined with `,`, but for Content-Type and Content-Length, where the last one counts."""
@@ -193,25 +195,24 @@ def environ_for(head: Head, base: dict[str, Any]) -> dict[str, Any]:
         environ["QUERY_STRING"] = _wsgi_text(query)
         environ["REQUEST_URI"] = environ["RAW_URI"] = _wsgi_text(target)
     environ["SERVER_PROTOCOL"] = head.version
-    size = len(environ)
-    pairs: list[tuple[str, str]] = []
+    headers: dict[str, str] = {}
     for name, value in head.fields:
         lower, key = _NAMES.get(name) or _name(name)
         if key:
             environ[key] = value
-            pairs.append((lower, value))
-    if len(environ) != size + len(pairs):  # a name came twice (each pair would have added a key)
-        pairs = _joined(head.fields, environ)
+            headers[lower] = value
+    if len(headers) != len(head.fields):  # a name came twice, or one the environ does not take
+        headers = _joined(head.fields, environ)
     if netloc:  # an absolute target names the host
         environ["HTTP_HOST"] = netloc
-        pairs = list({**dict(pairs), "host": netloc}.items())
-    environ["awsfake.headers"] = pairs
+        headers["host"] = netloc
+    environ["awsfake.headers"] = headers
     environ["awsfake.target"] = target
     return environ
 
 
-def _joined(fields: list[tuple[str, str]], environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """The header pairs of fields that name a header twice, and their environ keys: the values joined with `,`
+def _joined(fields: list[tuple[str, str]], environ: dict[str, Any]) -> dict[str, str]:
+    """The headers of fields that may name a header twice, and their environ keys: the values joined with `,`
     (but for Content-Type and Content-Length, where the last one counts), where the name first came."""
     headers: dict[str, str] = {}
     for name, value in fields:
@@ -221,7 +222,7 @@ def _joined(fields: list[tuple[str, str]], environ: dict[str, Any]) -> list[tupl
         if lower in headers and lower not in _BODY_NAMES:
             value = f"{headers[lower]},{value}"
         headers[lower] = environ[key] = value
-    return list(headers.items())
+    return headers
 
 
 def _name(name: str) -> tuple[str, str]:

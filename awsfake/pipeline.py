@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
@@ -48,6 +47,9 @@ class Endpoint(Protocol):
     def service(self, name: str) -> Service | None: ...
 
 
+_S3 = CATALOG["s3"]
+
+
 class Exchange:
     """What one request has revealed so far, for the answer and the journal. (A plain class with slots: one is made
     for every request, and a dataclass's default factories cost more than the rest of it.)"""
@@ -67,7 +69,7 @@ class Exchange:
 
     def __init__(self, request: Request | None = None) -> None:
         self.started = time.time()
-        self.info: ServiceInfo = CATALOG["s3"]  # until the request names its service
+        self.info: ServiceInfo = _S3  # until the request names its service
         self.request = request
         self.region = ""
         self.action = ""
@@ -158,12 +160,20 @@ def _call(request: Request, verified: auth.Verified, exchange: Exchange, service
 
 
 def _caller(identity: Identity) -> Caller:
-    """The `Caller` of an identity, made once per distinct identity (a frozen dataclass costs ~9,000 instructions
-    to make; the same few identities sign every request)."""
-    return _caller_of(identity.access_key_id, identity.account_id, identity.arn, identity.user_id)
+    """The `Caller` of an identity, made once per identity (a frozen dataclass is slow to make; the same few
+    identities sign every request): kept by access key id with the very `Identity` it was made from, so a key
+    added again (another account, another ARN) gets its own."""
+    known = _CALLERS.get(identity.access_key_id)
+    if known is not None and known[0] is identity:
+        return known[1]
+    caller = Caller(identity.access_key_id, identity.account_id, identity.arn, identity.user_id)
+    if len(_CALLERS) >= 256:  # bounded: minted sessions come and go
+        _CALLERS.clear()
+    _CALLERS[identity.access_key_id] = (identity, caller)
+    return caller
 
 
-_caller_of = lru_cache(maxsize=256)(Caller)
+_CALLERS: dict[str, tuple[Identity, Caller]] = {}
 
 
 def _dispatch(fake: Endpoint, call: Call, exchange: Exchange, service: Service | None) -> Result:

@@ -108,17 +108,17 @@ class HeaderMap(Mapping[str, str]):
 
 
 class Request:
-    """A request as read: method, raw path and query (as signed), header pairs, body, the connection it came on.
+    """A request as read: method, raw path and query (as signed), headers, body, the connection it came on.
 
     A plain class with slots rather than a dataclass: one is made for every request, and the dataclass's default
     factories (an empty `Body`, a dict replaced at once) cost more than the rest of it."""
 
     __slots__ = (
+        "_pairs",
         "body",
         "connection_id",
         "credential",
         "header_map",
-        "headers",
         "index",
         "method",
         "named_service",
@@ -132,17 +132,23 @@ class Request:
         method: str,
         raw_path: str,
         raw_query: str,
-        headers: list[tuple[str, str]],
+        headers: list[tuple[str, str]] | dict[str, str],
         body: Body | None = None,
         connection_id: int | None = None,
     ) -> None:
         self.method = method
         self.raw_path = raw_path  # still percent-encoded, as sent
         self.raw_query = raw_query
-        self.headers = headers  # lower-case names, in the order received (repeats joined by the server)
         self.body = _NO_BODY if body is None else body  # `read_body` sets the body read
         self.connection_id = connection_id
-        self.index = index = dict(headers)
+        # `headers`: (lower-case name, value) pairs, or a dict of them (each name once), which is read, not copied:
+        # awsfake's server hands over its own (`awsfake.headers`)
+        if isinstance(headers, dict):
+            self.index = index = headers
+            self._pairs: list[tuple[str, str]] | None = None
+        else:
+            self.index = index = dict(headers)
+            self._pairs = headers
         """Lower-case name -> value: the dict `header` and `header_map` read."""
         self.header_map = HeaderMap.lower_cased(index)
         """The headers as services and the checksums read them (the same dict as `header`'s)."""
@@ -161,6 +167,16 @@ class Request:
     def __repr__(self) -> str:
         """Method, path, query and body only: headers carry the signature and the session token."""
         return f"Request({self.method} {self.raw_path!r} query={self.raw_query!r} body={self.body!r})"
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """(lower-case name, value) pairs in the order received (the server joins repeats); made from `index`
+        when first asked for, if the request was made from a dict (the journal and a refusal ask, not every
+        request)."""
+        pairs = self._pairs
+        if pairs is None:
+            pairs = self._pairs = list(self.index.items())
+        return pairs
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """The value of header `name` (lower-case)."""
@@ -200,8 +216,8 @@ def read_request(environ: dict[str, Any], max_body: int, blobs: Blobs | None = N
 
 def read_head(environ: dict[str, Any]) -> Request:
     """A `Request` from a WSGI environ, its body not read yet (`read_body`). awsfake's own server hands over the
-    header pairs and the target as sent (`awsfake.headers`, `awsfake.target`); from another WSGI server they are
-    derived from the environ's other keys."""
+    headers (a dict of lower-case names, read as it is) and the target as sent (`awsfake.headers`,
+    `awsfake.target`); from another WSGI server they are derived from the environ's other keys."""
     headers = environ.get("awsfake.headers")
     target = environ.get("awsfake.target")
     raw_path, raw_query = _raw_target(environ) if target is None else _split_target(_target_text(target))
@@ -210,7 +226,8 @@ def read_head(environ: dict[str, Any]) -> Request:
         raw_path,
         raw_query,
         _header_pairs(environ) if headers is None else headers,
-        connection_id=environ.get("awsfake.connection_id"),
+        None,  # the body (`read_body`; arguments in order: a keyword argument costs more)
+        environ.get("awsfake.connection_id"),
     )
 
 
@@ -259,7 +276,7 @@ class SignedPrefix:
     `_PREFIX_CACHE_MAX_LEN` characters (longer ones are read each time), so their headers cannot grow memory.
     """
 
-    __slots__ = ("credential", "length", "scope", "signed_headers", "signed_names")
+    __slots__ = ("credential", "length", "scope", "scope_text", "signed_headers", "signed_names")
 
     def __init__(self, credential: str, length: int, signed: str) -> None:
         self.credential = credential
@@ -269,6 +286,8 @@ class SignedPrefix:
         well_formed = len(parts) == 5 and all(parts) and parts[4] == "aws4_request"
         self.scope: tuple[str, str, str, str] | None = (parts[0], parts[1], parts[2], parts[3]) if well_formed else None
         """(access key id, date, region, service) of a well-formed credential, else None."""
+        self.scope_text = credential[len(parts[0]) + 1 :] if well_formed else ""
+        """The credential scope as signed (`DATE/REGION/SERVICE/aws4_request`) of a well-formed credential."""
         self.signed_headers = tuple(signed.split(";"))
         self.signed_names = frozenset(self.signed_headers)
 
@@ -279,20 +298,30 @@ def signed_prefix(authorization: str) -> SignedPrefix | None:
     prefix, found, signature = authorization.rpartition(_SDK_SIGNATURE)
     if not found or "," in signature:
         return None
-    prefix += found
-    return _cached_prefix(prefix) if len(prefix) <= _PREFIX_CACHE_MAX_LEN else _read_prefix(prefix)
+    known = _PREFIXES.get(prefix)
+    if known is None:
+        known = _read_prefix(prefix)
+        if known is not None and len(prefix) <= _PREFIX_CACHE_MAX_LEN:
+            if len(_PREFIXES) >= _PREFIX_CACHE_SIZE:  # bounded: strangers choose prefixes
+                _PREFIXES.clear()
+            _PREFIXES[prefix] = known
+    return known
 
 
 def _read_prefix(prefix: str) -> SignedPrefix | None:
+    """The `SignedPrefix` of the text before `, Signature=`; None unless it is as the SDKs write it."""
     if not prefix.startswith(_SDK_PREFIX):
         return None
-    credential, named, signed = prefix[len(_SDK_PREFIX) : -len(_SDK_SIGNATURE)].partition(_SDK_SIGNED)
+    credential, named, signed = prefix[len(_SDK_PREFIX) :].partition(_SDK_SIGNED)
     if not named or "," in credential or "," in signed or " " in credential or not credential.isprintable():
         return None
-    return SignedPrefix(credential, len(prefix), signed.strip())
+    return SignedPrefix(credential, len(prefix) + len(_SDK_SIGNATURE), signed.strip())
 
 
-_cached_prefix = lru_cache(maxsize=256)(_read_prefix)
+# The prefixes read (text before `, Signature=` -> its reading): a plain dict, emptied when full, costs less to
+# look up than an `lru_cache` (a client repeats a handful of prefixes).
+_PREFIXES: dict[str, SignedPrefix] = {}
+_PREFIX_CACHE_SIZE = 256
 
 
 def _presented_credential(authorization: str | None, raw_query: str) -> str | None:
@@ -383,8 +412,11 @@ def _declared_length(request: Request, max_body: int) -> int | None:
         return None if coding == "chunked" else 0
     if not (length_text.isascii() and length_text.isdigit()):  # "²" is a digit to isdigit(), not to int()
         raise _bad_framing(request, "The Content-Length header is not a valid number")
-    digits = length_text.lstrip("0") or "0"  # int() refuses more than 4300 digits
-    length = int(digits) if len(digits) <= 19 else max_body + 1
+    if len(length_text) <= 19:  # the usual length, read as it is
+        length = int(length_text)
+    else:  # int() refuses more than 4300 digits
+        digits = length_text.lstrip("0") or "0"
+        length = int(digits) if len(digits) <= 19 else max_body + 1
     if length > max_body:
         raise _too_large(request, max_body)
     return length
@@ -405,7 +437,7 @@ def _read_small(stream: Any, length: int, request: Request) -> bytes:
     if length == 0:
         return b""
     try:
-        first = stream.read(min(length, CHUNK)) if stream is not None else b""
+        first = stream.read(length if length <= CHUNK else CHUNK) if stream is not None else b""
     except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
         raise Unreadable(request, incomplete_body()) from None
     if len(first) == length:

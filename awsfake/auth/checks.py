@@ -58,11 +58,32 @@ def check_signed_headers(request: Request, presented: Presented) -> None:
             extras={"HeadersNotSigned": "host"},
         )
     if presented.info.signing.amz_headers_signed and not presented.presigned:
-        signed = presented.signed_names or set(presented.signed_headers)
-        for extra in request.index.keys() - signed:  # the few headers left unsigned (a set difference, in C)
-            if extra.startswith("x-amz-"):
-                unsigned = [name for name, _ in request.headers if name.startswith("x-amz-") and name not in signed]
-                raise _deny(presented, "unsigned_headers", extras={"HeadersNotSigned": ", ".join(unsigned)})
+        signed = presented.signed_names
+        if signed is None:
+            signed = frozenset(presented.signed_headers)
+            unsigned = _any_unsigned_amz(request.index, signed)
+        else:  # a cached prefix's names: the answer for its requests' header names is kept
+            key = (signed, tuple(request.index))
+            known = _UNSIGNED_AMZ.get(key)
+            if known is None:
+                known = _any_unsigned_amz(request.index, signed)
+                if len(_UNSIGNED_AMZ) >= 256:  # bounded: strangers choose header names
+                    _UNSIGNED_AMZ.clear()
+                _UNSIGNED_AMZ[key] = known
+            unsigned = known
+        if unsigned:
+            names = [name for name, _ in request.headers if name.startswith("x-amz-") and name not in signed]
+            raise _deny(presented, "unsigned_headers", extras={"HeadersNotSigned": ", ".join(names)})
+
+
+def _any_unsigned_amz(headers: dict[str, str], signed: frozenset[str]) -> bool:
+    """Whether a header named `x-amz-*` is not signed: among the few headers left unsigned (a set difference, in
+    C). It depends on the header names and the signed ones alone, so `check_signed_headers` keeps the answer for a
+    cached prefix's requests by (signed names, header names): a client sends the same few header sets."""
+    return any(extra.startswith("x-amz-") for extra in headers.keys() - signed)
+
+
+_UNSIGNED_AMZ: dict[tuple[frozenset[str], tuple[str, ...]], bool] = {}
 
 
 def check_time(presented: Presented) -> None:

@@ -39,6 +39,13 @@ _signing_date = lru_cache(maxsize=256)(sigv4.signing_date)
 _DATES_MAX_LEN = 64
 
 
+@lru_cache(maxsize=256)
+def _amz_signing_date(amz_date: str) -> str | None:
+    """`sigv4.signing_date(amz_date, None)`: a request with an X-Amz-Date and no Date header, as the SDKs sign (one
+    string for the cache's key rather than a tuple of two)."""
+    return sigv4.signing_date(amz_date, None)
+
+
 @dataclass(frozen=True)
 class Credential:
     """A credential string split on `/`; parts a malformed string lacks are empty."""
@@ -82,7 +89,7 @@ def _split(text: str) -> Credential:
 _parse_credential = lru_cache(maxsize=256)(_split)
 
 
-@dataclass
+@dataclass(slots=True)
 class Presented:
     """The signature as the client presented it."""
 
@@ -99,10 +106,11 @@ class Presented:
     token: str | None = None
     string_to_sign: str | None = None  # a POST form signs its policy, not a canonical request
     signed_names: frozenset[str] | None = None  # `signed_headers` as a set, when a cached prefix holds one
+    known_scope: str = ""  # `scope`, when a cached prefix holds it
 
     @property
     def scope(self) -> str:
-        return f"{self.date}/{self.region}/{self.service}/aws4_request"
+        return self.known_scope or f"{self.date}/{self.region}/{self.service}/aws4_request"
 
 
 def credential_text(request: Request) -> str | None:
@@ -178,9 +186,13 @@ def _from_prefix(
     per prefix (`request.SignedPrefix`, which says what that may and may not stand for); the rest, per request."""
     named = request.named_service  # the native row `guess_info` kept for this very credential
     info = named if isinstance(named, ServiceInfo) else info_for(scope[3], request)
+    access_key_id, date, region, service = scope
     return Presented(
         info,
-        *scope,
+        access_key_id,
+        date,
+        region,
+        service,
         prefix.signed_headers,
         authorization[prefix.length :].strip(),  # the signature
         _header_date(request, info, authorization),
@@ -189,6 +201,7 @@ def _from_prefix(
         request.index.get("x-amz-security-token"),  # token (fields in order: keyword arguments cost more)
         None,  # string_to_sign
         prefix.signed_names,
+        prefix.scope_text,
     )
 
 
@@ -274,9 +287,13 @@ def _header_date(request: Request, info: ServiceInfo, authorization: str) -> str
     """The signing date by the signer's own rule (`sigv4.signing_date`); no date, or one that isn't, is denied."""
     headers = request.index
     amz_date, http_date = headers.get("x-amz-date"), headers.get("date")
-    short = len(amz_date or "") + len(http_date or "") <= _DATES_MAX_LEN
     try:
-        date = (_signing_date if short else sigv4.signing_date)(amz_date, http_date)
+        if http_date is None and amz_date is not None and len(amz_date) <= _DATES_MAX_LEN:  # an SDK's: one key
+            date = _amz_signing_date(amz_date)
+        elif len(amz_date or "") + len(http_date or "") <= _DATES_MAX_LEN:
+            date = _signing_date(amz_date, http_date)
+        else:
+            date = sigv4.signing_date(amz_date, http_date)
     except ValueError:
         date = None
     if date is not None:

@@ -53,7 +53,7 @@ QUERY_DENIALS = {
 }
 
 
-def nest(fields: Mapping[str, str]) -> dict[str, Any]:
+def nest(fields: dict[str, str]) -> dict[str, Any]:
     """Flat wire fields as plain nested values: `X.member.N` and `X.N` become lists, `X.entry.N.key/value` (or
     `.Name/.Value`) dicts, other dotted names nested dicts. Numbering starts at 1 and stops at the first gap.
 
@@ -61,8 +61,8 @@ def nest(fields: Mapping[str, str]) -> dict[str, Any]:
     for name in fields:
         if "." in name:
             break
-    else:  # no dotted name (STS, SNS Publish...): the fields are the tree
-        return dict(fields)
+    else:  # no dotted name (STS, SNS Publish...): the fields are the tree (the family's own dict: not copied)
+        return fields
     tree: dict[str, Any] = {}
     for name, value in fields.items():
         if "." not in name:  # the commonest field: no path to walk
@@ -131,7 +131,25 @@ def form_fields(request: Request, body: bytes) -> dict[str, str]:
         text = body.decode("latin-1")
     else:
         text = request.raw_query
-    return fields_of(text)
+    if "%" in text or len(text) > _FIELD_CACHE_MAX_LEN:
+        return fields_of(text)
+    return _plain_form(text)
+
+
+def _plain_form(text: str) -> dict[str, str]:
+    """`fields_of(text)` of a short form without escapes, read once per distinct text and copied: an action
+    without parameters that a client repeats verbatim (`Action=GetCallerIdentity&Version=2011-06-15`,
+    `Action=ListQueues...`). A form with escapes is mostly one of its kind (a message, a name): not kept whole."""
+    known = _PLAIN_FORMS.get(text)
+    if known is None:
+        known = fields_of(text)
+        if len(_PLAIN_FORMS) >= 256:  # bounded: strangers choose forms
+            _PLAIN_FORMS.clear()
+        _PLAIN_FORMS[text] = known
+    return known.copy()  # the caller's own: its parameters may be changed
+
+
+_PLAIN_FORMS: dict[str, dict[str, str]] = {}
 
 
 def _is_form(content_type: str) -> bool:

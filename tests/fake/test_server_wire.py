@@ -25,7 +25,7 @@ def echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     seen = {
         "method": environ["REQUEST_METHOD"],
         "target": environ["awsfake.target"],
-        "headers": environ["awsfake.headers"],
+        "headers": list(environ["awsfake.headers"].items()),
         "body": body.decode("latin-1"),
         "connection": environ["awsfake.connection_id"],
     }
@@ -195,6 +195,6 @@ def test_the_header_pairs_and_target_are_what_the_app_would_derive_from_the_envi
     assert head.parse(raw[:end] + b"X-Next: 1\r\n\r\n") == parsed
     environ = head.environ_for(parsed, {"wsgi.version": (1, 0)})
     rest = {k: v for k, v in environ.items() if not k.startswith("awsfake.")}
-    assert environ["awsfake.headers"] == _header_pairs(rest)
+    assert list(environ["awsfake.headers"].items()) == _header_pairs(rest)
     assert environ["awsfake.target"] == _as_sent(rest["RAW_URI"]).decode("latin-1")
     assert environ["awsfake.target"].encode("latin-1") in raw.split(b"\n", 1)[0]

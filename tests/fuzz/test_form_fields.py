@@ -8,11 +8,31 @@ from urllib.parse import parse_qsl, quote, unquote
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from awsfake.families.query import _unquote, fields_of
+from awsfake.families.query import _plain_form, _unquote, fields_of
 
 # "%3A" * 90 makes a field longer than the escaped fields `fields_of` keeps decoded
 _PIECES = st.sampled_from(
-    ["&", "=", "+", "%", "%2", "%41", "%e9", "%C3%A9", "%ZZ", "%%", "&&", "==", "é", "\x00", "%3A" * 90]
+    [
+        "&",
+        "=",
+        "+",
+        "%",
+        "%2",
+        "%41",
+        "%3a",
+        "%20",
+        "%7F",
+        "%80",
+        "%e9",
+        "%C3%A9",
+        "%ZZ",
+        "%%",
+        "&&",
+        "==",
+        "é",
+        "\x00",
+        "%3A" * 90,
+    ]
 )
 FORMS = st.lists(st.one_of(_PIECES, st.text(max_size=4)), max_size=12).map("".join)
 
@@ -20,9 +40,13 @@ FORMS = st.lists(st.one_of(_PIECES, st.text(max_size=4)), max_size=12).map("".jo
 @settings(max_examples=1000, deadline=None, database=None)
 @given(text=FORMS)
 def test_fields_of_reads_a_form_as_parse_qsl_does(text: str) -> None:
-    """Twice: the second reading of a field with escapes is the cached one."""
-    assert list(fields_of(text).items()) == list(dict(parse_qsl(text, keep_blank_values=True)).items())
-    assert list(fields_of(text).items()) == list(dict(parse_qsl(text, keep_blank_values=True)).items())
+    """Twice: the second reading of a field with escapes, or of a short form without, is the cached one."""
+    expected = list(dict(parse_qsl(text, keep_blank_values=True)).items())
+    assert list(fields_of(text).items()) == expected
+    assert list(fields_of(text).items()) == expected
+    if "%" not in text:
+        assert list(_plain_form(text).items()) == expected
+        assert list(_plain_form(text).items()) == expected
 
 
 # Text as an SDK escapes it (`quote(..., safe="-_.~")`: ASCII, every `%` followed by two hex digits, of either
@@ -38,3 +62,13 @@ _ESCAPED = st.lists(
 @given(text=_ESCAPED)
 def test_unquote_decodes_as_the_standard_library_does(text: str) -> None:
     assert _unquote(text) == unquote(text)
+
+
+def test_a_plain_form_read_again_is_a_copy_of_its_own() -> None:
+    """The reading kept for a plain form is never handed out itself: a service may change its parameters."""
+    first = _plain_form("Action=GetCallerIdentity&Version=2011-06-15")
+    first["Action"] = "Changed"
+    assert _plain_form("Action=GetCallerIdentity&Version=2011-06-15") == {
+        "Action": "GetCallerIdentity",
+        "Version": "2011-06-15",
+    }
