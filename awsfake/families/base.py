@@ -158,30 +158,33 @@ class Family(ABC):
         """(operation name, parameters as plain nested values) of a verified request; `call.body` is its payload."""
 
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        """Bytes are sent as they are, a `Body` or `Stream` (an object's bytes) chunk by chunk from its file; a
-        result tree becomes the family's document."""
+        """Bytes are sent as they are, a `Body` or `Stream` (an object's bytes) chunk by chunk from its file unless
+        it is held in memory; a result tree becomes the family's document. The headers: the result's, then the
+        document's Content-Type (or a streamed body's Content-Length, unless given), then the request id's."""
         raw = result.body
-        headers = [*result.headers.items()] if result.headers else []
-        if type(raw) is dict or not isinstance(raw, (bytes, bytearray, Body, Stream)):  # a tree (or None)
-            body, content_type = self.document(info, action, result, request_id)
-            if content_type:
-                headers.append(("Content-Type", content_type))
-            headers += self.id_headers(request_id)
-            return Response(result.status, headers, body, request_id)
-        stream = None
-        if isinstance(raw, (bytes, bytearray)):
-            body = bytes(raw)
-        else:
-            stream = raw.stream() if isinstance(raw, Body) else raw
-            held = stream.held()
-            if held is not None:
-                body, stream = held, None
+        kind = type(raw)
+        if kind is not dict and (kind is Stream or isinstance(raw, _RAW)):
+            if kind is Stream:  # S3 GetObject's
+                stream = raw
+            elif isinstance(raw, (bytes, bytearray)):
+                headers = [*result.headers.items(), *self.id_headers(request_id)]
+                return Response(result.status, headers, bytes(raw), request_id)
             else:
-                body = b""
-                if not any(name.lower() == "content-length" for name, _ in headers):
-                    headers.append(("Content-Length", str(stream.size)))
+                stream = raw.stream() if isinstance(raw, Body) else raw
+            if stream.held is not None:
+                headers = [*result.headers.items(), *self.id_headers(request_id)]
+                return Response(result.status, headers, stream.held, request_id)
+            headers = [*result.headers.items()]
+            if not any(name.lower() == "content-length" for name, _ in headers):
+                headers.append(("Content-Length", str(stream.size)))
+            headers += self.id_headers(request_id)
+            return Response(result.status, headers, b"", request_id, stream=stream)
+        body, content_type = self.document(info, action, result, request_id)  # a tree (or None)
+        headers = [*result.headers.items()] if result.headers else []
+        if content_type:
+            headers.append(("Content-Type", content_type))
         headers += self.id_headers(request_id)
-        return Response(result.status, headers, body, request_id, stream=stream)
+        return Response(result.status, headers, body, request_id)
 
     @abstractmethod
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
@@ -232,44 +235,77 @@ class Family(ABC):
         return response
 
 
+_RAW = (bytes, bytearray, Body, Stream)  # a result body sent as it is, not a tree
+
+
 class Templates:
     """A family's documents for structures of text leaves only (the commonest answers: ids, ARNs, checksums), each
     written once per shape by the family's own writer with `%s` for every leaf, then filled in. Only leaves the
     writer copies as they are (`plain`: no escaping) are filled in; a shape whose text holds another `%` gets no
-    template. At most 1,024 shapes are kept."""
+    template. At most 1,024 shapes are kept.
+
+    Each template keeps the leaves of the last tree it was filled with: the same tree again (a caller asking who it
+    is, the URL of a queue) needs only what follows it (`more`: the request id) checked and filled in."""
 
     def __init__(self, plain: Callable[[str], bool]) -> None:
         self._plain = plain
-        self._parts: dict[Hashable, tuple[str, str, str]] = {}
+        self._templates: dict[Hashable, _Template] = {}
 
     def written(self, shape: tuple[Hashable, ...], tree: Any, write: Callable[..., str], *more: str) -> str | None:
         """`write(tree, *more)` when `tree` is a `dict` of `str` values that, with `more`, are all plain, from the
         template for `shape` (all that the text depends on but the tree's names and the leaves); else None."""
         if type(tree) is not dict or not tree:
             return None
-        leaves = (*tree.values(), *more)
-        for leaf in leaves:
+        leaves = (*tree.values(),)
+        everything = leaves + more
+        for leaf in everything:
             if type(leaf) is not str:
                 return None
-        if not self._plain("".join(leaves)):
-            return None
         key = (*shape, *tree)
-        parts = self._parts.get(key)
-        if parts is None:
-            parts = _split(write(dict.fromkeys(tree, "%s"), *("%s" for _ in more)), len(leaves))
-            if len(self._parts) < 1024:
-                self._parts[key] = parts
-        head, middle, tail = parts
-        return head + middle % leaves + tail if middle else None
+        template = self._templates.get(key)
+        if template is None:
+            template = _Template(write(dict.fromkeys(tree, "%s"), *("%s" for _ in more)), len(leaves), len(more))
+            if len(self._templates) < 1024:
+                self._templates[key] = template
+        if not template.middle:
+            return None
+        if leaves == template.last:  # exact `str`s equal to plain ones: the same text
+            if more and not self._plain("".join(more)):
+                return None
+            kept = template.kept
+            if kept is None or kept[0] != leaves:  # the tree's second time: its text kept
+                kept = template.kept = (leaves, template.head + template.tree_part % leaves + template.between)
+            return kept[1] + template.more_part % more + template.tail
+        if not self._plain("".join(everything)):
+            return None
+        template.last = leaves
+        return template.head + template.middle % everything + template.tail
 
 
-def _split(template: str, leaves: int) -> tuple[str, str, str]:
-    """A template as the text before its first `%s`, from there to the end of its last (filled in with `%`, which
-    reads it character by character), and the rest; all empty when it holds another `%`: no template."""
-    if template.count("%") != leaves or template.count("%s") != leaves:
-        return "", "", ""
-    first, last = template.index("%s"), template.rindex("%s") + 2
-    return template[:first], template[first:last], template[last:]
+class _Template:
+    """A template cut at its `%s`s (filled in with `%`, which reads its text character by character): the text
+    before the first; `middle`, from there to the end of the last; the tail; and `middle` again in three parts:
+    the tree's leaves, the text between, `more`'s. All empty when the text holds another `%`: no template.
+
+    `last` is the plain leaves it was last filled with; `kept`, leaves that came twice and the text up to `more`
+    (each a tuple replaced whole: a thread reads the old or the new)."""
+
+    __slots__ = ("between", "head", "kept", "last", "middle", "more_part", "tail", "tree_part")
+
+    def __init__(self, text: str, leaves: int, more: int) -> None:
+        self.last: tuple[str, ...] = ()
+        self.kept: tuple[tuple[str, ...], str] | None = None
+        self.head = self.middle = self.tail = self.tree_part = self.between = self.more_part = ""
+        if text.count("%") != leaves + more or text.count("%s") != leaves + more:
+            return
+        first, last = text.index("%s"), text.rindex("%s") + 2
+        tree_end = first
+        for _ in range(leaves):
+            tree_end = text.index("%s", tree_end) + 2
+        more_start = text.index("%s", tree_end) if more else tree_end
+        self.head, self.middle, self.tail = text[:first], text[first:last], text[last:]
+        self.tree_part, self.between = text[first:tree_end], text[tree_end:more_start]
+        self.more_part = text[more_start:last]
 
 
 # The counter starts at 16**12 + 1: `hex(n)` is then "0x1" and the 12 hex digits of the id's last group (up to

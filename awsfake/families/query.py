@@ -220,8 +220,7 @@ class Query(Family):
     name = "query"
     denials: ClassVar[Mapping[str, Denial]] = QUERY_DENIALS
 
-    def new_request_id(self) -> str:
-        return new_uuid_id()
+    new_request_id = staticmethod(new_uuid_id)  # no frame of its own
 
     def operation(
         self, info: Spoken, request: Request, call: Call, service: Service | None

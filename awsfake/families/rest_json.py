@@ -31,8 +31,7 @@ class RestJson(Family):
         kind: Denial(denial.code, 403, denial.message) for kind, denial in Json.denials.items()
     }
 
-    def new_request_id(self) -> str:
-        return new_uuid_id()
+    new_request_id = staticmethod(new_uuid_id)  # no frame of its own
 
     def operation(
         self, info: Spoken, request: Request, call: Call, service: Service | None

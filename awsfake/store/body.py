@@ -141,7 +141,10 @@ def _file_chunks(handle: BinaryIO, first: int, end: int) -> Iterator[bytes]:
 
 
 class Stream:
-    """An answer's body as chunks (a WSGI iterable): `size` bytes; `close()` releases the file."""
+    """An answer's body as chunks (a WSGI iterable): `size` bytes; `close()` releases the file. `held` is the
+    bytes when they are in memory already (a small body is sent in one write, like any answer), else None."""
+
+    __slots__ = ("_chunks", "_handle", "_keep", "held", "size")
 
     def __init__(
         self, chunks: Iterable[bytes], size: int, handle: BinaryIO | None = None, keep: Body | None = None
@@ -150,13 +153,10 @@ class Stream:
         self.size = size
         self._handle = handle
         self._keep = keep  # the body stays alive (its file kept) while it is being sent
+        self.held = b"".join(chunks) if handle is None and type(chunks) is list else None
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._chunks)
-
-    def held(self) -> bytes | None:
-        """The bytes, when they are in memory already (a small body is sent in one write, like any answer)."""
-        return b"".join(self._chunks) if self._handle is None and isinstance(self._chunks, list) else None
 
     def close(self) -> None:
         if self._handle is not None:

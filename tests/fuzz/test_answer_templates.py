@@ -68,3 +68,41 @@ def test_a_json_answer_is_what_the_encoder_writes(tree: Any) -> None:
     expected = _outcome(lambda: json_family.JSON.encode({} if tree is None else tree).encode())
     for _ in range(2):
         assert _outcome(lambda: info.family.document(info, "SendMessage", Result(tree), "r")[0]) == expected
+
+
+# A few trees of one shape and a few of others, asked for in any order: the same tree comes again (the text up to
+# the request id kept), after another of its shape (its leaves replaced) or of another shape.
+_SEQUENCES = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                {"UserId": "AIDA1", "Account": "000000000000", "Arn": "arn:aws:iam::000000000000:root"},
+                {"UserId": "AIDA2", "Account": "000000000000", "Arn": "arn:aws:iam::000000000000:user/x"},
+                {"UserId": "AIDA1", "Account": "000000000000", "Arn": "a&b"},
+                {"Account": "000000000000", "UserId": "AIDA1", "Arn": "arn:aws:iam::000000000000:root"},
+                {"QueueUrl": "http://127.0.0.1/000000000000/q"},
+                {"QueueUrl": "%s"},
+            ]
+        ),
+        _LEAVES,
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _answered_as_written(info: ServiceInfo, tree: dict[str, Any], rid: str) -> None:
+    """One query answer and one JSON answer of `tree`, each against its writer."""
+    shaped = info.query_shapes.result("GetCallerIdentity", tree)
+    expected = _outcome(lambda: query._written(info, "GetCallerIdentity", shaped, rid).encode())
+    assert _outcome(lambda: info.family.document(info, "GetCallerIdentity", Result(tree), rid)[0]) == expected
+    sqs = CATALOG["sqs"]
+    expected = _outcome(lambda: json_family.JSON.encode(tree).encode())
+    assert _outcome(lambda: sqs.family.document(sqs, "GetQueueUrl", Result(dict(tree)), rid)[0]) == expected
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(sequence=_SEQUENCES, info=ROWS)
+def test_answers_asked_again_are_what_the_writers_write(sequence: list[tuple[Any, Any]], info: ServiceInfo) -> None:
+    for tree, rid in sequence:
+        _answered_as_written(info, tree, rid if isinstance(rid, str) else "3f0c-1")
