@@ -10,9 +10,9 @@ environs, this thread's CPU time) three ways, interleaved, best of `--rounds`:
 - after a wait: a 50 µs sleep before each request (the thread blocks as a served one does), the sleep's own cost
   measured alone and taken off.
 
-On the 2-vCPU VM of the README's table the app cost about twice as much after a wait as back to back, and the
-same after kernel entries without one: the served figure's excess over the app's own cost comes from waiting
-(the CPU's state lost while it idles or runs another process), not from the work done per request.
+On the 2-vCPU VM of the README's table the app cost 1.5-1.7 times as much after a wait as back to back, and the
+same after kernel entries without one: most of the served figure's excess over the app's own cost comes from
+waiting (the CPU's state lost while it idles or runs another process), not from the work done per request.
 
 Run: python bench/cold.py [--rounds 3] [--requests 3000] [--operation OP ...]
 """
