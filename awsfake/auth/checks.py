@@ -67,9 +67,10 @@ def check_signed_headers(request: Request, presented: Presented) -> None:
             known = _UNSIGNED_AMZ.get(key)
             if known is None:
                 known = _any_unsigned_amz(request.index, signed)
-                if len(_UNSIGNED_AMZ) >= 256:  # bounded: strangers choose header names
-                    _UNSIGNED_AMZ.clear()
-                _UNSIGNED_AMZ[key] = known
+                if sum(map(len, key[1])) <= _UNSIGNED_AMZ_MAX_LEN:  # bounded: strangers choose header names
+                    if len(_UNSIGNED_AMZ) >= 256:
+                        _UNSIGNED_AMZ.clear()
+                    _UNSIGNED_AMZ[key] = known
             unsigned = known
         if unsigned:
             names = [name for name, _ in request.headers if name.startswith("x-amz-") and name not in signed]
@@ -84,6 +85,7 @@ def _any_unsigned_amz(headers: dict[str, str], signed: frozenset[str]) -> bool:
 
 
 _UNSIGNED_AMZ: dict[tuple[frozenset[str], tuple[str, ...]], bool] = {}
+_UNSIGNED_AMZ_MAX_LEN = 2048  # the characters of a kept answer's header names (this check comes before the key's)
 
 
 def check_time(presented: Presented) -> None:

@@ -101,3 +101,18 @@ def test_transfer_encoding_chunked_bodies_are_read_whole(small: tuple[FakeAWS, s
     response = urllib3.request("PUT", url + "/b/big", headers=headers, body=too_big, retries=False)
     assert parsed_error("rest-xml", response)["Code"] == "EntityTooLarge"
     assert fake.errors == []
+
+
+def test_unsigned_header_names_a_stranger_sends_are_not_kept_whole() -> None:
+    """`check_signed_headers` keeps its answer per (signed names, header names) before the key or signature is
+    checked: a stranger's long header names must not be what it keeps (256 answers of 90 names of 600 characters
+    each would hold ~14 MB of text per distinct set)."""
+    from awsfake.auth import checks
+
+    with served() as (_, url):
+        for n in range(3):
+            headers = signed(url, "GET", "/b/k", service="s3")
+            headers.update({f"x-filler-{n}-{i}-" + "a" * 600: "v" for i in range(90)})
+            assert send(url, "GET", "/b/k", headers).status == 404  # NoSuchBucket: the check passed
+    kept = [sum(map(len, names)) for _, names in checks._UNSIGNED_AMZ]
+    assert max(kept, default=0) <= 4096
