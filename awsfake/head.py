@@ -232,7 +232,7 @@ def _name(name: str) -> tuple[str, str]:
     else:
         lower = name.lower()
         named = (lower, _BODY_NAMES.get(lower) or "HTTP_" + name.upper().replace("-", "_"))
-    if len(_NAMES) < 1024:  # the names a client sends are few; a hostile one's are not kept
+    if len(_NAMES) < 1024 and len(name) <= 128:  # a client's names are few and short; a hostile one's not kept
         _NAMES[name] = named
     return named
 

@@ -7,7 +7,7 @@ The credential string (`AKID/DATE/REGION/SERVICE/aws4_request`) is parsed here, 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from awsclient import sigv4
@@ -91,7 +91,7 @@ _parse_credential = lru_cache(maxsize=256)(_split)
 
 @dataclass(slots=True)
 class Presented:
-    """The signature as the client presented it."""
+    """The signature as the client presented it (its repr shows neither the signature nor the session token)."""
 
     info: ServiceInfo
     access_key_id: str
@@ -99,11 +99,11 @@ class Presented:
     region: str
     service: str
     signed_headers: Sequence[str]
-    signature: str
+    signature: str = field(repr=False)
     amz_date: str
     presigned: bool
     expires: int = 0
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     string_to_sign: str | None = None  # a POST form signs its policy, not a canonical request
     signed_names: frozenset[str] | None = None  # `signed_headers` as a set, when a cached prefix holds one
     known_scope: str = ""  # `scope`, when a cached prefix holds it

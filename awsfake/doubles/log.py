@@ -50,7 +50,8 @@ class BoundedLog(Generic[_T]):
 
     def append_later(self, make: Callable[..., _T], *args: Any) -> None:
         """Append the entry `make(*args)` returns, made when the log is next read (once, under the log's lock, in
-        the reading thread): `args` must not change until then. An exception `make` raises reaches the reader."""
+        the reading thread): `args` must not change until then. An exception `make` raises reaches that reader,
+        and the entry is lost."""
         with self._lock:
             entries, later = self._entries, self._later
             if len(entries) + len(later) == entries.maxlen:  # full: the oldest goes, made or not
@@ -74,9 +75,12 @@ class BoundedLog(Generic[_T]):
             return list(self._entries)
 
     def _make_later(self) -> None:
-        """Make the entries appended later, oldest first (there is room for them all). Called under the lock."""
-        self._entries.extend([make(*args) for make, args in self._later])
-        self._later.clear()
+        """Make the entries appended later, oldest first (there is room for them all). Called under the lock. A
+        making is taken off before it is made: one that raises is lost, once, not raised again on every read."""
+        later, entries = self._later, self._entries
+        while later:
+            make, args = later.popleft()
+            entries.append(make(*args))
 
     def __iter__(self) -> Iterator[_T]:
         return iter(self.snapshot())

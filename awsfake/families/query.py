@@ -157,7 +157,7 @@ def _is_form(content_type: str) -> bool:
     known = _FORM_TYPES.get(content_type)
     if known is None:
         known = content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
-        if len(_FORM_TYPES) < 64:
+        if len(_FORM_TYPES) < 64 and len(content_type) <= 256:  # a client's are few and short
             _FORM_TYPES[content_type] = known
     return known
 

@@ -100,6 +100,18 @@ def test_entries_appended_later_are_made_once_when_read_in_the_order_appended() 
     assert len(log) == 0 and list(log) == [] and made == [1, 2, 5, 6, 7, 8]
 
 
+def test_an_entry_whose_making_fails_is_lost_once_not_on_every_read() -> None:
+    log: BoundedLog[int] = BoundedLog()
+    log.append_later(int, "1")
+    log.append_later(int, "not a number")
+    log.append_later(int, "3")
+    with pytest.raises(ValueError):
+        list(log)
+    assert list(log) == [1, 3] and len(log) == 2  # the next read, and an append, go on
+    log.append(4)
+    assert list(log) == [1, 3, 4]
+
+
 def test_entries_appended_later_by_many_threads_are_all_kept_or_counted() -> None:
     log: BoundedLog[int] = BoundedLog(100)
     seen: list[int] = []

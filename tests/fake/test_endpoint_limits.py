@@ -116,3 +116,20 @@ def test_unsigned_header_names_a_stranger_sends_are_not_kept_whole() -> None:
             assert send(url, "GET", "/b/k", headers).status == 404  # NoSuchBucket: the check passed
     kept = [sum(map(len, names)) for _, names in checks._UNSIGNED_AMZ]
     assert max(kept, default=0) <= 4096
+
+
+def test_long_header_names_and_content_types_a_stranger_sends_are_not_kept() -> None:
+    """The server remembers each header name's environ key, and the query family each Content-Type's reading (a
+    client sends the same few): bounded in count, and now in length, so long ones cannot make them hold megabytes."""
+    from awsfake import head
+    from awsfake.families import query
+
+    with served() as (_, url):
+        for n in range(3):
+            headers = signed(url, "POST", "/", service="sns", body=b"Action=ListTopics&Version=2010-03-31")
+            headers["Content-Type"] = "application/x-www-form-urlencoded; x=" + "c" * 5000 + str(n)
+            headers.update({f"x-long-{n}-{i}-" + "a" * 600: "v" for i in range(20)})
+            sent = send(url, "POST", "/", headers, b"Action=ListTopics&Version=2010-03-31")
+            assert sent.status == 200, sent.data
+    assert max(map(len, head._NAMES), default=0) <= 128
+    assert max(map(len, query._FORM_TYPES), default=0) <= 256

@@ -36,3 +36,16 @@ def test_kept_is_headers_and_body_redacted(pairs: list[tuple[str, str]], raw: by
     assert _TOKEN.encode() not in shown
     assert _SIGNATURE.encode() not in shown
     assert b"abcdef\r\n" not in body
+
+
+def test_a_presented_signature_shows_neither_its_signature_nor_its_token() -> None:
+    from awsfake.auth.presented import Presented
+    from awsfake.catalog import CATALOG
+
+    signature, token = "f" * 64, "FwoGZXIvYXdzEXAMPLE-session-token"
+    presented = Presented(
+        CATALOG["sts"], "ASIAEXAMPLE", "20260101", "us-east-1", "sts", ("host",), signature, "20260101T000000Z",
+        False, 0, token,
+    )  # fmt: skip
+    assert "ASIAEXAMPLE" in repr(presented)
+    assert signature not in repr(presented) and token not in repr(presented)
