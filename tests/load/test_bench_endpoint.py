@@ -33,6 +33,15 @@ def _bench(name: str) -> Any:
     return module
 
 
+def _run(script: str, *args: str) -> str:
+    """What a bench/ script prints, run as a user runs it; it must end well."""
+    result = subprocess.run(
+        [sys.executable, str(BENCH / script), *args], capture_output=True, text=True, check=False, timeout=200
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
 def test_process_cpu_is_the_processs_own_time() -> None:
     bench = _bench("endpoint")
     burner = subprocess.Popen(
@@ -89,15 +98,7 @@ def test_a_floor_answers_every_request_on_one_connection(name: str) -> None:
 
 
 def test_the_benchmark_runs_against_every_server() -> None:
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "endpoint.py"), "--rounds", "2", "--cpu", "0.01", "--every-round"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=200,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.splitlines()
+    lines = _run("endpoint.py", "--rounds", "2", "--cpu", "0.01", "--every-round").splitlines()
     operations = list(_bench("endpoint").OPERATIONS)
     assert lines[0] == "server CPU per request, µs: best of 2 interleaved rounds, total = user + system"
     counts = r"  requests a round per operation: awsfake [\d,]+, moto [\d,]+, bare [\d,]+, raw [\d,]+, app only [\d,]+"
@@ -114,30 +115,15 @@ def test_the_benchmark_runs_against_every_server() -> None:
 
 
 def test_the_profile_runs() -> None:
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "profile_server.py"), "--requests", "20", "--limit", "5"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=200,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.startswith("100 requests (STS GetCallerIdentity, ")
+    printed = _run("profile_server.py", "--requests", "20", "--limit", "5")
+    assert printed.startswith("100 requests (STS GetCallerIdentity, ")
     # pstats adds "(N primitive calls)" only when some call was recursive
-    assert re.search(r"\d+ function calls (\(\d+ primitive calls\) )?in [\d.]+ seconds", result.stdout)
-    assert "awsfake/" in result.stdout  # the server's own code is in the profile
+    assert re.search(r"\d+ function calls (\(\d+ primitive calls\) )?in [\d.]+ seconds", printed)
+    assert "awsfake/" in printed  # the server's own code is in the profile
 
 
 def test_the_wait_benchmark_runs() -> None:
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "cold.py"), "--rounds", "1", "--requests", "20"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=200,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.splitlines()
+    lines = _run("cold.py", "--rounds", "1", "--requests", "20").splitlines()
     assert lines[0].startswith("app CPU per request, µs (best of 1 rounds of 20")
     figures = [re.fullmatch(r"  (.+?)\s+([\d.]+)\s+(-?[\d.]+)\s+([\d.]+)\s+([\d.]+)x", line) for line in lines[2:]]
     assert len(figures) == 5 and all(figures)
