@@ -126,6 +126,22 @@ def parse(head: bytes | bytearray) -> Head | None:
     return Head(method, target, version, at_least_1_1, _fields(block.split("\n")[:-1]), len(head))
 
 
+def read(head: bytes, base: dict[str, Any]) -> tuple[dict[str, Any], bool, int] | None:
+    """`environ_for(parse(head), base)`, whether the request is HTTP/1.1 or later, and the head's size: for the
+    usual head (plain CR LF field lines) without the `Head` between them."""
+    line, _, rest = head.decode("latin-1").partition("\n")
+    words = line.split()
+    pairs = _PAIR.findall(rest)
+    if len(words) == 3 and len(pairs) == rest.count("\n") - 1 < MAX_FIELDS and len(head) <= MAX_LINE:
+        method, target, version = words
+        at_least_1_1 = version == "HTTP/1.1" or _at_least_1_1(version)
+        return _environ(method, target, version, pairs, base), at_least_1_1, len(head)
+    request = parse(head)
+    if request is None:
+        return None
+    return environ_for(request, base), request.at_least_1_1, request.size
+
+
 def method_of(data: bytes | bytearray) -> str:
     """The method a head (even a refused one) starts with, for answering it: an answer to HEAD has no body."""
     words = bytes(data[:32]).split(None, 1)
@@ -173,7 +189,13 @@ def environ_for(head: Head, base: dict[str, Any]) -> dict[str, Any]:
 
     Header names with `_` are dropped (HTTP_X_AMZ_DATE must not be forgeable as X_Amz_Date: werkzeug's rule);
     repeats are joined with `,`, but for Content-Type and Content-Length, where the last one counts."""
-    target = head.target
+    return _environ(head.method, head.target, head.version, head.fields, base)
+
+
+def _environ(
+    method: str, target: str, version: str, fields: list[tuple[str, str]], base: dict[str, Any]
+) -> dict[str, Any]:
+    """`environ_for` of a head's parts."""
     netloc = ""
     if target[0] == "/" and target[1:2] != "/":  # origin form, the usual one: what urlsplit would find
         path, _, query = target.partition("?")
@@ -185,7 +207,7 @@ def environ_for(head: Head, base: dict[str, Any]) -> dict[str, Any]:
         if not split.scheme and netloc:  # `//x/y` is a path, not a host (werkzeug's reading)
             path, netloc = f"/{netloc}{path}", ""
     environ = base.copy()
-    environ["REQUEST_METHOD"] = head.method
+    environ["REQUEST_METHOD"] = method
     if target.isascii():
         environ["PATH_INFO"] = _wsgi_text(unquote(path)) if "%" in path else path
         environ["QUERY_STRING"] = query
@@ -194,15 +216,18 @@ def environ_for(head: Head, base: dict[str, Any]) -> dict[str, Any]:
         environ["PATH_INFO"] = _wsgi_text(unquote(path))
         environ["QUERY_STRING"] = _wsgi_text(query)
         environ["REQUEST_URI"] = environ["RAW_URI"] = _wsgi_text(target)
-    environ["SERVER_PROTOCOL"] = head.version
+    environ["SERVER_PROTOCOL"] = version
     headers: dict[str, str] = {}
-    for name, value in head.fields:
-        lower, key = _NAMES.get(name) or _name(name)
+    for name, value in fields:
+        try:
+            lower, key = _NAMES[name]
+        except KeyError:  # a name not seen yet
+            lower, key = _name(name)
         if key:
             environ[key] = value
             headers[lower] = value
-    if len(headers) != len(head.fields):  # a name came twice, or one the environ does not take
-        headers = _joined(head.fields, environ)
+    if len(headers) != len(fields):  # a name came twice, or one the environ does not take
+        headers = _joined(fields, environ)
     if netloc:  # an absolute target names the host
         environ["HTTP_HOST"] = netloc
         headers["host"] = netloc

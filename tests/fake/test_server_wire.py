@@ -194,6 +194,9 @@ def test_the_header_pairs_and_target_are_what_the_app_would_derive_from_the_envi
     # Given more than the head (as `likely_end` may), up to a later CR LF blank line: the same head, its own size.
     assert head.parse(raw[:end] + b"X-Next: 1\r\n\r\n") == parsed
     environ = head.environ_for(parsed, {"wsgi.version": (1, 0)})
+    # What the server calls: the same environ, whether the head is read in one step or through its `Head`.
+    for sent in (raw[:end], raw[:end] + b"X-Next: 1\r\n\r\n"):
+        assert head.read(sent, {"wsgi.version": (1, 0)}) == (environ, parsed.at_least_1_1, parsed.size)
     rest = {k: v for k, v in environ.items() if not k.startswith("awsfake.")}
     assert list(environ["awsfake.headers"].items()) == _header_pairs(rest)
     assert environ["awsfake.target"] == _as_sent(rest["RAW_URI"]).decode("latin-1")
