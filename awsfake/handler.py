@@ -230,7 +230,7 @@ class Handler:
         coding = environ.get("HTTP_TRANSFER_ENCODING")
         body: ContentLengthBody | ChunkedBody
         if not coding:
-            size = _content_length(length) if length else 0
+            size = (_LENGTHS.get(length) or _content_length(length)) if length else 0
             if size is None:  # the body's end is unknown: this connection cannot go on
                 size, self.close = 0, True
             data = self.buffer
@@ -372,7 +372,7 @@ class Handler:
         if length is None:
             self.close = True
         elif not has_length and code not in (204, 304):
-            lines.append(f"Content-Length: {length}\r\n")
+            lines.append(_LENGTH_LINES.get(length) or _length_line(length))
         if self.close or self.server.stopping:
             self.close = True
             lines.append("Connection: close\r\n\r\n")
@@ -393,12 +393,18 @@ class Handler:
         self.timeout = seconds
 
 
+_LENGTHS: dict[str, int] = {}  # Content-Length values seen -> their number (`int` of a text costs ~1k instructions)
+
+
 def _content_length(text: str) -> int | None:
     """Content-Length's value, or None when it is no number (the app refuses it; the server closes after)."""
     if not (text.isdigit() and text.isascii()):
         return None
     if len(text) <= 19:
-        return int(text)
+        size = int(text)
+        if len(_LENGTHS) < 4096:  # a client's lengths are mostly a few; a stranger's many are not all kept
+            _LENGTHS[text] = size
+        return size
     digits = text.lstrip("0") or "0"
     return int(digits) if len(digits) <= 19 else None
 
@@ -426,6 +432,16 @@ def _status_line(status: str) -> tuple[int, str]:
     line = (number, f"HTTP/1.1 {number} {reason or _phrase(number)}\r\n")
     if len(_STATUS_LINES) < 256:  # an app's statuses are few; a generated one's are not kept
         _STATUS_LINES[status] = line
+    return line
+
+
+_LENGTH_LINES: dict[int, str] = {}  # answer lengths seen -> their Content-Length line (formatting an int costs ~1k)
+
+
+def _length_line(length: int) -> str:
+    line = f"Content-Length: {length}\r\n"
+    if len(_LENGTH_LINES) < 4096:  # an app's answers mostly have a few lengths; others are formatted each time
+        _LENGTH_LINES[length] = line
     return line
 
 
