@@ -21,12 +21,15 @@ __all__ = ["Head", "HeadError", "PartialHead", "environ_for", "head_end", "likel
 MAX_LINE = 65536  # a line's bytes with its line feed
 MAX_FIELDS = 100  # http.client counts the blank line ending the head: 99 fields at most
 _BODY_NAMES = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+_TOKEN = re.compile(r"[\x21-\x39\x3b-\x7e]+")  # a field name: visible characters but the colon
 _FIELD = re.compile(r"[\x21-\x39\x3b-\x7e]*:")  # a name of visible characters, then the colon
-# A plain field line: a name, the colon, the value (without its leading blanks) up to the line's CR LF. `[^\r]*` is
-# one of the few classes the regex engine skips through without testing each character against a set (`[^\r\n]*`
-# cost 45 instructions a character, 8 % of a whole STS request): a value running over a LF makes fewer pairs than
-# lines, and the line-by-line reading takes over (as for LF-only heads).
-_PAIR = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r]*)\r$", re.MULTILINE)
+# A plain field line: a name, the colon, the value (without its leading blanks) up to the line's CR LF. `[^:]+` and
+# `[^\r]*` are among the few classes the regex engine skips through without testing each character against a set
+# (`[^\r\n]*` cost 45 instructions a character, 8 % of a whole STS request; the name's set of visible characters,
+# 26 a character): a value running over a LF makes fewer pairs than lines, and the line-by-line reading takes over
+# (as for LF-only heads); a name that is no `_TOKEN` (a blank, a CR, a line without a colon before the next) is
+# found when the name is first seen (`_name`), and the line-by-line reading takes over too.
+_PAIR = re.compile(r"^([^:]+):[ \t]*([^\r]*)\r$", re.MULTILINE)
 _NAMES: dict[str, tuple[str, str]] = {}  # header name as sent -> `_name(name)`, for the names seen
 
 
@@ -115,7 +118,8 @@ def parse(head: bytes | bytearray) -> Head | None:
     at_least_1_1 = version == "HTTP/1.1" or _at_least_1_1(version)
     count = rest.count("\n") - 1  # the field lines: all the lines but the blank line
     pairs = _PAIR.findall(rest)  # (the blank line is no pair)
-    if len(pairs) == count < MAX_FIELDS and len(head) <= MAX_LINE:  # plain lines ending in CR LF: the usual head
+    plain = len(pairs) == count < MAX_FIELDS and len(head) <= MAX_LINE  # lines ending in CR LF: the usual head
+    if plain and all(_TOKEN.fullmatch(name) for name, _ in pairs):
         return Head(method, target, version, at_least_1_1, pairs, len(head))
     end = head_end(head)
     if end < len(head):  # a blank line ending in a bare LF ends the head before `likely_end` found
@@ -135,7 +139,10 @@ def read(head: bytes, base: dict[str, Any]) -> tuple[dict[str, Any], bool, int] 
     if len(words) == 3 and len(pairs) == rest.count("\n") - 1 < MAX_FIELDS and len(head) <= MAX_LINE:
         method, target, version = words
         at_least_1_1 = version == "HTTP/1.1" or _at_least_1_1(version)
-        return _environ(method, target, version, pairs, base), at_least_1_1, len(head)
+        try:
+            return _environ(method, target, version, pairs, base), at_least_1_1, len(head)
+        except _NotAName:  # a line that is no plain field: read line by line
+            pass
     request = parse(head)
     if request is None:
         return None
@@ -250,8 +257,15 @@ def _joined(fields: list[tuple[str, str]], environ: dict[str, Any]) -> dict[str,
     return headers
 
 
+class _NotAName(Exception):
+    """`_PAIR` took text that is no field name for one (the head is read line by line instead)."""
+
+
 def _name(name: str) -> tuple[str, str]:
-    """A header name's lower-case form and environ key; ("", "") for a name the environ does not take."""
+    """A header name's lower-case form and environ key; ("", "") for a name the environ does not take;
+    `_NotAName` for text that is no field name."""
+    if not _TOKEN.fullmatch(name):
+        raise _NotAName(name)
     if "_" in name:
         named = ("", "")
     else:

@@ -157,6 +157,7 @@ NAMES = st.one_of(
     st.sampled_from(["Host", "Content-Type", "content-length", "X-Amz-Date", "x-amz-date", "Authorization"]),
     st.sampled_from(["X_Amz_Date", "Expect", "Transfer-Encoding", "Connection", "X-Repeated", "x-REPEATED"]),
     st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters=":"), min_size=1, max_size=8),
+    st.text(st.characters(min_codepoint=0, max_codepoint=0xFF, exclude_characters=":\n"), min_size=1, max_size=4),
 )
 VALUES = st.text(st.characters(min_codepoint=0, max_codepoint=0xFF, exclude_characters="\r\n"), max_size=20)
 LINES = st.one_of(
