@@ -6,7 +6,8 @@ is a 431, a request line over 64 KiB a 414, 100 fields and more a 431), and so i
 folded line continues the previous value; a line that is no field ends the fields). The environ is built in one
 pass with werkzeug's keys and encodings, plus the headers and the raw target the app would otherwise derive from it
 (`awsfake.headers`: a dict of lower-case name -> value in the order received, the dict the app reads its headers
-through; `awsfake.target`).
+through; `awsfake.target`). The server calls `read`: `parse` and `environ_for` in one step, the usual head's fields
+going straight from the pattern's pairs into the environ.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["Head", "HeadError", "PartialHead", "environ_for", "head_end", "likely_end", "method_of", "parse"]
+__all__ = ["Head", "HeadError", "PartialHead", "environ_for", "head_end", "method_of", "parse", "read"]
 
 MAX_LINE = 65536  # a line's bytes with its line feed
 MAX_FIELDS = 100  # http.client counts the blank line ending the head: 99 fields at most
@@ -49,13 +50,6 @@ class Head:
     at_least_1_1: bool
     fields: list[tuple[str, str]]  # as received: names as sent, values without leading blanks
     size: int  # the head's bytes, its blank line included
-
-
-def likely_end(data: bytes) -> int:
-    """Where the head in `data` ends if its lines end in CR LF, as nearly every client's do (one search instead of
-    `head_end`'s two); `parse` finds the earlier end of a head with an LF-only blank line before that point."""
-    end = data.find(b"\r\n\r\n")
-    return end + 4 if end >= 0 else head_end(data)
 
 
 def head_end(data: bytes | bytearray, start: int = 0) -> int:
@@ -122,7 +116,7 @@ def parse(head: bytes | bytearray) -> Head | None:
     if plain and all(_TOKEN.fullmatch(name) for name, _ in pairs):
         return Head(method, target, version, at_least_1_1, pairs, len(head))
     end = head_end(head)
-    if end < len(head):  # a blank line ending in a bare LF ends the head before `likely_end` found
+    if end < len(head):  # a blank line ending in a bare LF ends the head before the first CR LF CR LF
         return parse(head[:end])
     if count >= MAX_FIELDS:
         raise HeadError(431, "Too many headers")

@@ -192,7 +192,7 @@ def test_the_header_pairs_and_target_are_what_the_app_would_derive_from_the_envi
     assert parsed is not None
     assert parsed.fields == head._fields(str(raw[:end], "latin-1").split("\n")[1:-2])  # the plain lines' pass
     assert parsed.size == end
-    # Given more than the head (as `likely_end` may), up to a later CR LF blank line: the same head, its own size.
+    # Given more than the head (as the server may), up to a later CR LF blank line: the same head, its own size.
     assert head.parse(raw[:end] + b"X-Next: 1\r\n\r\n") == parsed
     environ = head.environ_for(parsed, {"wsgi.version": (1, 0)})
     # What the server calls: the same environ, whether the head is read in one step or through its `Head`.
