@@ -29,7 +29,7 @@ from io import BytesIO
 from typing import Any
 
 from awsfake import head
-from awsfake.bodies import RECEIVE, ChunkedBody, ContentLengthBody
+from awsfake.bodies import NO_BODY, RECEIVE, ChunkedBody, ContentLengthBody
 from awsfake.connection import Answer, Connection, Serving, now
 
 __all__ = ["DROP_CONNECTION", "Handler"]
@@ -233,6 +233,9 @@ class Handler:
             size = (_LENGTHS.get(length) or _content_length(length)) if length else 0
             if size is None:  # the body's end is unknown: this connection cannot go on
                 size, self.close = 0, True
+            if not size:
+                environ["wsgi.input"] = NO_BODY
+                return None
             data = self.buffer
             if len(data) >= size:  # the whole body arrived with the head (the usual small request)
                 environ["wsgi.input"] = BytesIO(data[:size])
