@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from awsfake.errors import Fault
-from awsfake.families.base import Denial, Family, Response, Spoken, Templates, new_uuid_id
+from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id
 from awsfake.families.query import QUERY_DENIALS
 from awsfake.families.xml import aware
 
@@ -62,9 +62,9 @@ class Json(Family):
         return action, params
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
-        """The result tree as JSON (text leaves only: from a template of the encoder's own text, `Templates`)."""
+        """The result tree as JSON (a flat object of plain text from a template of the encoder's own, `_flat`)."""
         tree = result.body
-        written = _TEMPLATES.written((), tree, JSON.encode)
+        written = _flat(tree) if type(tree) is dict and tree else None
         if written is None:
             written = JSON.encode({} if tree is None else tree)
         return written.encode(), info.json_content_type
@@ -116,9 +116,32 @@ JSON = json.JSONEncoder(default=json_default)
 """`json.dumps(value, default=json_default)`, the encoder made once instead of per call."""
 
 
-def _plain(text: str) -> bool:
-    """Whether the encoder writes `text` as it is between its quotes: printable ASCII but `"` and `\\`."""
-    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+def _flat(tree: dict[Any, Any]) -> str | None:
+    """`JSON.encode(tree)` for an object of text leaves the encoder writes as they are (printable ASCII but `"` and
+    `\\`: ids, URLs, checksums, the commonest answers), filled into the encoder's text of its names with `%s` for
+    each leaf; None for any other (the encoder writes it). A template is kept per tuple of names (1,024 at most)."""
+    leaves = (*tree.values(),)
+    for leaf in leaves:
+        if type(leaf) is not str:
+            return None
+    joined = "".join(leaves)
+    if not (joined.isascii() and joined.isprintable()) or '"' in joined or "\\" in joined:
+        return None
+    names = (*tree,)
+    template = _OBJECTS.get(names)
+    if template is None:
+        template = _object_template(names)
+        if len(_OBJECTS) < 1024:
+            _OBJECTS[names] = template
+    return template % leaves if template else None
 
 
-_TEMPLATES = Templates(_plain)
+def _object_template(names: tuple[Any, ...]) -> str:
+    """The encoder's text of an object of these names with `%s` for each value; "" (no template) unless every name
+    is text without `%`."""
+    if not all(type(name) is str and "%" not in name for name in names):
+        return ""
+    return JSON.encode(dict.fromkeys(names, "%s"))
+
+
+_OBJECTS: dict[tuple[Any, ...], str] = {}

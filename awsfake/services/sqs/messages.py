@@ -78,7 +78,7 @@ def message_attributes(value: Any) -> dict[str, dict[str, str]]:
 
 
 def sent(message: Message) -> dict[str, Any]:
-    body_md5 = _md5(message.body.encode())
+    body_md5 = hashlib.md5(message.body.encode()).hexdigest()
     if not message.attributes and not message.sequence_number:  # a standard queue's message without attributes
         return {"MD5OfMessageBody": body_md5, "MessageId": message.message_id}
     out: dict[str, Any] = {"MD5OfMessageBody": body_md5}

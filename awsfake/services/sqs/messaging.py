@@ -26,6 +26,7 @@ from awsfake.services.sqs.params import (
     arn_key,
     batch_entries,
     batch_failure,
+    check_strings,
     expire_dedup,
     expire_messages,
     fifo_ids,
@@ -58,9 +59,23 @@ class Messaging:
         raise NotImplementedError
 
     def send_message(self, call: Call) -> Result:
-        with self.lock:
+        """A plain send (QueueUrl and MessageBody alone, both text, to a standard queue) skips the string check and
+        the optional parameters' readings, which would find nothing. (The lock is taken without `with`, which
+        costs twice the two calls here.)"""
+        params = call.params
+        body: Any = params.get("MessageBody")
+        plain = len(params) == 2 and type(body) is str and body != "" and type(params.get("QueueUrl")) is str
+        if not plain:
+            check_strings(params)
+        self.lock.acquire()
+        try:
             queue = self._queue(call)
-            message = self._enqueue(queue, call.params, call.caller.account_id)
+            if plain and "FifoQueue" not in queue.attributes:  # a FIFO queue's has it (a standard queue's none)
+                message = self._plain_message(queue, body, call.caller.account_id)
+            else:
+                message = self._enqueue(queue, params, call.caller.account_id)
+        finally:
+            self.lock.release()
         return Result(sent(message))
 
     def send_message_batch(self, call: Call) -> Result:
@@ -202,6 +217,17 @@ class Messaging:
             message.sequence_number = f"{queue.sequence:020d}"
             if dedup is not None:
                 queue.dedup[dedup] = (now, message.message_id)
+        return self._appended(queue, message)
+
+    def _plain_message(self, queue: Queue, body: str, sender: str) -> Message:
+        """What `_enqueue` makes of a standard queue's message with no parameter but its body, appended."""
+        check_body(body, queue)
+        now = time.time()
+        delay = queue.attributes["DelaySeconds"]
+        visible_at = now if delay == "0" else now + int(delay)  # "0" unless set: no `int` to read
+        return self._appended(queue, Message(new_uuid_id(), body, {}, sender, now, visible_at))
+
+    def _appended(self, queue: Queue, message: Message) -> Message:
         queue.messages.append(message)
         if self._waiting:
             self._arrival.notify_all()
