@@ -61,6 +61,18 @@ class Json(Family):
             raise Fault("SerializationException", "Start of structure or map found where not expected.")
         return action, params
 
+    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
+        """A flat object of plain text with no headers of its own (the commonest answer: ids, URLs, checksums) is
+        written here at once; any other result as every family renders it (`Family.render_result`), to the same
+        bytes and headers."""
+        tree = result.body
+        if type(tree) is dict and tree and not result.headers:
+            written = _flat(tree)
+            if written is not None:
+                headers = [("Content-Type", info.json_content_type), ("x-amzn-RequestId", request_id)]
+                return Response(result.status, headers, written.encode(), request_id)
+        return super().render_result(info, action, result, request_id)
+
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
         """The result tree as JSON (a flat object of plain text from a template of the encoder's own, `_flat`)."""
         tree = result.body
@@ -120,14 +132,14 @@ def _flat(tree: dict[Any, Any]) -> str | None:
     """`JSON.encode(tree)` for an object of text leaves the encoder writes as they are (printable ASCII but `"` and
     `\\`: ids, URLs, checksums, the commonest answers), filled into the encoder's text of its names with `%s` for
     each leaf; None for any other (the encoder writes it). A template is kept per tuple of names (1,024 at most)."""
-    leaves = (*tree.values(),)
+    leaves = tuple(tree.values())
     for leaf in leaves:
         if type(leaf) is not str:
             return None
     joined = "".join(leaves)
     if not (joined.isascii() and joined.isprintable()) or '"' in joined or "\\" in joined:
         return None
-    names = (*tree,)
+    names = tuple(tree)
     template = _OBJECTS.get(names)
     if template is None:
         template = _object_template(names)

@@ -20,6 +20,8 @@ __all__ = ["Message", "attributes_md5", "check_body", "message_attributes", "rec
 
 _VALID_BODY = re.compile("^[\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
 
+_FITS_ANY_QUEUE = SMALLEST_MESSAGE_LIMIT // 4  # characters: a body of at most this many fits the smallest limit
+
 _SYSTEM_ATTRIBUTES = (
     "SenderId",
     "SentTimestamp",
@@ -38,7 +40,7 @@ def check_body(body: str, queue: Queue) -> None:
             "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to "
             "#xFFFD | #x10000 to #x10FFFF",
         )
-    if len(body) <= SMALLEST_MESSAGE_LIMIT // 4:  # fits any queue
+    if len(body) <= _FITS_ANY_QUEUE:
         return
     limit = int(queue.attributes["MaximumMessageSize"])
     if len(body.encode()) > limit:

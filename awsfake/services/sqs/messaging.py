@@ -4,6 +4,7 @@ condition and its queue lookup."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -71,12 +72,12 @@ class Messaging:
         try:
             queue = self._queue(call)
             if plain and "FifoQueue" not in queue.attributes:  # a FIFO queue's has it (a standard queue's none)
-                message = self._plain_message(queue, body, call.caller.account_id)
+                answer = self._sent_plain(queue, body, call.caller.account_id)
             else:
-                message = self._enqueue(queue, params, call.caller.account_id)
+                answer = sent(self._enqueue(queue, params, call.caller.account_id))
         finally:
             self.lock.release()
-        return Result(sent(message))
+        return Result(answer)
 
     def send_message_batch(self, call: Call) -> Result:
         return self._batch(call, lambda queue, entry: sent(self._enqueue(queue, entry, call.caller.account_id)))
@@ -217,21 +218,22 @@ class Messaging:
             message.sequence_number = f"{queue.sequence:020d}"
             if dedup is not None:
                 queue.dedup[dedup] = (now, message.message_id)
-        return self._appended(queue, message)
-
-    def _plain_message(self, queue: Queue, body: str, sender: str) -> Message:
-        """What `_enqueue` makes of a standard queue's message with no parameter but its body, appended."""
-        check_body(body, queue)
-        now = time.time()
-        delay = queue.attributes["DelaySeconds"]
-        visible_at = now if delay == "0" else now + int(delay)  # "0" unless set: no `int` to read
-        return self._appended(queue, Message(new_uuid_id(), body, {}, sender, now, visible_at))
-
-    def _appended(self, queue: Queue, message: Message) -> Message:
         queue.messages.append(message)
         if self._waiting:
             self._arrival.notify_all()
         return message
+
+    def _sent_plain(self, queue: Queue, body: str, sender: str) -> dict[str, Any]:
+        """What `_enqueue` makes of a standard queue's message with no parameter but its body (appended), and what
+        `sent` answers for it."""
+        check_body(body, queue)
+        now = time.time()
+        delay = queue.attributes["DelaySeconds"]  # "0" unless set: no `int` to read
+        message = Message(new_uuid_id(), body, {}, sender, now, now if delay == "0" else now + int(delay))
+        queue.messages.append(message)
+        if self._waiting:
+            self._arrival.notify_all()
+        return {"MD5OfMessageBody": hashlib.md5(body.encode()).hexdigest(), "MessageId": message.message_id}
 
     def _take(self, queue: Queue, count: int, timeout: int) -> list[Message]:
         now = time.time()
