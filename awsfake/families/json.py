@@ -51,22 +51,20 @@ class Json(Family):
         if not dot or prefix != info.target_prefix or not action:
             raise self.unknown_operation(info, action, request.method, "/")
         raw = call.body.read()
-        if not raw or raw.isspace():
-            return action, {}
         try:
             params = _loads(raw)
         except (ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
-            params = None
+            params = {} if not raw or raw.isspace() else None  # no body (or white space) is no parameter
         if not isinstance(params, dict):
             raise Fault("SerializationException", "Start of structure or map found where not expected.")
         return action, params
 
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        """A flat object of plain text with no headers of its own (the commonest answer: ids, URLs, checksums) is
-        written here at once; any other result as every family renders it (`Family.render_result`), to the same
-        bytes and headers."""
+        """A flat object of plain text with no headers of its own (the commonest answer: ids, URLs, checksums, or
+        nothing) is written here at once; any other result as every family renders it (`Family.render_result`), to
+        the same bytes and headers."""
         tree = result.body
-        if type(tree) is dict and tree and not result.headers:
+        if type(tree) is dict and not result.headers:
             written = _flat(tree)
             if written is not None:
                 headers = [("Content-Type", info.json_content_type), ("x-amzn-RequestId", request_id)]
@@ -74,12 +72,9 @@ class Json(Family):
         return super().render_result(info, action, result, request_id)
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
-        """The result tree as JSON (a flat object of plain text from a template of the encoder's own, `_flat`)."""
+        """The result tree as JSON (a flat object of plain text is written by `render_result` itself)."""
         tree = result.body
-        written = _flat(tree) if type(tree) is dict and tree else None
-        if written is None:
-            written = JSON.encode({} if tree is None else tree)
-        return written.encode(), info.json_content_type
+        return JSON.encode({} if tree is None else tree).encode(), info.json_content_type
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         headers = [("Content-Type", info.json_content_type), *self.id_headers(request_id)]

@@ -68,7 +68,7 @@ def test_a_json_answer_is_what_the_encoder_writes(tree: Any) -> None:
     info = CATALOG["sqs"]
     expected = _outcome(lambda: json_family.JSON.encode({} if tree is None else tree).encode())
     for _ in range(2):
-        assert _outcome(lambda: info.family.document(info, "SendMessage", Result(tree), "r")[0]) == expected
+        assert _outcome(lambda: info.family.render_result(info, "SendMessage", Result(tree), "r").body) == expected
 
 
 @settings(max_examples=600, deadline=None, database=None)
@@ -114,7 +114,7 @@ def _answered_as_written(info: ServiceInfo, tree: dict[str, Any], rid: str) -> N
     assert _outcome(lambda: info.family.document(info, "GetCallerIdentity", Result(tree), rid)[0]) == expected
     sqs = CATALOG["sqs"]
     expected = _outcome(lambda: json_family.JSON.encode(tree).encode())
-    assert _outcome(lambda: sqs.family.document(sqs, "GetQueueUrl", Result(dict(tree)), rid)[0]) == expected
+    assert _outcome(lambda: sqs.family.render_result(sqs, "GetQueueUrl", Result(dict(tree)), rid).body) == expected
 
 
 @settings(max_examples=300, deadline=None, database=None)

@@ -238,13 +238,14 @@ class Messaging:
     def _take(self, queue: Queue, count: int, timeout: int) -> list[Message]:
         now = time.time()
         expire_messages(queue, now)
-        busy_groups = {m.group_id for m in queue.messages if queue.fifo and m.visible_at > now and m.receive_count}
+        fifo = queue.fifo
+        busy_groups = {m.group_id for m in queue.messages if m.visible_at > now and m.receive_count} if fifo else set()
         redrive = redrive_policy(queue.attributes.get("RedrivePolicy"))
         taken: list[Message] = []
         for message in list(queue.messages):
             if len(taken) == count:
                 break
-            if message.visible_at > now or (queue.fifo and message.group_id in busy_groups):
+            if message.visible_at > now or (fifo and message.group_id in busy_groups):
                 continue
             if (
                 redrive is not None

@@ -19,11 +19,10 @@ class Message:
     visible_at: float
     group_id: str | None = None
     dedup_id: str | None = None
-    # Set later, if ever: not assigned by `__init__` (the class holds the default until then), one step less a send.
-    sequence_number: str | None = field(default=None, init=False)
-    receive_count: int = field(default=0, init=False)
-    first_received_at: float | None = field(default=None, init=False)
-    receipt_handle: str | None = field(default=None, init=False)  # the latest; older ones no longer delete it
+    sequence_number: str | None = None
+    receive_count: int = 0
+    first_received_at: float | None = None
+    receipt_handle: str | None = None  # the latest one; older handles no longer delete the message
 
 
 @dataclass
