@@ -74,6 +74,16 @@ class Handler:
             "SERVER_NAME": server.host,
             "SERVER_PORT": str(server.port),
             "awsfake.connection_id": record.id,
+            # Set for each request (`head.read`, `_framing`): in the base, the copy has room for the headers.
+            "REQUEST_METHOD": "",
+            "PATH_INFO": "",
+            "QUERY_STRING": "",
+            "REQUEST_URI": "",
+            "RAW_URI": "",
+            "SERVER_PROTOCOL": "",
+            "wsgi.input": None,
+            "awsfake.headers": None,
+            "awsfake.target": "",
         }
         self._status = ""
         self._headers: list[tuple[str, str]] = []
