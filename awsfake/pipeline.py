@@ -20,10 +20,10 @@ from awsfake.doubles.journal import Record
 from awsfake.errors import Fault
 from awsfake.families import Response
 from awsfake.request import Request, Unreadable, read_body, read_head
-from awsfake.services import Call, Caller, Result
+from awsfake.services import Call, Result
 
 if TYPE_CHECKING:
-    from awsfake.accounts import Accounts, Identity
+    from awsfake.accounts import Accounts
     from awsfake.services import Service
     from awsfake.store.blobs import Blobs
     from awsfake.store.saved import Store
@@ -102,22 +102,22 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
         exchange.info = auth.guess_info(request)
         return exchange.error(exchange.info.family.body_too_large(fake.max_object_size))
     try:
-        verified = auth.verify(request, fake.accounts, blobs=fake.blobs, sigv2_allowed=fake.sigv2)
+        verified = auth.verify(request, fake.accounts, fake.blobs, fake.sigv2)  # (in order: keywords cost more)
     except Fault as fault:
         exchange.info = info_for(fault.service, request) if fault.service else auth.guess_info(request)
         exchange.access_key_id, exchange.region = auth.presented_scope(request, fake.region)
         return exchange.error(fault)
-    identity = verified.identity
-    exchange.info, exchange.region, exchange.verified = verified.info, verified.region, True
-    exchange.access_key_id = identity.access_key_id
+    info = exchange.info = verified.info
+    exchange.region, exchange.verified = verified.region, True
+    exchange.access_key_id = verified.identity.access_key_id
     try:
-        service = fake.service(verified.info.name)
+        service = fake.service(info.name)
         call = _call(request, verified, exchange, service)
         result = _dispatch(fake, call, exchange, service)
     except Fault as fault:
         return exchange.error(fault)
-    family = exchange.info.family
-    return family.render_result(exchange.info, exchange.action, result, family.new_request_id())
+    family = info.family
+    return family.render_result(info, exchange.action, result, family.new_request_id())
 
 
 def body_limit(fake: Endpoint, request: Request) -> int:
@@ -146,7 +146,7 @@ def _call(request: Request, verified: auth.Verified, exchange: Exchange, service
         info.name,  # service
         "",  # action
         verified.region,
-        _caller(verified.identity),
+        verified.identity.caller,
         request.method,
         request.index.get("host", ""),  # host
         request.path(),
@@ -159,25 +159,9 @@ def _call(request: Request, verified: auth.Verified, exchange: Exchange, service
     return call
 
 
-def _caller(identity: Identity) -> Caller:
-    """The `Caller` of an identity, made once per identity (a frozen dataclass is slow to make; the same few
-    identities sign every request): kept by access key id with the very `Identity` it was made from, so a key
-    added again (another account, another ARN) gets its own."""
-    known = _CALLERS.get(identity.access_key_id)
-    if known is not None and known[0] is identity:
-        return known[1]
-    caller = Caller(identity.access_key_id, identity.account_id, identity.arn, identity.user_id)
-    if len(_CALLERS) >= 256:  # bounded: minted sessions come and go
-        _CALLERS.clear()
-    _CALLERS[identity.access_key_id] = (identity, caller)
-    return caller
-
-
-_CALLERS: dict[str, tuple[Identity, Caller]] = {}
-
-
 def _dispatch(fake: Endpoint, call: Call, exchange: Exchange, service: Service | None) -> Result:
-    stub = fake.stubs.take(call.service, call.action)
+    stubs = fake.stubs
+    stub = stubs.take(call.service, call.action) if stubs.rules else None  # (usually there is none: no call)
     if stub is not None:
         stub.calls.append(call)
         exchange.drop = stub.drop
@@ -185,7 +169,10 @@ def _dispatch(fake: Endpoint, call: Call, exchange: Exchange, service: Service |
     operation = service.operation_for(call.action) if service else None
     if operation is None:
         raise exchange.info.family.unknown_operation(exchange.info, call.action, call.method, call.path)
-    return fake.store.run(operation, call)  # what the operation changed is saved in one transaction
+    store = fake.store
+    if not store.keeps:  # in memory: nothing to save, the operation is just called
+        return operation(call)
+    return store.run(operation, call)  # what the operation changed is saved in one transaction
 
 
 def record_of(exchange: Exchange, status: int, error: str | None, request_id: str) -> Record:

@@ -6,7 +6,6 @@ Canonicalisation is `awsclient.sigv4`'s, the signer's own: one source of truth.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from awsfake.accounts import Accounts, Identity
@@ -15,6 +14,7 @@ from awsfake.auth.checks import MAX_SKEW_SECONDS
 from awsfake.auth.presented import (
     Credential,
     Presented,
+    Verified,
     credential_text,
     from_header,
     from_query,
@@ -23,7 +23,6 @@ from awsfake.auth.presented import (
 )
 from awsfake.catalog import ServiceInfo
 from awsfake.request import Request
-from awsfake.store.body import Body
 
 if TYPE_CHECKING:
     from awsfake.store.blobs import Blobs
@@ -35,19 +34,7 @@ __all__ = ["ANONYMOUS", "MAX_SKEW_SECONDS", "Verified", "guess_info", "presented
 ANONYMOUS = Identity("", "", account_id="", arn="anonymous")
 
 
-@dataclass(slots=True)
-class Verified:
-    """A request whose signature checked out: who signed it, for which service and region, and its payload."""
-
-    identity: Identity
-    info: ServiceInfo
-    region: str
-    body: Body
-
-
-def verify(
-    request: Request, accounts: Accounts, *, blobs: Blobs | None = None, sigv2_allowed: bool = False
-) -> Verified:
+def verify(request: Request, accounts: Accounts, blobs: Blobs | None = None, sigv2_allowed: bool = False) -> Verified:
     """Check the request's signature; raise the family's `Fault` (naming its service) on any failure. SigV2 is
     verified for a service that takes it (S3) when the endpoint allows it, else refused as AWS refuses it.
 
@@ -65,14 +52,17 @@ def verify(
         return Verified(ANONYMOUS, info, "", request.body)  # a browser's CORS preflight carries no signature
     else:
         return _verify_form(request, accounts)
-    checks.check_scope_date(presented)
-    checks.check_signed_headers(request, presented)
-    checks.check_time(presented)
-    identity = checks.check_identity(presented, accounts)
-    declared = payload.payload_hash(request, presented)
-    checks.check_signature(request, presented, identity, declared)
-    body = payload.payload(request, presented, identity, declared, blobs)
-    return Verified(identity, presented.info, presented.region, body)
+    identity = checks.check_presented(request, presented, accounts)
+    if presented.info.signing.payload_header:  # S3: the payload hash is a header's, and the body checked against it
+        declared = payload.payload_hash(request, presented)
+        checks.check_signature(request, presented, identity, declared)
+        presented.body = payload.payload(request, presented, identity, declared, blobs)
+    else:  # the payload signed is the body as read (a client may still declare its hash)
+        declared = request.index.get("x-amz-content-sha256") or request.body.sha256
+        checks.check_signature(request, presented, identity, declared)
+        presented.body = request.body
+    presented.identity = identity
+    return presented  # verified: a `Verified` (see there)
 
 
 def _query_source(request: Request, info: ServiceInfo) -> Presented | None:

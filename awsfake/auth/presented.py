@@ -9,15 +9,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from awsclient import sigv4
 from awsfake.catalog import CATALOG, ServiceInfo, info_for, info_for_target, native_info
 from awsfake.errors import Fault
 from awsfake.request import Request, SignedPrefix, query_params
 
+if TYPE_CHECKING:
+    from awsfake.accounts import Identity
+    from awsfake.store.body import Body
+
 __all__ = [
     "Credential",
     "Presented",
+    "Verified",
     "credential_text",
     "from_header",
     "from_query",
@@ -89,9 +95,31 @@ def _split(text: str) -> Credential:
 _parse_credential = lru_cache(maxsize=256)(_split)
 
 
+class Verified:
+    """A request whose signature checked out: who signed it, for which service and region, and its payload.
+
+    A request signed by SigV4 is verified as its `Presented`, which already holds the service and the region and
+    is given the identity and the payload once every check has passed (`awsfake.auth.verify`): one object a
+    request, not two carrying the same facts."""
+
+    __slots__ = ("body", "identity", "info", "region")
+
+    identity: Identity
+    info: ServiceInfo
+    region: str
+    body: Body
+
+    def __init__(self, identity: Identity, info: ServiceInfo, region: str, body: Body) -> None:
+        self.identity = identity
+        self.info = info
+        self.region = region
+        self.body = body
+
+
 @dataclass(slots=True)
-class Presented:
-    """The signature as the client presented it (its repr shows neither the signature nor the session token)."""
+class Presented(Verified):
+    """The signature as the client presented it (its repr shows neither the signature nor the session token).
+    Its `identity` and `body` (`Verified`'s) are set only when it has been verified."""
 
     info: ServiceInfo
     access_key_id: str

@@ -18,6 +18,7 @@ from functools import lru_cache
 from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from awsfake.accounts import Caller
 from awsfake.doubles import redact
 from awsfake.errors import invalid_action
 from awsfake.store.body import Body
@@ -31,16 +32,6 @@ __all__ = ["Call", "Caller", "Map", "Peers", "Result", "Service"]
 
 class Map(dict[str, Any]):
     """A key/value map in a result, as opposed to a structure."""
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who signed the request, as STS GetCallerIdentity reports it."""
-
-    access_key_id: str
-    account_id: str
-    arn: str
-    user_id: str
 
 
 @dataclass
