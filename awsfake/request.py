@@ -220,7 +220,7 @@ def read_head(environ: dict[str, Any]) -> Request:
     `awsfake.target`); from another WSGI server they are derived from the environ's other keys."""
     headers = environ.get("awsfake.headers")
     target = environ.get("awsfake.target")
-    raw_path, raw_query = _raw_target(environ) if target is None else _split_target(_target_text(target))
+    raw_path, raw_query = _raw_target(environ) if target is None else _target_parts(target)
     return Request(
         environ.get("REQUEST_METHOD", "GET").upper(),
         raw_path,
@@ -242,8 +242,13 @@ def read_body(environ: dict[str, Any], request: Request, max_body: int, blobs: B
     if length == 0:  # one shared empty body: its hashes, the same for every empty body, are worked out once
         request.body = _NO_BODY
         return
-    if length is not None and length <= SPOOL_THRESHOLD:
-        body = Body(_read_small(environ.get("wsgi.input"), length, request))
+    if length is not None and length <= SPOOL_THRESHOLD:  # held in memory: usually one read
+        stream = environ.get("wsgi.input")
+        try:
+            data = stream.read(length if length <= CHUNK else CHUNK) if stream is not None else b""
+        except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
+            raise Unreadable(request, incomplete_body()) from None
+        body = Body(data if len(data) == length else _read_rest(stream, data, length, request))
     else:
         writer = BodyWriter(blobs, named_checksums(request.header_map))
         try:
@@ -348,10 +353,15 @@ def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
     return _split_target(text)
 
 
-def _target_text(target: str) -> str:
-    """The target as sent (`awsfake.target`: its bytes as latin-1) as text, like `_raw_target`'s."""
-    plain = target.isascii() and target.isprintable() and " " not in target  # nothing `_CONTROL` matches
-    return target if plain else _wire_text(target.encode("latin-1"))
+def _target_parts(target: str) -> tuple[str, str]:
+    """(path, query) of the target as sent (`awsfake.target`: its bytes as latin-1), read as `_raw_target` reads
+    it. The usual one, origin-form and plain (nothing `_CONTROL` matches), is split here, in one step."""
+    if target.isascii() and target.isprintable() and " " not in target:
+        path, _, query = target.partition("?")
+        if path[:1] == "/" and "://" not in path:  # what `_split_target` finds for it
+            return path, query
+        return _split_target(target)
+    return _split_target(_wire_text(target.encode("latin-1")))
 
 
 def _split_target(text: str) -> tuple[str, str]:
@@ -432,16 +442,9 @@ def _read_body(
         _read_exact(stream, length, request, writer.write)
 
 
-def _read_small(stream: Any, length: int, request: Request) -> bytes:
-    """`length` bytes (a body held in memory): usually one read; a short one is completed in bounded chunks."""
-    if length == 0:
-        return b""
-    try:
-        first = stream.read(length if length <= CHUNK else CHUNK) if stream is not None else b""
-    except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
-        raise Unreadable(request, incomplete_body()) from None
-    if len(first) == length:
-        return first
+def _read_rest(stream: Any, first: bytes, length: int, request: Request) -> bytes:
+    """The `length` bytes of a body held in memory whose first read gave only `first`: completed in bounded
+    chunks; `Unreadable` if the stream ended."""
     if not first:  # the stream ended
         raise Unreadable(request, incomplete_body())
     parts = [first]

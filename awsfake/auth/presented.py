@@ -26,6 +26,7 @@ __all__ = [
     "Verified",
     "credential_text",
     "from_header",
+    "from_prefix",
     "from_query",
     "guess_info",
     "has_query_auth",
@@ -187,7 +188,7 @@ def has_query_auth(raw_query: str) -> bool:
 def from_header(request: Request, authorization: str, info: ServiceInfo) -> Presented:
     prefix = request.signed_prefix
     if prefix is not None and prefix.scope is not None:
-        return _from_prefix(request, prefix, prefix.scope, authorization)
+        return from_prefix(request, prefix, prefix.scope, authorization)
     fields = _header_fields(authorization, info)
     credential = fields.get("Credential")
     parsed = Credential.parse(credential) if credential is not None else None
@@ -207,7 +208,7 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
     )
 
 
-def _from_prefix(
+def from_prefix(
     request: Request, prefix: SignedPrefix, scope: tuple[str, str, str, str], authorization: str
 ) -> Presented:
     """`from_header` of a header as the SDKs write it with a well-formed scope: what its prefix says is read once
@@ -215,6 +216,16 @@ def _from_prefix(
     named = request.named_service  # the native row `guess_info` kept for this very credential
     info = named if isinstance(named, ServiceInfo) else info_for(scope[3], request)
     access_key_id, date, region, service = scope
+    headers = request.index
+    amz_date = headers.get("x-amz-date")
+    try:  # as the SDKs sign, an X-Amz-Date and no Date header: `_header_date`'s first way, without the call
+        signed_on = (
+            _amz_signing_date(amz_date)
+            if amz_date is not None and len(amz_date) <= _DATES_MAX_LEN and "date" not in headers
+            else None
+        )
+    except ValueError:
+        signed_on = None
     return Presented(
         info,
         access_key_id,
@@ -223,7 +234,7 @@ def _from_prefix(
         service,
         prefix.signed_headers,
         authorization[prefix.length :].strip(),  # the signature
-        _header_date(request, info, authorization),
+        signed_on or _header_date(request, info, authorization),  # any other dates, or their denial
         False,  # presigned
         0,  # expires
         request.index.get("x-amz-security-token"),  # token (fields in order: keyword arguments cost more)

@@ -34,7 +34,7 @@ class Map(dict[str, Any]):
     """A key/value map in a result, as opposed to a structure."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One verified request. `params` holds the parameters as plain nested values, whatever the wire format: the
     JSON body, or the query family's fields decoded (`Tags.member.1.Key` -> `{"Tags": [{"Key": ...}]}`). `body` is
@@ -64,7 +64,7 @@ class Call:
 Peers = Callable[[str], "Service | None"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     """`body` is a result tree, or bytes sent as they are, or a `Body`/`Stream` sent from its file in chunks (S3
     GetObject). `root` names S3's XML root element."""
