@@ -58,16 +58,17 @@ def verify(request: Request, accounts: Accounts, blobs: Blobs | None = None, sig
     else:
         return _verify_form(request, accounts)
     identity = checks.check_presented(request, presented, accounts)
+    verified: Verified = presented  # a `Presented` becomes the `Verified` (see there) once its checks pass
     if presented.info.signing.payload_header:  # S3: the payload hash is a header's, and the body checked against it
         declared = payload.payload_hash(request, presented)
         checks.check_signature(request, presented, identity, declared)
-        presented.body = payload.payload(request, presented, identity, declared, blobs)
+        verified.body = payload.payload(request, presented, identity, declared, blobs)
     else:  # the payload signed is the body as read (a client may still declare its hash)
         declared = request.index.get("x-amz-content-sha256") or request.body.sha256
         checks.check_signature(request, presented, identity, declared)
-        presented.body = request.body
-    presented.identity = identity
-    return presented  # verified: a `Verified` (see there)
+        verified.body = request.body
+    verified.identity = identity
+    return verified
 
 
 def _query_source(request: Request, info: ServiceInfo) -> Presented | None:
