@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
@@ -48,6 +49,7 @@ class Endpoint(Protocol):
 
 
 _S3 = CATALOG["s3"]
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})  # an exchange's until its call has some (shared, read-only)
 
 
 class Exchange:
@@ -75,7 +77,7 @@ class Exchange:
         self.action = ""
         self.access_key_id = ""
         self.verified = False
-        self.params: Mapping[str, Any] = {}
+        self.params: Mapping[str, Any] = _NO_PARAMS
         self.drop = False  # a stub asked for the connection to be cut mid-answer
         self.fault: Fault | None = None  # the refusal answered, if any (its message and details go to the journal)
 
@@ -123,8 +125,8 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
 def body_limit(fake: Endpoint, request: Request) -> int:
     """Objects (S3) may be up to `max_object_size`, plus what aws-chunked framing adds; documents (every other
     service) up to `max_body_size`. The service is guessed from the head, as it must be before the body is read."""
-    if not auth.guess_info(request).objects or _is_form(request):  # a browser POST form is parsed in memory
-        return fake.max_body_size
+    if not auth.guess_info(request).objects or (request.method == "POST" and _is_form(request)):
+        return fake.max_body_size  # (a browser POST form is parsed in memory)
     if request.index.get("x-amz-decoded-content-length") is None:
         return fake.max_object_size
     return fake.max_object_size + fake.max_object_size // 64 + 65536  # the decoded length is checked on its own
@@ -153,6 +155,7 @@ def _call(request: Request, verified: auth.Verified, exchange: Exchange, service
         parse_qs(request.raw_query, keep_blank_values=True) if request.raw_query else {},  # query
         request.header_map,  # headers
         verified.body,
+        {},  # params (the family's, below; given rather than made by the field's default factory)
     )
     call.action, call.params = info.family.operation(info, request, call, service)
     exchange.action, exchange.params = call.action, call.params

@@ -62,15 +62,10 @@ class HeaderMap(Mapping[str, str]):
 
     __slots__ = ("_values",)
 
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self._values = {name.lower(): value for name, value in pairs}
-
-    @classmethod
-    def lower_cased(cls, values: dict[str, str]) -> HeaderMap:
-        """A map over `values`, whose names are lower-case already (a `Request`'s); shared, not copied."""
-        headers = cls.__new__(cls)
-        headers._values = values
-        return headers
+    def __init__(self, headers: list[tuple[str, str]] | dict[str, str]) -> None:
+        """`headers`: (name, value) pairs, or a dict whose names are lower-case already (a `Request`'s), which is
+        shared, not copied."""
+        self._values = headers if type(headers) is dict else {name.lower(): value for name, value in headers}
 
     def __getitem__(self, name: str) -> str:
         return self._values[name.lower()]
@@ -150,7 +145,7 @@ class Request:
             self.index = index = dict(headers)
             self._pairs = headers
         """Lower-case name -> value: the dict `header` and `header_map` read."""
-        self.header_map = HeaderMap.lower_cased(index)
+        self.header_map = HeaderMap(index)
         """The headers as services and the checksums read them (the same dict as `header`'s)."""
         authorization = index.get("authorization")
         self.signed_prefix = prefix = None if authorization is None else signed_prefix(authorization)

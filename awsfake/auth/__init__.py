@@ -41,7 +41,8 @@ def verify(request: Request, accounts: Accounts, blobs: Blobs | None = None, sig
 
     An aws-chunked payload is decoded into a new body (spooled to `blobs` above the threshold).
     """
-    info = guess_info(request)
+    named = request.named_service  # the guess `body_limit` made and kept, else made now
+    info = named if isinstance(named, ServiceInfo) else guess_info(request)
     if sigv2_allowed and info.signing.sigv2 and sigv2.presented(request):
         return Verified(sigv2.verify(request, accounts), info, "", request.body)  # SigV2 names no region
     authorization = request.index.get("authorization")
