@@ -176,7 +176,7 @@ def check_signature(request: Request, presented: Presented, identity: Identity, 
         payload_hash,
         service=presented.service,
     )
-    scope = presented.scope
+    scope = presented.known_scope or presented.scope  # a cached prefix's, else made (the property's own rule)
     to_sign = sigv4.string_to_sign(presented.amz_date, scope, canonical)
     expected, provided = sigv4.scope_signature(identity.secret_access_key, scope, to_sign), presented.signature
     if provided.isascii() and hmac.compare_digest(expected, provided):  # `_same`, without the call
