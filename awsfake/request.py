@@ -65,7 +65,7 @@ class HeaderMap(Mapping[str, str]):
     def __init__(self, headers: list[tuple[str, str]] | dict[str, str]) -> None:
         """`headers`: (name, value) pairs, or a dict whose names are lower-case already (a `Request`'s), which is
         shared, not copied."""
-        self._values = headers if type(headers) is dict else {name.lower(): value for name, value in headers}
+        self._values = headers if isinstance(headers, dict) else {name.lower(): value for name, value in headers}
 
     def __getitem__(self, name: str) -> str:
         return self._values[name.lower()]
