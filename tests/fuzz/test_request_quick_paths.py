@@ -18,7 +18,7 @@ from awsfake.auth.payload import _HEX64, payload, payload_hash
 from awsfake.auth.presented import Presented, _header_date, guess_info
 from awsfake.catalog import CATALOG
 from awsfake.errors import Fault
-from awsfake.request import _CONTROL, Request, _split_target, _target_parts, _wire_text
+from awsfake.request import _CONTROL, Request, Unreadable, _declared_length, _split_target, _target_parts, _wire_text
 from awsfake.services import Caller
 from awsfake.store.body import Body
 
@@ -233,3 +233,35 @@ def test_a_request_read_through_a_header_dict_is_the_request_of_its_pairs(names:
     through_dict, of_pairs = Request("GET", "/", "", dict(pairs)), Request("GET", "/", "", pairs)
     assert through_dict.headers == of_pairs.headers == pairs
     assert through_dict.index == of_pairs.index and dict(through_dict.header_map) == dict(of_pairs.header_map)
+
+
+def _length_by_rule(text: str, max_body: int) -> int | str:
+    """A Content-Length read as the framing rule says, without the kept values: its value, or what is refused."""
+    if not (text.isascii() and text.isdigit()):
+        return "InvalidRequest"
+    digits = text.lstrip("0") or "0"
+    return "too large" if len(digits) > 19 or int(digits) > max_body else int(digits)
+
+
+def _length_read(text: str, max_body: int) -> int | str:
+    try:
+        length = _declared_length(Request("PUT", "/b/k", "", {"content-length": text}), max_body)
+    except Unreadable as unreadable:
+        return unreadable.fault.code if unreadable.fault is not None else "too large"
+    assert length is not None
+    return length
+
+
+_LENGTH_TEXTS = st.one_of(
+    st.integers(min_value=1, max_value=10**22).map(str),
+    st.lists(st.sampled_from(["0", "1", "9", "²", "٣", " ", "-", "+", "a"]), min_size=1, max_size=24).map("".join),
+)
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(text=_LENGTH_TEXTS, max_body=st.sampled_from([0, 43, 1024, 10**6, 2**63]))
+def test_a_content_length_kept_reads_as_the_framing_rule_reads_it(text: str, max_body: int) -> None:
+    """Read twice (the second time from the values kept), a Content-Length gives what the rule gives."""
+    expected = _length_by_rule(text, max_body)
+    assert _length_read(text, max_body) == expected
+    assert _length_read(text, max_body) == expected
