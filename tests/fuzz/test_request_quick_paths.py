@@ -15,7 +15,7 @@ from awsfake.accounts import Accounts
 from awsfake.auth.checks import check_amz_headers_signed
 from awsfake.auth.chunked import STREAMING_MODES
 from awsfake.auth.payload import _HEX64, payload, payload_hash
-from awsfake.auth.presented import Presented, _header_date, guess_info
+from awsfake.auth.presented import Presented, _header_date, from_prefix, guess_info
 from awsfake.catalog import CATALOG
 from awsfake.errors import Fault
 from awsfake.request import _CONTROL, Request, Unreadable, _declared_length, _split_target, _target_parts, _wire_text
@@ -210,9 +210,27 @@ def test_the_date_headers_give_the_signers_signing_date(amz_date: str | None, ht
     """Read twice (the second time from the caches): the signer's own rule's date, or a denial where it has none."""
     headers = [(name, value) for name, value in (("x-amz-date", amz_date), ("date", http_date)) if value is not None]
     request = Request("GET", "/", "", headers)
+    signed = Request("GET", "/", "", [("authorization", _SDK_AUTHORIZATION), *headers])  # read by `from_prefix`
     expected = _signers_date(amz_date, http_date)
     for _ in range(2):
         assert _verifiers_date(request) == expected
+        assert _prefix_date(signed) == expected
+
+
+_SDK_AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date, "
+    f"Signature={'0' * 64}"
+)
+
+
+def _prefix_date(request: Request) -> str:
+    """The date `from_prefix` reads (an SDK's X-Amz-Date in place, any other dates by `_header_date`)."""
+    prefix = request.signed_prefix
+    assert prefix is not None and prefix.scope is not None
+    try:
+        return from_prefix(request, prefix, prefix.scope, _SDK_AUTHORIZATION).amz_date
+    except Fault:
+        return "refused"
 
 
 @settings(max_examples=200, deadline=None, database=None)
