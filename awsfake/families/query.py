@@ -127,7 +127,8 @@ _TEMPLATES = Templates(is_plain)
 
 def form_fields(request: Request, body: bytes) -> dict[str, str]:
     """The query family's fields: a form-encoded POST body, else the URL's query string (last value wins)."""
-    if request.method == "POST" and _is_form(request.index.get("content-type") or ""):
+    content_type = request.index.get("content-type") or ""
+    if request.method == "POST" and (_FORM_TYPES.get(content_type) or _is_form(content_type)):  # the memo first
         text = body.decode("latin-1")
     else:
         text = request.raw_query
@@ -166,7 +167,12 @@ def _escaped_form(text: str) -> dict[str, str]:
         if len(_HEADS) >= 256:  # bounded: strangers choose forms
             _HEADS.clear()
         _HEADS[head] = known
-    return _read_fields(known.copy(), last)
+    fields = known.copy()
+    if "%" in last and len(last) <= _FIELD_CACHE_MAX_LEN:  # the usual last field (what `_read_fields` does)
+        name, value = _decoded(last)
+        fields[name] = value
+        return fields
+    return _read_fields(fields, last)
 
 
 _HEADS: dict[str, dict[str, str]] = {}
