@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from awsfake.errors import Fault
-from awsfake.families.base import Denial, Family, Response, Spoken, Templates, new_uuid_id
+from awsfake.families.base import Denial, Family, Response, Spoken, new_uuid_id
 from awsfake.families.query import QUERY_DENIALS
 from awsfake.families.xml import aware
 
@@ -51,23 +51,30 @@ class Json(Family):
         if not dot or prefix != info.target_prefix or not action:
             raise self.unknown_operation(info, action, request.method, "/")
         raw = call.body.read()
-        if not raw or raw.isspace():
-            return action, {}
         try:
             params = _loads(raw)
         except (ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
-            params = None
+            params = {} if not raw or raw.isspace() else None  # no body (or white space) is no parameter
         if not isinstance(params, dict):
             raise Fault("SerializationException", "Start of structure or map found where not expected.")
         return action, params
 
-    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
-        """The result tree as JSON (text leaves only: from a template of the encoder's own text, `Templates`)."""
+    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
+        """A flat object of plain text with no headers of its own (the commonest answer: ids, URLs, checksums, or
+        nothing) is written here at once; any other result as every family renders it (`Family.render_result`), to
+        the same bytes and headers."""
         tree = result.body
-        written = _TEMPLATES.written((), tree, JSON.encode)
-        if written is None:
-            written = JSON.encode({} if tree is None else tree)
-        return written.encode(), info.json_content_type
+        if type(tree) is dict and not result.headers:
+            written = _flat(tree)
+            if written is not None:
+                headers = [("Content-Type", info.json_content_type), ("x-amzn-RequestId", request_id)]
+                return Response(result.status, headers, written.encode(), request_id)
+        return super().render_result(info, action, result, request_id)
+
+    def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
+        """The result tree as JSON (a flat object of plain text is written by `render_result` itself)."""
+        tree = result.body
+        return JSON.encode({} if tree is None else tree).encode(), info.json_content_type
 
     def render_error(self, info: Spoken, fault: Fault, request_id: str) -> Response:
         headers = [("Content-Type", info.json_content_type), *self.id_headers(request_id)]
@@ -116,9 +123,32 @@ JSON = json.JSONEncoder(default=json_default)
 """`json.dumps(value, default=json_default)`, the encoder made once instead of per call."""
 
 
-def _plain(text: str) -> bool:
-    """Whether the encoder writes `text` as it is between its quotes: printable ASCII but `"` and `\\`."""
-    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+def _flat(tree: dict[Any, Any]) -> str | None:
+    """`JSON.encode(tree)` for an object of text leaves the encoder writes as they are (printable ASCII but `"` and
+    `\\`: ids, URLs, checksums, the commonest answers), filled into the encoder's text of its names with `%s` for
+    each leaf; None for any other (the encoder writes it). A template is kept per tuple of names (1,024 at most)."""
+    leaves = tuple(tree.values())
+    for leaf in leaves:
+        if type(leaf) is not str:
+            return None
+    joined = "".join(leaves)
+    if not (joined.isascii() and joined.isprintable()) or '"' in joined or "\\" in joined:
+        return None
+    names = tuple(tree)
+    template = _OBJECTS.get(names)
+    if template is None:
+        template = _object_template(names)
+        if len(_OBJECTS) < 1024:
+            _OBJECTS[names] = template
+    return template % leaves if template else None
 
 
-_TEMPLATES = Templates(_plain)
+def _object_template(names: tuple[Any, ...]) -> str:
+    """The encoder's text of an object of these names with `%s` for each value; "" (no template) unless every name
+    is text without `%`."""
+    if not all(type(name) is str and "%" not in name for name in names):
+        return ""
+    return JSON.encode(dict.fromkeys(names, "%s"))
+
+
+_OBJECTS: dict[tuple[Any, ...], str] = {}

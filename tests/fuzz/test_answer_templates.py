@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from awsfake.catalog import CATALOG, ServiceInfo
 from awsfake.families import json as json_family
 from awsfake.families import query
+from awsfake.families.base import Family
 from awsfake.services import Result
 
 _NAMES = st.one_of(
@@ -67,7 +68,22 @@ def test_a_json_answer_is_what_the_encoder_writes(tree: Any) -> None:
     info = CATALOG["sqs"]
     expected = _outcome(lambda: json_family.JSON.encode({} if tree is None else tree).encode())
     for _ in range(2):
-        assert _outcome(lambda: info.family.document(info, "SendMessage", Result(tree), "r")[0]) == expected
+        assert _outcome(lambda: info.family.render_result(info, "SendMessage", Result(tree), "r").body) == expected
+
+
+@settings(max_examples=600, deadline=None, database=None)
+@given(
+    tree=TREES,
+    headers=st.dictionaries(st.sampled_from(["x-amz-meta-a", "Content-Type", "x-amzn-RequestId"]), _PLAIN, max_size=1),
+    status=st.sampled_from([200, 201]),
+)
+def test_a_json_answer_is_rendered_as_every_family_renders_it(tree: Any, headers: dict[str, str], status: int) -> None:
+    """The JSON family writes a flat object of plain text with no headers of its own at once: the same status,
+    headers and bytes as the families' general rendering (its document and the request id's header)."""
+    info = CATALOG["sqs"]
+    result = Result(tree, None, status, headers)
+    expected = _outcome(lambda: Family.render_result(info.family, info, "SendMessage", result, "8104f121-1"))
+    assert _outcome(lambda: info.family.render_result(info, "SendMessage", result, "8104f121-1")) == expected
 
 
 # A few trees of one shape and a few of others, asked for in any order: the same tree comes again (the text up to
@@ -98,7 +114,7 @@ def _answered_as_written(info: ServiceInfo, tree: dict[str, Any], rid: str) -> N
     assert _outcome(lambda: info.family.document(info, "GetCallerIdentity", Result(tree), rid)[0]) == expected
     sqs = CATALOG["sqs"]
     expected = _outcome(lambda: json_family.JSON.encode(tree).encode())
-    assert _outcome(lambda: sqs.family.document(sqs, "GetQueueUrl", Result(dict(tree)), rid)[0]) == expected
+    assert _outcome(lambda: sqs.family.render_result(sqs, "GetQueueUrl", Result(dict(tree)), rid).body) == expected
 
 
 @settings(max_examples=300, deadline=None, database=None)

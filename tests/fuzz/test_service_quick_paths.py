@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from awsfake.accounts import Accounts
 from awsfake.errors import Fault
 from awsfake.request import HeaderMap
-from awsfake.services import Call, Caller
+from awsfake.services import Call, Caller, Result
 from awsfake.services.s3.acl import GRANT_HEADERS as ACL_GRANT_HEADERS
 from awsfake.services.s3.addressing import _located, locate
 from awsfake.services.s3.configuration import ownership_document
@@ -48,7 +48,8 @@ from awsfake.services.sns.params import (
 )
 from awsfake.services.sqs import SQS
 from awsfake.services.sqs.attributes import SMALLEST_MESSAGE_LIMIT
-from awsfake.services.sqs.messages import check_body
+from awsfake.services.sqs.messages import check_body, sent
+from awsfake.services.sqs.params import check_strings
 from awsfake.services.sqs.params import fifo_ids as sqs_fifo_ids
 from awsfake.services.sqs.queue import Queue
 from awsfake.store.body import Body
@@ -290,3 +291,74 @@ def test_a_body_check_skips_the_size_only_where_it_fits_every_queue(body: str) -
     check_body(body, queue)
     too_large = "\U0001f600" * (SMALLEST_MESSAGE_LIMIT // 4 + 1)
     assert _outcome(check_body, too_large, queue)[:2] == ("fault", "InvalidParameterValue")
+
+
+_ACCOUNT = "123456789012"
+_CALLER = Caller("AKIDEXAMPLE", _ACCOUNT, f"arn:aws:iam::{_ACCOUNT}:user/tester", "AIDAEXAMPLEEXAMPLE1")
+_HOST = "localhost:4566"
+_QUEUES = {  # name -> attributes
+    "q": {},
+    "delayed": {"DelaySeconds": "5", "MaximumMessageSize": "1024"},
+    "q.fifo": {"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+}
+_QUEUE_URLS = st.one_of(
+    st.sampled_from([f"http://{_HOST}/{_ACCOUNT}/{name}" for name in [*_QUEUES, "missing"]]),
+    st.sampled_from([f"http://{_HOST}/210987654321/q", f"https://sqs.x/{_ACCOUNT}/q/", "http://x/", "", None, 5]),
+)
+_MESSAGE_BODIES = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", "bad \x01 char", "x" * 300, "\u00e9" * 300, "\U0001f600" * 257]),
+    st.none(),
+    st.integers(),
+    st.just({"a": "b"}),
+)
+_SEND_EXTRAS = st.dictionaries(
+    st.sampled_from(["DelaySeconds", "MessageGroupId", "MessageDeduplicationId", "MessageAttributes", "Id"]),
+    st.sampled_from(["0", "2", "g", 3, None, {"a": {"DataType": "String", "StringValue": "v"}}]),
+    max_size=2,
+)
+
+
+def _sqs_call(action: str, params: dict[str, Any]) -> Call:
+    return Call("sqs", action, "us-east-1", _CALLER, "POST", _HOST, "/", {}, {}, Body(b""), params)
+
+
+def _sqs_with_queues() -> SQS:
+    sqs = SQS(Accounts())
+    for name, attributes in _QUEUES.items():
+        sqs.create_queue(_sqs_call("CreateQueue", {"QueueName": name, "Attributes": attributes}))
+    return sqs
+
+
+def _sent_generally(sqs: SQS, call: Call) -> Result:
+    """SendMessage as every operation reads its parameters: the string check, then the message's readings."""
+    check_strings(call.params)
+    with sqs.lock:
+        queue = sqs._queue(call)
+        message = sqs._enqueue(queue, call.params, call.caller.account_id)
+    return Result(sent(message))
+
+
+def _send_outcome(send: Any, params: dict[str, Any]) -> Any:
+    """The answer less its message id (each send has its own), and the message the queue then holds last."""
+    sqs = _sqs_with_queues()
+    outcome = _outcome(send, sqs, _sqs_call("SendMessage", dict(params)))
+    if outcome[0] == "fault":
+        return outcome
+    answer = {**outcome[1].body, "MessageId": None}
+    last = {name: queue.messages[-1] for name, queue in sqs.queues.items() if queue.messages}
+    kept = {
+        name: (vars(m) | {"message_id": None, "sent_at": None, "visible_at": m.visible_at - m.sent_at})
+        for name, m in last.items()
+    }
+    return answer, kept
+
+
+@SETTINGS
+@given(url=_QUEUE_URLS, body=_MESSAGE_BODIES, extras=st.one_of(st.just({}), _SEND_EXTRAS))
+def test_a_plain_send_is_what_the_general_reading_makes_of_it(url: Any, body: Any, extras: dict[str, Any]) -> None:
+    """SendMessage of a QueueUrl and a MessageBody alone, both text, to a standard queue skips the string check and
+    the optional parameters' readings: the answer, the message kept and every fault are the general reading's."""
+    params = {**({} if url is None else {"QueueUrl": url}), **({} if body is None else {"MessageBody": body}), **extras}
+    quick = _send_outcome(lambda sqs, call: sqs.send_message(call), params)
+    assert quick == _send_outcome(_sent_generally, params)

@@ -20,6 +20,8 @@ __all__ = ["Message", "attributes_md5", "check_body", "message_attributes", "rec
 
 _VALID_BODY = re.compile("^[\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
 
+_FITS_ANY_QUEUE = SMALLEST_MESSAGE_LIMIT // 4  # characters: a body of at most this many fits the smallest limit
+
 _SYSTEM_ATTRIBUTES = (
     "SenderId",
     "SentTimestamp",
@@ -38,7 +40,7 @@ def check_body(body: str, queue: Queue) -> None:
             "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to "
             "#xFFFD | #x10000 to #x10FFFF",
         )
-    if len(body) <= SMALLEST_MESSAGE_LIMIT // 4:  # fits any queue
+    if len(body) <= _FITS_ANY_QUEUE:
         return
     limit = int(queue.attributes["MaximumMessageSize"])
     if len(body.encode()) > limit:
@@ -78,7 +80,7 @@ def message_attributes(value: Any) -> dict[str, dict[str, str]]:
 
 
 def sent(message: Message) -> dict[str, Any]:
-    body_md5 = _md5(message.body.encode())
+    body_md5 = hashlib.md5(message.body.encode()).hexdigest()
     if not message.attributes and not message.sequence_number:  # a standard queue's message without attributes
         return {"MD5OfMessageBody": body_md5, "MessageId": message.message_id}
     out: dict[str, Any] = {"MD5OfMessageBody": body_md5}

@@ -30,7 +30,7 @@ __all__ = [
     "no_queue",
     "optional",
     "parse_handle",
-    "parse_url",
+    "queue_url",
     "required",
     "string_list",
     "string_map",
@@ -189,18 +189,21 @@ def url(host: str, account: str, name: str) -> str:
     return f"http://{host}/{account}/{name}"
 
 
-def parse_url(url: str) -> tuple[str, str]:
-    """(account, name) from a queue URL (any host); a URL that names no queue is QueueDoesNotExist. A client
-    names the same few queues again and again: the first 1,024 URLs read (of up to 1 KiB) are remembered."""
-    parsed = _PARSED.get(url)
-    if parsed is None:
-        parsed = _parse_url(url)
-        if len(_PARSED) < 1024 and len(url) <= 1024:
-            _PARSED[url] = parsed
-    return parsed
+def queue_url(params: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The QueueUrl parameter (required) and the (account, name) it names, whatever its host; a URL that names no
+    queue is QueueDoesNotExist. A client names the same few queues again and again: the first 1,024 URLs read (of
+    up to 1 KiB) are remembered."""
+    url = params.get("QueueUrl")
+    named = _NAMED.get(url) if type(url) is str else None
+    if named is None:
+        url = required(params, "QueueUrl")
+        named = (url, *_parse_url(url))
+        if len(_NAMED) < 1024 and len(url) <= 1024:
+            _NAMED[url] = named
+    return named
 
 
-_PARSED: dict[str, tuple[str, str]] = {}
+_NAMED: dict[str, tuple[str, str, str]] = {}
 
 
 def _parse_url(url: str) -> tuple[str, str]:

@@ -38,7 +38,7 @@ from awsfake.services.sqs.params import (
     int_param,
     no_queue,
     optional,
-    parse_url,
+    queue_url,
     required,
     string_list,
     string_map,
@@ -67,10 +67,11 @@ class SQS(SavedQueues, Messaging, Service):
             self._arrival = threading.Condition(self.lock)
 
     def operation(self, action: str) -> Callable[[Call], Result] | None:
-        """The operation, behind a check that string parameters are strings (JSON can carry any type)."""
+        """The operation, behind a check that string parameters are strings (JSON can carry any type); SendMessage
+        checks its own (a plain send needs no check)."""
         method = super().operation(action)
-        if method is None:
-            return None
+        if method is None or action == "SendMessage":
+            return method
 
         def checked(call: Call) -> Result:
             check_strings(call.params)
@@ -197,8 +198,7 @@ class SQS(SavedQueues, Messaging, Service):
     # --- internals (call with the lock held) ---------------------------------------------------------------
 
     def _queue(self, call: Call) -> Queue:
-        url = required(call.params, "QueueUrl")
-        account, name = parse_url(url)
+        url, account, name = queue_url(call.params)
         queue = self.queues.get((call.region, account, name))
         if queue is None:
             raise no_queue()
