@@ -125,6 +125,37 @@ def _written(info: Spoken, action: str, tree: Any, request_id: str) -> str:
 _TEMPLATES = Templates(is_plain)
 
 
+def _flat(info: Spoken, action: str, tree: dict[Any, Any], request_id: str) -> str | None:
+    """`_written`'s text of a tree of text leaves written as they are (printable ASCII without markup: ids, ARNs),
+    with a request id alike, filled into the writer's text for its names with `%s` for each leaf and the id; None
+    for any other (the writer writes it). A template is kept per namespace, action and names (1,024 at most)."""
+    leaves = (*tree.values(), request_id)
+    for leaf in leaves:
+        if type(leaf) is not str:
+            return None
+    joined = "".join(leaves)
+    if not (joined.isascii() and joined.isprintable()) or "&" in joined or "<" in joined or ">" in joined:
+        return None
+    key = (info.namespace, action, *tree)
+    template = _ANSWERS.get(key)
+    if template is None:
+        template = _answer_template(info, action, tuple(tree))
+        if len(_ANSWERS) < 1024:
+            _ANSWERS[key] = template
+    return template % leaves if template else None
+
+
+def _answer_template(info: Spoken, action: str, names: tuple[Any, ...]) -> str:
+    """The writer's text for a tree of these names with `%s` for each leaf and the request id; "" (no template)
+    when its text holds another `%` (in the namespace, the action or a name). A name XML refuses is refused here
+    as the writer refuses it."""
+    text = _written(info, action, dict.fromkeys(names, "%s"), "%s")
+    return text if text.count("%") == len(names) + 1 == text.count("%s") else ""
+
+
+_ANSWERS: dict[tuple[Any, ...], str] = {}
+
+
 def form_fields(request: Request, body: bytes) -> dict[str, str]:
     """The query family's fields: a form-encoded POST body, else the URL's query string (last value wins)."""
     content_type = request.index.get("content-type") or ""
@@ -280,13 +311,15 @@ class Query(Family):
         return action, params if shapes is PLAIN_SHAPES else shapes.params(action, params, call)  # plain: as sent
 
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        """`Family.render_result` of the commonest answer, a tree with no headers of its own (every query
-        operation's): its document, the Content-Type and the request id's header, in one step."""
-        if type(result.body) is dict and not result.headers:
-            body, _ = self.document(info, action, result, request_id)
-            return Response(
-                result.status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body, request_id
-            )
+        """A tree of plain text leaves with no headers of its own (the commonest answer: ids, ARNs) is written here
+        at once (`_flat`); any other result as every family renders it (`Family.render_result`), to the same bytes
+        and headers."""
+        tree = result.body
+        if type(tree) is dict and not result.headers and info.query_shapes is PLAIN_SHAPES:
+            written = _flat(info, action, tree, request_id)
+            if written is not None:
+                headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+                return Response(result.status, headers, written.encode(), request_id)
         return super().render_result(info, action, result, request_id)
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
