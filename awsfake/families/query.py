@@ -311,15 +311,17 @@ class Query(Family):
         return action, params if shapes is PLAIN_SHAPES else shapes.params(action, params, call)  # plain: as sent
 
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        """A tree of plain text leaves with no headers of its own (the commonest answer: ids, ARNs) is written here
-        at once (`_flat`); any other result as every family renders it (`Family.render_result`), to the same bytes
-        and headers."""
+        """A tree with no headers of its own (every answer of a service with the plain shapes) is written here at
+        once: of plain text leaves (the commonest: ids, ARNs) from its template (`_flat`), else by the writer, as
+        `document` would (its templates take no other tree); any other result as every family renders it
+        (`Family.render_result`), to the same bytes and headers."""
         tree = result.body
         if type(tree) is dict and not result.headers and info.query_shapes is PLAIN_SHAPES:
             written = _flat(info, action, tree, request_id)
-            if written is not None:
-                headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
-                return Response(result.status, headers, written.encode(), request_id)
+            if written is None:
+                written = _written(info, action, tree, request_id)
+            headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+            return Response(result.status, headers, written.encode(), request_id)
         return super().render_result(info, action, result, request_id)
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
