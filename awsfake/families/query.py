@@ -313,10 +313,16 @@ class Query(Family):
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
         """A tree with no headers of its own (every answer of a service with the plain shapes) is written here at
         once: of plain text leaves (the commonest: ids, ARNs) from its template (`_flat`), else by the writer, as
-        `document` would (its templates take no other tree); any other result as every family renders it
-        (`Family.render_result`), to the same bytes and headers."""
+        `document` would (its templates take no other tree); any other result, and any answer of a family with a
+        document of its own (EC2's), as every family renders it (`Family.render_result`), to the same bytes and
+        headers."""
         tree = result.body
-        if type(tree) is dict and not result.headers and info.query_shapes is PLAIN_SHAPES:
+        if (
+            type(tree) is dict
+            and not result.headers
+            and info.query_shapes is PLAIN_SHAPES
+            and type(self).document is Query.document
+        ):
             written = _flat(info, action, tree, request_id)
             if written is None:
                 written = _written(info, action, tree, request_id)
