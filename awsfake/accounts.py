@@ -10,6 +10,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from awsfake.doubles.credentials import mint_session_keys
 
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_ARN",
     "DEFAULT_SECRET_ACCESS_KEY",
     "Accounts",
+    "Caller",
     "Identity",
 ]
 
@@ -26,6 +28,16 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_ACCESS_KEY_ID = "AKIDFAKEFAKEFAKE1234"
 DEFAULT_SECRET_ACCESS_KEY = "awsfake/secret/key/for/tests/only/000000"
 DEFAULT_ARN = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:user/awsfake"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who signed the request, as STS GetCallerIdentity reports it (a service's `Call.caller`)."""
+
+    access_key_id: str
+    account_id: str
+    arn: str
+    user_id: str
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,12 @@ class Identity:
 
     def expired(self, now: float) -> bool:
         return self.expiration is not None and now >= self.expiration
+
+    @cached_property
+    def caller(self) -> Caller:
+        """This identity as its requests' `Call.caller`: made on its first request and kept (in the instance, so a
+        key added again, another `Identity`, gets its own), as the same few identities sign every request."""
+        return Caller(self.access_key_id, self.account_id, self.arn, self.user_id)
 
 
 class Accounts:

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from awsfake import head
 
-__all__ = ["MAX_CHUNK_LINE", "RECEIVE", "ChunkedBody", "ContentLengthBody", "Source"]
+__all__ = ["MAX_CHUNK_LINE", "NO_BODY", "RECEIVE", "ChunkedBody", "ContentLengthBody", "Source"]
 
 RECEIVE = 65536  # the most one read takes from the socket
 MAX_CHUNK_LINE = 4096  # a chunk-size line or a trailer field of a chunked body
@@ -77,6 +77,22 @@ class ContentLengthBody:
         while self.remaining > 0:
             if not self.read(min(self.remaining, RECEIVE)):
                 raise OSError("the client ended the body early")
+
+
+class _Nothing:
+    """The source of a body of no bytes: never asked for any."""
+
+    close = False
+
+    def take(self, size: int) -> bytes:
+        return b""
+
+    def take_line(self, limit: int) -> bytes:
+        return b""
+
+
+NO_BODY = ContentLengthBody(_Nothing(), 0)
+"""`wsgi.input` for a request without a body, shared: a body of no bytes has nothing to read or change."""
 
 
 class ChunkedBody:

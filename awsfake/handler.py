@@ -25,10 +25,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from email.utils import formatdate
 from http import HTTPStatus
+from io import BytesIO
 from typing import Any
 
 from awsfake import head
-from awsfake.bodies import RECEIVE, ChunkedBody, ContentLengthBody
+from awsfake.bodies import NO_BODY, RECEIVE, ChunkedBody, ContentLengthBody
 from awsfake.connection import Answer, Connection, Serving, now
 
 __all__ = ["DROP_CONNECTION", "Handler"]
@@ -73,6 +74,16 @@ class Handler:
             "SERVER_NAME": server.host,
             "SERVER_PORT": str(server.port),
             "awsfake.connection_id": record.id,
+            # Set for each request (`head.read`, `_framing`): in the base, the copy has room for the headers.
+            "REQUEST_METHOD": "",
+            "PATH_INFO": "",
+            "QUERY_STRING": "",
+            "REQUEST_URI": "",
+            "RAW_URI": "",
+            "SERVER_PROTOCOL": "",
+            "wsgi.input": None,
+            "awsfake.headers": None,
+            "awsfake.target": "",
         }
         self._status = ""
         self._headers: list[tuple[str, str]] = []
@@ -111,48 +122,53 @@ class Handler:
         self.busy = False
         if self.server.stopping:
             return False
-        try:
-            end = self._head_end()
-            if end < 0:
-                return False
-            request = head.parse(self.buffer[:end])
-        except head.HeadError as refused:
-            self._refuse(refused.status)
-            return False
-        if request is None:  # a blank request line
-            return False
-        self.buffer = self.buffer[request.size :]
-        self.deadline += self.body_time  # the body has until the whole request's deadline
-        self.record.requests += 1
-        environ = head.environ_for(request, self.base)
-        body = self._framing(environ, request.at_least_1_1)
-        expect = environ.get("HTTP_EXPECT")
-        if expect and request.at_least_1_1 and expect.strip().lower() == "100-continue":
-            hook = self.server.before_body
-            refusal = hook(environ) if hook is not None else None
-            if refusal is not None:  # the body, if the client sends it anyway, is never read
-                self.close = True
-                self._send_answer(request.method, refusal)
-                return False
-            # At once, not at the body's first read: botocore stops waiting after 1 s, and a final answer seen
-            # while it waits leaves its connection expecting that status line again (a desync on the next request).
-            self.sock.sendall(_CONTINUE)
-        self._run_app(environ, body, request.method)
-        return not self.close
-
-    # -- reading
-
-    def _head_end(self) -> int:
-        """Where the next request's head ends in the buffer (receiving it first), or may end (`head.likely_end`);
-        -1 if the connection ends first."""
         data = self.buffer
         if not data:
             data = self.buffer = self.sock.recv(RECEIVE)  # waits up to the idle timeout, the socket's own
             if not data:
-                return -1
+                return False
         self.busy = True
         self.deadline = now() + self.head_time
-        end = head.likely_end(data)
+        end = data.find(b"\r\n\r\n")  # where a head of CR LF lines ends (nearly every client's): `parse` checks
+        try:
+            if end >= 0:
+                read = head.read(data[: end + 4], self.base)
+            else:
+                end = self._rest_of_head(data)
+                if end < 0:
+                    return False
+                read = head.read(self.buffer[:end], self.base)
+        except head.HeadError as refused:
+            self._refuse(refused.status)
+            return False
+        if read is None:  # a blank request line
+            return False
+        environ, at_least_1_1, size = read
+        self.buffer = self.buffer[size:]
+        self.deadline += self.body_time  # the body has until the whole request's deadline
+        self.record.requests += 1
+        method = environ["REQUEST_METHOD"]
+        body = self._framing(environ, at_least_1_1)
+        expect = environ.get("HTTP_EXPECT")
+        if expect and at_least_1_1 and expect.strip().lower() == "100-continue":
+            hook = self.server.before_body
+            refusal = hook(environ) if hook is not None else None
+            if refusal is not None:  # the body, if the client sends it anyway, is never read
+                self.close = True
+                self._send_answer(method, refusal)
+                return False
+            # At once, not at the body's first read: botocore stops waiting after 1 s, and a final answer seen
+            # while it waits leaves its connection expecting that status line again (a desync on the next request).
+            self.sock.sendall(_CONTINUE)
+        self._run_app(environ, body, method)
+        return not self.close
+
+    # -- reading
+
+    def _rest_of_head(self, data: bytes) -> int:
+        """Where the head at the start of the buffer (`data`) ends, once received; -1 if the connection ends first.
+        For a head whose lines end in a bare LF, or one that did not arrive in one read."""
+        end = head.head_end(data)
         if end >= 0:
             return end
         partial = head.PartialHead()  # the head is still arriving
@@ -209,8 +225,9 @@ class Handler:
                 return data
             self.buffer = data + more
 
-    def _framing(self, environ: dict[str, Any], at_least_1_1: bool) -> ContentLengthBody | ChunkedBody:
-        """The body stream (`wsgi.input`) the head's framing gives, and whether the connection can go on after
+    def _framing(self, environ: dict[str, Any], at_least_1_1: bool) -> ContentLengthBody | ChunkedBody | None:
+        """The body stream (`wsgi.input`) the head's framing gives (None: a body that arrived whole with the head,
+        taken from the buffer: nothing left to drain), and whether the connection can go on after
         this request: HTTP/1.0 closes unless it asks to keep alive; `Connection: close` closes; a body whose end
         is in doubt closes."""
         connection = environ.get("HTTP_CONNECTION")
@@ -223,9 +240,17 @@ class Handler:
         coding = environ.get("HTTP_TRANSFER_ENCODING")
         body: ContentLengthBody | ChunkedBody
         if not coding:
-            size = _content_length(length) if length else 0
+            size = (_LENGTHS.get(length) or _content_length(length)) if length else 0
             if size is None:  # the body's end is unknown: this connection cannot go on
                 size, self.close = 0, True
+            if not size:
+                environ["wsgi.input"] = NO_BODY
+                return None
+            data = self.buffer
+            if len(data) >= size:  # the whole body arrived with the head (the usual small request)
+                environ["wsgi.input"] = BytesIO(data[:size])
+                self.buffer = data[size:]
+                return None
             body = ContentLengthBody(self, size)
         elif coding.strip().lower() == "chunked":
             # Request smuggling's first ingredient: Content-Length with Transfer-Encoding, or a coding whose end
@@ -242,7 +267,7 @@ class Handler:
 
     # -- answering
 
-    def _run_app(self, environ: dict[str, Any], body: ContentLengthBody | ChunkedBody, method: str) -> None:
+    def _run_app(self, environ: dict[str, Any], body: ContentLengthBody | ChunkedBody | None, method: str) -> None:
         """The app's answer: a list of chunks is sent in one write, anything else (an object's bytes) as it comes."""
         result = self.server.app(environ, self._start_response)
         if type(result) is list:  # the usual answer (a plain list has no close() to call)
@@ -252,10 +277,8 @@ class Handler:
             if joined is None:
                 return
             data = joined
-        try:
-            body.drain()  # what the app left of the body, so the connection can carry the next request
-        except (OSError, ValueError):
-            self.close = True
+        if body is not None:
+            self._drain(body)
         if environ.get(DROP_CONNECTION):
             self._send_and_drop(method, data)
             return
@@ -265,14 +288,15 @@ class Handler:
         self.sock.sendall(block if method == "HEAD" else block + data)
 
     def _send_iterable(
-        self, result: Iterable[bytes], body: ContentLengthBody | ChunkedBody, method: str
+        self, result: Iterable[bytes], body: ContentLengthBody | ChunkedBody | None, method: str
     ) -> bytes | None:
         """An answer that is not a plain list: a list's bytes joined (to be sent as one), or None once anything
         else was streamed; its close() called either way, as WSGI asks."""
         try:
             if isinstance(result, list):
                 return b"".join(result)
-            self._drain(body)
+            if body is not None:
+                self._drain(body)
             self._send_stream(method, result)
             return None
         finally:
@@ -342,7 +366,8 @@ class Handler:
         but for HEAD), `Content-Length: length` (None: the body ends with the connection), Date, and
         `Connection: close` when the connection ends after this answer. `status` is WSGI's (`"200 OK"`)."""
         code, status_line = _STATUS_LINES.get(status) or _status_line(status)
-        lines = [status_line, _date_line()]
+        second = int(time.time())  # the Date line, formatted once a second
+        lines = [status_line, _date if second == _date_second else _date_line(second)]
         has_length = False
         for name, value in headers:
             if name not in _ORDINARY_NAMES:  # a framing name, or one not seen yet
@@ -357,16 +382,15 @@ class Handler:
                 elif len(_ORDINARY_NAMES) < 1024:  # an app's names are few; a generated one's are not kept
                     _ORDINARY_NAMES.add(name)
             lines.append(f"{name}: {value}\r\n")
-        length_line = ""
         if length is None:
             self.close = True
         elif not has_length and code not in (204, 304):
-            length_line = f"Content-Length: {length}\r\n"
+            lines.append(_LENGTH_LINES.get(length) or _length_line(length))
         if self.close or self.server.stopping:
             self.close = True
-            lines.append(f"{length_line}Connection: close\r\n\r\n")
+            lines.append("Connection: close\r\n\r\n")
         else:
-            lines.append(f"{length_line}\r\n")
+            lines.append("\r\n")
         return "".join(lines).encode("latin-1")
 
     def _restore_timeout(self) -> None:
@@ -382,12 +406,18 @@ class Handler:
         self.timeout = seconds
 
 
+_LENGTHS: dict[str, int] = {}  # Content-Length values seen -> their number (`int` of a text costs ~1k instructions)
+
+
 def _content_length(text: str) -> int | None:
     """Content-Length's value, or None when it is no number (the app refuses it; the server closes after)."""
     if not (text.isdigit() and text.isascii()):
         return None
     if len(text) <= 19:
-        return int(text)
+        size = int(text)
+        if len(_LENGTHS) < 4096:  # a client's lengths are mostly a few; a stranger's many are not all kept
+            _LENGTHS[text] = size
+        return size
     digits = text.lstrip("0") or "0"
     return int(digits) if len(digits) <= 19 else None
 
@@ -418,6 +448,16 @@ def _status_line(status: str) -> tuple[int, str]:
     return line
 
 
+_LENGTH_LINES: dict[int, str] = {}  # answer lengths seen -> their Content-Length line (formatting an int costs ~1k)
+
+
+def _length_line(length: int) -> str:
+    line = f"Content-Length: {length}\r\n"
+    if len(_LENGTH_LINES) < 4096:  # an app's answers mostly have a few lengths; others are formatted each time
+        _LENGTH_LINES[length] = line
+    return line
+
+
 def _body(method: str, data: bytes) -> bytes:
     return b"" if method == "HEAD" else data
 
@@ -426,13 +466,12 @@ _date = ""
 _date_second = -1  # the second `_date` was formatted for (any other, even an earlier one: again)
 
 
-def _date_line() -> str:
-    """The Date header's line; formatted once a second (formatting costs more than the rest of the head). The line
-    is stored before its second, so a thread that sees the new second also sees the new line."""
+def _date_line(second: int) -> str:
+    """The Date header's line for `second`, kept for the answers in the same second (formatting costs more than
+    the rest of the head). The line is stored before its second, so a thread that sees the new second also sees
+    the new line."""
     global _date_second, _date
-    second = int(time.time())
-    if second != _date_second:
-        _date, _date_second = f"Date: {formatdate(second, usegmt=True)}\r\n", second
+    _date, _date_second = f"Date: {formatdate(second, usegmt=True)}\r\n", second
     return _date
 
 

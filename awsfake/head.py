@@ -6,7 +6,8 @@ is a 431, a request line over 64 KiB a 414, 100 fields and more a 431), and so i
 folded line continues the previous value; a line that is no field ends the fields). The environ is built in one
 pass with werkzeug's keys and encodings, plus the headers and the raw target the app would otherwise derive from it
 (`awsfake.headers`: a dict of lower-case name -> value in the order received, the dict the app reads its headers
-through; `awsfake.target`).
+through; `awsfake.target`). The server calls `read`: `parse` and `environ_for` in one step, the usual head's fields
+going straight from the pattern's pairs into the environ.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["Head", "HeadError", "PartialHead", "environ_for", "head_end", "likely_end", "method_of", "parse"]
+__all__ = ["Head", "HeadError", "PartialHead", "environ_for", "head_end", "method_of", "parse", "read"]
 
 MAX_LINE = 65536  # a line's bytes with its line feed
 MAX_FIELDS = 100  # http.client counts the blank line ending the head: 99 fields at most
 _BODY_NAMES = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+_TOKEN = re.compile(r"[\x21-\x39\x3b-\x7e]+")  # a field name: visible characters but the colon
 _FIELD = re.compile(r"[\x21-\x39\x3b-\x7e]*:")  # a name of visible characters, then the colon
-# A plain field line: a name, the colon, the value (without its leading blanks) up to the line's CR LF. `[^\r]*` is
-# one of the few classes the regex engine skips through without testing each character against a set (`[^\r\n]*`
-# cost 45 instructions a character, 8 % of a whole STS request): a value running over a LF makes fewer pairs than
-# lines, and the line-by-line reading takes over (as for LF-only heads).
-_PAIR = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r]*)\r$", re.MULTILINE)
+# A plain field line: a name, the colon, the value (without its leading blanks) up to the line's CR LF. `[^:]+` and
+# `[^\r]*` are among the few classes the regex engine skips through without testing each character against a set
+# (`[^\r\n]*` cost 45 instructions a character, 8 % of a whole STS request; the name's set of visible characters,
+# 26 a character): a value running over a LF makes fewer pairs than lines, and the line-by-line reading takes over
+# (as for LF-only heads); a name that is no `_TOKEN` (a blank, a CR, a line without a colon before the next) is
+# found when the name is first seen (`_name`), and the line-by-line reading takes over too.
+_PAIR = re.compile(r"^([^:]+):[ \t]*([^\r]*)\r$", re.MULTILINE)
 _NAMES: dict[str, tuple[str, str]] = {}  # header name as sent -> `_name(name)`, for the names seen
 
 
@@ -46,13 +50,6 @@ class Head:
     at_least_1_1: bool
     fields: list[tuple[str, str]]  # as received: names as sent, values without leading blanks
     size: int  # the head's bytes, its blank line included
-
-
-def likely_end(data: bytes) -> int:
-    """Where the head in `data` ends if its lines end in CR LF, as nearly every client's do (one search instead of
-    `head_end`'s two); `parse` finds the earlier end of a head with an LF-only blank line before that point."""
-    end = data.find(b"\r\n\r\n")
-    return end + 4 if end >= 0 else head_end(data)
 
 
 def head_end(data: bytes | bytearray, start: int = 0) -> int:
@@ -115,15 +112,35 @@ def parse(head: bytes | bytearray) -> Head | None:
     at_least_1_1 = version == "HTTP/1.1" or _at_least_1_1(version)
     count = rest.count("\n") - 1  # the field lines: all the lines but the blank line
     pairs = _PAIR.findall(rest)  # (the blank line is no pair)
-    if len(pairs) == count < MAX_FIELDS and len(head) <= MAX_LINE:  # plain lines ending in CR LF: the usual head
+    plain = len(pairs) == count < MAX_FIELDS and len(head) <= MAX_LINE  # lines ending in CR LF: the usual head
+    if plain and all(_TOKEN.fullmatch(name) for name, _ in pairs):
         return Head(method, target, version, at_least_1_1, pairs, len(head))
     end = head_end(head)
-    if end < len(head):  # a blank line ending in a bare LF ends the head before `likely_end` found
+    if end < len(head):  # a blank line ending in a bare LF ends the head before the first CR LF CR LF
         return parse(head[:end])
     if count >= MAX_FIELDS:
         raise HeadError(431, "Too many headers")
     block = rest[: -2 if rest.endswith("\r\n") else -1]  # the field lines, each with its LF
     return Head(method, target, version, at_least_1_1, _fields(block.split("\n")[:-1]), len(head))
+
+
+def read(head: bytes, base: dict[str, Any]) -> tuple[dict[str, Any], bool, int] | None:
+    """`environ_for(parse(head), base)`, whether the request is HTTP/1.1 or later, and the head's size: for the
+    usual head (plain CR LF field lines) without the `Head` between them."""
+    line, _, rest = head.decode("latin-1").partition("\n")
+    words = line.split()
+    pairs = _PAIR.findall(rest)
+    if len(words) == 3 and len(pairs) == rest.count("\n") - 1 < MAX_FIELDS and len(head) <= MAX_LINE:
+        method, target, version = words
+        at_least_1_1 = version == "HTTP/1.1" or _at_least_1_1(version)
+        try:
+            return _environ(method, target, version, pairs, base), at_least_1_1, len(head)
+        except _NotAName:  # a line that is no plain field: read line by line
+            pass
+    request = parse(head)
+    if request is None:
+        return None
+    return environ_for(request, base), request.at_least_1_1, request.size
 
 
 def method_of(data: bytes | bytearray) -> str:
@@ -173,7 +190,13 @@ def environ_for(head: Head, base: dict[str, Any]) -> dict[str, Any]:
 
     Header names with `_` are dropped (HTTP_X_AMZ_DATE must not be forgeable as X_Amz_Date: werkzeug's rule);
     repeats are joined with `,`, but for Content-Type and Content-Length, where the last one counts."""
-    target = head.target
+    return _environ(head.method, head.target, head.version, head.fields, base)
+
+
+def _environ(
+    method: str, target: str, version: str, fields: list[tuple[str, str]], base: dict[str, Any]
+) -> dict[str, Any]:
+    """`environ_for` of a head's parts."""
     netloc = ""
     if target[0] == "/" and target[1:2] != "/":  # origin form, the usual one: what urlsplit would find
         path, _, query = target.partition("?")
@@ -185,7 +208,7 @@ def environ_for(head: Head, base: dict[str, Any]) -> dict[str, Any]:
         if not split.scheme and netloc:  # `//x/y` is a path, not a host (werkzeug's reading)
             path, netloc = f"/{netloc}{path}", ""
     environ = base.copy()
-    environ["REQUEST_METHOD"] = head.method
+    environ["REQUEST_METHOD"] = method
     if target.isascii():
         environ["PATH_INFO"] = _wsgi_text(unquote(path)) if "%" in path else path
         environ["QUERY_STRING"] = query
@@ -194,15 +217,18 @@ def environ_for(head: Head, base: dict[str, Any]) -> dict[str, Any]:
         environ["PATH_INFO"] = _wsgi_text(unquote(path))
         environ["QUERY_STRING"] = _wsgi_text(query)
         environ["REQUEST_URI"] = environ["RAW_URI"] = _wsgi_text(target)
-    environ["SERVER_PROTOCOL"] = head.version
+    environ["SERVER_PROTOCOL"] = version
     headers: dict[str, str] = {}
-    for name, value in head.fields:
-        lower, key = _NAMES.get(name) or _name(name)
+    for name, value in fields:
+        try:
+            lower, key = _NAMES[name]
+        except KeyError:  # a name not seen yet
+            lower, key = _name(name)
         if key:
             environ[key] = value
             headers[lower] = value
-    if len(headers) != len(head.fields):  # a name came twice, or one the environ does not take
-        headers = _joined(head.fields, environ)
+    if len(headers) != len(fields):  # a name came twice, or one the environ does not take
+        headers = _joined(fields, environ)
     if netloc:  # an absolute target names the host
         environ["HTTP_HOST"] = netloc
         headers["host"] = netloc
@@ -225,8 +251,15 @@ def _joined(fields: list[tuple[str, str]], environ: dict[str, Any]) -> dict[str,
     return headers
 
 
+class _NotAName(Exception):
+    """`_PAIR` took text that is no field name for one (the head is read line by line instead)."""
+
+
 def _name(name: str) -> tuple[str, str]:
-    """A header name's lower-case form and environ key; ("", "") for a name the environ does not take."""
+    """A header name's lower-case form and environ key; ("", "") for a name the environ does not take;
+    `_NotAName` for text that is no field name."""
+    if not _TOKEN.fullmatch(name):
+        raise _NotAName(name)
     if "_" in name:
         named = ("", "")
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
@@ -20,10 +21,10 @@ from awsfake.doubles.journal import Record
 from awsfake.errors import Fault
 from awsfake.families import Response
 from awsfake.request import Request, Unreadable, read_body, read_head
-from awsfake.services import Call, Caller, Result
+from awsfake.services import Call, Result
 
 if TYPE_CHECKING:
-    from awsfake.accounts import Accounts, Identity
+    from awsfake.accounts import Accounts
     from awsfake.services import Service
     from awsfake.store.blobs import Blobs
     from awsfake.store.saved import Store
@@ -48,6 +49,7 @@ class Endpoint(Protocol):
 
 
 _S3 = CATALOG["s3"]
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})  # an exchange's until its call has some (shared, read-only)
 
 
 class Exchange:
@@ -75,7 +77,7 @@ class Exchange:
         self.action = ""
         self.access_key_id = ""
         self.verified = False
-        self.params: Mapping[str, Any] = {}
+        self.params: Mapping[str, Any] = _NO_PARAMS
         self.drop = False  # a stub asked for the connection to be cut mid-answer
         self.fault: Fault | None = None  # the refusal answered, if any (its message and details go to the journal)
 
@@ -102,29 +104,29 @@ def respond(fake: Endpoint, environ: dict[str, Any], exchange: Exchange) -> Resp
         exchange.info = auth.guess_info(request)
         return exchange.error(exchange.info.family.body_too_large(fake.max_object_size))
     try:
-        verified = auth.verify(request, fake.accounts, blobs=fake.blobs, sigv2_allowed=fake.sigv2)
+        verified = auth.verify(request, fake.accounts, fake.blobs, fake.sigv2)  # (in order: keywords cost more)
     except Fault as fault:
         exchange.info = info_for(fault.service, request) if fault.service else auth.guess_info(request)
         exchange.access_key_id, exchange.region = auth.presented_scope(request, fake.region)
         return exchange.error(fault)
-    identity = verified.identity
-    exchange.info, exchange.region, exchange.verified = verified.info, verified.region, True
-    exchange.access_key_id = identity.access_key_id
+    info = exchange.info = verified.info
+    exchange.region, exchange.verified = verified.region, True
+    exchange.access_key_id = verified.identity.access_key_id
     try:
-        service = fake.service(verified.info.name)
+        service = fake.service(info.name)
         call = _call(request, verified, exchange, service)
         result = _dispatch(fake, call, exchange, service)
     except Fault as fault:
         return exchange.error(fault)
-    family = exchange.info.family
-    return family.render_result(exchange.info, exchange.action, result, family.new_request_id())
+    family = info.family
+    return family.render_result(info, exchange.action, result, family.new_request_id())
 
 
 def body_limit(fake: Endpoint, request: Request) -> int:
     """Objects (S3) may be up to `max_object_size`, plus what aws-chunked framing adds; documents (every other
     service) up to `max_body_size`. The service is guessed from the head, as it must be before the body is read."""
-    if not auth.guess_info(request).objects or _is_form(request):  # a browser POST form is parsed in memory
-        return fake.max_body_size
+    if not auth.guess_info(request).objects or (request.method == "POST" and _is_form(request)):
+        return fake.max_body_size  # (a browser POST form is parsed in memory)
     if request.index.get("x-amz-decoded-content-length") is None:
         return fake.max_object_size
     return fake.max_object_size + fake.max_object_size // 64 + 65536  # the decoded length is checked on its own
@@ -146,38 +148,23 @@ def _call(request: Request, verified: auth.Verified, exchange: Exchange, service
         info.name,  # service
         "",  # action
         verified.region,
-        _caller(verified.identity),
+        verified.identity.caller,
         request.method,
         request.index.get("host", ""),  # host
         request.path(),
         parse_qs(request.raw_query, keep_blank_values=True) if request.raw_query else {},  # query
         request.header_map,  # headers
         verified.body,
+        {},  # params (the family's, below; given rather than made by the field's default factory)
     )
     call.action, call.params = info.family.operation(info, request, call, service)
     exchange.action, exchange.params = call.action, call.params
     return call
 
 
-def _caller(identity: Identity) -> Caller:
-    """The `Caller` of an identity, made once per identity (a frozen dataclass is slow to make; the same few
-    identities sign every request): kept by access key id with the very `Identity` it was made from, so a key
-    added again (another account, another ARN) gets its own."""
-    known = _CALLERS.get(identity.access_key_id)
-    if known is not None and known[0] is identity:
-        return known[1]
-    caller = Caller(identity.access_key_id, identity.account_id, identity.arn, identity.user_id)
-    if len(_CALLERS) >= 256:  # bounded: minted sessions come and go
-        _CALLERS.clear()
-    _CALLERS[identity.access_key_id] = (identity, caller)
-    return caller
-
-
-_CALLERS: dict[str, tuple[Identity, Caller]] = {}
-
-
 def _dispatch(fake: Endpoint, call: Call, exchange: Exchange, service: Service | None) -> Result:
-    stub = fake.stubs.take(call.service, call.action)
+    stubs = fake.stubs
+    stub = stubs.take(call.service, call.action) if stubs.rules else None  # (usually there is none: no call)
     if stub is not None:
         stub.calls.append(call)
         exchange.drop = stub.drop
@@ -185,7 +172,10 @@ def _dispatch(fake: Endpoint, call: Call, exchange: Exchange, service: Service |
     operation = service.operation_for(call.action) if service else None
     if operation is None:
         raise exchange.info.family.unknown_operation(exchange.info, call.action, call.method, call.path)
-    return fake.store.run(operation, call)  # what the operation changed is saved in one transaction
+    store = fake.store
+    if not store.keeps:  # in memory: nothing to save, the operation is just called
+        return operation(call)
+    return store.run(operation, call)  # what the operation changed is saved in one transaction
 
 
 def record_of(exchange: Exchange, status: int, error: str | None, request_id: str) -> Record:

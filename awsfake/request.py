@@ -62,15 +62,10 @@ class HeaderMap(Mapping[str, str]):
 
     __slots__ = ("_values",)
 
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self._values = {name.lower(): value for name, value in pairs}
-
-    @classmethod
-    def lower_cased(cls, values: dict[str, str]) -> HeaderMap:
-        """A map over `values`, whose names are lower-case already (a `Request`'s); shared, not copied."""
-        headers = cls.__new__(cls)
-        headers._values = values
-        return headers
+    def __init__(self, headers: list[tuple[str, str]] | dict[str, str]) -> None:
+        """`headers`: (name, value) pairs, or a dict whose names are lower-case already (a `Request`'s), which is
+        shared, not copied."""
+        self._values = headers if isinstance(headers, dict) else {name.lower(): value for name, value in headers}
 
     def __getitem__(self, name: str) -> str:
         return self._values[name.lower()]
@@ -150,7 +145,7 @@ class Request:
             self.index = index = dict(headers)
             self._pairs = headers
         """Lower-case name -> value: the dict `header` and `header_map` read."""
-        self.header_map = HeaderMap.lower_cased(index)
+        self.header_map = HeaderMap(index)
         """The headers as services and the checksums read them (the same dict as `header`'s)."""
         authorization = index.get("authorization")
         self.signed_prefix = prefix = None if authorization is None else signed_prefix(authorization)
@@ -220,7 +215,7 @@ def read_head(environ: dict[str, Any]) -> Request:
     `awsfake.target`); from another WSGI server they are derived from the environ's other keys."""
     headers = environ.get("awsfake.headers")
     target = environ.get("awsfake.target")
-    raw_path, raw_query = _raw_target(environ) if target is None else _split_target(_target_text(target))
+    raw_path, raw_query = _raw_target(environ) if target is None else _target_parts(target)
     return Request(
         environ.get("REQUEST_METHOD", "GET").upper(),
         raw_path,
@@ -242,8 +237,13 @@ def read_body(environ: dict[str, Any], request: Request, max_body: int, blobs: B
     if length == 0:  # one shared empty body: its hashes, the same for every empty body, are worked out once
         request.body = _NO_BODY
         return
-    if length is not None and length <= SPOOL_THRESHOLD:
-        body = Body(_read_small(environ.get("wsgi.input"), length, request))
+    if length is not None and length <= SPOOL_THRESHOLD:  # held in memory: usually one read
+        stream = environ.get("wsgi.input")
+        try:
+            data = stream.read(length if length <= CHUNK else CHUNK) if stream is not None else b""
+        except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
+            raise Unreadable(request, incomplete_body()) from None
+        body = Body(data if len(data) == length else _read_rest(stream, data, length, request))
     else:
         writer = BodyWriter(blobs, named_checksums(request.header_map))
         try:
@@ -348,10 +348,15 @@ def _raw_target(environ: dict[str, Any]) -> tuple[str, str]:
     return _split_target(text)
 
 
-def _target_text(target: str) -> str:
-    """The target as sent (`awsfake.target`: its bytes as latin-1) as text, like `_raw_target`'s."""
-    plain = target.isascii() and target.isprintable() and " " not in target  # nothing `_CONTROL` matches
-    return target if plain else _wire_text(target.encode("latin-1"))
+def _target_parts(target: str) -> tuple[str, str]:
+    """(path, query) of the target as sent (`awsfake.target`: its bytes as latin-1), read as `_raw_target` reads
+    it. The usual one, origin-form and plain (nothing `_CONTROL` matches), is split here, in one step."""
+    if target.isascii() and target.isprintable() and " " not in target:
+        path, _, query = target.partition("?")
+        if path[:1] == "/" and "://" not in path:  # what `_split_target` finds for it
+            return path, query
+        return _split_target(target)
+    return _split_target(_wire_text(target.encode("latin-1")))
 
 
 def _split_target(text: str) -> tuple[str, str]:
@@ -410,16 +415,31 @@ def _declared_length(request: Request, max_body: int) -> int | None:
             raise Unreadable(request, not_implemented("Transfer-Encoding"))
     if not length_text:
         return None if coding == "chunked" else 0
-    if not (length_text.isascii() and length_text.isdigit()):  # "²" is a digit to isdigit(), not to int()
-        raise _bad_framing(request, "The Content-Length header is not a valid number")
-    if len(length_text) <= 19:  # the usual length, read as it is
-        length = int(length_text)
-    else:  # int() refuses more than 4300 digits
-        digits = length_text.lstrip("0") or "0"
-        length = int(digits) if len(digits) <= 19 else max_body + 1
+    length = _LENGTHS.get(length_text)
+    if length is None:
+        length = _content_length(request, length_text, max_body)
     if length > max_body:
         raise _too_large(request, max_body)
     return length
+
+
+def _content_length(request: Request, text: str, max_body: int) -> int:
+    """A Content-Length's value (`max_body` + 1 for one of more than 19 significant digits); `Unreadable` for one
+    that is not a number. A usual one (up to 19 characters) is kept in `_LENGTHS`."""
+    if not (text.isascii() and text.isdigit()):  # "²" is a digit to isdigit(), not to int()
+        raise _bad_framing(request, "The Content-Length header is not a valid number")
+    if len(text) > 19:  # int() refuses more than 4300 digits
+        digits = text.lstrip("0") or "0"
+        return int(digits) if len(digits) <= 19 else max_body + 1
+    length = _LENGTHS[text] = int(text)
+    if len(_LENGTHS) > 1024:  # bounded: strangers choose lengths
+        _LENGTHS.clear()
+    return length
+
+
+# Content-Length texts read (up to 19 digits) -> their values: `int()` of a text costs ~1.6k instructions, a dict
+# lookup ~0.6k, and a client's requests come in a few sizes (every STS call the same, an object size per test...).
+_LENGTHS: dict[str, int] = {}
 
 
 def _read_body(
@@ -432,16 +452,9 @@ def _read_body(
         _read_exact(stream, length, request, writer.write)
 
 
-def _read_small(stream: Any, length: int, request: Request) -> bytes:
-    """`length` bytes (a body held in memory): usually one read; a short one is completed in bounded chunks."""
-    if length == 0:
-        return b""
-    try:
-        first = stream.read(length if length <= CHUNK else CHUNK) if stream is not None else b""
-    except (OSError, ValueError, HTTPException):  # werkzeug's ClientDisconnected is an HTTPException
-        raise Unreadable(request, incomplete_body()) from None
-    if len(first) == length:
-        return first
+def _read_rest(stream: Any, first: bytes, length: int, request: Request) -> bytes:
+    """The `length` bytes of a body held in memory whose first read gave only `first`: completed in bounded
+    chunks; `Unreadable` if the stream ended."""
     if not first:  # the stream ended
         raise Unreadable(request, incomplete_body())
     parts = [first]

@@ -66,7 +66,7 @@ class Stubs(CountedRules[Stub]):
 
     def take(self, service: str, action: str) -> Stub | None:
         """The first stub still in use for (service, action), with one use counted; None when none applies."""
-        if not self._rules:  # no stub at all, the usual case (`take_first` would say so too, after a new lambda)
+        if not self.rules:  # no stub at all, the usual case (`take_first` would say so too, after a new lambda)
             return None
         return self.take_first(lambda stub: stub.matches(service, action))
 

@@ -6,7 +6,6 @@ Canonicalisation is `awsclient.sigv4`'s, the signer's own: one source of truth.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from awsfake.accounts import Accounts, Identity
@@ -15,15 +14,16 @@ from awsfake.auth.checks import MAX_SKEW_SECONDS
 from awsfake.auth.presented import (
     Credential,
     Presented,
+    Verified,
     credential_text,
     from_header,
+    from_prefix,
     from_query,
     guess_info,
     has_query_auth,
 )
 from awsfake.catalog import ServiceInfo
 from awsfake.request import Request
-from awsfake.store.body import Body
 
 if TYPE_CHECKING:
     from awsfake.store.blobs import Blobs
@@ -35,44 +35,41 @@ __all__ = ["ANONYMOUS", "MAX_SKEW_SECONDS", "Verified", "guess_info", "presented
 ANONYMOUS = Identity("", "", account_id="", arn="anonymous")
 
 
-@dataclass(slots=True)
-class Verified:
-    """A request whose signature checked out: who signed it, for which service and region, and its payload."""
-
-    identity: Identity
-    info: ServiceInfo
-    region: str
-    body: Body
-
-
-def verify(
-    request: Request, accounts: Accounts, *, blobs: Blobs | None = None, sigv2_allowed: bool = False
-) -> Verified:
+def verify(request: Request, accounts: Accounts, blobs: Blobs | None = None, sigv2_allowed: bool = False) -> Verified:
     """Check the request's signature; raise the family's `Fault` (naming its service) on any failure. SigV2 is
     verified for a service that takes it (S3) when the endpoint allows it, else refused as AWS refuses it.
 
     An aws-chunked payload is decoded into a new body (spooled to `blobs` above the threshold).
     """
-    info = guess_info(request)
+    named = request.named_service  # the guess `body_limit` made and kept, else made now
+    info = named if isinstance(named, ServiceInfo) else guess_info(request)
     if sigv2_allowed and info.signing.sigv2 and sigv2.presented(request):
         return Verified(sigv2.verify(request, accounts), info, "", request.body)  # SigV2 names no region
     authorization = request.index.get("authorization")
     if authorization is not None:
-        presented = from_header(request, authorization, info)
+        prefix = request.signed_prefix  # an SDK's header: read as `from_header` reads it first, one call less
+        if prefix is not None and prefix.scope is not None:
+            presented = from_prefix(request, prefix, prefix.scope, authorization)
+        else:
+            presented = from_header(request, authorization, info)
     elif presented_query := _query_source(request, info):
         presented = presented_query
     elif request.method in info.signing.unsigned_methods:
         return Verified(ANONYMOUS, info, "", request.body)  # a browser's CORS preflight carries no signature
     else:
         return _verify_form(request, accounts)
-    checks.check_scope_date(presented)
-    checks.check_signed_headers(request, presented)
-    checks.check_time(presented)
-    identity = checks.check_identity(presented, accounts)
-    declared = payload.payload_hash(request, presented)
-    checks.check_signature(request, presented, identity, declared)
-    body = payload.payload(request, presented, identity, declared, blobs)
-    return Verified(identity, presented.info, presented.region, body)
+    identity = checks.check_presented(request, presented, accounts)
+    verified: Verified = presented  # a `Presented` becomes the `Verified` (see there) once its checks pass
+    if presented.info.signing.payload_header:  # S3: the payload hash is a header's, and the body checked against it
+        declared = payload.payload_hash(request, presented)
+        checks.check_signature(request, presented, identity, declared)
+        verified.body = payload.payload(request, presented, identity, declared, blobs)
+    else:  # the payload signed is the body as read (a client may still declare its hash)
+        declared = request.index.get("x-amz-content-sha256") or request.body.sha256
+        checks.check_signature(request, presented, identity, declared)
+        verified.body = request.body
+    verified.identity = identity
+    return verified
 
 
 def _query_source(request: Request, info: ServiceInfo) -> Presented | None:

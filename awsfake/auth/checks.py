@@ -18,11 +18,10 @@ from awsfake.request import Request
 
 __all__ = [
     "MAX_SKEW_SECONDS",
+    "check_amz_headers_signed",
     "check_identity",
-    "check_scope_date",
+    "check_presented",
     "check_signature",
-    "check_signed_headers",
-    "check_time",
     "tokens_match",
 ]
 
@@ -36,20 +35,12 @@ def _deny(
     return info.family.deny(info, kind, detail=detail, s3detail=s3detail, extras=extras)
 
 
-def check_scope_date(presented: Presented) -> None:
-    if presented.date == presented.amz_date[:8]:
-        return
-    s3detail = "Invalid credential date. Date is not the same as X-Amz-Date."
-    raise _deny(
-        presented,
-        "query_params" if presented.presigned else "scope",
-        detail="Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
-        f"'{presented.date}' != '{presented.amz_date[:8]}', from '{presented.amz_date}'.",
-        s3detail=s3detail if presented.presigned else f"The authorization header is malformed; {s3detail}",
-    )
-
-
-def check_signed_headers(request: Request, presented: Presented) -> None:
+def check_presented(request: Request, presented: Presented, accounts: Accounts) -> Identity:
+    """The checks before the signature's, in AWS's order: the scope's date against the request's, the signed
+    headers, the clock, the key (`check_identity`); each failure is the family's denial. One function rather than
+    one a check: on the usual request each is a test or two, and a Python call costs more than the test."""
+    if presented.date != presented.amz_date[:8]:
+        raise _scope_date_denial(presented)
     if "host" not in presented.signed_headers:  # a few names: a list's scan costs less than making a set
         raise _deny(
             presented,
@@ -58,29 +49,52 @@ def check_signed_headers(request: Request, presented: Presented) -> None:
             extras={"HeadersNotSigned": "host"},
         )
     if presented.info.signing.amz_headers_signed and not presented.presigned:
-        signed = presented.signed_names
-        if signed is None:
-            signed = frozenset(presented.signed_headers)
-            unsigned = _any_unsigned_amz(request.index, signed)
-        else:  # a cached prefix's names: the answer for its requests' header names is kept
-            key = (signed, tuple(request.index))
-            known = _UNSIGNED_AMZ.get(key)
-            if known is None:
-                known = _any_unsigned_amz(request.index, signed)
-                if sum(map(len, key[1])) <= _UNSIGNED_AMZ_MAX_LEN:  # bounded: strangers choose header names
-                    if len(_UNSIGNED_AMZ) >= 256:
-                        _UNSIGNED_AMZ.clear()
-                    _UNSIGNED_AMZ[key] = known
-            unsigned = known
-        if unsigned:
-            names = [name for name, _ in request.headers if name.startswith("x-amz-") and name not in signed]
-            raise _deny(presented, "unsigned_headers", extras={"HeadersNotSigned": ", ".join(names)})
+        check_amz_headers_signed(request, presented)
+    now = time.time()
+    signed_at = parse_amz_date(presented.amz_date)
+    if presented.presigned:
+        _check_presigned_time(presented, signed_at, now)
+    elif abs(signed_at - now) > MAX_SKEW_SECONDS:
+        raise _skew_denial(presented, signed_at, now)
+    return check_identity(presented, accounts)
+
+
+def _scope_date_denial(presented: Presented) -> Fault:
+    s3detail = "Invalid credential date. Date is not the same as X-Amz-Date."
+    return _deny(
+        presented,
+        "query_params" if presented.presigned else "scope",
+        detail="Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+        f"'{presented.date}' != '{presented.amz_date[:8]}', from '{presented.amz_date}'.",
+        s3detail=s3detail if presented.presigned else f"The authorization header is malformed; {s3detail}",
+    )
+
+
+def check_amz_headers_signed(request: Request, presented: Presented) -> None:
+    """A service that wants them signed (S3): every `x-amz-*` header the request carries is among the signed ones."""
+    signed = presented.signed_names
+    if signed is None:
+        signed = frozenset(presented.signed_headers)
+        unsigned = _any_unsigned_amz(request.index, signed)
+    else:  # a cached prefix's names: the answer for its requests' header names is kept
+        key = (signed, tuple(request.index))
+        known = _UNSIGNED_AMZ.get(key)
+        if known is None:
+            known = _any_unsigned_amz(request.index, signed)
+            if sum(map(len, key[1])) <= _UNSIGNED_AMZ_MAX_LEN:  # bounded: strangers choose header names
+                if len(_UNSIGNED_AMZ) >= 256:
+                    _UNSIGNED_AMZ.clear()
+                _UNSIGNED_AMZ[key] = known
+        unsigned = known
+    if unsigned:
+        names = [name for name, _ in request.headers if name.startswith("x-amz-") and name not in signed]
+        raise _deny(presented, "unsigned_headers", extras={"HeadersNotSigned": ", ".join(names)})
 
 
 def _any_unsigned_amz(headers: dict[str, str], signed: frozenset[str]) -> bool:
     """Whether a header named `x-amz-*` is not signed: among the few headers left unsigned (a set difference, in
-    C). It depends on the header names and the signed ones alone, so `check_signed_headers` keeps the answer for a
-    cached prefix's requests by (signed names, header names): a client sends the same few header sets."""
+    C). It depends on the header names and the signed ones alone, so `check_amz_headers_signed` keeps the answer
+    for a cached prefix's requests by (signed names, header names): a client sends the same few header sets."""
     return any(extra.startswith("x-amz-") for extra in headers.keys() - signed)
 
 
@@ -88,14 +102,8 @@ _UNSIGNED_AMZ: dict[tuple[frozenset[str], tuple[str, ...]], bool] = {}
 _UNSIGNED_AMZ_MAX_LEN = 2048  # the characters of a kept answer's header names (this check comes before the key's)
 
 
-def check_time(presented: Presented) -> None:
-    now = time.time()
-    signed_at = parse_amz_date(presented.amz_date)
-    if presented.presigned:
-        _check_presigned_time(presented, signed_at, now)
-        return
-    if abs(signed_at - now) <= MAX_SKEW_SECONDS:
-        return
+def _skew_denial(presented: Presented, signed_at: float, now: float) -> Fault:
+    """A header-signed request dated more than `MAX_SKEW_SECONDS` from now."""
     if signed_at < now:
         detail = (
             f"Signature expired: {presented.amz_date} is now earlier than {_amz(now - MAX_SKEW_SECONDS)} "
@@ -108,7 +116,7 @@ def check_time(presented: Presented) -> None:
         "ServerTime": _iso(now),
         "MaxAllowedSkewMilliseconds": str(MAX_SKEW_SECONDS * 1000),
     }
-    raise _deny(presented, "skewed", detail=detail, extras=extras)
+    return _deny(presented, "skewed", detail=detail, extras=extras)
 
 
 def _not_yet(presented: Presented, now: float) -> str:
@@ -168,9 +176,10 @@ def check_signature(request: Request, presented: Presented, identity: Identity, 
         payload_hash,
         service=presented.service,
     )
-    scope = presented.scope
+    scope = presented.known_scope or presented.scope  # a cached prefix's, else made (the property's own rule)
     to_sign = sigv4.string_to_sign(presented.amz_date, scope, canonical)
-    if _same(sigv4.scope_signature(identity.secret_access_key, scope, to_sign), presented.signature):
+    expected, provided = sigv4.scope_signature(identity.secret_access_key, scope, to_sign), presented.signature
+    if provided.isascii() and hmac.compare_digest(expected, provided):  # `_same`, without the call
         return
     shown = redact(canonical, identity.session_token)
     raise _deny(

@@ -29,11 +29,11 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def payload_hash(request: Request, presented: Presented) -> str:
-    """What the client signed as the payload: the declared x-amz-content-sha256, else the body's hash."""
+    """What the client signed as the payload of a service that signs it in a header (`Signing.payload_header`,
+    S3): the declared x-amz-content-sha256. (Another service's is the declared hash, else the body's own:
+    `awsfake.auth.verify`.)"""
     declared = request.index.get("x-amz-content-sha256")
     info = presented.info
-    if not info.signing.payload_header:
-        return declared or request.body.sha256
     if presented.presigned:
         return declared or sigv4.UNSIGNED_PAYLOAD
     if declared is None:
@@ -54,11 +54,10 @@ def payload_hash(request: Request, presented: Presented) -> str:
 def payload(
     request: Request, presented: Presented, identity: Identity, declared_hash: str, blobs: Blobs | None
 ) -> Body:
-    """The body the service sees: checked against the declared hash, aws-chunked frames removed (their signatures
-    chained from the seed by `identity`'s signing key)."""
+    """The body the service sees, of a service that signs its payload in a header (S3): checked against the
+    declared hash, aws-chunked frames removed (their signatures chained from the seed by `identity`'s signing
+    key)."""
     info = presented.info
-    if not info.signing.payload_header:
-        return request.body
     if declared_hash in STREAMING_MODES:
         key = sigv4.signing_key(identity.secret_access_key, presented.date, presented.region, presented.service)
         return _decode_chunked(request, presented, key, declared_hash, blobs)

@@ -9,17 +9,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from awsclient import sigv4
 from awsfake.catalog import CATALOG, ServiceInfo, info_for, info_for_target, native_info
 from awsfake.errors import Fault
 from awsfake.request import Request, SignedPrefix, query_params
 
+if TYPE_CHECKING:
+    from awsfake.accounts import Identity
+    from awsfake.store.body import Body
+
 __all__ = [
     "Credential",
     "Presented",
+    "Verified",
     "credential_text",
     "from_header",
+    "from_prefix",
     "from_query",
     "guess_info",
     "has_query_auth",
@@ -89,9 +96,31 @@ def _split(text: str) -> Credential:
 _parse_credential = lru_cache(maxsize=256)(_split)
 
 
+class Verified:
+    """A request whose signature checked out: who signed it, for which service and region, and its payload.
+
+    A request signed by SigV4 is verified as its `Presented`, which already holds the service and the region and
+    is given the identity and the payload once every check has passed (`awsfake.auth.verify`): one object a
+    request, not two carrying the same facts."""
+
+    __slots__ = ("body", "identity", "info", "region")
+
+    identity: Identity
+    info: ServiceInfo
+    region: str
+    body: Body
+
+    def __init__(self, identity: Identity, info: ServiceInfo, region: str, body: Body) -> None:
+        self.identity = identity
+        self.info = info
+        self.region = region
+        self.body = body
+
+
 @dataclass(slots=True)
-class Presented:
-    """The signature as the client presented it (its repr shows neither the signature nor the session token)."""
+class Presented(Verified):
+    """The signature as the client presented it (its repr shows neither the signature nor the session token).
+    Its `identity` and `body` (`Verified`'s) are set only when it has been verified."""
 
     info: ServiceInfo
     access_key_id: str
@@ -159,7 +188,7 @@ def has_query_auth(raw_query: str) -> bool:
 def from_header(request: Request, authorization: str, info: ServiceInfo) -> Presented:
     prefix = request.signed_prefix
     if prefix is not None and prefix.scope is not None:
-        return _from_prefix(request, prefix, prefix.scope, authorization)
+        return from_prefix(request, prefix, prefix.scope, authorization)
     fields = _header_fields(authorization, info)
     credential = fields.get("Credential")
     parsed = Credential.parse(credential) if credential is not None else None
@@ -179,7 +208,7 @@ def from_header(request: Request, authorization: str, info: ServiceInfo) -> Pres
     )
 
 
-def _from_prefix(
+def from_prefix(
     request: Request, prefix: SignedPrefix, scope: tuple[str, str, str, str], authorization: str
 ) -> Presented:
     """`from_header` of a header as the SDKs write it with a well-formed scope: what its prefix says is read once
@@ -187,6 +216,16 @@ def _from_prefix(
     named = request.named_service  # the native row `guess_info` kept for this very credential
     info = named if isinstance(named, ServiceInfo) else info_for(scope[3], request)
     access_key_id, date, region, service = scope
+    headers = request.index
+    amz_date = headers.get("x-amz-date")
+    try:  # as the SDKs sign, an X-Amz-Date and no Date header: `_header_date`'s first way, without the call
+        signed_on = (
+            _amz_signing_date(amz_date)
+            if amz_date is not None and len(amz_date) <= _DATES_MAX_LEN and "date" not in headers
+            else None
+        )
+    except ValueError:
+        signed_on = None
     return Presented(
         info,
         access_key_id,
@@ -195,7 +234,7 @@ def _from_prefix(
         service,
         prefix.signed_headers,
         authorization[prefix.length :].strip(),  # the signature
-        _header_date(request, info, authorization),
+        signed_on or _header_date(request, info, authorization),  # any other dates, or their denial
         False,  # presigned
         0,  # expires
         request.index.get("x-amz-security-token"),  # token (fields in order: keyword arguments cost more)

@@ -27,26 +27,27 @@ class CountedRules(Generic[_C]):
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rules: list[_C] = []
+        self.rules: list[_C] = []
+        """The rules in order: read it to tell whether there are any (without the lock); change it by the methods."""
 
     def add(self, rule: _C) -> _C:
         if rule.remaining is not None and rule.remaining < 1:
             raise ValueError("a counted rule needs a positive number of uses, or None for always")
         with self._lock:
-            self._rules.append(rule)
+            self.rules.append(rule)
         return rule
 
     def remove(self, rule: _C) -> None:
         """Take `rule` back (nothing happens if it is gone already)."""
         with self._lock:
-            self._rules = [r for r in self._rules if r is not rule]
+            self.rules = [r for r in self.rules if r is not rule]
 
     def take_first(self, applies: Callable[[_C], bool]) -> _C | None:
         """The first rule with uses left for which `applies(rule)`, with one use counted; None when none does."""
-        if not self._rules:  # none at all, the usual case: nothing to lock (a rule being added applies next time)
+        if not self.rules:  # none at all, the usual case: nothing to lock (a rule being added applies next time)
             return None
         with self._lock:
-            for rule in self._rules:
+            for rule in self.rules:
                 if rule.remaining != 0 and applies(rule):
                     if rule.remaining is not None:
                         rule.remaining -= 1
@@ -55,12 +56,12 @@ class CountedRules(Generic[_C]):
 
     def clear(self) -> None:
         with self._lock:
-            self._rules.clear()
+            self.rules.clear()
 
     def __iter__(self) -> Iterator[_C]:
         with self._lock:
-            return iter(list(self._rules))
+            return iter(list(self.rules))
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._rules)
+            return len(self.rules)

@@ -18,6 +18,7 @@ from functools import lru_cache
 from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from awsfake.accounts import Caller
 from awsfake.doubles import redact
 from awsfake.errors import invalid_action
 from awsfake.store.body import Body
@@ -33,17 +34,7 @@ class Map(dict[str, Any]):
     """A key/value map in a result, as opposed to a structure."""
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who signed the request, as STS GetCallerIdentity reports it."""
-
-    access_key_id: str
-    account_id: str
-    arn: str
-    user_id: str
-
-
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One verified request. `params` holds the parameters as plain nested values, whatever the wire format: the
     JSON body, or the query family's fields decoded (`Tags.member.1.Key` -> `{"Tags": [{"Key": ...}]}`). `body` is
@@ -73,7 +64,7 @@ class Call:
 Peers = Callable[[str], "Service | None"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     """`body` is a result tree, or bytes sent as they are, or a `Body`/`Stream` sent from its file in chunks (S3
     GetObject). `root` names S3's XML root element."""

@@ -89,7 +89,10 @@ class _Unsaved(Saved):
 
 
 class Store:
-    """State in memory only (tests, `awsfake serve` without `--data-dir`): touching is free, nothing is written."""
+    """State in memory only (tests, `awsfake serve` without `--data-dir`): touching is free, nothing is written.
+    `keeps` is False: `run` is then just the call, which a caller on every request may make itself."""
+
+    keeps = False
 
     def __init__(self, blobs: Blobs | None = None) -> None:
         self.blobs = blobs or Blobs()
@@ -124,6 +127,8 @@ class Store:
 
 class DiskStore(Store):
     """State in `directory`: SQLite (WAL, one writer) for records, `blobs/` for bodies above the threshold."""
+
+    keeps = True
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         super().__init__(Blobs(directory))

@@ -104,7 +104,7 @@ def test_transfer_encoding_chunked_bodies_are_read_whole(small: tuple[FakeAWS, s
 
 
 def test_unsigned_header_names_a_stranger_sends_are_not_kept_whole() -> None:
-    """`check_signed_headers` keeps its answer per (signed names, header names) before the key or signature is
+    """`check_amz_headers_signed` keeps its answer per (signed names, header names) before the key or signature is
     checked: a stranger's long header names must not be what it keeps (256 answers of 90 names of 600 characters
     each would hold ~14 MB of text per distinct set)."""
     from awsfake.auth import checks

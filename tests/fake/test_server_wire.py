@@ -157,6 +157,7 @@ NAMES = st.one_of(
     st.sampled_from(["Host", "Content-Type", "content-length", "X-Amz-Date", "x-amz-date", "Authorization"]),
     st.sampled_from(["X_Amz_Date", "Expect", "Transfer-Encoding", "Connection", "X-Repeated", "x-REPEATED"]),
     st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters=":"), min_size=1, max_size=8),
+    st.text(st.characters(min_codepoint=0, max_codepoint=0xFF, exclude_characters=":\n"), min_size=1, max_size=4),
 )
 VALUES = st.text(st.characters(min_codepoint=0, max_codepoint=0xFF, exclude_characters="\r\n"), max_size=20)
 LINES = st.one_of(
@@ -191,9 +192,12 @@ def test_the_header_pairs_and_target_are_what_the_app_would_derive_from_the_envi
     assert parsed is not None
     assert parsed.fields == head._fields(str(raw[:end], "latin-1").split("\n")[1:-2])  # the plain lines' pass
     assert parsed.size == end
-    # Given more than the head (as `likely_end` may), up to a later CR LF blank line: the same head, its own size.
+    # Given more than the head (as the server may), up to a later CR LF blank line: the same head, its own size.
     assert head.parse(raw[:end] + b"X-Next: 1\r\n\r\n") == parsed
     environ = head.environ_for(parsed, {"wsgi.version": (1, 0)})
+    # What the server calls: the same environ, whether the head is read in one step or through its `Head`.
+    for sent in (raw[:end], raw[:end] + b"X-Next: 1\r\n\r\n"):
+        assert head.read(sent, {"wsgi.version": (1, 0)}) == (environ, parsed.at_least_1_1, parsed.size)
     rest = {k: v for k, v in environ.items() if not k.startswith("awsfake.")}
     assert list(environ["awsfake.headers"].items()) == _header_pairs(rest)
     assert environ["awsfake.target"] == _as_sent(rest["RAW_URI"]).decode("latin-1")

@@ -12,30 +12,32 @@ from hypothesis import strategies as st
 
 from awsclient import sigv4
 from awsfake.accounts import Accounts
-from awsfake.auth.checks import check_signed_headers
+from awsfake.auth.checks import check_amz_headers_signed
 from awsfake.auth.chunked import STREAMING_MODES
 from awsfake.auth.payload import _HEX64, payload, payload_hash
-from awsfake.auth.presented import Presented, _header_date, guess_info
+from awsfake.auth.presented import Presented, _header_date, from_prefix, guess_info
 from awsfake.catalog import CATALOG
 from awsfake.errors import Fault
-from awsfake.pipeline import _caller
-from awsfake.request import _CONTROL, Request, _target_text, _wire_text
+from awsfake.request import _CONTROL, Request, Unreadable, _declared_length, _split_target, _target_parts, _wire_text
 from awsfake.services import Caller
 from awsfake.store.body import Body
 
-_TARGET_PIECES = st.sampled_from(["/", "?", "a", "%20", " ", "\t", "\x00", "\x1f", "\x7f", "\x80", "é", "\xa0", "~"])
+_TARGET_PIECES = st.sampled_from(
+    ["/", "?", "a", "%20", " ", "\t", "\x00", "\x1f", "\x7f", "\x80", "é", "\xa0", "~", "http://h", "://", "/q?x=1"]
+)
 TARGETS = st.lists(st.one_of(_TARGET_PIECES, st.text(max_size=3)), max_size=10).map("".join)
 
 
 def _target_by_pattern(target: str) -> str:
-    """`_target_text` as it was written with the `_CONTROL` pattern."""
+    """The target's text as it was written with the `_CONTROL` pattern."""
     return _wire_text(target.encode("latin-1")) if not target.isascii() or _CONTROL.search(target) else target
 
 
 @settings(max_examples=1000, deadline=None, database=None)
 @given(target=TARGETS.filter(lambda text: all(ord(ch) < 256 for ch in text)))
 def test_a_target_is_read_as_the_control_pattern_reads_it(target: str) -> None:
-    assert _target_text(target) == _target_by_pattern(target)
+    """The plain origin-form target split in one step gives what the general split of the text gives."""
+    assert _target_parts(target) == _split_target(_target_by_pattern(target))
 
 
 _PARTS = st.lists(
@@ -113,10 +115,10 @@ def test_unsigned_amz_headers_are_found_as_by_a_walk_of_the_headers(
     unsigned = [name for name in names if name.startswith("x-amz-") and name not in signed]
     for _ in range(2):  # the second time from the answer kept for a cached prefix's header names
         if not unsigned:
-            check_signed_headers(request, presented)
+            check_amz_headers_signed(request, presented)
             continue
         with pytest.raises(Fault) as refused:
-            check_signed_headers(request, presented)
+            check_amz_headers_signed(request, presented)
         assert refused.value.extras["HeadersNotSigned"] == ", ".join(unsigned)
 
 
@@ -208,9 +210,27 @@ def test_the_date_headers_give_the_signers_signing_date(amz_date: str | None, ht
     """Read twice (the second time from the caches): the signer's own rule's date, or a denial where it has none."""
     headers = [(name, value) for name, value in (("x-amz-date", amz_date), ("date", http_date)) if value is not None]
     request = Request("GET", "/", "", headers)
+    signed = Request("GET", "/", "", [("authorization", _SDK_AUTHORIZATION), *headers])  # read by `from_prefix`
     expected = _signers_date(amz_date, http_date)
     for _ in range(2):
         assert _verifiers_date(request) == expected
+        assert _prefix_date(signed) == expected
+
+
+_SDK_AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date, "
+    f"Signature={'0' * 64}"
+)
+
+
+def _prefix_date(request: Request) -> str:
+    """The date `from_prefix` reads (an SDK's X-Amz-Date in place, any other dates by `_header_date`)."""
+    prefix = request.signed_prefix
+    assert prefix is not None and prefix.scope is not None
+    try:
+        return from_prefix(request, prefix, prefix.scope, _SDK_AUTHORIZATION).amz_date
+    except Fault:
+        return "refused"
 
 
 @settings(max_examples=200, deadline=None, database=None)
@@ -221,7 +241,7 @@ def test_the_caller_kept_is_the_identitys_own(adds: list[tuple[str, str]]) -> No
     for key, account in adds:
         identity = accounts.add(key, "secret", account_id=account)
         for _ in range(2):
-            assert _caller(identity) == Caller(key, account, identity.arn, identity.user_id)
+            assert identity.caller == Caller(key, account, identity.arn, identity.user_id)
 
 
 @settings(max_examples=200, deadline=None, database=None)
@@ -231,3 +251,35 @@ def test_a_request_read_through_a_header_dict_is_the_request_of_its_pairs(names:
     through_dict, of_pairs = Request("GET", "/", "", dict(pairs)), Request("GET", "/", "", pairs)
     assert through_dict.headers == of_pairs.headers == pairs
     assert through_dict.index == of_pairs.index and dict(through_dict.header_map) == dict(of_pairs.header_map)
+
+
+def _length_by_rule(text: str, max_body: int) -> int | str:
+    """A Content-Length read as the framing rule says, without the kept values: its value, or what is refused."""
+    if not (text.isascii() and text.isdigit()):
+        return "InvalidRequest"
+    digits = text.lstrip("0") or "0"
+    return "too large" if len(digits) > 19 or int(digits) > max_body else int(digits)
+
+
+def _length_read(text: str, max_body: int) -> int | str:
+    try:
+        length = _declared_length(Request("PUT", "/b/k", "", {"content-length": text}), max_body)
+    except Unreadable as unreadable:
+        return unreadable.fault.code if unreadable.fault is not None else "too large"
+    assert length is not None
+    return length
+
+
+_LENGTH_TEXTS = st.one_of(
+    st.integers(min_value=1, max_value=10**22).map(str),
+    st.lists(st.sampled_from(["0", "1", "9", "²", "٣", " ", "-", "+", "a"]), min_size=1, max_size=24).map("".join),
+)
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(text=_LENGTH_TEXTS, max_body=st.sampled_from([0, 43, 1024, 10**6, 2**63]))
+def test_a_content_length_kept_reads_as_the_framing_rule_reads_it(text: str, max_body: int) -> None:
+    """Read twice (the second time from the values kept), a Content-Length gives what the rule gives."""
+    expected = _length_by_rule(text, max_body)
+    assert _length_read(text, max_body) == expected
+    assert _length_read(text, max_body) == expected
