@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, quote, unquote
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from awsfake.families.query import _plain_form, _unquote, fields_of
+from awsfake.families.query import _escaped_form, _plain_form, _unquote, fields_of
 
 # "%3A" * 90 makes a field longer than the escaped fields `fields_of` keeps decoded
 _PIECES = st.sampled_from(
@@ -40,10 +40,13 @@ FORMS = st.lists(st.one_of(_PIECES, st.text(max_size=4)), max_size=12).map("".jo
 @settings(max_examples=1000, deadline=None, database=None)
 @given(text=FORMS)
 def test_fields_of_reads_a_form_as_parse_qsl_does(text: str) -> None:
-    """Twice: the second reading of a field with escapes, or of a short form without, is the cached one."""
+    """Twice: the second reading of a field with escapes, or of a short form without, or of the fields before the
+    last, is the cached one."""
     expected = list(dict(parse_qsl(text, keep_blank_values=True)).items())
     assert list(fields_of(text).items()) == expected
     assert list(fields_of(text).items()) == expected
+    assert list(_escaped_form(text).items()) == expected
+    assert list(_escaped_form(text).items()) == expected
     if "%" not in text:
         assert list(_plain_form(text).items()) == expected
         assert list(_plain_form(text).items()) == expected
@@ -71,4 +74,34 @@ def test_a_plain_form_read_again_is_a_copy_of_its_own() -> None:
     assert _plain_form("Action=GetCallerIdentity&Version=2011-06-15") == {
         "Action": "GetCallerIdentity",
         "Version": "2011-06-15",
+    }
+
+
+# A request as an SDK writes it: the action, the version, then the operation's fields, each value escaped (a name
+# is not); the same few first fields with a last one that changes, or the same again.
+_SDK_FIELDS = st.lists(
+    st.tuples(st.sampled_from(["TopicArn", "QueueUrl", "Message", "Subject", "Action", "Name"]), st.text(max_size=12)),
+    max_size=4,
+)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(fields=_SDK_FIELDS, lasts=st.lists(st.text(max_size=12), min_size=1, max_size=3))
+def test_an_sdk_form_read_after_its_first_fields_is_read_as_parse_qsl_does(
+    fields: list[tuple[str, str]], lasts: list[str]
+) -> None:
+    head = "&".join(f"{name}={quote(value, safe='-_.~')}" for name, value in [("Action", "Publish"), *fields])
+    for last in lasts:
+        text = f"{head}&Message={quote(last, safe='-_.~')}"
+        assert _escaped_form(text) == dict(parse_qsl(text, keep_blank_values=True))
+
+
+def test_a_form_read_after_its_first_fields_is_a_copy_of_its_own() -> None:
+    """The first fields kept are never handed out themselves: a service may change its parameters."""
+    first = _escaped_form("Action=Publish&TopicArn=arn%3Aa&Message=m")
+    first["TopicArn"] = "changed"
+    assert _escaped_form("Action=Publish&TopicArn=arn%3Aa&Message=n") == {
+        "Action": "Publish",
+        "TopicArn": "arn:a",
+        "Message": "n",
     }
