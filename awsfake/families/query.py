@@ -164,24 +164,24 @@ def form_fields(request: Request, body: bytes) -> dict[str, str]:
     else:
         text = request.raw_query
     if "%" not in text and len(text) <= _FIELD_CACHE_MAX_LEN:
-        return _plain_form(text)
+        return _kept_fields(text)
     return _escaped_form(text)
 
 
-def _plain_form(text: str) -> dict[str, str]:
-    """`fields_of(text)` of a short form without escapes, read once per distinct text and copied: an action
-    without parameters that a client repeats verbatim (`Action=GetCallerIdentity&Version=2011-06-15`,
-    `Action=ListQueues...`). A form with escapes is mostly one of its kind (a message, a name): not kept whole."""
-    known = _PLAIN_FORMS.get(text)
+def _kept_fields(text: str) -> dict[str, str]:
+    """`fields_of(text)`, read once per distinct text and copied (the caller's own: its parameters may be changed):
+    a short form without escapes that a client repeats verbatim (`Action=GetCallerIdentity&Version=2011-06-15`,
+    `Action=ListQueues...`), or the fields before an escaped form's last (`_escaped_form`)."""
+    known = _KEPT.get(text)
     if known is None:
         known = fields_of(text)
-        if len(_PLAIN_FORMS) >= 256:  # bounded: strangers choose forms
-            _PLAIN_FORMS.clear()
-        _PLAIN_FORMS[text] = known
-    return known.copy()  # the caller's own: its parameters may be changed
+        if len(_KEPT) >= 512:  # bounded: strangers choose forms
+            _KEPT.clear()
+        _KEPT[text] = known
+    return known.copy()
 
 
-_PLAIN_FORMS: dict[str, dict[str, str]] = {}
+_KEPT: dict[str, dict[str, str]] = {}
 
 
 def _escaped_form(text: str) -> dict[str, str]:
@@ -192,13 +192,7 @@ def _escaped_form(text: str) -> dict[str, str]:
     head, _, last = text.rpartition("&")
     if len(head) > _HEAD_MAX_LEN:
         return fields_of(text)
-    known = _HEADS.get(head)
-    if known is None:
-        known = fields_of(head)
-        if len(_HEADS) >= 256:  # bounded: strangers choose forms
-            _HEADS.clear()
-        _HEADS[head] = known
-    fields = known.copy()
+    fields = _kept_fields(head)
     if "%" in last and len(last) <= _FIELD_CACHE_MAX_LEN:  # the usual last field (what `_read_fields` does)
         name, value = _decoded(last)
         fields[name] = value
@@ -206,7 +200,6 @@ def _escaped_form(text: str) -> dict[str, str]:
     return _read_fields(fields, last)
 
 
-_HEADS: dict[str, dict[str, str]] = {}
 _HEAD_MAX_LEN = 1024  # a few names, an ARN or queue URL
 
 
