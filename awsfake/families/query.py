@@ -125,31 +125,82 @@ def _written(info: Spoken, action: str, tree: Any, request_id: str) -> str:
 _TEMPLATES = Templates(is_plain)
 
 
+def _flat(info: Spoken, action: str, tree: dict[Any, Any], request_id: str) -> str | None:
+    """`_written`'s text of a tree of text leaves written as they are (printable ASCII without markup: ids, ARNs),
+    with a request id alike, filled into the writer's text for its names with `%s` for each leaf and the id; None
+    for any other (the writer writes it). A template is kept per namespace, action and names (1,024 at most)."""
+    leaves = (*tree.values(), request_id)
+    for leaf in leaves:
+        if type(leaf) is not str:
+            return None
+    joined = "".join(leaves)
+    if not (joined.isascii() and joined.isprintable()) or "&" in joined or "<" in joined or ">" in joined:
+        return None
+    key = (info.namespace, action, *tree)
+    template = _ANSWERS.get(key)
+    if template is None:
+        template = _answer_template(info, action, tuple(tree))
+        if len(_ANSWERS) < 1024:
+            _ANSWERS[key] = template
+    return template % leaves if template else None
+
+
+def _answer_template(info: Spoken, action: str, names: tuple[Any, ...]) -> str:
+    """The writer's text for a tree of these names with `%s` for each leaf and the request id; "" (no template)
+    when its text holds another `%` (in the namespace, the action or a name). A name XML refuses is refused here
+    as the writer refuses it."""
+    text = _written(info, action, dict.fromkeys(names, "%s"), "%s")
+    return text if text.count("%") == len(names) + 1 == text.count("%s") else ""
+
+
+_ANSWERS: dict[tuple[Any, ...], str] = {}
+
+
 def form_fields(request: Request, body: bytes) -> dict[str, str]:
     """The query family's fields: a form-encoded POST body, else the URL's query string (last value wins)."""
-    if request.method == "POST" and _is_form(request.index.get("content-type") or ""):
+    content_type = request.index.get("content-type") or ""
+    if request.method == "POST" and (_FORM_TYPES.get(content_type) or _is_form(content_type)):  # the memo first
         text = body.decode("latin-1")
     else:
         text = request.raw_query
-    if "%" in text or len(text) > _FIELD_CACHE_MAX_LEN:
-        return fields_of(text)
-    return _plain_form(text)
+    if "%" not in text and len(text) <= _FIELD_CACHE_MAX_LEN:
+        return _kept_fields(text)
+    return _escaped_form(text)
 
 
-def _plain_form(text: str) -> dict[str, str]:
-    """`fields_of(text)` of a short form without escapes, read once per distinct text and copied: an action
-    without parameters that a client repeats verbatim (`Action=GetCallerIdentity&Version=2011-06-15`,
-    `Action=ListQueues...`). A form with escapes is mostly one of its kind (a message, a name): not kept whole."""
-    known = _PLAIN_FORMS.get(text)
+def _kept_fields(text: str) -> dict[str, str]:
+    """`fields_of(text)`, read once per distinct text and copied (the caller's own: its parameters may be changed):
+    a short form without escapes that a client repeats verbatim (`Action=GetCallerIdentity&Version=2011-06-15`,
+    `Action=ListQueues...`), or the fields before an escaped form's last (`_escaped_form`)."""
+    known = _KEPT.get(text)
     if known is None:
         known = fields_of(text)
-        if len(_PLAIN_FORMS) >= 256:  # bounded: strangers choose forms
-            _PLAIN_FORMS.clear()
-        _PLAIN_FORMS[text] = known
-    return known.copy()  # the caller's own: its parameters may be changed
+        if len(_KEPT) >= 512:  # bounded: strangers choose forms
+            _KEPT.clear()
+        _KEPT[text] = known
+    return known.copy()
 
 
-_PLAIN_FORMS: dict[str, dict[str, str]] = {}
+_KEPT: dict[str, dict[str, str]] = {}
+
+
+def _escaped_form(text: str) -> dict[str, str]:
+    """`fields_of(text)` of a form with escapes. An SDK writes a request's fields in one order, the one that
+    changes from call to call mostly last (`Action=Publish&Version=...&TopicArn=...&Message=...`,
+    `...&QueueUrl=...&MessageBody=...`): the fields before the last are read once per distinct text (at most
+    `_HEAD_MAX_LEN` characters) and copied, and the last read into the copy (a later value wins, as it does)."""
+    head, _, last = text.rpartition("&")
+    if len(head) > _HEAD_MAX_LEN:
+        return fields_of(text)
+    fields = _kept_fields(head)
+    if "%" in last and len(last) <= _FIELD_CACHE_MAX_LEN:  # the usual last field (what `_read_fields` does)
+        name, value = _decoded(last)
+        fields[name] = value
+        return fields
+    return _read_fields(fields, last)
+
+
+_HEAD_MAX_LEN = 1024  # a few names, an ARN or queue URL
 
 
 def _is_form(content_type: str) -> bool:
@@ -166,9 +217,14 @@ _FORM_TYPES: dict[str, bool] = {}
 
 
 def fields_of(text: str) -> dict[str, str]:
-    """`dict(parse_qsl(text, keep_blank_values=True))`, with its loop written for the common case: a field with
-    no `%` is taken as it is (its `+`s made spaces), one with escapes decoded once per distinct field."""
-    fields: dict[str, str] = {}
+    """`dict(parse_qsl(text, keep_blank_values=True))`."""
+    return _read_fields({}, text)
+
+
+def _read_fields(fields: dict[str, str], text: str) -> dict[str, str]:
+    """`fields` with those of `text` added (`parse_qsl`'s reading, later values winning), its loop written for the
+    common case: a field with no `%` is taken as it is (its `+`s made spaces), one with escapes decoded once per
+    distinct field."""
     for field in text.split("&"):
         if field:
             if "%" in field:
@@ -183,16 +239,30 @@ def fields_of(text: str) -> dict[str, str]:
 
 def _decode(field: str) -> tuple[str, str]:
     name, _, value = field.replace("+", " ").partition("=")
-    return _unquote(name), _unquote(value)
+    return _unquote(name) if "%" in name else name, _unquote(value)
 
 
 def _unquote(text: str) -> str:
-    """`unquote(text)`. An SDK escapes every character but ASCII letters, digits and `-_.~`, so its text is ASCII,
-    which `unquote` reads as `unquote_to_bytes(text).decode("utf-8", "replace")`: that is done here in one pass
-    over the escapes (~6,500 instructions for one, where `unquote` spends ~15,000). A `%` not followed by two hex
-    digits, and text that is not ASCII, take `unquote` itself."""
+    """`unquote(text)`. An SDK escapes every character but ASCII letters, digits and `-_.~`, mostly ASCII ones
+    (spaces, punctuation): each such escape is one character, found in a table, with no bytes made. The escapes
+    of other bytes (UTF-8's) take `_unquote_bytes`."""
     if "%" not in text:
         return text
+    parts = text.split("%")
+    out = [parts[0]]
+    try:
+        for part in parts[1:]:
+            out.append(_CHARACTER[part[:2]])
+            out.append(part[2:])
+    except KeyError:  # not an ASCII character's escape
+        return _unquote_bytes(text)
+    return "".join(out)
+
+
+def _unquote_bytes(text: str) -> str:
+    """`unquote(text)` of ASCII text with escapes of any byte, in one pass over them: ASCII text is read by
+    `unquote` as `unquote_to_bytes(text).decode("utf-8", "replace")`. A `%` not followed by two hex digits, and
+    text that is not ASCII, take `unquote` itself."""
     if not text.isascii():
         return unquote(text)
     parts = text.encode().split(b"%")
@@ -208,6 +278,7 @@ def _unquote(text: str) -> str:
 
 _HEX_DIGITS = "0123456789ABCDEFabcdef"
 _BYTE = {(a + b).encode(): bytes.fromhex(a + b) for a in _HEX_DIGITS for b in _HEX_DIGITS}  # b"3a" -> b":"
+_CHARACTER = {(a + b): chr(int(a + b, 16)) for a in _HEX_DIGITS[:8] for b in _HEX_DIGITS}  # "3a" -> ":"
 
 # Even so, the escaped fields a client sends repeat (SDKs escape every `:` and `/`:
 # `TopicArn=arn%3Aaws%3Asns%3A...`, `QueueUrl=http%3A%2F%2F...`): each distinct one is decoded once. Strangers
@@ -231,6 +302,26 @@ class Query(Family):
             raise Fault("MissingAction", "Missing Action")
         shapes = info.query_shapes
         return action, params if shapes is PLAIN_SHAPES else shapes.params(action, params, call)  # plain: as sent
+
+    def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
+        """A tree with no headers of its own (every answer of a service with the plain shapes) is written here at
+        once: of plain text leaves (the commonest: ids, ARNs) from its template (`_flat`), else by the writer, as
+        `document` would (its templates take no other tree); any other result, and any answer of a family with a
+        document of its own (EC2's), as every family renders it (`Family.render_result`), to the same bytes and
+        headers."""
+        tree = result.body
+        if (
+            type(tree) is dict
+            and not result.headers
+            and info.query_shapes is PLAIN_SHAPES
+            and type(self).document is Query.document
+        ):
+            written = _flat(info, action, tree, request_id)
+            if written is None:
+                written = _written(info, action, tree, request_id)
+            headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+            return Response(result.status, headers, written.encode(), request_id)
+        return super().render_result(info, action, result, request_id)
 
     def document(self, info: Spoken, action: str, result: Result, request_id: str) -> tuple[bytes, str | None]:
         """A result tree as `<XResponse><XResult>…</XResult><ResponseMetadata>…` (text leaves only: from a

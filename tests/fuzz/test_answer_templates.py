@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from awsfake.catalog import CATALOG, ServiceInfo
+from awsfake.catalog import CATALOG, ServiceInfo, info_for
 from awsfake.families import json as json_family
 from awsfake.families import query
 from awsfake.families.base import Family
@@ -84,6 +84,28 @@ def test_a_json_answer_is_rendered_as_every_family_renders_it(tree: Any, headers
     result = Result(tree, None, status, headers)
     expected = _outcome(lambda: Family.render_result(info.family, info, "SendMessage", result, "8104f121-1"))
     assert _outcome(lambda: info.family.render_result(info, "SendMessage", result, "8104f121-1")) == expected
+
+
+@settings(max_examples=600, deadline=None, database=None)
+@given(
+    info=ROWS | st.just(info_for("ec2")),  # EC2's family is the query family with a document of its own
+    action=st.sampled_from(["GetCallerIdentity", "Publish", "SendMessage"]),
+    tree=TREES,
+    headers=st.dictionaries(st.sampled_from(["x-amz-meta-a", "Content-Type", "x-amzn-RequestId"]), _PLAIN, max_size=1),
+    status=st.sampled_from([200, 201]),
+    rid=_LEAVES,
+)
+def test_a_query_answer_is_rendered_as_every_family_renders_it(
+    info: ServiceInfo, action: str, tree: Any, headers: dict[str, str], status: int, rid: Any
+) -> None:
+    """The query family writes a tree of plain text with no headers of its own at once: the same status, headers
+    and bytes as the families' general rendering (its document and the request id's header), or the same refusal
+    of a name XML refuses; the first time (the template made) and again (the template used)."""
+    rid = rid if isinstance(rid, str) else "8104f121-1"
+    result = Result(tree, None, status, headers)
+    expected = _outcome(lambda: Family.render_result(info.family, info, action, result, rid))
+    for _ in range(2):
+        assert _outcome(lambda: info.family.render_result(info, action, result, rid)) == expected
 
 
 # A few trees of one shape and a few of others, asked for in any order: the same tree comes again (the text up to

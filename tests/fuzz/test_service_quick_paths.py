@@ -33,6 +33,7 @@ from awsfake.services.s3.headers import (
 )
 from awsfake.services.s3.model import DEFAULT_CONTENT_TYPE, Bucket, S3Object
 from awsfake.services.s3.object_acl import object_grants
+from awsfake.services.sns import SNS
 from awsfake.services.sns.model import Topic
 from awsfake.services.sns.params import (
     MAX_MESSAGE_BYTES,
@@ -229,6 +230,52 @@ def test_a_standard_queues_message_naming_no_ids_skips_the_fifo_rules(group: Any
         message = sent[1]
         assert (message.group_id, message.dedup_id) == _outcome(sqs_fifo_ids, queue, params, "m")[1]
         assert message.visible_at - message.sent_at == int(delay)
+
+
+OWNER = Caller("AKIDEXAMPLE", "123456789012", "arn:aws:iam::123456789012:user/u", "AIDAEXAMPLEEXAMPLE1")
+STRANGER = Caller("AKIDOTHER", "210987654321", "arn:aws:iam::210987654321:user/o", "AIDAOTHEROTHEROTHE1")
+TOPICS = st.sampled_from(["t", "t.fifo", "missing"])
+PUBLISH_IDS = st.dictionaries(
+    st.sampled_from(["MessageGroupId", "MessageDeduplicationId", "Subject"]), st.sampled_from(["", "g1", "d1"])
+)
+
+
+def _published_by(general: bool, topic: str, message: Any, ids: dict[str, Any], caller: Caller, times: int) -> Any:
+    """What `times` Publishes of one request do to a fresh SNS with a standard and a FIFO topic: the answers (the
+    message id's presence), the records (but their ids and times) and the topics' FIFO state."""
+    sns = SNS(Accounts())
+    for name, attributes in (("t", {}), ("t.fifo", {"Attributes": {"FifoTopic": "true"}})):
+        sns.create_topic(_publish_call(OWNER, "CreateTopic", {"Name": name, **attributes}))
+    arn = f"arn:aws:sns:us-east-1:123456789012:{topic}"
+    params = {"Action": "Publish", "Version": "2010-03-31", "TopicArn": arn, "Message": message, **ids}
+    answers = []
+    for _ in range(times):
+        call = _publish_call(caller, "Publish", params)
+        if general:  # the reading and the locked path every Publish took before the quick one
+            answers.append(_outcome(lambda c: sns._publish(c, *read_publish_fields(c.params)), call))
+        else:
+            answers.append(_outcome(sns.publish, call))
+    shown = [(a[0], sorted(a[1].body)) if a[0] == "value" else a for a in answers]
+    records = [(*vars(r).values(),)[1:-1] for r in sns.published]
+    state = [(t.sequence, sorted(t.dedup)) for t in sns.topics.values()]
+    return shown, records, state
+
+
+def _publish_call(caller: Caller, action: str, params: dict[str, Any]) -> Call:
+    return Call("sns", action, "us-east-1", caller, "POST", "localhost", "/", {}, {}, Body(), params)
+
+
+@SETTINGS
+@given(topic=TOPICS, message=MESSAGES, ids=PUBLISH_IDS, stranger=st.booleans(), times=st.integers(1, 2))
+def test_a_publish_to_a_standard_topic_unlocked_is_the_locked_publish(
+    topic: str, message: Any, ids: dict[str, Any], stranger: bool, times: int
+) -> None:
+    """SNS.publish takes a Publish to a standard topic of the caller's, naming no FIFO ids, while SNS has no
+    subscriptions, without the lock: it only logs the message. Any Publish gives what the locked path gives."""
+    caller = STRANGER if stranger else OWNER
+    assert _published_by(False, topic, message, ids, caller, times) == _published_by(
+        True, topic, message, ids, caller, times
+    )
 
 
 VALID_CHARACTERS = st.characters(min_codepoint=0x20, blacklist_categories=["Cs"]).filter(lambda c: c < "\ufffe")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 __all__ = ["Published", "Subscription", "Topic"]
 
@@ -16,8 +17,9 @@ class Topic:
     sequence: int = 0
     dedup: dict[str, Published] = field(default_factory=dict)  # deduplication id -> the message it published
 
-    @property
+    @cached_property
     def fifo(self) -> bool:
+        """Kept once read (every Publish asks): `FifoTopic` is set when the topic is made and never changed."""
         return self.attributes.get("FifoTopic") == "true"
 
 
