@@ -24,13 +24,15 @@ MAX_FIELDS = 100  # http.client counts the blank line ending the head: 99 fields
 _BODY_NAMES = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 _TOKEN = re.compile(r"[\x21-\x39\x3b-\x7e]+")  # a field name: visible characters but the colon
 _FIELD = re.compile(r"[\x21-\x39\x3b-\x7e]*:")  # a name of visible characters, then the colon
-# A plain field line: a name, the colon, the value (without its leading blanks) up to the line's CR LF. `[^:]+` and
-# `[^\r]*` are among the few classes the regex engine skips through without testing each character against a set
-# (`[^\r\n]*` cost 45 instructions a character, 8 % of a whole STS request; the name's set of visible characters,
-# 26 a character): a value running over a LF makes fewer pairs than lines, and the line-by-line reading takes over
-# (as for LF-only heads); a name that is no `_TOKEN` (a blank, a CR, a line without a colon before the next) is
-# found when the name is first seen (`_name`), and the line-by-line reading takes over too.
-_PAIR = re.compile(r"^([^:]+):[ \t]*([^\r]*)\r$", re.MULTILINE)
+# A plain field line: a name, the colon, the value (without its leading blanks) up to the line's CR LF. `[^\r]*` is
+# one of the few classes the regex engine skips through without testing each character against a set (`[^\r\n]*`
+# cost 45 instructions a character, 8 % of a whole STS request): a value running over a LF makes fewer pairs than
+# lines, and the line-by-line reading takes over (as for LF-only heads). The name stops at its line's end: a name
+# class that ran on to the next colon made a search from every line start over all the lines after it (a 64 KiB head
+# of short lines without a colon took seconds). A name that is no `_TOKEN` (a blank, a character not visible) is
+# found when the name is first seen (`_name`), and the line-by-line reading takes over too. The pattern is searched
+# only in a head within the limits (fewer than `MAX_FIELDS` lines, `MAX_LINE` bytes).
+_PAIR = re.compile(r"^([^:\r\n]+):[ \t]*([^\r]*)\r$", re.MULTILINE)
 _NAMES: dict[str, tuple[str, str]] = {}  # header name as sent -> `_name(name)`, for the names seen
 
 
@@ -111,9 +113,9 @@ def parse(head: bytes | bytearray) -> Head | None:
     method, target, version = words
     at_least_1_1 = version == "HTTP/1.1" or _at_least_1_1(version)
     count = rest.count("\n") - 1  # the field lines: all the lines but the blank line
-    pairs = _PAIR.findall(rest)  # (the blank line is no pair)
-    plain = len(pairs) == count < MAX_FIELDS and len(head) <= MAX_LINE  # lines ending in CR LF: the usual head
-    if plain and all(_TOKEN.fullmatch(name) for name, _ in pairs):
+    plain = count < MAX_FIELDS and len(head) <= MAX_LINE  # (the pattern searched within the limits only)
+    pairs = _PAIR.findall(rest) if plain else []  # (the blank line is no pair)
+    if plain and len(pairs) == count and all(_TOKEN.fullmatch(name) for name, _ in pairs):  # the usual head
         return Head(method, target, version, at_least_1_1, pairs, len(head))
     end = head_end(head)
     if end < len(head):  # a blank line ending in a bare LF ends the head before the first CR LF CR LF
@@ -129,8 +131,8 @@ def read(head: bytes, base: dict[str, Any]) -> tuple[dict[str, Any], bool, int] 
     usual head (plain CR LF field lines) without the `Head` between them."""
     line, _, rest = head.decode("latin-1").partition("\n")
     words = line.split()
-    pairs = _PAIR.findall(rest)
-    if len(words) == 3 and len(pairs) == rest.count("\n") - 1 < MAX_FIELDS and len(head) <= MAX_LINE:
+    count = rest.count("\n") - 1
+    if len(words) == 3 and count < MAX_FIELDS and len(head) <= MAX_LINE and len(pairs := _PAIR.findall(rest)) == count:
         method, target, version = words
         at_least_1_1 = version == "HTTP/1.1" or _at_least_1_1(version)
         try:

@@ -130,3 +130,13 @@ def test_http_1_0_closes_after_its_answer_unless_it_asks_to_keep_alive() -> None
                 except TimeoutError:
                     state = b"still open"
                 assert state == expected
+
+
+def test_a_head_of_many_lines_without_a_colon_is_refused_at_once() -> None:
+    """A head of one read (64 KiB: some 21,000 short lines, none a field) is refused as soon as it is read: the
+    field pattern is never searched across lines (that search took seconds, the whole server waiting on it)."""
+    raw = b"GET / HTTP/1.1\r\n" + b"a\r\n" * 21_800 + b"\r\n"
+    assert len(raw) <= 65536  # one read of the socket's
+    with serve_app(echo) as server, socket.create_connection(("127.0.0.1", server.port), timeout=1.5) as sock:
+        sock.sendall(raw)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 431")
