@@ -240,8 +240,8 @@ class Handler:
         coding = environ.get("HTTP_TRANSFER_ENCODING")
         body: ContentLengthBody | ChunkedBody
         if not coding:
-            size = (_LENGTHS.get(length) or _content_length(length)) if length else 0
-            if size is None:  # the body's end is unknown: this connection cannot go on
+            size = head.content_length(length) if length else 0
+            if size is None or size == head.TOO_LONG:  # the body's end is unknown: this connection cannot go on
                 size, self.close = 0, True
             if not size:
                 environ["wsgi.input"] = NO_BODY
@@ -406,20 +406,11 @@ class Handler:
         self.timeout = seconds
 
 
-_LENGTHS: dict[str, int] = {}  # Content-Length values seen -> their number (`int` of a text costs ~1k instructions)
-
-
 def _content_length(text: str) -> int | None:
-    """Content-Length's value, or None when it is no number (the app refuses it; the server closes after)."""
-    if not (text.isdigit() and text.isascii()):
-        return None
-    if len(text) <= 19:
-        size = int(text)
-        if len(_LENGTHS) < 4096:  # a client's lengths are mostly a few; a stranger's many are not all kept
-            _LENGTHS[text] = size
-        return size
-    digits = text.lstrip("0") or "0"
-    return int(digits) if len(digits) <= 19 else None
+    """Content-Length's value, or None when the body's end cannot be known from it (no number, or one longer than
+    any body): the app refuses it, and the server closes after."""
+    size = head.content_length(text)
+    return None if size == head.TOO_LONG else size
 
 
 def _declared_length(headers: list[tuple[str, str]]) -> int | None:

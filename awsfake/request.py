@@ -18,6 +18,7 @@ from awsclient import sigv4
 from awsfake.checksums import named_checksums
 from awsfake.doubles import redact
 from awsfake.errors import Fault, incomplete_body, invalid_uri, not_implemented
+from awsfake.head import TOO_LONG, content_length
 from awsfake.store.body import CHUNK, SPOOL_THRESHOLD, Body, BodyWriter
 
 if TYPE_CHECKING:
@@ -415,31 +416,12 @@ def _declared_length(request: Request, max_body: int) -> int | None:
             raise Unreadable(request, not_implemented("Transfer-Encoding"))
     if not length_text:
         return None if coding == "chunked" else 0
-    length = _LENGTHS.get(length_text)
+    length = content_length(length_text)
     if length is None:
-        length = _content_length(request, length_text, max_body)
-    if length > max_body:
+        raise _bad_framing(request, "The Content-Length header is not a valid number")
+    if length > max_body or length == TOO_LONG:
         raise _too_large(request, max_body)
     return length
-
-
-def _content_length(request: Request, text: str, max_body: int) -> int:
-    """A Content-Length's value (`max_body` + 1 for one of more than 19 significant digits); `Unreadable` for one
-    that is not a number. A usual one (up to 19 characters) is kept in `_LENGTHS`."""
-    if not (text.isascii() and text.isdigit()):  # "²" is a digit to isdigit(), not to int()
-        raise _bad_framing(request, "The Content-Length header is not a valid number")
-    if len(text) > 19:  # int() refuses more than 4300 digits
-        digits = text.lstrip("0") or "0"
-        return int(digits) if len(digits) <= 19 else max_body + 1
-    length = _LENGTHS[text] = int(text)
-    if len(_LENGTHS) > 1024:  # bounded: strangers choose lengths
-        _LENGTHS.clear()
-    return length
-
-
-# Content-Length texts read (up to 19 digits) -> their values: `int()` of a text costs ~1.6k instructions, a dict
-# lookup ~0.6k, and a client's requests come in a few sizes (every STS call the same, an object size per test...).
-_LENGTHS: dict[str, int] = {}
 
 
 def _read_body(
