@@ -62,9 +62,9 @@ class Json(Family):
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
         """A flat object of plain text with no headers of its own (the commonest answer: ids, URLs, checksums, or
         nothing) is written here at once; any other result as every family renders it (`Family.render_result`), to
-        the same bytes and headers."""
+        the same bytes and headers. A family with a document of its own (CBOR's) renders every answer so."""
         tree = result.body
-        if type(tree) is dict and not result.headers:
+        if type(tree) is dict and not result.headers and type(self).document is Json.document:
             written = _flat(tree)
             if written is not None:
                 headers = [("Content-Type", info.json_content_type), ("x-amzn-RequestId", request_id)]

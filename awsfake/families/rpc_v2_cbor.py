@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from awsfake.catalogue import cbor_target
 from awsfake.errors import Fault, serialization
-from awsfake.families.base import Family, Response, Spoken
+from awsfake.families.base import Response, Spoken
 from awsfake.families.json import Json
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class RpcV2Cbor(Json):
         return found[1], params
 
     def render_result(self, info: Spoken, action: str, result: Result, request_id: str) -> Response:
-        response = Family.render_result(self, info, action, result, request_id)  # not JSON's quick path
+        response = super().render_result(info, action, result, request_id)
         if not isinstance(result.body, (bytes, bytearray)):
             response.headers.append(CBOR_HEADERS[1])  # the protocol header goes with every CBOR document
         return response

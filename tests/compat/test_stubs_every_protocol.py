@@ -70,6 +70,25 @@ def test_cloudwatch_stub_in_json_and_in_cbor(fake: FakeAWS, endpoint: tuple[Fake
     assert protocols == [None, "rpc-v2-cbor"]
 
 
+def test_a_flat_text_answer_is_cbor_to_a_cbor_client(
+    fake: FakeAWS, endpoint: tuple[FakeAWS, str], tmp_path: Path
+) -> None:
+    """An answer of text leaves alone (the JSON family's quick path) is still CBOR to a client that spoke CBOR."""
+    body = {"DashboardArn": "arn:aws:cloudwatch::000000000000:dashboard/d", "DashboardName": "d", "DashboardBody": "{}"}
+    fake.stub("cloudwatch", "GetDashboard", body=body)
+    json_client = client(endpoint[1], "cloudwatch")
+    cbor_client = boto3.session.Session(botocore_session=wire_requests.cbor_botocore_session(tmp_path)).client(
+        "cloudwatch",
+        region_name="us-east-1",
+        endpoint_url=endpoint[1],
+        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
+        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
+    )
+    for made in (json_client, cbor_client):
+        answer = made.get_dashboard(DashboardName="d")
+        assert {name: answer[name] for name in body} == body
+
+
 def test_stub_errors_render_in_rest_json_and_cbor(fake: FakeAWS, endpoint: tuple[FakeAWS, str]) -> None:
     fake.stub("lambda", "GetFunction", error=("ResourceNotFoundException", "Function not found: f", 404))
     with pytest.raises(Exception) as raised:
