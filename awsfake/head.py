@@ -218,7 +218,10 @@ def _environ(
         if "#" in target:
             path, _, query = target.partition("#")[0].partition("?")
     else:
-        split = urlsplit(target)
+        try:
+            split = urlsplit(target)
+        except ValueError:  # an authority it cannot read (`http://[x/`): the request line is refused
+            raise HeadError(400, "Bad request target") from None
         path, query, netloc = split.path, split.query, split.netloc
         if not split.scheme and netloc:  # `//x/y` is a path, not a host (werkzeug's reading)
             path, netloc = f"/{netloc}{path}", ""

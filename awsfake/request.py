@@ -364,7 +364,10 @@ def _split_target(text: str) -> tuple[str, str]:
     """(path, query) of a request target: origin-form, or absolute-form (`http://host/path?query`)."""
     path, _, query = text.partition("?")
     if "://" in path:
-        split = urlsplit(text)
+        try:
+            split = urlsplit(text)
+        except ValueError:  # an authority it cannot read (`http://[x/`): the target is taken as a path
+            return path, query
         return split.path or "/", split.query
     return path or "/", query
 

@@ -98,6 +98,7 @@ def test_an_absolute_target_names_the_host() -> None:
         (b"GET / HTTP/1.x\r\n\r\n", b"400"),
         (b"GET / HTTP/1.1 extra\r\n\r\n", b"400"),
         (b"GET /\r\n\r\n", b"400"),  # HTTP/0.9: its answer would have no status line
+        (b"GET http://[a/x HTTP/1.1\r\nHost: a\r\n\r\n", b"400"),  # an authority urlsplit cannot read
     ],
 )
 def test_a_head_the_server_cannot_take_is_refused_with_a_status_line(raw: bytes, status: bytes) -> None:

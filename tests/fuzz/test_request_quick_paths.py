@@ -23,7 +23,25 @@ from awsfake.services import Caller
 from awsfake.store.body import Body
 
 _TARGET_PIECES = st.sampled_from(
-    ["/", "?", "a", "%20", " ", "\t", "\x00", "\x1f", "\x7f", "\x80", "é", "\xa0", "~", "http://h", "://", "/q?x=1"]
+    [
+        "/",
+        "?",
+        "a",
+        "%20",
+        " ",
+        "\t",
+        "\x00",
+        "\x1f",
+        "\x7f",
+        "\x80",
+        "é",
+        "\xa0",
+        "~",
+        "http://h",
+        "://",
+        "/q?x=1",
+        "[",
+    ]
 )
 TARGETS = st.lists(st.one_of(_TARGET_PIECES, st.text(max_size=3)), max_size=10).map("".join)
 
