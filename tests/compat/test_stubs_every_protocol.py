@@ -51,18 +51,23 @@ def test_step_functions_stub(fake: FakeAWS, endpoint: tuple[FakeAWS, str]) -> No
     fake.requests.assert_called("stepfunctions", "StartExecution", stateMachineArn="arn:sm")
 
 
+def _cloudwatch_in_cbor(url: str, tmp_path: Path) -> Any:
+    """A boto3 CloudWatch client that speaks smithy-rpc-v2-cbor (botocore's model, made to)."""
+    return boto3.session.Session(botocore_session=wire_requests.cbor_botocore_session(tmp_path)).client(
+        "cloudwatch",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
+        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
+    )
+
+
 def test_cloudwatch_stub_in_json_and_in_cbor(fake: FakeAWS, endpoint: tuple[FakeAWS, str], tmp_path: Path) -> None:
     body = {"MetricDataResults": [{"Id": "m1", "Values": [1.5, 2.5], "StatusCode": "Complete"}]}
     fake.stub("cloudwatch", "GetMetricData", body=body)
     params: dict[str, Any] = {"MetricDataQueries": [{"Id": "m1", "Expression": "1"}], "StartTime": 0, "EndTime": 60}
     json_client = client(endpoint[1], "cloudwatch")
-    cbor_client = boto3.session.Session(botocore_session=wire_requests.cbor_botocore_session(tmp_path)).client(
-        "cloudwatch",
-        region_name="us-east-1",
-        endpoint_url=endpoint[1],
-        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
-        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
-    )
+    cbor_client = _cloudwatch_in_cbor(endpoint[1], tmp_path)
     for made in (json_client, cbor_client):
         assert made.get_metric_data(**params)["MetricDataResults"][0]["Values"] == [1.5, 2.5]
     fake.requests.assert_called("cloudwatch", "GetMetricData", times=2)
@@ -77,13 +82,7 @@ def test_a_flat_text_answer_is_cbor_to_a_cbor_client(
     body = {"DashboardArn": "arn:aws:cloudwatch::000000000000:dashboard/d", "DashboardName": "d", "DashboardBody": "{}"}
     fake.stub("cloudwatch", "GetDashboard", body=body)
     json_client = client(endpoint[1], "cloudwatch")
-    cbor_client = boto3.session.Session(botocore_session=wire_requests.cbor_botocore_session(tmp_path)).client(
-        "cloudwatch",
-        region_name="us-east-1",
-        endpoint_url=endpoint[1],
-        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
-        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
-    )
+    cbor_client = _cloudwatch_in_cbor(endpoint[1], tmp_path)
     for made in (json_client, cbor_client):
         answer = made.get_dashboard(DashboardName="d")
         assert {name: answer[name] for name in body} == body
